@@ -1,0 +1,88 @@
+// Loads trust anchors from directories: PEM bundles and DER/PEM certificate files, with authroot.stl (when present
+// beside Microsoft roots) giving each root its Trusted Root Program purposes. A directory named "apple" holds pinned
+// Apple roots; "microsoft" the Microsoft program roots; any other directory is "custom".
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import {
+  decode,
+  decodeExact,
+  parseCertificate,
+  parseContentInfoSignedData,
+  parseCtl,
+  pemToDer,
+  type CertificateInfo,
+} from '../formats/cms/index.ts';
+import { SealwatchError, errorMessage } from '../shared/errors.ts';
+import { authrootPolicies, TrustStore, type AnchorPolicy, type TrustSource } from '../verify/chain/trust-store.ts';
+
+export const DEFAULT_TRUST_DIR = resolve(import.meta.dirname, '..', '..', 'config', 'trust');
+
+function readCertificates(path: string, warnings: string[]): CertificateInfo[] {
+  const bytes = readFileSync(path);
+  const isPem = bytes[0] !== 0x30 && bytes.includes('-----BEGIN CERTIFICATE-----');
+  const blobs = isPem ? pemToDer(bytes.toString('latin1')) : [bytes];
+  const out: CertificateInfo[] = [];
+  for (const der of blobs) {
+    try {
+      // A DER file is its first certificate; anything after it is reported, not trusted (one shipped Apple .cer
+      // carries stray text after the DER, which openssl also ignores).
+      const { node, trailing } = decode(der, 'Certificate');
+      if (trailing > 0) warnings.push(`${path}: ${trailing} bytes after the certificate are ignored`);
+      out.push(parseCertificate(node));
+    } catch (err) {
+      throw new SealwatchError('CONFIG', `trust store: ${path}: a certificate does not parse: ${errorMessage(err)}`, { cause: err, file: path });
+    }
+  }
+  return out;
+}
+
+function sourceFor(dir: string): TrustSource {
+  const name = basename(dir).toLowerCase();
+  return name === 'apple' || name === 'microsoft' ? name : 'custom';
+}
+
+/** Loads every trust directory under `root` (or `root` itself when it holds certificates directly). */
+export function loadTrustStore(roots: readonly string[] = [DEFAULT_TRUST_DIR], store = new TrustStore(), warnings: string[] = []): TrustStore {
+  for (const root of roots) {
+    let entries: string[];
+    try {
+      entries = readdirSync(root);
+    } catch (err) {
+      throw new SealwatchError('CONFIG', `trust store directory ${root} cannot be read: ${errorMessage(err)}`, { cause: err, file: root });
+    }
+    const subdirs = entries.map((e) => join(root, e)).filter((p) => statSync(p).isDirectory());
+    for (const dir of [root, ...subdirs]) loadOne(dir, store, warnings);
+  }
+  return store;
+}
+
+function loadOne(dir: string, store: TrustStore, warnings: string[]): void {
+  const files = readdirSync(dir).filter((f) => /\.(pem|crt|cer|der)$/i.test(f));
+  if (files.length === 0) return;
+  let policies: Map<string, AnchorPolicy> | undefined;
+  const stl = join(dir, 'authroot.stl');
+  try {
+    const bytes = readFileSync(stl);
+    const { signedData } = parseContentInfoSignedData(bytes, { maxNodes: 2_000_000 });
+    if (!signedData.content) throw new Error('authroot.stl has no CTL content');
+    policies = authrootPolicies(parseCtl(decodeExact(signedData.content.raw, 'CTL', { maxNodes: 2_000_000 })));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new SealwatchError('CONFIG', `trust store: ${stl}: ${errorMessage(err)}`, { cause: err, file: stl });
+    }
+  }
+  const source = sourceFor(dir);
+  for (const f of files) {
+    for (const certificate of readCertificates(join(dir, f), warnings)) {
+      // With an authroot.stl beside the roots, a root it does not list is not in the program: skip it.
+      const policy = policies ? policies.get(certificate.sha1) : {};
+      if (!policy) continue;
+      const selfIssued = Buffer.compare(certificate.subjectDer, certificate.issuerDer) === 0;
+      if (!selfIssued) {
+        store.intermediates.push(certificate);
+        continue;
+      }
+      store.add({ certificate, source, policy });
+    }
+  }
+}

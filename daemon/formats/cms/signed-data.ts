@@ -1,0 +1,165 @@
+// CMS / PKCS #7 SignedData (RFC 5652 §5, PKCS #7 v1.5 for Authenticode) as a plain model with exact byte views.
+import { FormatError } from '../../shared/errors.ts';
+import { type Asn1, decode, TagClass, UniversalTag } from './asn1.ts';
+import { algorithmIdentifier, parseCertificate, type AlgorithmIdentifier, type CertificateInfo } from './certificate.ts';
+import { OID } from './oids.ts';
+
+export interface Attribute {
+  readonly oid: string;
+  readonly values: readonly Asn1[];
+  /** Encoded size, to spot oversized unsigned attributes. */
+  readonly size: number;
+}
+
+export type SignerIdentifier =
+  | { readonly kind: 'issuerAndSerial'; readonly issuerDer: Uint8Array; readonly serialHex: string }
+  | { readonly kind: 'subjectKeyId'; readonly keyId: string };
+
+export interface SignerInfo {
+  readonly version: number;
+  readonly sid: SignerIdentifier;
+  readonly digestAlgorithm: AlgorithmIdentifier;
+  /** The signed attributes exactly as encoded ([0] IMPLICIT tag 0xA0); the signature covers them with tag 0x31. */
+  readonly signedAttrsRaw: Uint8Array | undefined;
+  readonly signedAttrs: readonly Attribute[];
+  readonly signatureAlgorithm: AlgorithmIdentifier;
+  readonly signature: Uint8Array;
+  readonly unsignedAttrs: readonly Attribute[];
+}
+
+export interface SignedData {
+  readonly version: number;
+  readonly digestAlgorithms: readonly AlgorithmIdentifier[];
+  readonly contentType: string;
+  /** The encapsulated content node (inside [0] EXPLICIT), if not detached. */
+  readonly content: Asn1 | undefined;
+  /** The bytes the messageDigest attribute covers: the content octets of eContent (PKCS #7 v1.5 rule, VERIFY-NOTES A5). */
+  readonly contentDigestInput: Uint8Array | undefined;
+  readonly certificates: readonly CertificateInfo[];
+  /** Certificates that could not be parsed (kept as a count and reasons, never dropped silently). */
+  readonly unparsedCertificates: readonly string[];
+  readonly signerInfos: readonly SignerInfo[];
+}
+
+export interface ContentInfoSignedData {
+  readonly signedData: SignedData;
+  /** Length of the DER/BER encoding of the ContentInfo. */
+  readonly encodedLength: number;
+  /** Bytes of the input after the ContentInfo. */
+  readonly trailing: number;
+}
+
+function fail(message: string): FormatError {
+  return new FormatError('CMS', 'MALFORMED', message);
+}
+
+function parseAttributes(node: Asn1, what: string): Attribute[] {
+  return node.children.map((attr, i) => {
+    const parts = attr.sequence(`${what}[${i}]`);
+    const oid = parts[0]?.oid(`${what}[${i}].type`);
+    const set = parts[1];
+    if (!oid || !set) throw fail(`${what}[${i}]: attribute needs a type and values`);
+    return { oid, values: set.set(`${what}[${i}].values`), size: attr.raw.length };
+  });
+}
+
+export function parseSignerInfo(node: Asn1): SignerInfo {
+  const parts = node.sequence('SignerInfo');
+  let i = 0;
+  const next = (): Asn1 | undefined => parts[i++];
+  const versionNode = next();
+  const sidNode = next();
+  if (!versionNode || !sidNode) throw fail('SignerInfo is truncated');
+  const version = versionNode.integer('SignerInfo.version');
+  let sid: SignerIdentifier;
+  if (sidNode.isContext(0)) {
+    sid = { kind: 'subjectKeyId', keyId: Buffer.from(sidNode.content()).toString('hex') };
+  } else {
+    const ias = sidNode.sequence('IssuerAndSerialNumber');
+    if (!ias[0] || !ias[1]) throw fail('IssuerAndSerialNumber is incomplete');
+    sid = { kind: 'issuerAndSerial', issuerDer: ias[0].raw, serialHex: ias[1].integerHex('serialNumber') };
+  }
+  const digestNode = next();
+  if (!digestNode) throw fail('SignerInfo has no digestAlgorithm');
+  const digestAlgorithm = algorithmIdentifier(digestNode, 'SignerInfo.digestAlgorithm');
+  let n = next();
+  let signedAttrsRaw: Uint8Array | undefined;
+  let signedAttrs: Attribute[] = [];
+  if (n?.isContext(0)) {
+    signedAttrsRaw = n.raw;
+    signedAttrs = parseAttributes(n, 'signedAttrs');
+    n = next();
+  }
+  if (!n) throw fail('SignerInfo has no signatureAlgorithm');
+  const signatureAlgorithm = algorithmIdentifier(n, 'SignerInfo.signatureAlgorithm');
+  const sigNode = next();
+  if (!sigNode) throw fail('SignerInfo has no signature');
+  const signature = sigNode.octets('SignerInfo.signature');
+  const u = next();
+  const unsignedAttrs = u?.isContext(1) ? parseAttributes(u, 'unsignedAttrs') : [];
+  return { version, sid, digestAlgorithm, signedAttrsRaw, signedAttrs, signatureAlgorithm, signature, unsignedAttrs };
+}
+
+export function parseSignedData(node: Asn1): SignedData {
+  const parts = node.sequence('SignedData');
+  let i = 0;
+  const version = parts[i++]?.integer('SignedData.version');
+  const algs = parts[i++];
+  const eci = parts[i++];
+  if (version === undefined || !algs || !eci) throw fail('SignedData is truncated');
+  const digestAlgorithms = algs.set('digestAlgorithms').map((a, k) => algorithmIdentifier(a, `digestAlgorithms[${k}]`));
+  const eciParts = eci.sequence('EncapsulatedContentInfo');
+  const contentType = eciParts[0]?.oid('eContentType');
+  if (!contentType) throw fail('EncapsulatedContentInfo has no eContentType');
+  let content: Asn1 | undefined;
+  let contentDigestInput: Uint8Array | undefined;
+  const explicit = eciParts[1];
+  if (explicit) {
+    if (!explicit.isContext(0)) throw fail('eContent must be [0] EXPLICIT');
+    content = explicit.child(0, 'eContent');
+    contentDigestInput = content.is(TagClass.universal, UniversalTag.octetString) ? content.content() : content.valueBytes();
+  }
+  const certificates: CertificateInfo[] = [];
+  const unparsedCertificates: string[] = [];
+  let n = parts[i++];
+  if (n?.isContext(0)) {
+    for (const c of n.children) {
+      if (!c.is(TagClass.universal, UniversalTag.sequence)) {
+        unparsedCertificates.push(`certificate choice [${c.tagNumber}] is not an X.509 certificate`);
+        continue;
+      }
+      try {
+        certificates.push(parseCertificate(c));
+      } catch (err) {
+        unparsedCertificates.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+    n = parts[i++];
+  }
+  if (n?.isContext(1)) n = parts[i++]; // CRLs: not used (revocation is offline and optional)
+  if (!n) throw fail('SignedData has no signerInfos');
+  const signerInfos = n.set('signerInfos').map(parseSignerInfo);
+  return { version, digestAlgorithms, contentType, content, contentDigestInput, certificates, unparsedCertificates, signerInfos };
+}
+
+/** ContentInfo { contentType signedData, content [0] EXPLICIT SignedData } from the start of `bytes`. */
+export function parseContentInfoSignedData(bytes: Uint8Array, limits?: { maxNodes?: number }): ContentInfoSignedData {
+  const { node, trailing, length } = decode(bytes, 'ContentInfo', limits);
+  const parts = node.sequence('ContentInfo');
+  const type = parts[0]?.oid('ContentInfo.contentType');
+  if (type !== OID.signedData) throw fail(`ContentInfo type ${type ?? '(none)'} is not signedData`);
+  const wrapped = parts[1];
+  if (!wrapped?.isContext(0)) throw fail('ContentInfo content must be [0] EXPLICIT');
+  return { signedData: parseSignedData(wrapped.child(0, 'SignedData')), encodedLength: length, trailing };
+}
+
+export function findAttribute(attrs: readonly Attribute[], oid: string): Attribute | undefined {
+  return attrs.find((a) => a.oid === oid);
+}
+
+/** The signed attributes as the signature covers them: the SET OF tag 0x31 in place of the [0] IMPLICIT tag. */
+export function signedAttrsForVerification(raw: Uint8Array): Uint8Array {
+  const copy = Uint8Array.from(raw);
+  copy[0] = 0x31;
+  return copy;
+}

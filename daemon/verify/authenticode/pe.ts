@@ -1,0 +1,108 @@
+// File-level Authenticode verdict for a PE: every WIN_CERTIFICATE entry, every nested signature, and the layout
+// anomalies that hide unauthenticated data (CVE-2013-3900 padding, data after the table, stuffed attributes).
+import { createHash } from 'node:crypto';
+import { type DigestName, parseContentInfoSignedData } from '../../formats/cms/index.ts';
+import { authentihashPlan, forEachPlannedChunk, type AuthentihashPlan } from '../../formats/pe/digest.ts';
+import { WIN_CERT_TYPE_PKCS_SIGNED_DATA } from '../../formats/pe/certificates.ts';
+import { type PeFile } from '../../formats/pe/index.ts';
+import { isAllZero } from '../../formats/bytes/reader.ts';
+import { errorMessage } from '../../shared/errors.ts';
+import { type ChainContext } from '../chain/build.ts';
+import { problem, type Problem } from '../problems.ts';
+import { failed, verifyAuthenticodeSignedData, type AuthenticodeSignature } from './signature.ts';
+
+export interface PeSignatureReport {
+  /** The file has a certificate table with at least one entry. */
+  readonly embedded: boolean;
+  readonly signatures: readonly AuthenticodeSignature[];
+  /** Problems about the file and its certificate table rather than one signature. */
+  readonly problems: readonly Problem[];
+  /** Authentihash (image digest) as signtool/catalogs compute it; unsigned files padded to 8. */
+  readonly authentihash: { readonly sha1: string; readonly sha256: string };
+  readonly plan: AuthentihashPlan;
+}
+
+export interface PeVerifyContext extends ChainContext {
+  readonly now: Date;
+  /** Precomputed image digests (e.g. from the one-pass hasher), by algorithm. */
+  readonly knownImageDigests?: Partial<Record<DigestName, Uint8Array>>;
+}
+
+export function imageDigester(bytes: Uint8Array, plan: AuthentihashPlan, known: Partial<Record<DigestName, Uint8Array>> = {}): (name: DigestName) => Uint8Array {
+  const cache = new Map<DigestName, Uint8Array>(Object.entries(known) as [DigestName, Uint8Array][]);
+  return (name) => {
+    let d = cache.get(name);
+    if (!d) {
+      const h = createHash(name);
+      forEachPlannedChunk(bytes, plan, (chunk) => h.update(chunk));
+      d = h.digest();
+      cache.set(name, d);
+    }
+    return d;
+  };
+}
+
+export function verifyPeSignatures(bytes: Uint8Array, pe: PeFile, ctx: PeVerifyContext): PeSignatureReport {
+  const table = pe.certificateTable;
+  const plan = authentihashPlan(pe.headers, table, bytes.length);
+  const imageDigest = imageDigester(bytes, plan, ctx.knownImageDigests);
+  const problems: Problem[] = [];
+  const signatures: AuthenticodeSignature[] = [];
+  if (pe.checksum.stored !== 0 && pe.checksum.stored !== pe.checksum.computed) {
+    problems.push(problem('CHECKSUM_MISMATCH', `PE checksum is 0x${pe.checksum.stored.toString(16)}, computed 0x${pe.checksum.computed.toString(16)}`));
+  }
+  for (const a of table?.anomalies ?? []) problems.push(problem(a.code, a.message));
+
+  // Windows reads one PKCS#7 entry (signtool nests further signatures inside it); only UEFI images carry several
+  // (shim: one per CA). Any other extra entry is data no signature covers.
+  const pkcs7 = (table?.usable ? table.entries : []).filter((e) => e.type === WIN_CERT_TYPE_PKCS_SIGNED_DATA);
+  if (pkcs7.length > 1 && pe.kind !== 'efi') {
+    for (const extra of pkcs7.slice(1)) {
+      const duplicate = pkcs7.some((e) => e.index < extra.index && Buffer.compare(e.content, extra.content) === 0);
+      problems.push(
+        problem(
+          'CERT_TABLE_EXTRA_ENTRY',
+          `WIN_CERTIFICATE #${extra.index}${duplicate ? ' duplicates an earlier entry' : ' is a second PKCS#7 entry'}; Windows verifies only one, so it is not covered by any signature`,
+        ),
+      );
+    }
+  }
+  const sigCtx = { ...ctx, imageDigest };
+  let index = 0;
+  for (const entry of table?.usable ? table.entries : []) {
+    const label = String(index++);
+    if (entry.type !== WIN_CERT_TYPE_PKCS_SIGNED_DATA) continue;
+    let parsed;
+    try {
+      parsed = parseContentInfoSignedData(entry.content);
+    } catch (err) {
+      signatures.push(failed(label, problem('SIGNATURE_MALFORMED', `WIN_CERTIFICATE #${entry.index}: ${errorMessage(err)}`, label)));
+      continue;
+    }
+    // CVE-2013-3900: bytes after the PKCS#7 DER inside dwLength. Legitimate signers leave at most 7 zero bytes.
+    const after = entry.content.subarray(parsed.encodedLength);
+    if (after.length >= 8 || !isAllZero(after)) {
+      problems.push(
+        problem(
+          'UNAUTHENTICATED_DATA_IN_CERT_ENTRY',
+          `WIN_CERTIFICATE #${entry.index}: ${after.length} bytes after the PKCS#7 signature are not covered by it${hasMarker(after) ? ' (starts with FE ED FA CE, as in the 3CX d3dcompiler_47.dll payload)' : ''}`,
+        ),
+      );
+    }
+    signatures.push(...verifyAuthenticodeSignedData(parsed.signedData, label, sigCtx));
+  }
+  return {
+    embedded: (table?.entries.length ?? 0) > 0 || (table !== undefined && !table.usable),
+    signatures,
+    problems,
+    authentihash: { sha1: Buffer.from(imageDigest('sha1')).toString('hex'), sha256: Buffer.from(imageDigest('sha256')).toString('hex') },
+    plan,
+  };
+}
+
+function hasMarker(bytes: Uint8Array): boolean {
+  for (let i = 0; i + 4 <= Math.min(bytes.length, 64); i++) {
+    if (bytes[i] === 0xfe && bytes[i + 1] === 0xed && bytes[i + 2] === 0xfa && bytes[i + 3] === 0xce) return true;
+  }
+  return false;
+}

@@ -1,0 +1,266 @@
+// One Authenticode signature (SignedData over SpcIndirectDataContent) and, recursively, the signatures nested in its
+// unsigned attributes (VERIFY-NOTES A4–A8). Every problem is collected; nothing stops at the first.
+import {
+  type Attribute,
+  type CertificateInfo,
+  type DigestName,
+  type SignedData,
+  type SpcIndirectData,
+  findAttribute,
+  OID,
+  parseContentInfoSignedData,
+  parseSpcIndirectData,
+  parseSpcSpOpusInfo,
+  sameBytes,
+} from '../../formats/cms/index.ts';
+import { errorMessage } from '../../shared/errors.ts';
+import { buildChain, type ChainContext } from '../chain/build.ts';
+import { digestName } from '../crypto.ts';
+import { problem, type Problem } from '../problems.ts';
+import { checkSignerInfo, findSignerCertificate, verifyCountersignature, verifyRfc3161, type TimestampReport } from './timestamp.ts';
+
+const MAX_NESTING = 4;
+const MAX_SIGNATURES = 16;
+/** Unsigned attributes larger than this are reported: room for a payload (osslsigncode -addUnauthenticatedBlob). */
+const OVERSIZED_UNSIGNED_ATTRIBUTE = 64 * 1024;
+
+const KNOWN_UNSIGNED = new Set<string>([
+  OID.nestedSignature,
+  OID.msRfc3161Timestamp,
+  OID.countersignature,
+  OID.timeStampToken,
+  OID.sealingSignature,
+  OID.sealingTimestamp,
+]);
+
+export interface AuthenticodeSignature {
+  /** "0" for the first WIN_CERTIFICATE entry's signature, "0.1" for its first nested signature, … */
+  readonly label: string;
+  readonly nested: boolean;
+  readonly digestAlgorithm: DigestName | undefined;
+  readonly digestAlgorithmOid: string;
+  /** The image digest the signature claims (DigestInfo) and the one we computed. */
+  readonly signedDigest: string;
+  readonly computedDigest: string | undefined;
+  readonly digestMatches: boolean;
+  readonly signer: CertificateInfo | undefined;
+  readonly chain: readonly CertificateInfo[];
+  readonly programName?: string;
+  readonly moreInfo?: string;
+  readonly timestamp: TimestampReport | undefined;
+  readonly pageHashes: SpcIndirectData['pageHashes'];
+  readonly valid: boolean;
+  readonly trusted: boolean;
+  readonly problems: readonly Problem[];
+}
+
+export interface SignatureContext extends ChainContext {
+  /** Reference time when there is no trusted timestamp: the scan's time, passed in (never read from a clock here). */
+  readonly now: Date;
+  /** Authentihash of the file under a digest algorithm. */
+  readonly imageDigest: (name: DigestName) => Uint8Array;
+}
+
+/** Verifies the SignedData and every signature nested in it; returns them flattened, outer first. */
+export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx: SignatureContext, depth = 0, budget = { left: MAX_SIGNATURES }): AuthenticodeSignature[] {
+  const problems: Problem[] = [];
+  const out: AuthenticodeSignature[] = [];
+  budget.left--;
+  let spc: SpcIndirectData | undefined;
+  if (sd.contentType !== OID.spcIndirectData) {
+    problems.push(problem('CONTENT_TYPE_MISMATCH', `SignedData content type is ${sd.contentType}, not SpcIndirectDataContent`, label));
+  } else if (!sd.content) {
+    problems.push(problem('SIGNATURE_MALFORMED', 'SignedData has no SpcIndirectDataContent', label));
+  } else {
+    try {
+      spc = parseSpcIndirectData(sd.content);
+    } catch (err) {
+      problems.push(problem('SIGNATURE_MALFORMED', `SpcIndirectDataContent: ${errorMessage(err)}`, label));
+    }
+  }
+  const signer = sd.signerInfos[0];
+  if (sd.signerInfos.length !== 1) problems.push(problem('SIGNATURE_STRUCTURE', `SignedData has ${sd.signerInfos.length} SignerInfos; Authenticode requires exactly one`, label));
+  if (spc && spc.dataType !== OID.spcPeImageData) {
+    problems.push(problem('SIGNATURE_STRUCTURE', `signed data type ${spc.dataType} is not SpcPeImageData`, label));
+  }
+  const algOid = spc?.digestAlgorithm.oid ?? signer?.digestAlgorithm.oid ?? 'unknown';
+  const dName = spc ? digestName(spc.digestAlgorithm) : undefined;
+  if (signer && spc && signer.digestAlgorithm.oid !== spc.digestAlgorithm.oid) {
+    problems.push(problem('SIGNATURE_STRUCTURE', 'SignerInfo digest algorithm differs from the DigestInfo algorithm', label));
+  }
+  if (sd.digestAlgorithms.length !== 1 || (signer && sd.digestAlgorithms[0]?.oid !== signer.digestAlgorithm.oid)) {
+    problems.push(problem('SIGNATURE_STRUCTURE', 'SignedData.digestAlgorithms must hold exactly the signer\'s algorithm', label));
+  }
+  if (dName === 'md5' || dName === 'sha1') problems.push(problem('WEAK_DIGEST', `image digest uses ${dName.toUpperCase()}`, label));
+
+  // 1. The file: our image digest against the one the signature carries.
+  let computed: Uint8Array | undefined;
+  if (spc) {
+    if (!dName) problems.push(problem('UNSUPPORTED_ALGORITHM', `image digest algorithm ${spc.digestAlgorithm.oid} is not supported`, label));
+    else {
+      computed = ctx.imageDigest(dName);
+      if (!sameBytes(computed, spc.digest)) {
+        problems.push(problem('DIGEST_MISMATCH', `the file's ${dName} image digest does not match the signed one: the file was changed after signing`, label));
+      }
+    }
+  }
+  // 2. The signer: its certificate, the signed attributes and the signature over them.
+  const cert = signer && findSignerCertificate(signer, sd.certificates);
+  if (signer && !cert) problems.push(problem('SIGNER_CERT_MISSING', 'the signer certificate is not in the signature', label));
+  if (signer && cert && sd.contentDigestInput) {
+    if (!signer.signedAttrsRaw) problems.push(problem('SIGNATURE_STRUCTURE', 'SignerInfo has no signed attributes', label));
+    const check = checkSignerInfo(signer, cert, sd.contentDigestInput, OID.spcIndirectData);
+    for (const reason of check.reasons) {
+      const code = check.unsupported
+        ? 'UNSUPPORTED_ALGORITHM'
+        : reason.startsWith('messageDigest')
+          ? 'MESSAGE_DIGEST_MISMATCH'
+          : reason.startsWith('contentType')
+            ? 'CONTENT_TYPE_MISMATCH'
+            : reason.includes('explicit EC')
+              ? 'EXPLICIT_CURVE'
+              : 'SIGNER_SIGNATURE_INVALID';
+      problems.push(problem(code, reason, label));
+    }
+  }
+  const opus = signer && findAttribute(signer.signedAttrs, OID.spcSpOpusInfo)?.values[0];
+  let programName: string | undefined;
+  let moreInfo: string | undefined;
+  if (opus) {
+    try {
+      ({ programName, moreInfo } = parseSpcSpOpusInfo(opus));
+    } catch {
+      // SpcSpOpusInfo is informational only.
+    }
+  }
+
+  // 3. Unsigned attributes: timestamps, nested signatures, and anything else (reported: unauthenticated data).
+  let timestamp: TimestampReport | undefined;
+  const nested: Attribute[] = [];
+  for (const attr of signer?.unsignedAttrs ?? []) {
+    if (!KNOWN_UNSIGNED.has(attr.oid)) {
+      problems.push(problem('UNKNOWN_UNSIGNED_ATTRIBUTE', `unknown unsigned attribute ${attr.oid} (${attr.size} bytes) is not covered by the signature`, label));
+    } else if (attr.size > OVERSIZED_UNSIGNED_ATTRIBUTE && attr.oid !== OID.nestedSignature) {
+      problems.push(problem('OVERSIZED_UNSIGNED_ATTRIBUTE', `unsigned attribute ${attr.oid} is ${attr.size} bytes`, label));
+    }
+    if (attr.oid === OID.nestedSignature) nested.push(attr);
+    else if (!timestamp && signer && (attr.oid === OID.msRfc3161Timestamp || attr.oid === OID.timeStampToken)) {
+      timestamp = verifyRfc3161(attr, signer.signature, `${label}/timestamp`, ctx);
+    } else if (!timestamp && signer && attr.oid === OID.countersignature) {
+      timestamp = verifyCountersignature(attr, signer.signature, sd.certificates, `${label}/timestamp`, ctx);
+    }
+  }
+  if (timestamp) problems.push(...timestamp.problems);
+
+  // 4. The chain, judged at the verified timestamp unless the leaf has the lifetime-signing EKU.
+  let chainPath: readonly CertificateInfo[] = cert ? [cert] : [];
+  let chainTrusted = false;
+  if (cert) {
+    const lifetime = cert.extendedKeyUsages?.includes(OID.ekuLifetimeSigning) === true;
+    const useTimestamp = timestamp?.trusted === true && timestamp.time !== undefined && !lifetime;
+    const at = useTimestamp && timestamp?.time ? timestamp.time : ctx.now;
+    const chain = buildChain({ leaf: cert, pool: sd.certificates, purpose: OID.ekuCodeSigning, at, label }, ctx);
+    for (const p of chain.problems) {
+      const lifetimeExpired = p.code === 'CERT_EXPIRED' && lifetime && timestamp?.trusted;
+      problems.push(
+        lifetimeExpired
+          ? problem('LIFETIME_SIGNING_EXPIRED', `${p.message}; the signer has the lifetime-signing EKU, so its timestamp does not extend validity`, label)
+          : p,
+      );
+    }
+    chainPath = chain.path;
+    chainTrusted = chain.trusted;
+    reportUnrelatedCertificates(sd.certificates, [chain.path, timestamp?.chain ?? []], problems, label);
+  }
+
+  const own = problems.filter((p) => p.signature === label);
+  const valid = signer !== undefined && computed !== undefined && !own.some((p) => p.severity === 'integrity');
+  const trusted = valid && chainTrusted && !own.some((p) => p.severity === 'trust');
+  out.push({
+    label,
+    nested: depth > 0,
+    digestAlgorithm: dName,
+    digestAlgorithmOid: algOid,
+    signedDigest: spc ? Buffer.from(spc.digest).toString('hex') : '',
+    computedDigest: computed ? Buffer.from(computed).toString('hex') : undefined,
+    digestMatches: computed !== undefined && spc !== undefined && sameBytes(computed, spc.digest),
+    signer: cert,
+    chain: chainPath,
+    ...(programName === undefined ? {} : { programName }),
+    ...(moreInfo === undefined ? {} : { moreInfo }),
+    timestamp,
+    pageHashes: spc?.pageHashes,
+    valid,
+    trusted,
+    problems,
+  });
+
+  // 5. Nested signatures (signtool /as), each a full ContentInfo, verified against the file under its own algorithm.
+  let n = 0;
+  for (const attr of nested) {
+    for (const value of attr.values) {
+      const nestedLabel = `${label}.${++n}`;
+      if (depth + 1 > MAX_NESTING || budget.left <= 0) {
+        out.push(failed(nestedLabel, problem('SIGNATURE_STRUCTURE', 'too many nested signatures', nestedLabel)));
+        continue;
+      }
+      try {
+        const { signedData } = parseContentInfoSignedData(value.raw);
+        out.push(...verifyAuthenticodeSignedData(signedData, nestedLabel, ctx, depth + 1, budget));
+      } catch (err) {
+        out.push(failed(nestedLabel, problem('SIGNATURE_MALFORMED', `nested signature: ${errorMessage(err)}`, nestedLabel)));
+      }
+    }
+  }
+  return out;
+}
+
+/** A signature that could not be read at all. */
+export function failed(label: string, p: Problem): AuthenticodeSignature {
+  return {
+    label,
+    nested: label.includes('.'),
+    digestAlgorithm: undefined,
+    digestAlgorithmOid: 'unknown',
+    signedDigest: '',
+    computedDigest: undefined,
+    digestMatches: false,
+    signer: undefined,
+    chain: [],
+    timestamp: undefined,
+    pageHashes: undefined,
+    valid: false,
+    trusted: false,
+    problems: [p],
+  };
+}
+
+/**
+ * Certificates in the signature that have nothing to do with any chain built from it (not on a path, not a
+ * cross-certificate of a CA on a path) are room for smuggled data: reported, never used.
+ */
+function reportUnrelatedCertificates(
+  certs: readonly CertificateInfo[],
+  paths: readonly (readonly CertificateInfo[])[],
+  problems: Problem[],
+  label: string,
+): void {
+  const names = new Set<string>();
+  const onPath = new Set<string>();
+  for (const path of paths) {
+    for (const c of path) {
+      onPath.add(c.sha256);
+      names.add(Buffer.from(c.subjectDer).toString('hex'));
+      names.add(Buffer.from(c.issuerDer).toString('hex'));
+    }
+  }
+  for (const c of certs) {
+    if (c.extensionOids.includes(OID.chromeTagCertificate)) {
+      problems.push(problem('TAG_CERTIFICATE', `"${c.subject}" is a tag certificate carrying unsigned data`, label));
+      continue;
+    }
+    if (onPath.has(c.sha256)) continue;
+    if (names.has(Buffer.from(c.subjectDer).toString('hex')) || names.has(Buffer.from(c.issuerDer).toString('hex'))) continue;
+    problems.push(problem('EXTRA_CERTIFICATES', `certificate "${c.subject}" is not part of any chain in the signature`, label));
+  }
+}

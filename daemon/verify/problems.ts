@@ -1,0 +1,86 @@
+// Every problem a verifier can report, as a closed union of codes (documented in README "Problem codes").
+// Verifiers collect all problems; the boundary turns them into a verdict (valid / trusted / status).
+
+export type ProblemSeverity =
+  /** Breaks cryptographic integrity: the file is not what was signed. */
+  | 'integrity'
+  /** The signature is intact but does not chain to a trusted root under policy. */
+  | 'trust'
+  /** Worth recording; does not change the verdict (weak algorithm, hidden data, anomalies). */
+  | 'warning';
+
+export const PROBLEMS = {
+  // structure
+  SIGNATURE_MALFORMED: 'integrity',
+  SIGNATURE_STRUCTURE: 'integrity',
+  CERT_TABLE_INSIDE_HEADERS: 'integrity',
+  CERT_TABLE_PAST_EOF: 'integrity',
+  CERT_ENTRY_MALFORMED: 'integrity',
+  CERT_ENTRY_UNSUPPORTED: 'warning',
+  // digest and signature math
+  DIGEST_MISMATCH: 'integrity',
+  MESSAGE_DIGEST_MISMATCH: 'integrity',
+  CONTENT_TYPE_MISMATCH: 'integrity',
+  SIGNER_SIGNATURE_INVALID: 'integrity',
+  SIGNER_CERT_MISSING: 'integrity',
+  UNSUPPORTED_ALGORITHM: 'integrity',
+  EXPLICIT_CURVE: 'integrity',
+  PAGE_HASH_MISMATCH: 'integrity',
+  // chain and policy
+  UNTRUSTED_ROOT: 'trust',
+  CHAIN_INCOMPLETE: 'trust',
+  CERT_SIGNATURE_INVALID: 'trust',
+  CERT_EXPIRED: 'trust',
+  CERT_NOT_YET_VALID: 'trust',
+  WRONG_EKU: 'trust',
+  NOT_A_CA: 'trust',
+  ROOT_NOT_TRUSTED_FOR_PURPOSE: 'trust',
+  ROOT_DISALLOWED: 'trust',
+  LIFETIME_SIGNING_EXPIRED: 'trust',
+  // timestamps
+  TIMESTAMP_INVALID: 'warning',
+  TIMESTAMP_UNTRUSTED: 'warning',
+  // unauthenticated data and anomalies (CVE-2013-3900 and kin): recorded, never silently valid
+  UNAUTHENTICATED_DATA_IN_CERT_ENTRY: 'warning',
+  CERT_ENTRY_PADDING_NONZERO: 'warning',
+  CERT_TABLE_NOT_AT_END: 'integrity',
+  CERT_TABLE_SIZE_MISMATCH: 'warning',
+  CERT_TABLE_EXTRA_ENTRY: 'integrity',
+  UNKNOWN_UNSIGNED_ATTRIBUTE: 'warning',
+  OVERSIZED_UNSIGNED_ATTRIBUTE: 'warning',
+  EXTRA_CERTIFICATES: 'warning',
+  TAG_CERTIFICATE: 'warning',
+  WEAK_DIGEST: 'warning',
+  CHECKSUM_MISMATCH: 'warning',
+  // catalogs
+  CATALOG_UNSIGNED: 'trust',
+} as const satisfies Record<string, ProblemSeverity>;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+
+export interface Problem {
+  readonly code: ProblemCode;
+  readonly message: string;
+  readonly severity: ProblemSeverity;
+  /** Which signature it is about ("0", "0.1" for the first nested one, "catalog"); absent for file-level problems. */
+  readonly signature?: string;
+}
+
+export function problem(code: ProblemCode, message: string, signature?: string): Problem {
+  return signature === undefined
+    ? { code, message, severity: PROBLEMS[code] }
+    : { code, message, severity: PROBLEMS[code], signature };
+}
+
+/** Codes that mean bytes are hidden in or after a signature: the UNAUTHENTICATED_DATA detection rule keys on these. */
+export const UNAUTHENTICATED_DATA_CODES: ReadonlySet<ProblemCode> = new Set([
+  'UNAUTHENTICATED_DATA_IN_CERT_ENTRY',
+  'CERT_ENTRY_PADDING_NONZERO',
+  'CERT_TABLE_NOT_AT_END',
+  'CERT_TABLE_SIZE_MISMATCH',
+  'CERT_TABLE_EXTRA_ENTRY',
+  'UNKNOWN_UNSIGNED_ATTRIBUTE',
+  'OVERSIZED_UNSIGNED_ATTRIBUTE',
+  'EXTRA_CERTIFICATES',
+  'TAG_CERTIFICATE',
+]);

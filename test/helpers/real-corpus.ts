@@ -1,0 +1,41 @@
+// Where the pinned vendor binaries of ../shared/corpus/REAL.md live once scripts/fetch-real-corpus.ts has run.
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+
+export interface RealCorpusEntry {
+  readonly id: string;
+  readonly source: 'npm' | 'deb';
+  readonly package: string;
+  readonly member: string;
+  readonly sha256: string;
+}
+
+const projectRoot = resolve(import.meta.dirname, '..', '..');
+
+/** The shared corpus of public test-suite binaries beside the project (../shared/corpus). */
+export const sharedCorpus = resolve(projectRoot, '..', 'shared', 'corpus');
+export const sharedTrust = resolve(projectRoot, '..', 'shared', 'trust');
+
+export function corpusCacheDir(): string {
+  return process.env.SEALWATCH_CORPUS_CACHE ?? join(homedir(), '.cache', 'sealwatch', 'real-corpus');
+}
+
+let entries: readonly RealCorpusEntry[] | undefined;
+export function realCorpusEntries(): readonly RealCorpusEntry[] {
+  entries ??= (JSON.parse(readFileSync(join(projectRoot, 'test', 'corpus', 'real-corpus.json'), 'utf8')) as {
+    files: RealCorpusEntry[];
+  }).files;
+  return entries;
+}
+
+/** Path of a fetched vendor binary; throws (never skips) when `npm run corpus:fetch` has not fetched it. */
+export function realCorpusPath(id: string, options: { mustExist?: boolean } = {}): string {
+  const entry = realCorpusEntries().find((e) => e.id === id);
+  if (!entry) throw new Error(`no real-corpus entry named ${id}`);
+  const path = join(corpusCacheDir(), `${entry.id}-${entry.sha256.slice(0, 12)}`, basename(entry.member));
+  if ((options.mustExist ?? true) && !existsSync(path)) {
+    throw new Error(`${path} is missing: run \`npm run corpus:fetch\` first`);
+  }
+  return path;
+}
