@@ -57,8 +57,8 @@ export interface AuthenticodeSignature {
 export interface SignatureContext extends ChainContext {
   /** Reference time when there is no trusted timestamp: the scan's time, passed in (never read from a clock here). */
   readonly now: Date;
-  /** Authentihash of the file under a digest algorithm. */
-  readonly imageDigest: (name: DigestName) => Uint8Array;
+  /** Authentihash of the file under a digest algorithm; absent for detached signatures (.p7x) whose content is elsewhere. */
+  readonly imageDigest: ((name: DigestName) => Uint8Array) | undefined;
 }
 
 /** Verifies the SignedData and every signature nested in it; returns them flattened, outer first. */
@@ -80,7 +80,7 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
   }
   const signer = sd.signerInfos[0];
   if (sd.signerInfos.length !== 1) problems.push(problem('SIGNATURE_STRUCTURE', `SignedData has ${sd.signerInfos.length} SignerInfos; Authenticode requires exactly one`, label));
-  if (spc && spc.dataType !== OID.spcPeImageData) {
+  if (spc && ctx.imageDigest && spc.dataType !== OID.spcPeImageData) {
     problems.push(problem('SIGNATURE_STRUCTURE', `signed data type ${spc.dataType} is not SpcPeImageData`, label));
   }
   const algOid = spc?.digestAlgorithm.oid ?? signer?.digestAlgorithm.oid ?? 'unknown';
@@ -95,7 +95,7 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
 
   // 1. The file: our image digest against the one the signature carries.
   let computed: Uint8Array | undefined;
-  if (spc) {
+  if (spc && ctx.imageDigest) {
     if (!dName) problems.push(problem('UNSUPPORTED_ALGORITHM', `image digest algorithm ${spc.digestAlgorithm.oid} is not supported`, label));
     else {
       computed = ctx.imageDigest(dName);
@@ -174,7 +174,8 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
   }
 
   const own = problems.filter((p) => p.signature === label);
-  const valid = signer !== undefined && computed !== undefined && !own.some((p) => p.severity === 'integrity');
+  const digestChecked = computed !== undefined || ctx.imageDigest === undefined;
+  const valid = signer !== undefined && spc !== undefined && digestChecked && !own.some((p) => p.severity === 'integrity');
   const trusted = valid && chainTrusted && !own.some((p) => p.severity === 'trust');
   out.push({
     label,

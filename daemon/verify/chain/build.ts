@@ -100,9 +100,12 @@ export function buildChain(req: ChainRequest, ctx: ChainContext): ChainResult {
         : problem('CHAIN_INCOMPLETE', `no issuer found for "${name(top)}" (issuer "${top.issuer}")`, req.label),
     );
   }
-  for (const c of path) {
-    if (c.explicitCurve) {
-      problems.push(problem('EXPLICIT_CURVE', `"${name(c)}" has an EC key with explicit curve parameters (CVE-2020-0601)`, req.label));
+  // Explicit EC parameters let a forged CA reuse a real root's public key (CVE-2020-0601). Such a certificate is
+  // never accepted as an issuer; its presence as a would-be issuer of the path is itself reported.
+  const issuerNames = new Set(path.map((c) => Buffer.from(c.issuerDer).toString('hex')));
+  for (const c of [...path, ...req.pool]) {
+    if (c.explicitCurve && (path.includes(c) || issuerNames.has(Buffer.from(c.subjectDer).toString('hex')))) {
+      problems.push(problem('EXPLICIT_CURVE', `"${name(c)}" has an EC key with explicit curve parameters (CVE-2020-0601 spoofing)`, req.label));
     }
   }
   // EKU: the leaf must allow the purpose when it has an EKU extension; a TSA leaf must name time stamping.

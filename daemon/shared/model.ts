@@ -1,0 +1,106 @@
+// The record sealwatch keeps for every file it inspects, with Elastic Common Schema field names where ECS has them
+// (file.*, code_signature.*, pe.*) so that records drop into a SIEM unchanged.
+import { type ProblemCode, type ProblemSeverity } from '../verify/problems.ts';
+
+export type SignatureStatus =
+  /** Valid and chains to a trusted root under policy. */
+  | 'trusted'
+  /** Cryptographically intact, but not trusted (unknown root, expired without timestamp, wrong EKU, …). */
+  | 'untrusted'
+  /** Broken: the file or the signature was changed after signing, or the signature structure is unusable. */
+  | 'invalid'
+  | 'unsigned'
+  /** Apple: ad-hoc (no signer identity) and linker-signed are their own states, never "signed". */
+  | 'adhoc'
+  | 'linker-signed'
+  /** Signatures of this format are not verified yet. */
+  | 'not-verified';
+
+export interface ProblemRecord {
+  readonly code: ProblemCode;
+  readonly severity: ProblemSeverity;
+  readonly message: string;
+  readonly signature?: string;
+}
+
+export interface CertificateRecord {
+  readonly subject_name: string;
+  readonly issuer_name: string;
+  readonly serial_number: string;
+  readonly not_before: string;
+  readonly not_after: string;
+  readonly thumbprint_sha256: string;
+}
+
+export interface SignatureRecord {
+  readonly index: string;
+  readonly kind: 'embedded' | 'nested' | 'catalog';
+  readonly subject_name: string | undefined;
+  readonly issuer_name: string | undefined;
+  readonly organization: string | undefined;
+  readonly digest_algorithm: string | undefined;
+  readonly valid: boolean;
+  readonly trusted: boolean;
+  readonly thumbprint_sha256: string | undefined;
+  readonly signed_digest?: string;
+  readonly computed_digest?: string;
+  readonly program_name?: string;
+  readonly more_info?: string;
+  readonly catalog?: { readonly name: string; readonly member: string; readonly matched_by: string };
+  readonly timestamp:
+    | { readonly kind: 'rfc3161' | 'legacy'; readonly time: string | undefined; readonly valid: boolean; readonly trusted: boolean; readonly signer: string | undefined }
+    | undefined;
+  readonly chain: readonly CertificateRecord[];
+}
+
+export interface CodeSignatureRecord {
+  readonly exists: boolean;
+  readonly status: SignatureStatus;
+  readonly valid: boolean;
+  readonly trusted: boolean;
+  readonly source: 'embedded' | 'catalog' | 'both' | 'none';
+  readonly subject_name: string | undefined;
+  readonly issuer_name: string | undefined;
+  readonly digest_algorithm: string | undefined;
+  readonly timestamp: string | undefined;
+  readonly thumbprint_sha256: string | undefined;
+  readonly signatures: readonly SignatureRecord[];
+  readonly problems: readonly ProblemRecord[];
+}
+
+export interface ModuleRecord {
+  readonly file: {
+    readonly path: string;
+    readonly name: string;
+    readonly size: number;
+    readonly mtime?: string;
+    readonly hash: { readonly sha256: string; readonly sha1: string; readonly md5: string };
+  };
+  readonly module: {
+    readonly format: 'pe' | 'macho' | 'elf' | 'catalog' | 'p7x' | 'unknown';
+    readonly arch: readonly string[];
+    readonly kind: string | undefined;
+    readonly bits?: number;
+    readonly version: { readonly file: string | undefined; readonly product: string | undefined };
+    readonly parse_issues?: readonly string[];
+  };
+  readonly pe?: {
+    readonly company?: string;
+    readonly product?: string;
+    readonly description?: string;
+    readonly file_version?: string;
+    readonly product_version?: string;
+    readonly file_version_number?: string;
+    readonly product_version_number?: string;
+    readonly original_file_name?: string;
+    readonly internal_name?: string;
+    readonly dotnet: boolean;
+    readonly authentihash: { readonly sha1: string; readonly sha256: string };
+    readonly checksum: { readonly stored: number; readonly computed: number };
+    readonly overlay_bytes: number;
+    readonly imports: readonly { readonly dll: string; readonly functions: readonly string[]; readonly delay_loaded: boolean }[];
+  };
+  readonly code_signature: CodeSignatureRecord;
+  /** Set when the file could not be parsed as its format claims: the record is still kept. */
+  readonly error?: { readonly code: string; readonly message: string };
+}
