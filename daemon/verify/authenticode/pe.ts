@@ -5,6 +5,7 @@ import { type DigestName, parseContentInfoSignedData } from '../../formats/cms/i
 import { authentihashPlan, forEachPlannedChunk, type AuthentihashPlan } from '../../formats/pe/digest.ts';
 import { WIN_CERT_TYPE_PKCS_SIGNED_DATA } from '../../formats/pe/certificates.ts';
 import { type PeFile } from '../../formats/pe/index.ts';
+import { computePageHashTable } from '../../formats/pe/page-hashes.ts';
 import { isAllZero } from '../../formats/bytes/reader.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { type ChainContext } from '../chain/build.ts';
@@ -67,7 +68,13 @@ export function verifyPeSignatures(bytes: Uint8Array, pe: PeFile, ctx: PeVerifyC
       );
     }
   }
-  const sigCtx = { ...ctx, imageDigest };
+  const tables = new Map<string, Uint8Array>();
+  const pageHashTable = (digest: 'sha1' | 'sha256'): Uint8Array => {
+    let t = tables.get(digest);
+    if (!t) tables.set(digest, (t = computePageHashTable(bytes, pe.headers, digest)));
+    return t;
+  };
+  const sigCtx = { ...ctx, imageDigest, pageHashTable };
   let index = 0;
   for (const entry of table?.usable ? table.entries : []) {
     const label = String(index++);

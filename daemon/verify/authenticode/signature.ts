@@ -48,7 +48,8 @@ export interface AuthenticodeSignature {
   readonly programName?: string;
   readonly moreInfo?: string;
   readonly timestamp: TimestampReport | undefined;
-  readonly pageHashes: SpcIndirectData['pageHashes'];
+  /** Page hashes carried by the signature, and whether the file's pages match them. */
+  readonly pageHashes: { readonly version: 1 | 2; readonly pages: number; readonly verified: boolean } | undefined;
   readonly valid: boolean;
   readonly trusted: boolean;
   readonly problems: readonly Problem[];
@@ -59,6 +60,8 @@ export interface SignatureContext extends ChainContext {
   readonly now: Date;
   /** Authentihash of the file under a digest algorithm; absent for detached signatures (.p7x) whose content is elsewhere. */
   readonly imageDigest: ((name: DigestName) => Uint8Array) | undefined;
+  /** Recomputes the page-hash table of the file (PE only). */
+  readonly pageHashTable?: (digest: 'sha1' | 'sha256') => Uint8Array;
 }
 
 /** Verifies the SignedData and every signature nested in it; returns them flattened, outer first. */
@@ -103,6 +106,13 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
         problems.push(problem('DIGEST_MISMATCH', `the file's ${dName} image digest does not match the signed one: the file was changed after signing`, label));
       }
     }
+  }
+  let pageHashes: AuthenticodeSignature['pageHashes'];
+  if (spc?.pageHashes && ctx.pageHashTable) {
+    const digest = spc.pageHashes.version === 1 ? 'sha1' : 'sha256';
+    const verified = sameBytes(ctx.pageHashTable(digest), spc.pageHashes.table);
+    pageHashes = { version: spc.pageHashes.version, pages: spc.pageHashes.table.length / ((digest === 'sha1' ? 20 : 32) + 4) - 1, verified };
+    if (!verified) problems.push(problem('PAGE_HASH_MISMATCH', `the file's ${digest} page hashes do not match the signed page-hash table`, label));
   }
   // 2. The signer: its certificate, the signed attributes and the signature over them.
   const cert = signer && findSignerCertificate(signer, sd.certificates);
@@ -190,7 +200,7 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
     ...(programName === undefined ? {} : { programName }),
     ...(moreInfo === undefined ? {} : { moreInfo }),
     timestamp,
-    pageHashes: spc?.pageHashes,
+    pageHashes,
     valid,
     trusted,
     problems,

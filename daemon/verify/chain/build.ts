@@ -94,10 +94,13 @@ export function buildChain(req: ChainRequest, ctx: ChainContext): ChainResult {
 
   if (!anchor) {
     const top = path[path.length - 1] as CertificateInfo;
+    // A certificate named like a trusted root (or issued in its name) that the root's key did not sign is an impostor.
+    const namesake = ctx.store.withSubject(selfSignedEnd ? top.subjectDer : top.issuerDer)[0];
+    const impostor = namesake ? `; it carries the name of the trusted root "${name(namesake.certificate)}" but was not signed by that root's key` : '';
     problems.push(
       selfSignedEnd
-        ? problem('UNTRUSTED_ROOT', `chain ends at "${name(top)}", which is not a trusted root`, req.label)
-        : problem('CHAIN_INCOMPLETE', `no issuer found for "${name(top)}" (issuer "${top.issuer}")`, req.label),
+        ? problem('UNTRUSTED_ROOT', `chain ends at "${name(top)}", which is not a trusted root${impostor}`, req.label)
+        : problem('CHAIN_INCOMPLETE', `no issuer found for "${name(top)}" (issuer "${top.issuer}")${impostor}`, req.label),
     );
   }
   // Explicit EC parameters let a forged CA reuse a real root's public key (CVE-2020-0601). Such a certificate is
