@@ -301,7 +301,7 @@ function inspectOther(facts: FileFacts, bytes: Uint8Array, format: 'macho' | 'el
 }
 
 function malformed(facts: FileFacts, bytes: Uint8Array, format: ModuleRecord['module']['format'], err: unknown, digests = digestOnePass(bytes)): ModuleRecord {
-  const code = err instanceof SealwatchError ? err.code : 'MALFORMED';
+  const code = err instanceof SealwatchError ? err.code : 'INTERNAL';
   return {
     file: fileBlock(facts, digests),
     module: { format, arch: [], kind: undefined, version: { file: undefined, product: undefined } },
@@ -310,9 +310,20 @@ function malformed(facts: FileFacts, bytes: Uint8Array, format: ModuleRecord['mo
   };
 }
 
-/** Inspects one file's bytes. Pure apart from hashing: the caller reads the file and passes the time in. */
+/**
+ * Inspects one file's bytes. Pure apart from hashing: the caller reads the file and passes the time in.
+ * Never throws: whatever goes wrong becomes the record's `error`, and the record is kept.
+ */
 export function inspectBytes(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): ModuleRecord {
   const format = sniffFormat(bytes.subarray(0, 16));
+  try {
+    return inspectAs(format, facts, bytes, ctx);
+  } catch (err) {
+    return malformed(facts, bytes, format, err);
+  }
+}
+
+function inspectAs(format: ReturnType<typeof sniffFormat>, facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): ModuleRecord {
   switch (format) {
     case 'pe':
       return inspectPe(facts, bytes, ctx);

@@ -9,7 +9,8 @@ export type SealwatchErrorCode =
   | 'UNSUPPORTED' // a valid structure this version does not handle
   | 'ASN1' // DER/BER could not be decoded
   | 'IO' // the file could not be read
-  | 'CONFIG'; // configuration or trust store problem
+  | 'CONFIG' // configuration or trust store problem
+  | 'INTERNAL'; // a bug: an unexpected exception, caught at a boundary so that nothing is lost
 
 export class SealwatchError extends Error {
   readonly code: SealwatchErrorCode;

@@ -136,7 +136,9 @@ export class Asn1 {
 
   time(what: string): Date {
     if (this.is(TagClass.universal, UniversalTag.utcTime) || this.is(TagClass.universal, UniversalTag.generalizedTime)) {
-      return (this.block as asn1js.UTCTime).toDate();
+      const d = (this.block as asn1js.UTCTime).toDate();
+      if (Number.isNaN(d.getTime())) throw fail(`${what}: not a valid time`);
+      return d;
     }
     throw fail(`${what}: expected UTCTime or GeneralizedTime`);
   }
@@ -170,7 +172,13 @@ export interface Decoded {
 /** Decodes one BER/DER element from the start of `bytes`; trailing bytes are reported, not an error. */
 export function decode(bytes: Uint8Array, what: string, limits: DecodeLimits = {}): Decoded {
   if (bytes.length === 0) throw fail(`${what}: empty input`);
-  const result = asn1js.fromBER(bytes, { ...DEFAULT_LIMITS, ...limits });
+  let result: ReturnType<typeof asn1js.fromBER>;
+  try {
+    result = asn1js.fromBER(bytes, { ...DEFAULT_LIMITS, ...limits });
+  } catch (err) {
+    // asn1js throws plain Errors for some bad content (e.g. an unparsable GeneralizedTime): make them ours.
+    throw new FormatError('ASN.1', 'ASN1', `${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
   if (result.offset === -1 || result.result.error) {
     throw fail(`${what}: ${result.result.error || 'cannot decode'}`);
   }

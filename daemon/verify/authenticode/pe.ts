@@ -96,7 +96,12 @@ export function verifyPeSignatures(bytes: Uint8Array, pe: PeFile, ctx: PeVerifyC
         ),
       );
     }
-    signatures.push(...verifyAuthenticodeSignedData(parsed.signedData, label, sigCtx));
+    try {
+      signatures.push(...verifyAuthenticodeSignedData(parsed.signedData, label, sigCtx));
+    } catch (err) {
+      // A structure that parsed but could not be walked (hostile nesting, odd attribute types).
+      signatures.push(failed(label, problem('SIGNATURE_MALFORMED', `WIN_CERTIFICATE #${entry.index}: ${errorMessage(err)}`, label)));
+    }
   }
   return {
     embedded: (table?.entries.length ?? 0) > 0 || (table !== undefined && !table.usable),

@@ -52,12 +52,16 @@ export function checkSignerInfo(
   if (!d) return { ok: false, reasons: [`unsupported digest algorithm ${signer.digestAlgorithm.oid}`], unsupported: true };
   let signedBytes: Uint8Array = content;
   if (signer.signedAttrsRaw) {
-    const md = findAttribute(signer.signedAttrs, OID.messageDigest)?.values[0]?.octets('messageDigest');
-    if (!md) reasons.push('signed attributes have no messageDigest');
-    else if (!sameBytes(md, digest(d, content))) reasons.push('messageDigest does not match the signed content');
-    if (expectedContentType) {
-      const ct = findAttribute(signer.signedAttrs, OID.contentType)?.values[0]?.oid('contentType');
-      if (ct !== expectedContentType) reasons.push(`contentType attribute is ${ct ?? 'missing'}, expected ${expectedContentType}`);
+    try {
+      const md = findAttribute(signer.signedAttrs, OID.messageDigest)?.values[0]?.octets('messageDigest');
+      if (!md) reasons.push('messageDigest attribute is missing');
+      else if (!sameBytes(md, digest(d, content))) reasons.push('messageDigest does not match the signed content');
+      if (expectedContentType) {
+        const ct = findAttribute(signer.signedAttrs, OID.contentType)?.values[0]?.oid('contentType');
+        if (ct !== expectedContentType) reasons.push(`contentType attribute is ${ct ?? 'missing'}, expected ${expectedContentType}`);
+      }
+    } catch (err) {
+      reasons.push(`signed attributes are malformed: ${errorMessage(err)}`);
     }
     signedBytes = signedAttrsForVerification(signer.signedAttrsRaw);
   }

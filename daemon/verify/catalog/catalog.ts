@@ -9,7 +9,7 @@ import {
   parseSpcIndirectData,
   type SignedData,
 } from '../../formats/cms/index.ts';
-import { errorMessage, FormatError } from '../../shared/errors.ts';
+import { errorMessage, FormatError, SealwatchError } from '../../shared/errors.ts';
 import { buildChain, type ChainContext } from '../chain/build.ts';
 import { digestName } from '../crypto.ts';
 import { problem, type Problem } from '../problems.ts';
@@ -57,6 +57,15 @@ export interface CatalogVerifyContext extends ChainContext {
 }
 
 export function parseCatalog(bytes: Uint8Array, name: string, ctx: CatalogVerifyContext): Catalog {
+  try {
+    return readCatalog(bytes, name, ctx);
+  } catch (err) {
+    if (err instanceof SealwatchError) throw err;
+    throw new FormatError('catalog', 'MALFORMED', `${name}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+function readCatalog(bytes: Uint8Array, name: string, ctx: CatalogVerifyContext): Catalog {
   const { signedData } = parseContentInfoSignedData(bytes, LIMITS);
   if (signedData.contentType !== OID.ctl || !signedData.content) {
     throw new FormatError('catalog', 'MALFORMED', `${name}: content type ${signedData.contentType} is not a certificate trust list`);
