@@ -37,6 +37,8 @@ function extractMember(entry: RealCorpusEntry, archive: string): Buffer {
 }
 
 function main(): void {
+  // --npm-only: skip Debian packages (for machines without apt-get, e.g. the demo on macOS).
+  const npmOnly = process.argv.includes('--npm-only');
   const cache = corpusCacheDir();
   mkdirSync(cache, { recursive: true });
   const archives = new Map<string, string>();
@@ -44,6 +46,7 @@ function main(): void {
   let fetched = 0;
   try {
     for (const entry of realCorpusEntries()) {
+      if (npmOnly && entry.source !== 'npm') continue;
       const target = realCorpusPath(entry.id, { mustExist: false });
       if (existsSync(target) && sha256Of(target) === entry.sha256) continue;
       let archive = archives.get(entry.package);

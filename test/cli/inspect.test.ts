@@ -1,0 +1,68 @@
+// The CLI as users run it: a real child process on Node 24, JSON lines out, documented exit codes.
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { peFixture, peFixtureTrustDir } from '../helpers/fixtures.ts';
+import { sharedCorpus } from '../helpers/real-corpus.ts';
+import { type ModuleRecord } from '../../daemon/shared/model.ts';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const main = join(root, 'daemon', 'main.ts');
+
+async function sealwatch(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, ...args], { maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const records = (stdout: string): ModuleRecord[] => stdout.trim().split('\n').map((l) => JSON.parse(l) as ModuleRecord);
+
+test('inspect --json on a directory: one ECS record per file, recursing, with the documented fields', async (t) => {
+  const { code, stdout } = await sealwatch(['inspect', '--json', '--at', '2026-11-01T00:00:00Z', join(sharedCorpus, 'pe')]);
+  const rs = records(stdout);
+  t.is(rs.length, 16);
+  const whois = rs.find((r) => r.file.name === 'signify-whois.exe');
+  t.truthy(whois);
+  t.like(whois, {
+    file: { size: 398192 },
+    module: { format: 'pe', arch: ['x86'], kind: 'exe', version: { file: '1.21' } },
+    code_signature: { exists: true, status: 'trusted', valid: true, trusted: true, subject_name: 'Microsoft Corporation', digest_algorithm: 'sha256' },
+  });
+  t.regex(whois?.file.hash.sha256 ?? '', /^[0-9a-f]{64}$/);
+  t.regex(whois?.file.hash.sha1 ?? '', /^[0-9a-f]{40}$/);
+  t.regex(whois?.code_signature.thumbprint_sha256 ?? '', /^[0-9a-f]{64}$/);
+  t.is(whois?.code_signature.signatures[0]?.timestamp?.kind, 'rfc3161');
+  t.is(code, 1, 'the corpus holds invalid and malformed files: exit 1');
+});
+
+test('exit 0 when everything verifies; human output names signer, timestamp and hashes', async (t) => {
+  const good = peFixture('good-timestamped.exe');
+  const { code, stdout } = await sealwatch(['inspect', '--trust', join(root, 'config', 'trust'), '--trust', peFixtureTrustDir(), good]);
+  t.is(code, 0);
+  t.regex(stdout, /Signature: valid, trusted \(embedded\)/);
+  t.regex(stdout, /Contoso Test Publisher <- Sealwatch Test Code Signing CA \(sha256; valid, trusted\)/);
+  t.regex(stdout, /timestamp 2026-01-01T00:00:00.000Z \(rfc3161, trusted\)/);
+  t.regex(stdout, /SHA-256: {3}[0-9a-f]{64}/);
+});
+
+test('exit 1 for hidden data or a broken signature; exit 3 for an unreadable path; exit 2 for bad usage', async (t) => {
+  t.is((await sealwatch(['inspect', join(sharedCorpus, 'pe', 'uthenticode-YourPhone.exe')])).code, 1);
+  const missing = await sealwatch(['inspect', '/nonexistent/sealwatch-test']);
+  t.is(missing.code, 3);
+  t.regex(missing.stderr, /nonexistent\/sealwatch-test/);
+  t.is((await sealwatch(['inspect'])).code, 2);
+  t.is((await sealwatch(['inspect', '--at', 'not-a-date', peFixture('unsigned.exe')])).code, 2);
+  t.is((await sealwatch(['frobnicate'])).code, 2);
+});
+
+test('--catalog resolves a catalog-signed file', async (t) => {
+  const { stdout } = await sealwatch(['inspect', '--json', '--catalog', join(sharedCorpus, 'catalog'), join(sharedCorpus, 'pe', 'signify-DXCore.dll')]);
+  const [r] = records(stdout);
+  t.is(r?.code_signature.source, 'both');
+  t.true(r?.code_signature.signatures.some((s) => s.kind === 'catalog' && s.catalog?.matched_by === 'authentihash_sha256'));
+});
