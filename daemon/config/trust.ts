@@ -5,8 +5,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import {
   decode,
-  decodeExact,
   parseCertificate,
+  peekCertificate,
+  type Asn1,
+  type CertificatePeek,
   parseContentInfoSignedData,
   parseCtl,
   pemToDer,
@@ -17,18 +19,18 @@ import { authrootPolicies, TrustStore, type AnchorPolicy, type TrustSource } fro
 
 export const DEFAULT_TRUST_DIR = resolve(import.meta.dirname, '..', '..', 'config', 'trust');
 
-function readCertificates(path: string, warnings: string[]): CertificateInfo[] {
+function readCertificates(path: string, warnings: string[]): Array<{ peek: CertificatePeek; node: Asn1 }> {
   const bytes = readFileSync(path);
   const isPem = bytes[0] !== 0x30 && bytes.includes('-----BEGIN CERTIFICATE-----');
   const blobs = isPem ? pemToDer(bytes.toString('latin1')) : [bytes];
-  const out: CertificateInfo[] = [];
+  const out: Array<{ peek: CertificatePeek; node: Asn1 }> = [];
   for (const der of blobs) {
     try {
       // A DER file is its first certificate; anything after it is reported, not trusted (one shipped Apple .cer
       // carries stray text after the DER, which openssl also ignores).
       const { node, trailing } = decode(der, 'Certificate');
       if (trailing > 0) warnings.push(`${path}: ${trailing} bytes after the certificate are ignored`);
-      out.push(parseCertificate(node));
+      out.push({ peek: peekCertificate(node), node });
     } catch (err) {
       throw new SealwatchError('CONFIG', `trust store: ${path}: a certificate does not parse: ${errorMessage(err)}`, { cause: err, file: path });
     }
@@ -65,7 +67,7 @@ function loadOne(dir: string, store: TrustStore, warnings: string[]): void {
     const bytes = readFileSync(stl);
     const { signedData } = parseContentInfoSignedData(bytes, { maxNodes: 2_000_000 });
     if (!signedData.content) throw new Error('authroot.stl has no CTL content');
-    policies = authrootPolicies(parseCtl(decodeExact(signedData.content.raw, 'CTL', { maxNodes: 2_000_000 })));
+    policies = authrootPolicies(parseCtl(signedData.content));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new SealwatchError('CONFIG', `trust store: ${stl}: ${errorMessage(err)}`, { cause: err, file: stl });
@@ -73,16 +75,27 @@ function loadOne(dir: string, store: TrustStore, warnings: string[]): void {
   }
   const source = sourceFor(dir);
   for (const f of files) {
-    for (const certificate of readCertificates(join(dir, f), warnings)) {
+    for (const { peek, node } of readCertificates(join(dir, f), warnings)) {
       // With an authroot.stl beside the roots, a root it does not list is not in the program: skip it.
-      const policy = policies ? policies.get(certificate.sha1) : {};
+      const policy = policies ? policies.get(peek.sha1) : {};
       if (!policy) continue;
-      const selfIssued = Buffer.compare(certificate.subjectDer, certificate.issuerDer) === 0;
+      const selfIssued = Buffer.compare(peek.subjectDer, peek.issuerDer) === 0;
       if (!selfIssued) {
-        store.intermediates.push(certificate);
+        store.intermediates.push(parseCertificate(node));
         continue;
       }
-      store.add({ certificate, source, policy });
+      // Hundreds of roots, a handful used: parse each one the first time a chain reaches it.
+      let parsed: CertificateInfo | undefined;
+      store.add({
+        sha256: peek.sha256,
+        subjectDer: peek.subjectDer,
+        get certificate(): CertificateInfo {
+          parsed ??= parseCertificate(node);
+          return parsed;
+        },
+        source,
+        policy,
+      });
     }
   }
 }

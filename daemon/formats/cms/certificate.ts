@@ -187,3 +187,29 @@ export function pemToDer(text: string): Uint8Array[] {
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
 }
+
+export interface CertificatePeek {
+  readonly der: Uint8Array;
+  readonly sha1: string;
+  readonly sha256: string;
+  readonly subjectDer: Uint8Array;
+  readonly issuerDer: Uint8Array;
+}
+
+/** Fingerprints and names only, without the full X.509 parse: for indexing hundreds of trust anchors cheaply. */
+export function peekCertificate(node: Asn1): CertificatePeek {
+  const tbs = node.sequence('Certificate')[0]?.sequence('TBSCertificate');
+  if (!tbs) throw new FormatError('X.509', 'ASN1', 'Certificate has no tbsCertificate');
+  const offset = tbs[0]?.isContext(0) ? 1 : 0;
+  const issuer = tbs[offset + 2];
+  const subject = tbs[offset + 4];
+  if (!issuer || !subject) throw new FormatError('X.509', 'ASN1', 'TBSCertificate is missing names');
+  const der = node.raw;
+  return {
+    der,
+    sha1: createHash('sha1').update(der).digest('hex'),
+    sha256: createHash('sha256').update(der).digest('hex'),
+    subjectDer: subject.raw,
+    issuerDer: issuer.raw,
+  };
+}

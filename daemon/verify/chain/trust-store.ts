@@ -22,6 +22,9 @@ export interface AnchorPolicy {
 }
 
 export interface TrustAnchor {
+  /** Fingerprint and subject are known without parsing; `certificate` may be parsed on first use. */
+  readonly sha256: string;
+  readonly subjectDer: Uint8Array;
   readonly certificate: CertificateInfo;
   readonly source: TrustSource;
   readonly policy: AnchorPolicy;
@@ -34,9 +37,9 @@ export class TrustStore {
   readonly intermediates: CertificateInfo[] = [];
 
   add(anchor: TrustAnchor): void {
-    if (this.bySha256.has(anchor.certificate.sha256)) return;
-    this.bySha256.set(anchor.certificate.sha256, anchor);
-    const key = subjectKey(anchor.certificate.subjectDer);
+    if (this.bySha256.has(anchor.sha256)) return;
+    this.bySha256.set(anchor.sha256, anchor);
+    const key = subjectKey(anchor.subjectDer);
     const list = this.bySubject.get(key) ?? [];
     list.push(anchor);
     this.bySubject.set(key, list);
