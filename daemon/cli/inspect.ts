@@ -1,5 +1,5 @@
 // `sealwatch inspect [--json] [--trust DIR] [--catalog DIR] PATH...`
-import { loadTrustStore, DEFAULT_TRUST_DIR } from '../config/trust.ts';
+import { addSystemTrust, loadTrustStore, DEFAULT_TRUST_DIR } from '../config/trust.ts';
 import { defaultCatalogDirs, loadCatalogs } from '../inventory/catalogs.ts';
 import { inspectBytes, type InspectContext } from '../inventory/inspect-file.ts';
 import { readModuleFile, walkFiles } from '../inventory/read.ts';
@@ -13,6 +13,8 @@ export interface InspectOptions {
   readonly json: boolean;
   readonly trust: readonly string[];
   readonly catalog: readonly string[];
+  /** Also trust the operating system's root store (opt-in: widens trust, host-dependent verdicts). */
+  readonly systemTrust?: boolean;
   /** Reference time (ISO); default now. Useful to reproduce a verdict as of a date. */
   readonly at?: string;
   readonly maxFileBytes?: number;
@@ -39,7 +41,10 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
   }
   let ctx: InspectContext;
   try {
-    const store = loadTrustStore(options.trust.length ? options.trust : [DEFAULT_TRUST_DIR]);
+    const warnings: string[] = [];
+    const store = loadTrustStore(options.trust.length ? options.trust : [DEFAULT_TRUST_DIR], undefined, warnings);
+    if (options.systemTrust) addSystemTrust(store, warnings);
+    for (const w of warnings) io.err(`trust: ${w}`);
     const base = { store, now, signatureCache: new Map<string, boolean>() };
     const catalogDirs = options.catalog.length ? options.catalog : defaultCatalogDirs();
     const catalogs = catalogDirs.length ? await loadCatalogs(catalogDirs, base) : undefined;

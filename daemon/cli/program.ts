@@ -18,8 +18,9 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--json', 'one JSON record per file (ECS field names)', false)
     .option('--trust <dir>', 'trust-anchor directory (repeatable; default: the shipped config/trust)', collect, [])
     .option('--catalog <dir>', 'directory of Windows .cat catalogs (repeatable; default on Windows: CatRoot)', collect, [])
+    .option('--system-trust', "also trust the operating system's root store (host-dependent verdicts)", false)
     .option('--at <iso-date>', 'judge certificate validity as of this time instead of now')
-    .action(async (paths: string[], opts: { json: boolean; trust: string[]; catalog: string[]; at?: string }) => {
+    .action(async (paths: string[], opts: { json: boolean; trust: string[]; catalog: string[]; at?: string; systemTrust: boolean }) => {
       exit = await runInspect(paths, opts, io);
     });
   try {

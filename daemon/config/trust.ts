@@ -2,6 +2,7 @@
 // beside Microsoft roots) giving each root its Trusted Root Program purposes. A directory named "apple" holds pinned
 // Apple roots; "microsoft" the Microsoft program roots; any other directory is "custom".
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { getCACertificates } from 'node:tls';
 import { basename, join, resolve } from 'node:path';
 import {
   decode,
@@ -98,4 +99,28 @@ function loadOne(dir: string, store: TrustStore, warnings: string[]): void {
       });
     }
   }
+}
+
+/**
+ * Adds the operating system's root store (Windows, macOS; on Linux the distribution bundle) as "system" anchors for
+ * every purpose. The OS restricts purposes per root in ways Node cannot read, so this widens trust: opt-in only,
+ * and verdicts then depend on the host.
+ */
+export function addSystemTrust(store: TrustStore, warnings: string[] = []): number {
+  let added = 0;
+  for (const pem of getCACertificates('system')) {
+    for (const der of pemToDer(pem)) {
+      try {
+        const node = decode(der, 'Certificate').node;
+        const peek = peekCertificate(node);
+        if (Buffer.compare(peek.subjectDer, peek.issuerDer) !== 0) continue;
+        const before = store.size;
+        store.add({ sha256: peek.sha256, subjectDer: peek.subjectDer, certificate: parseCertificate(node), source: 'system', policy: {} });
+        added += store.size - before;
+      } catch (err) {
+        warnings.push(`system trust store: a certificate does not parse: ${errorMessage(err)}`);
+      }
+    }
+  }
+  return added;
 }

@@ -66,3 +66,18 @@ test('--catalog resolves a catalog-signed file', async (t) => {
   t.is(r?.code_signature.source, 'both');
   t.true(r?.code_signature.signatures.some((s) => s.kind === 'catalog' && s.catalog?.matched_by === 'authentihash_sha256'));
 });
+
+test('directories: links inside the root are followed, links out of it and loops are not', async (t) => {
+  const { mkdtempSync, copyFileSync, symlinkSync, mkdirSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-walk-'));
+  mkdirSync(join(dir, 'app'));
+  copyFileSync(peFixture('unsigned.exe'), join(dir, 'app', 'a.exe'));
+  copyFileSync(peFixture('good.dll'), join(dir, 'outside.dll'));
+  symlinkSync(join(dir, 'app', 'a.exe'), join(dir, 'app', 'inside-link.exe'));
+  symlinkSync(join(dir, 'outside.dll'), join(dir, 'app', 'escape.dll'));
+  symlinkSync(join(dir, 'app'), join(dir, 'app', 'loop'));
+  const { stdout, stderr } = await sealwatch(['inspect', '--json', join(dir, 'app')]);
+  t.deepEqual(records(stdout).map((r) => r.file.name).sort(), ['a.exe', 'inside-link.exe']);
+  t.regex(stderr, /escape\.dll: symbolic link out of the watched root/);
+});

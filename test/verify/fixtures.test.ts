@@ -143,3 +143,24 @@ test('unsigned file of odd length: its zero-padded authentihash equals the diges
   const signed = fx('signed-from-odd-length.exe');
   t.is(unsigned.pe?.authentihash.sha256, signed.code_signature.signatures[0]?.signed_digest);
 });
+
+test('good-arm64.dll (clang + lld-link) and good.efi: ARM64 DLL and x64 EFI application, both trusted', (t) => {
+  const arm = fx('good-arm64.dll');
+  t.deepEqual(arm.module.arch, ['arm64']);
+  t.is(arm.module.kind, 'dll');
+  t.is(arm.code_signature.status, 'trusted');
+  const efi = fx('good.efi');
+  t.is(efi.module.kind, 'efi');
+  t.is(efi.code_signature.status, 'trusted');
+});
+
+test('ARM64EC machine type (0xA641) is named; the signature still verifies over the patched header only if re-signed', (t) => {
+  // LLVM 14 cannot build ARM64EC, so the machine field of the ARM64 DLL is patched: the parser must name it, and the
+  // signature must now fail (the machine field is covered by the image digest).
+  const bytes = Buffer.from(readFileSync(peFixture('good-arm64.dll')));
+  const lfanew = bytes.readUInt32LE(0x3c);
+  bytes.writeUInt16LE(0xa641, lfanew + 4);
+  const r = inspectBuffer('arm64ec.dll', bytes, ctx());
+  t.deepEqual(r.module.arch, ['arm64ec']);
+  t.true(codes(r).includes('DIGEST_MISMATCH'));
+});
