@@ -13,6 +13,7 @@ interface PefileView {
   sections: number;
   checksum_computed: number;
   imports: string[];
+  functions: string[][];
   version: { strings: Record<string, string>; fixed_file: string | null; fixed_product: string | null };
 }
 
@@ -24,6 +25,7 @@ test('headers, imports, checksum and version strings agree with python3-pefile',
   const out = execFileSync('/usr/bin/python3', [script, ...files], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const views = out.trim().split('\n').map((l) => JSON.parse(l) as PefileView);
   let withVersion = 0;
+  let functionsCompared = 0;
   for (const v of views) {
     if (v.error) {
       t.log(`pefile could not read ${basename(v.path)}: ${v.error}`);
@@ -38,7 +40,10 @@ test('headers, imports, checksum and version strings agree with python3-pefile',
       t.is(pe.checksum.computed, pe.checksum.stored, `${name}: computed checksum differs from pefile and from the stored value`);
       t.log(`${name}: pefile computes ${v.checksum_computed}; ours ${pe.checksum.computed} equals the stored checksum`);
     }
-    t.deepEqual(pe.imports.filter((i) => !i.delayLoaded).map((i) => i.dll), v.imports, `${name}: imported DLLs`);
+    const direct = pe.imports.filter((i) => !i.delayLoaded);
+    t.deepEqual(direct.map((i) => i.dll), v.imports, `${name}: imported DLLs`);
+    t.deepEqual(direct.map((i) => i.functions), v.functions, `${name}: imported functions`);
+    functionsCompared += v.functions.flat().length;
     const strings = pe.version?.strings ?? {};
     for (const k of KEYS) t.is(strings[k], v.version.strings[k], `${name}: ${k}`);
     t.is(pe.version?.fileVersionNumber ?? null, v.version.fixed_file, `${name}: fixed file version`);
@@ -46,4 +51,5 @@ test('headers, imports, checksum and version strings agree with python3-pefile',
     if (v.version.strings.FileVersion) withVersion++;
   }
   t.true(withVersion >= 15, `version resources compared on ${withVersion} files`);
+  t.true(functionsCompared > 1000, `${functionsCompared} imported functions compared`);
 });

@@ -26,8 +26,11 @@ for path in sys.argv[1:]:
     try:
         pe = pefile.PE(path, fast_load=False)
         imports = []
+        functions = []
         for d in getattr(pe, "DIRECTORY_ENTRY_IMPORT", []) or []:
             imports.append(d.dll.decode("latin-1"))
+            # pefile names some ordinal imports from its own table (oleaut32, ws2_32); the file holds the ordinal.
+            functions.append(["#%d" % i.ordinal if i.import_by_ordinal or not i.name else i.name.decode("latin-1") for i in d.imports])
         print(json.dumps({
             "path": path,
             "machine": pe.FILE_HEADER.Machine,
@@ -35,6 +38,7 @@ for path in sys.argv[1:]:
             "checksum_stored": pe.OPTIONAL_HEADER.CheckSum,
             "checksum_computed": pe.generate_checksum(),
             "imports": imports,
+            "functions": functions,
             "version": version_info(pe),
         }))
     except Exception as e:  # noqa: BLE001 - report, do not stop

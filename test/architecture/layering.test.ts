@@ -1,0 +1,31 @@
+// The layering rules of ../shared/DESIGN.md, checked on the source: only formats/cms reads ASN.1 with pkijs/asn1js;
+// formats/ and verify/ do no I/O and never read the clock (time is an argument).
+import test from 'ava';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+
+const daemon = resolve(import.meta.dirname, '..', '..', 'daemon');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+const all = sources(daemon).map((p) => ({ path: relative(daemon, p), text: readFileSync(p, 'utf8') }));
+
+test('only daemon/formats/cms imports pkijs or asn1js', (t) => {
+  const offenders = all.filter((f) => /from '(pkijs|asn1js)'/.test(f.text) && !f.path.startsWith('formats/cms/'));
+  t.deepEqual(offenders.map((f) => f.path), []);
+  t.true(all.some((f) => f.path.startsWith('formats/cms/') && /from 'pkijs'/.test(f.text)));
+});
+
+test('formats/ and verify/ do no file or network I/O and never read the clock', (t) => {
+  const pure = all.filter((f) => f.path.startsWith('formats/') || f.path.startsWith('verify/'));
+  t.true(pure.length > 10);
+  for (const f of pure) {
+    t.notRegex(f.text, /from 'node:(fs|fs\/promises|net|http|https|child_process)'/, `${f.path} does I/O`);
+    t.notRegex(f.text, /Date\.now\(\)|new Date\(\)/, `${f.path} reads the clock`);
+  }
+});
