@@ -3,7 +3,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCatalogs } from '../../daemon/inventory/catalogs.ts';
-import { parseCatalog } from '../../daemon/verify/catalog/catalog.ts';
+import { CatalogIndex, parseCatalog } from '../../daemon/verify/catalog/catalog.ts';
 import { codes, context, inspectBuffer, inspectFile } from '../helpers/inspect.ts';
 import { sharedCorpus } from '../helpers/real-corpus.ts';
 
@@ -89,4 +89,13 @@ test('signify-AppxSignature.p7x: PKCX prefix + PKCS#7 package signature is read 
   const s = r.code_signature.signatures[0];
   t.truthy(s?.subject_name);
   t.true(s?.valid, JSON.stringify(r.code_signature.problems));
+});
+
+test('catalog lookups by flat-file hash: a member with an old UTF-16 hex tag matches the file SHA-1', (t) => {
+  const index = new CatalogIndex();
+  const c = parseCatalog(readFileSync(cat('signify-catfiletest.cat')), 'catfiletest', context());
+  index.add(c);
+  const digest = c.members[0]?.digest ?? '';
+  t.is(index.lookup({ authentihash_sha256: '00'.repeat(32), file_sha1: digest.toUpperCase() })?.matchedBy, 'file_sha1');
+  t.is(index.lookup({ file_sha1: 'ff'.repeat(20) }), undefined);
 });

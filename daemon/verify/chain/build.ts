@@ -97,11 +97,17 @@ export function buildChain(req: ChainRequest, ctx: ChainContext): ChainResult {
     // A certificate named like a trusted root (or issued in its name) that the root's key did not sign is an impostor.
     const namesake = ctx.store.withSubject(selfSignedEnd ? top.subjectDer : top.issuerDer)[0];
     const impostor = namesake ? `; it carries the name of the trusted root "${name(namesake.certificate)}" but was not signed by that root's key` : '';
-    problems.push(
-      selfSignedEnd
-        ? problem('UNTRUSTED_ROOT', `chain ends at "${name(top)}", which is not a trusted root${impostor}`, req.label)
-        : problem('CHAIN_INCOMPLETE', `no issuer found for "${name(top)}" (issuer "${top.issuer}")${impostor}`, req.label),
-    );
+    // Certificates named as the issuer exist but none signed it: a forged or altered certificate, not a missing one.
+    const namedIssuers = [...req.pool, ...ctx.store.intermediates].filter((c) => sameBytes(c.subjectDer, top.issuerDer) && c !== top);
+    if (selfSignedEnd) {
+      problems.push(problem('UNTRUSTED_ROOT', `chain ends at "${name(top)}", which is not a trusted root${impostor}`, req.label));
+    } else if (namedIssuers.length > 0 || namesake) {
+      problems.push(
+        problem('CERT_SIGNATURE_INVALID', `"${name(top)}" names "${top.issuer}" as its issuer, but no certificate of that name signed it${impostor}`, req.label),
+      );
+    } else {
+      problems.push(problem('CHAIN_INCOMPLETE', `no issuer found for "${name(top)}" (issuer "${top.issuer}")`, req.label));
+    }
   }
   // Explicit EC parameters let a forged CA reuse a real root's public key (CVE-2020-0601). Such a certificate is
   // never accepted as an issuer; its presence as a would-be issuer of the path is itself reported.
