@@ -1,27 +1,20 @@
 // One file in, one ModuleRecord out: sniff by magic, parse, hash in one pass, verify, and summarise every
 // problem into a verdict. Malformed input yields a record with `error` set, never an exception.
 import { basename } from 'node:path';
-import { type CertificateInfo, parseContentInfoSignedData } from '../formats/cms/index.ts';
+import { parseContentInfoSignedData } from '../formats/cms/index.ts';
 import { parseElfHeader } from '../formats/elf/index.ts';
 import { parseMachoSlices } from '../formats/macho/header.ts';
 import { authentihashPlan } from '../formats/pe/digest.ts';
 import { parsePe, type PeFile } from '../formats/pe/index.ts';
 import { looksLikeCatalog, sniffFormat } from '../formats/sniff/index.ts';
 import { SealwatchError, errorMessage } from '../shared/errors.ts';
-import {
-  type CertificateRecord,
-  type CodeSignatureRecord,
-  type ModuleRecord,
-  type ProblemRecord,
-  type SignatureRecord,
-  type SignatureStatus,
-} from '../shared/model.ts';
+import { type CodeSignatureRecord, type ModuleRecord, type SignatureStatus } from '../shared/model.ts';
 import { verifyPeSignatures } from '../verify/authenticode/pe.ts';
-import { verifyAuthenticodeSignedData, type AuthenticodeSignature } from '../verify/authenticode/signature.ts';
-import { type CatalogIndex, type CatalogMatch, parseCatalog } from '../verify/catalog/catalog.ts';
+import { verifyAuthenticodeSignedData } from '../verify/authenticode/signature.ts';
+import { type CatalogIndex, parseCatalog } from '../verify/catalog/catalog.ts';
 import { type ChainContext } from '../verify/chain/build.ts';
-import { type Problem } from '../verify/problems.ts';
 import { digestOnePass, type FileDigests } from './hash.ts';
+import { catalogSignerRecord, problemRecord, summarise } from './records.ts';
 
 export interface InspectContext extends ChainContext {
   /** Reference time for certificate validity when there is no trusted timestamp. */
@@ -33,121 +26,6 @@ export interface FileFacts {
   readonly path: string;
   readonly size: number;
   readonly mtime?: Date;
-}
-
-const certRecord = (c: CertificateInfo): CertificateRecord => ({
-  subject_name: c.subject,
-  issuer_name: c.issuer,
-  serial_number: c.serialHex,
-  not_before: c.notBefore.toISOString(),
-  not_after: c.notAfter.toISOString(),
-  thumbprint_sha256: c.sha256,
-});
-
-const problemRecord = (p: Problem): ProblemRecord => ({
-  code: p.code,
-  severity: p.severity,
-  message: p.message,
-  ...(p.signature === undefined ? {} : { signature: p.signature }),
-});
-
-function signatureRecord(s: AuthenticodeSignature): SignatureRecord {
-  return {
-    index: s.label,
-    kind: s.nested ? 'nested' : 'embedded',
-    subject_name: s.signer?.subjectFields.commonName ?? s.signer?.subject,
-    issuer_name: s.signer?.issuerFields.commonName ?? s.signer?.issuer,
-    organization: s.signer?.subjectFields.organization,
-    digest_algorithm: s.digestAlgorithm ?? s.digestAlgorithmOid,
-    valid: s.valid,
-    trusted: s.trusted,
-    thumbprint_sha256: s.signer?.sha256,
-    signed_digest: s.signedDigest,
-    ...(s.computedDigest === undefined ? {} : { computed_digest: s.computedDigest }),
-    ...(s.programName === undefined ? {} : { program_name: s.programName }),
-    ...(s.moreInfo === undefined ? {} : { more_info: s.moreInfo }),
-    timestamp: s.timestamp && {
-      kind: s.timestamp.kind,
-      time: s.timestamp.time?.toISOString(),
-      valid: s.timestamp.valid,
-      trusted: s.timestamp.trusted,
-      signer: s.timestamp.signerSubject,
-    },
-    chain: s.chain.map(certRecord),
-  };
-}
-
-function catalogSignatureRecord(m: CatalogMatch): SignatureRecord {
-  const sig = m.catalog.signature;
-  return {
-    index: 'catalog',
-    kind: 'catalog',
-    subject_name: sig.signer?.subjectFields.commonName ?? sig.signer?.subject,
-    issuer_name: sig.signer?.issuerFields.commonName ?? sig.signer?.issuer,
-    organization: sig.signer?.subjectFields.organization,
-    digest_algorithm: m.member.digestAlgorithm,
-    valid: sig.valid,
-    trusted: sig.trusted,
-    thumbprint_sha256: sig.signer?.sha256,
-    catalog: { name: m.catalog.name, member: m.member.tag, matched_by: m.matchedBy },
-    timestamp: sig.timestamp && {
-      kind: sig.timestamp.kind,
-      time: sig.timestamp.time?.toISOString(),
-      valid: sig.timestamp.valid,
-      trusted: sig.timestamp.trusted,
-      signer: sig.timestamp.signerSubject,
-    },
-    chain: sig.chain.map(certRecord),
-  };
-}
-
-/**
- * The verdict policy: a file's embedded signatures are valid only if every one of them (and the table holding them)
- * is intact — a broken nested signature is tampering too; it is trusted if at least one valid signature chains to
- * a trusted root. A catalog signature counts when the file has no embedded one, or alongside it.
- */
-export function summarise(
-  embedded: readonly AuthenticodeSignature[],
-  fileProblems: readonly Problem[],
-  embeddedPresent: boolean,
-  catalog: CatalogMatch | undefined,
-): CodeSignatureRecord {
-  const signatures = embedded.map(signatureRecord);
-  if (catalog) signatures.push(catalogSignatureRecord(catalog));
-  const problems = [...fileProblems, ...embedded.flatMap((s) => s.problems), ...(catalog?.catalog.signature.problems ?? [])].map(problemRecord);
-  const exists = embeddedPresent || catalog !== undefined;
-  const embeddedValid = embedded.length > 0 && embedded.every((s) => s.valid) && !fileProblems.some((p) => p.severity === 'integrity');
-  const embeddedTrusted = embeddedValid && embedded.some((s) => s.trusted);
-  const catalogValid = catalog?.catalog.signature.valid === true;
-  const catalogTrusted = catalog?.catalog.signature.trusted === true;
-  let status: SignatureStatus;
-  let valid: boolean;
-  let trusted: boolean;
-  if (!exists) [status, valid, trusted] = ['unsigned', false, false];
-  else if (embeddedPresent) {
-    valid = embeddedValid;
-    trusted = valid && (embeddedTrusted || catalogTrusted);
-    status = !valid ? 'invalid' : trusted ? 'trusted' : 'untrusted';
-  } else {
-    valid = catalogValid;
-    trusted = catalogTrusted;
-    status = !valid ? 'invalid' : trusted ? 'trusted' : 'untrusted';
-  }
-  const primary = signatures.find((s) => s.trusted) ?? signatures.find((s) => s.valid) ?? signatures[0];
-  return {
-    exists,
-    status,
-    valid,
-    trusted,
-    source: embeddedPresent && catalog ? 'both' : embeddedPresent ? 'embedded' : catalog ? 'catalog' : 'none',
-    subject_name: primary?.subject_name,
-    issuer_name: primary?.issuer_name,
-    digest_algorithm: primary?.digest_algorithm,
-    timestamp: primary?.timestamp?.time,
-    thumbprint_sha256: primary?.thumbprint_sha256,
-    signatures,
-    problems,
-  };
 }
 
 const UNSIGNED: CodeSignatureRecord = summarise([], [], false, undefined);
@@ -217,27 +95,8 @@ function inspectCatalog(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext
   try {
     const cat = parseCatalog(bytes, basename(facts.path), ctx);
     const sig = cat.signature;
-    const signer = sig.signer;
-    const record: SignatureRecord = {
-      index: '0',
-      kind: 'embedded',
-      subject_name: signer?.subjectFields.commonName ?? signer?.subject,
-      issuer_name: signer?.issuerFields.commonName ?? signer?.issuer,
-      organization: signer?.subjectFields.organization,
-      digest_algorithm: undefined,
-      valid: sig.valid,
-      trusted: sig.trusted,
-      thumbprint_sha256: signer?.sha256,
-      timestamp: sig.timestamp && {
-        kind: sig.timestamp.kind,
-        time: sig.timestamp.time?.toISOString(),
-        valid: sig.timestamp.valid,
-        trusted: sig.timestamp.trusted,
-        signer: sig.timestamp.signerSubject,
-      },
-      chain: sig.chain.map(certRecord),
-    };
-    const exists = signer !== undefined || !sig.problems.some((p) => p.code === 'CATALOG_UNSIGNED');
+    const record = catalogSignerRecord(sig, '0', 'embedded', undefined);
+    const exists = sig.signer !== undefined || !sig.problems.some((p) => p.code === 'CATALOG_UNSIGNED');
     const status: SignatureStatus = !exists ? 'unsigned' : !sig.valid ? 'invalid' : sig.trusted ? 'trusted' : 'untrusted';
     return {
       file: fileBlock(facts, digests),
