@@ -23,7 +23,12 @@ export function renderHuman(r: ModuleRecord): string {
   lines.push(`  Signature: ${STATUS_TEXT[cs.status] ?? cs.status}${cs.exists ? ` (${cs.source})` : ''}`);
   for (const s of cs.signatures) {
     const flags = `${s.valid ? 'valid' : 'INVALID'}${s.trusted ? ', trusted' : ''}`;
-    lines.push(`    [${s.index}] ${s.subject_name ?? '(no signer)'} <- ${s.issuer_name ?? '?'} (${s.digest_algorithm ?? '?'}; ${flags})`);
+    if (s.kind === 'slice') {
+      lines.push(`    [${s.arch}] ${s.status}: ${s.signing_id ?? '-'}${s.team_id ? ` (team ${s.team_id})` : ''} cdhash ${s.cdhash ?? '-'}${s.flags?.length ? ` flags ${s.flags.join(',')}` : ''}`);
+      if (s.subject_name) lines.push(`        ${s.subject_name} <- ${s.issuer_name ?? '?'}${s.cert_kind ? ` [${s.cert_kind}]` : ''}`);
+    } else {
+      lines.push(`    [${s.index}] ${s.subject_name ?? '(no signer)'} <- ${s.issuer_name ?? '?'} (${s.digest_algorithm ?? '?'}; ${flags})`);
+    }
     if (s.timestamp) {
       lines.push(`        timestamp ${s.timestamp.time ?? '?'} (${s.timestamp.kind}${s.timestamp.trusted ? ', trusted' : s.timestamp.valid ? ', untrusted' : ', invalid'})`);
     }

@@ -3,7 +3,6 @@
 import { basename } from 'node:path';
 import { parseContentInfoSignedData } from '../formats/cms/index.ts';
 import { parseElfHeader } from '../formats/elf/index.ts';
-import { parseMachoSlices } from '../formats/macho/header.ts';
 import { authentihashPlan } from '../formats/pe/digest.ts';
 import { parsePe, type PeFile } from '../formats/pe/index.ts';
 import { looksLikeCatalog, sniffFormat } from '../formats/sniff/index.ts';
@@ -14,7 +13,9 @@ import { verifyAuthenticodeSignedData } from '../verify/authenticode/signature.t
 import { type CatalogIndex, parseCatalog } from '../verify/catalog/catalog.ts';
 import { type ChainContext } from '../verify/chain/build.ts';
 import { digestOnePass, type FileDigests } from './hash.ts';
-import { catalogSignerRecord, problemRecord, summarise } from './records.ts';
+import { catalogSignerRecord, machoSliceRecords, problemRecord, summarise, summariseMacho } from './records.ts';
+import { verifyMachoFile } from '../verify/codesign/macho.ts';
+import { type TrustAnchor } from '../verify/chain/trust-store.ts';
 
 export interface InspectContext extends ChainContext {
   /** Reference time for certificate validity when there is no trusted timestamp. */
@@ -49,7 +50,7 @@ function inspectPe(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): Mo
   }
   const plan = authentihashPlan(pe.headers, pe.certificateTable, bytes.length);
   const digests = digestOnePass(bytes, plan);
-  const report = verifyPeSignatures(bytes, pe, { ...ctx, knownImageDigests: digests.image ?? {} });
+  const report = verifyPeSignatures(bytes, pe, { ...ctx, acceptAnchor: windowsAnchors, knownImageDigests: digests.image ?? {} });
   const catalog = ctx.catalogs?.lookup({
     authentihash_sha256: report.authentihash.sha256,
     authentihash_sha1: report.authentihash.sha1,
@@ -125,7 +126,7 @@ function inspectP7x(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): M
   const digests = digestOnePass(bytes);
   try {
     const { signedData } = parseContentInfoSignedData(bytes.subarray(4));
-    const sigs = verifyAuthenticodeSignedData(signedData, '0', { ...ctx, imageDigest: undefined });
+    const sigs = verifyAuthenticodeSignedData(signedData, '0', { ...ctx, acceptAnchor: windowsAnchors, imageDigest: undefined });
     return {
       file: fileBlock(facts, digests),
       module: { format: 'p7x', arch: [], kind: 'package signature', version: { file: undefined, product: undefined } },
@@ -136,26 +137,48 @@ function inspectP7x(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): M
   }
 }
 
-function inspectOther(facts: FileFacts, bytes: Uint8Array, format: 'macho' | 'elf'): ModuleRecord {
+/** Anchors per platform: a Windows root must not vouch for Mac code, nor an Apple root for Windows code. */
+const windowsAnchors = (a: TrustAnchor): boolean => a.source !== 'apple';
+const appleAnchors = (a: TrustAnchor): boolean => a.source !== 'microsoft';
+
+function inspectElf(facts: FileFacts, bytes: Uint8Array): ModuleRecord {
   const digests = digestOnePass(bytes);
   try {
-    if (format === 'elf') {
-      const h = parseElfHeader(bytes);
-      return {
-        file: fileBlock(facts, digests),
-        module: { format, arch: [h.arch], kind: h.kind, bits: h.bits, version: { file: undefined, product: undefined } },
-        code_signature: UNSIGNED,
-      };
-    }
-    const slices = parseMachoSlices(bytes);
-    const signed = slices.some((s) => s.hasCodeSignature);
+    const h = parseElfHeader(bytes);
     return {
       file: fileBlock(facts, digests),
-      module: { format, arch: slices.map((s) => s.arch), kind: slices[0]?.kind, version: { file: undefined, product: undefined } },
-      code_signature: signed ? { ...UNSIGNED, exists: true, status: 'not-verified', source: 'embedded' } : UNSIGNED,
+      module: { format: 'elf', arch: [h.arch], kind: h.kind, bits: h.bits, version: { file: undefined, product: undefined } },
+      code_signature: UNSIGNED,
     };
   } catch (err) {
-    return malformed(facts, bytes, format, err, digests);
+    return malformed(facts, bytes, 'elf', err, digests);
+  }
+}
+
+export interface BundleContext {
+  readonly infoPlist?: Uint8Array;
+  readonly codeResources?: Uint8Array;
+}
+
+function inspectMacho(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext, bundle?: BundleContext): ModuleRecord {
+  const digests = digestOnePass(bytes);
+  try {
+    const report = verifyMachoFile(bytes, { ...ctx, acceptAnchor: appleAnchors, ...bundle });
+    const slices = machoSliceRecords(report);
+    const idVersions = [...new Set(slices.map((s) => s.id_dylib?.current_version).filter((v): v is string => v !== undefined))];
+    return {
+      file: fileBlock(facts, digests),
+      module: {
+        format: 'macho',
+        arch: report.slices.map((s) => s.load?.arch ?? s.location.arch),
+        kind: report.slices[0]?.load?.kind,
+        version: { file: idVersions.join(', ') || undefined, product: undefined },
+      },
+      macho: { universal: report.universal, slices },
+      code_signature: summariseMacho(report),
+    };
+  } catch (err) {
+    return malformed(facts, bytes, 'macho', err, digests);
   }
 }
 
@@ -173,22 +196,23 @@ function malformed(facts: FileFacts, bytes: Uint8Array, format: ModuleRecord['mo
  * Inspects one file's bytes. Pure apart from hashing: the caller reads the file and passes the time in.
  * Never throws: whatever goes wrong becomes the record's `error`, and the record is kept.
  */
-export function inspectBytes(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): ModuleRecord {
+export function inspectBytes(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext, bundle?: BundleContext): ModuleRecord {
   const format = sniffFormat(bytes.subarray(0, 16));
   try {
-    return inspectAs(format, facts, bytes, ctx);
+    return inspectAs(format, facts, bytes, ctx, bundle);
   } catch (err) {
     return malformed(facts, bytes, format, err);
   }
 }
 
-function inspectAs(format: ReturnType<typeof sniffFormat>, facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): ModuleRecord {
+function inspectAs(format: ReturnType<typeof sniffFormat>, facts: FileFacts, bytes: Uint8Array, ctx: InspectContext, bundle: BundleContext | undefined): ModuleRecord {
   switch (format) {
     case 'pe':
       return inspectPe(facts, bytes, ctx);
     case 'macho':
+      return inspectMacho(facts, bytes, ctx, bundle);
     case 'elf':
-      return inspectOther(facts, bytes, format);
+      return inspectElf(facts, bytes);
     case 'p7x':
       return inspectP7x(facts, bytes, ctx);
     default:

@@ -1,6 +1,15 @@
 // Verification results → the ECS-shaped record (shared/model.ts), and the verdict policy that summarises them.
 import { type CertificateInfo } from '../formats/cms/index.ts';
-import { type CodeSignatureRecord, type CertificateRecord, type ProblemRecord, type SignatureRecord, type SignatureStatus } from '../shared/model.ts';
+import {
+  type CertificateRecord,
+  type CodeSignatureRecord,
+  type MachoSliceRecord,
+  type ProblemRecord,
+  type SignatureRecord,
+  type SignatureStatus,
+} from '../shared/model.ts';
+import { type MachoFileReport } from '../verify/codesign/macho.ts';
+import { type SliceSignatureReport } from '../verify/codesign/slice.ts';
 import { type AuthenticodeSignature } from '../verify/authenticode/signature.ts';
 import { type TimestampReport } from '../verify/authenticode/timestamp.ts';
 import { type CatalogMatch, type CatalogSignature } from '../verify/catalog/catalog.ts';
@@ -116,3 +125,94 @@ export function summarise(
   };
 }
 
+
+// ---- Apple code signing -----------------------------------------------------------------------------------------
+
+const SLICE_RANK: Record<SignatureStatus, number> = { invalid: 0, unsigned: 1, adhoc: 2, 'linker-signed': 3, untrusted: 4, trusted: 5, 'not-verified': 1 };
+
+function sliceStatus(s: SliceSignatureReport): SignatureStatus {
+  if (s.status === 'signed') return s.trusted ? 'trusted' : 'untrusted';
+  return s.status;
+}
+
+export function sliceSignatureRecord(s: SliceSignatureReport): SignatureRecord {
+  return {
+    index: s.label,
+    kind: 'slice',
+    ...signerFields(s.signer),
+    digest_algorithm: s.codeDirectories.find((c) => c.slot === 0)?.hashType,
+    valid: s.valid,
+    trusted: s.trusted,
+    timestamp: timestampRecord(s.timestamp),
+    chain: s.chain.map(certRecord),
+    arch: s.arch,
+    status: sliceStatus(s),
+    ...(s.teamId === undefined ? {} : { team_id: s.teamId }),
+    ...(s.identifier === undefined ? {} : { signing_id: s.identifier }),
+    ...(s.cdhash === undefined ? {} : { cdhash: s.cdhash }),
+    cdhashes: s.codeDirectories.map((c) => ({ slot: c.slot, hash_type: c.hashType, cdhash: c.cdhashFull, pages: c.pages, pages_match: c.pagesMatch })),
+    flags: s.flagNames,
+    ...(s.runtimeVersion === undefined ? {} : { runtime_version: s.runtimeVersion }),
+    ...(s.certKind === undefined ? {} : { cert_kind: s.certKind }),
+    ...(s.certificateExpired ? { certificate_expired: true } : {}),
+    ...(s.entitlements === undefined ? {} : { entitlements: s.entitlements }),
+    ...(s.requirements?.designated === undefined ? {} : { designated_requirement: s.requirements.designated }),
+    ...(s.signingTime === undefined ? {} : { signing_time: s.signingTime.toISOString() }),
+  };
+}
+
+/** A Mach-O file is as good as its weakest slice (macOS checks every architecture). */
+export function summariseMacho(report: MachoFileReport): CodeSignatureRecord {
+  const slices = report.slices.map((s) => s.signature);
+  const signatures = slices.filter((s) => s.status !== 'unsigned').map(sliceSignatureRecord);
+  const problems = [...report.problems, ...slices.flatMap((s) => s.problems)].map(problemRecord);
+  const exists = slices.some((s) => s.status !== 'unsigned');
+  const fileIntegrity = !report.problems.some((p) => p.severity === 'integrity');
+  let status = slices.map(sliceStatus).reduce<SignatureStatus>((worst, s) => (SLICE_RANK[s] < SLICE_RANK[worst] ? s : worst), 'trusted');
+  if (!fileIntegrity && exists) status = 'invalid';
+  const primary = slices.find((s) => s.status === 'signed') ?? slices.find((s) => s.status !== 'unsigned');
+  const primaryRecord = signatures.find((r) => r.index === primary?.label);
+  const valid = exists && fileIntegrity && slices.every((s) => s.valid);
+  return {
+    exists,
+    status: exists ? status : 'unsigned',
+    valid,
+    trusted: valid && slices.every((s) => s.trusted),
+    source: exists ? 'embedded' : 'none',
+    subject_name: primaryRecord?.subject_name,
+    issuer_name: primaryRecord?.issuer_name,
+    digest_algorithm: primaryRecord?.digest_algorithm,
+    timestamp: primaryRecord?.timestamp?.time,
+    thumbprint_sha256: primaryRecord?.thumbprint_sha256,
+    ...(primary?.teamId === undefined ? {} : { team_id: primary.teamId }),
+    ...(primary?.identifier === undefined ? {} : { signing_id: primary.identifier }),
+    ...(primary?.cdhash === undefined ? {} : { cdhash: primary.cdhash }),
+    ...(primary ? { flags: primary.flagNames } : {}),
+    signatures,
+    problems,
+  };
+}
+
+export function machoSliceRecords(report: MachoFileReport): MachoSliceRecord[] {
+  return report.slices.flatMap(({ location, load }) =>
+    load
+      ? [
+          {
+            arch: load.arch,
+            kind: load.kind,
+            offset: location.offset,
+            size: location.size,
+            ...(load.uuid ? { uuid: load.uuid } : {}),
+            ...(load.platform ? { platform: { name: load.platform.name, min_os: load.platform.minos, sdk: load.platform.sdk } } : {}),
+            ...(load.idDylib
+              ? { id_dylib: { name: load.idDylib.name, current_version: load.idDylib.currentVersion, compatibility_version: load.idDylib.compatibilityVersion } }
+              : {}),
+            dylibs: load.dylibs.map((d) => ({ name: d.name, kind: d.kind, current_version: d.currentVersion, compatibility_version: d.compatibilityVersion })),
+            rpaths: load.rpaths,
+            constructors: load.constructors,
+            imports: load.imports,
+          },
+        ]
+      : [],
+  );
+}

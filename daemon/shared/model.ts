@@ -34,7 +34,7 @@ export interface CertificateRecord {
 
 export interface SignatureRecord {
   readonly index: string;
-  readonly kind: 'embedded' | 'nested' | 'catalog';
+  readonly kind: 'embedded' | 'nested' | 'catalog' | 'slice';
   readonly subject_name: string | undefined;
   readonly issuer_name: string | undefined;
   readonly organization: string | undefined;
@@ -51,6 +51,20 @@ export interface SignatureRecord {
     | { readonly kind: 'rfc3161' | 'legacy'; readonly time: string | undefined; readonly valid: boolean; readonly trusted: boolean; readonly signer: string | undefined }
     | undefined;
   readonly chain: readonly CertificateRecord[];
+  // Apple code signing, per slice:
+  readonly arch?: string;
+  readonly status?: string;
+  readonly team_id?: string;
+  readonly signing_id?: string;
+  readonly cdhash?: string;
+  readonly cdhashes?: readonly { readonly slot: number; readonly hash_type: string; readonly cdhash: string; readonly pages: number; readonly pages_match: boolean }[];
+  readonly flags?: readonly string[];
+  readonly runtime_version?: string;
+  readonly cert_kind?: string;
+  readonly certificate_expired?: boolean;
+  readonly entitlements?: Readonly<Record<string, unknown>>;
+  readonly designated_requirement?: string;
+  readonly signing_time?: string;
 }
 
 export interface CodeSignatureRecord {
@@ -64,8 +78,27 @@ export interface CodeSignatureRecord {
   readonly digest_algorithm: string | undefined;
   readonly timestamp: string | undefined;
   readonly thumbprint_sha256: string | undefined;
+  /** Apple: of the first signed slice. */
+  readonly team_id?: string;
+  readonly signing_id?: string;
+  readonly cdhash?: string;
+  readonly flags?: readonly string[];
   readonly signatures: readonly SignatureRecord[];
   readonly problems: readonly ProblemRecord[];
+}
+
+export interface MachoSliceRecord {
+  readonly arch: string;
+  readonly kind: string;
+  readonly offset: number;
+  readonly size: number;
+  readonly uuid?: string;
+  readonly platform?: { readonly name: string; readonly min_os: string; readonly sdk: string };
+  readonly id_dylib?: { readonly name: string; readonly current_version: string; readonly compatibility_version: string };
+  readonly dylibs: readonly { readonly name: string; readonly kind: string; readonly current_version: string; readonly compatibility_version: string }[];
+  readonly rpaths: readonly string[];
+  readonly constructors: number;
+  readonly imports: readonly string[];
 }
 
 export interface ModuleRecord {
@@ -100,6 +133,7 @@ export interface ModuleRecord {
     readonly overlay_bytes: number;
     readonly imports: readonly { readonly dll: string; readonly functions: readonly string[]; readonly delay_loaded: boolean }[];
   };
+  readonly macho?: { readonly universal: boolean; readonly slices: readonly MachoSliceRecord[] };
   readonly code_signature: CodeSignatureRecord;
   /** Set when the file could not be parsed as its format claims: the record is still kept. */
   readonly error?: { readonly code: string; readonly message: string };

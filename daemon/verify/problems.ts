@@ -54,6 +54,28 @@ export const PROBLEMS = {
   CHECKSUM_MISMATCH: 'warning',
   // catalogs
   CATALOG_UNSIGNED: 'trust',
+  // Apple code signing
+  CODESIGN_MALFORMED: 'integrity',
+  CODE_PAGE_MISMATCH: 'integrity',
+  SPECIAL_SLOT_MISMATCH: 'integrity',
+  CDHASH_ATTRIBUTE_MISMATCH: 'integrity',
+  TEAM_ID_MISMATCH: 'integrity',
+  CODE_LIMIT_MISMATCH: 'warning',
+  LOAD_COMMAND_ANOMALY: 'warning',
+  SEAL_NOT_CHECKED: 'warning',
+  CERT_EXPIRED_NO_TIMESTAMP: 'warning',
+  MIXED_SLICE_SIGNATURES: 'warning',
+  LINKEDIT_NOT_AT_END: 'warning',
+  FAT_GAP_NONZERO: 'warning',
+  DATA_AFTER_LAST_SLICE: 'warning',
+  SLICE_OVERLAP: 'integrity',
+  // bundles
+  BUNDLE_UNSEALED: 'integrity',
+  BUNDLE_FILE_ADDED: 'integrity',
+  BUNDLE_FILE_MODIFIED: 'integrity',
+  BUNDLE_FILE_MISSING: 'integrity',
+  BUNDLE_TYPE_CHANGED: 'integrity',
+  NESTED_CODE_INVALID: 'integrity',
 } as const satisfies Record<string, ProblemSeverity>;
 
 export type ProblemCode = keyof typeof PROBLEMS;
@@ -83,4 +105,9 @@ export const UNAUTHENTICATED_DATA_CODES: ReadonlySet<ProblemCode> = new Set([
   'OVERSIZED_UNSIGNED_ATTRIBUTE',
   'EXTRA_CERTIFICATES',
   'TAG_CERTIFICATE',
+  'LINKEDIT_NOT_AT_END',
+  'FAT_GAP_NONZERO',
+  'DATA_AFTER_LAST_SLICE',
+  'SLICE_OVERLAP',
+  'CODE_LIMIT_MISMATCH',
 ]);

@@ -91,8 +91,10 @@ function readCatalog(bytes: Uint8Array, name: string, ctx: CatalogVerifyContext)
   return { name, subjectAlgorithm: ctl.subjectAlgorithm.oid, members, signature: verifyCatalogSignature(signedData, ctx) };
 }
 
-function verifyCatalogSignature(sd: SignedData, ctx: CatalogVerifyContext): CatalogSignature {
+function verifyCatalogSignature(sd: SignedData, windowsCtx: CatalogVerifyContext): CatalogSignature {
   const label = 'catalog';
+  // Catalogs are a Windows mechanism: Apple roots never anchor them.
+  const ctx = { ...windowsCtx, acceptAnchor: windowsCtx.acceptAnchor ?? ((a: { source: string }) => a.source !== 'apple') };
   const problems: Problem[] = [];
   const signer = sd.signerInfos[0];
   if (!signer || !sd.contentDigestInput) {

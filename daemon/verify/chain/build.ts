@@ -12,6 +12,8 @@ const MAX_EXPLORED = 64;
 
 export interface ChainContext {
   readonly store: TrustStore;
+  /** Which anchors may end this chain (Authenticode: Microsoft/custom; Apple: Apple/custom). Default: all. */
+  readonly acceptAnchor?: (anchor: TrustAnchor) => boolean;
   /** Cache of certificate-signature checks across files, keyed by "child sha256:issuer sha256". */
   readonly signatureCache?: Map<string, boolean>;
 }
@@ -62,9 +64,11 @@ function search(req: ChainRequest, ctx: ChainContext): Candidate {
     if (++explored > MAX_EXPLORED) return undefined;
     const cert = path[path.length - 1] as CertificateInfo;
     // An anchor by fingerprint, or one that issued this certificate, ends the chain (Windows matches anchors by key).
+    const accept = ctx.acceptAnchor ?? (() => true);
     const self = ctx.store.byFingerprint(cert.sha256);
-    if (self) return { path, anchor: self, selfSignedEnd: false };
+    if (self && accept(self)) return { path, anchor: self, selfSignedEnd: false };
     for (const anchor of ctx.store.withSubject(cert.issuerDer)) {
+      if (!accept(anchor)) continue;
       if (issuedBy(cert, anchor.certificate, ctx)) return { path: [...path, anchor.certificate], anchor, selfSignedEnd: false };
     }
     const selfSigned = sameBytes(cert.subjectDer, cert.issuerDer) && issuedBy(cert, cert, ctx);
