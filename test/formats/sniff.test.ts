@@ -12,10 +12,10 @@ import { realCorpusPath, sharedCorpus } from '../helpers/real-corpus.ts';
 const macho = (name: string): string => join(sharedCorpus, 'macho', name);
 
 const rows: Array<[string, string[], SignatureStatus]> = [
-  ['santa-cal-yikes-universal_signed', ['x86_64', 'x86'], 'not-verified'],
+  ['santa-cal-yikes-universal_signed', ['x86_64', 'x86'], 'trusted'],
   ['santa-yikes-universal', ['x86', 'x86_64'], 'unsigned'],
-  ['santa-signed-with-teamid', ['x86_64'], 'not-verified'],
-  ['santa-allowed_cdhash', ['arm64'], 'not-verified'],
+  ['santa-signed-with-teamid', ['x86_64'], 'trusted'],
+  ['santa-allowed_cdhash', ['arm64'], 'linker-signed'],
   ['santa-goodbinary', ['x86_64'], 'unsigned'],
   ['santa-bad_pagezero', ['x86'], 'unsigned'],
 ];

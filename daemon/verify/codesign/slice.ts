@@ -231,8 +231,9 @@ export function verifySlice(slice: Uint8Array, load: MachoLoadInfo, label: strin
   const valid = integrityOk() && cert !== undefined;
   return {
     ...base,
-    // Older CodeDirectories carry no team ID: take the leaf's OU then, except for Apple's own software (no team).
-    teamId: primary.teamId ?? (valid && appleCertKind(chain) !== 'apple-software' ? teamIdOf(cert) : undefined),
+    // CodeDirectories before 0x20200 cannot carry a team ID: take the leaf's OU then, except for Apple's own software
+    // (which has none). A newer CD without one is "signed without a team ID", whatever the certificate says.
+    teamId: primary.teamId ?? (valid && primary.version < 0x20200 && appleCertKind(chain) !== 'apple-software' ? teamIdOf(cert) : undefined),
     status: valid ? 'signed' : 'invalid',
     signer: cert,
     chain,
