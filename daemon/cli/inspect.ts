@@ -1,8 +1,9 @@
 // `sealwatch inspect [--json] [--trust DIR] [--catalog DIR] PATH...`
 import { addSystemTrust, loadTrustStore, DEFAULT_TRUST_DIR } from '../config/trust.ts';
 import { defaultCatalogDirs, loadCatalogs } from '../inventory/catalogs.ts';
-import { inspectBytes, type InspectContext } from '../inventory/inspect-file.ts';
-import { readModuleFile, walkFiles } from '../inventory/read.ts';
+import { inspectBytes, type BundleContext, type InspectContext } from '../inventory/inspect-file.ts';
+import { readModuleFile, walkEntries } from '../inventory/read.ts';
+import { bundleLayout, inspectBundle } from '../inventory/bundle.ts';
 import { UNAUTHENTICATED_DATA_CODES } from '../verify/problems.ts';
 import { type ModuleRecord } from '../shared/model.ts';
 import { errorMessage } from '../shared/errors.ts';
@@ -55,14 +56,26 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
     return ExitCode.usage;
   }
   let code: number = ExitCode.ok;
+  const emit = (record: ModuleRecord): void => {
+    if (recordHasFindings(record) && code === ExitCode.ok) code = ExitCode.findings;
+    io.out(options.json ? JSON.stringify(record) : `${renderHuman(record)}\n`);
+  };
+  // A bundle's main executable is verified with its bundle's Info.plist and CodeResources.
+  const bundleContexts = new Map<string, BundleContext>();
   for (const root of paths) {
     try {
-      for await (const path of walkFiles(root, (p, why) => io.err(`skipped ${p}: ${why}`))) {
+      for await (const entry of walkEntries(root, (p, why) => io.err(`skipped ${p}: ${why}`))) {
         try {
-          const { facts, bytes } = await readModuleFile(path, options.maxFileBytes);
-          const record = inspectBytes(facts, bytes, ctx);
-          if (recordHasFindings(record) && code === ExitCode.ok) code = ExitCode.findings;
-          io.out(options.json ? JSON.stringify(record) : `${renderHuman(record)}\n`);
+          if (entry.kind === 'directory') {
+            const layout = await bundleLayout(entry.path);
+            if (!layout) continue;
+            const result = await inspectBundle(layout, ctx);
+            if (result.executable) bundleContexts.set(result.executable, result.context);
+            emit(result.record);
+            continue;
+          }
+          const { facts, bytes } = await readModuleFile(entry.path, options.maxFileBytes);
+          emit(inspectBytes(facts, bytes, ctx, bundleContexts.get(entry.path)));
         } catch (err) {
           io.err(errorMessage(err));
           code = ExitCode.unreadable;

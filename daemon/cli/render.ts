@@ -18,6 +18,11 @@ export function renderHuman(r: ModuleRecord): string {
   lines.push(`  Format:    ${what}${r.pe?.dotnet ? ' (.NET)' : ''}`);
   if (m.version.file || m.version.product) lines.push(`  Version:   file ${m.version.file ?? '-'}, product ${m.version.product ?? '-'}`);
   if (r.pe?.company || r.pe?.product) lines.push(`  Publisher: ${[r.pe.company, r.pe.product].filter(Boolean).join(' / ')}`);
+  if (r.bundle) {
+    const b = r.bundle;
+    lines.push(`  Bundle:    ${b.identifier ?? '(no identifier)'} ${b.short_version ?? ''}${b.version ? ` (${b.version})` : ''}, executable ${b.executable ?? '-'}`);
+    lines.push(`  Seal:      ${b.sealed_files} sealed, ${b.files} files${b.stapled_ticket ? ', notarization ticket stapled' : ''}`);
+  }
   if (r.error) lines.push(`  Error:     ${r.error.code}: ${r.error.message}`);
   const cs = r.code_signature;
   lines.push(`  Signature: ${STATUS_TEXT[cs.status] ?? cs.status}${cs.exists ? ` (${cs.source})` : ''}`);

@@ -43,17 +43,29 @@ function inside(root: string, candidate: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(`..${sep}`));
 }
 
-/**
- * Regular files under `root`, depth first, sorted for stable output. Symbolic links are followed only when they
- * resolve inside `root` (an app's own relative links) and never into a directory loop.
- */
+export interface WalkEntry {
+  readonly kind: 'file' | 'directory';
+  readonly path: string;
+}
+
+/** Regular files under `root` (see walkEntries). */
 export async function* walkFiles(root: string, onSkip?: (path: string, reason: string) => void): AsyncGenerator<string> {
+  for await (const e of walkEntries(root, onSkip)) if (e.kind === 'file') yield e.path;
+}
+
+/**
+ * Directories (before their contents) and regular files under `root`, depth first, sorted for stable output.
+ * Symbolic links are followed only when they resolve inside `root` (an app's own relative links) and never into a
+ * directory loop.
+ */
+export async function* walkEntries(root: string, onSkip?: (path: string, reason: string) => void): AsyncGenerator<WalkEntry> {
   const realRoot = await realpath(root);
   const seenDirs = new Set<string>();
-  async function* walk(dir: string): AsyncGenerator<string> {
+  async function* walk(dir: string): AsyncGenerator<WalkEntry> {
     const real = await realpath(dir);
     if (seenDirs.has(real)) return;
     seenDirs.add(real);
+    yield { kind: 'directory', path: dir };
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -78,12 +90,12 @@ export async function* walkFiles(root: string, onSkip?: (path: string, reason: s
         }
         const st = await stat(target);
         if (st.isDirectory()) yield* walk(path);
-        else if (st.isFile()) yield path;
+        else if (st.isFile()) yield { kind: 'file', path };
       } else if (e.isDirectory()) yield* walk(path);
-      else if (e.isFile()) yield path;
+      else if (e.isFile()) yield { kind: 'file', path };
     }
   }
   const st = await lstat(root);
   if (st.isDirectory()) yield* walk(root);
-  else yield root;
+  else yield { kind: 'file', path: root };
 }

@@ -101,16 +101,37 @@ export interface MachoSliceRecord {
   readonly imports: readonly string[];
 }
 
+/** An Apple bundle: its identity, versions and the state of its resource seal. */
+export interface BundleRecord {
+  readonly kind: string;
+  readonly identifier?: string;
+  readonly executable?: string;
+  readonly short_version?: string;
+  readonly version?: string;
+  readonly files: number;
+  readonly sealed_files: number;
+  readonly stapled_ticket: boolean;
+  readonly seal: {
+    readonly added: readonly string[];
+    readonly modified: readonly string[];
+    readonly missing: readonly string[];
+    readonly type_changed: readonly string[];
+    readonly nested_invalid: readonly string[];
+  };
+}
+
 export interface ModuleRecord {
   readonly file: {
     readonly path: string;
     readonly name: string;
+    /** For a bundle: the total size of its files. */
     readonly size: number;
     readonly mtime?: string;
+    /** For a bundle: sha256 is a tree hash over every item's path and content hash; sha1/md5 are empty. */
     readonly hash: { readonly sha256: string; readonly sha1: string; readonly md5: string };
   };
   readonly module: {
-    readonly format: 'pe' | 'macho' | 'elf' | 'catalog' | 'p7x' | 'unknown';
+    readonly format: 'pe' | 'macho' | 'elf' | 'catalog' | 'p7x' | 'bundle' | 'unknown';
     readonly arch: readonly string[];
     readonly kind: string | undefined;
     readonly bits?: number;
@@ -134,6 +155,7 @@ export interface ModuleRecord {
     readonly imports: readonly { readonly dll: string; readonly functions: readonly string[]; readonly delay_loaded: boolean }[];
   };
   readonly macho?: { readonly universal: boolean; readonly slices: readonly MachoSliceRecord[] };
+  readonly bundle?: BundleRecord;
   readonly code_signature: CodeSignatureRecord;
   /** Set when the file could not be parsed as its format claims: the record is still kept. */
   readonly error?: { readonly code: string; readonly message: string };
