@@ -20,6 +20,7 @@ if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
   rmSync(tmp, { recursive: true, force: true });
   try {
     execFileSync('bash', [join(fixtureRecipeDir, 'build-pe-fixtures.sh'), join(tmp, 'pe')], { stdio: 'inherit' });
+    execFileSync('bash', [join(fixtureRecipeDir, 'build-apple-fixtures.sh'), join(tmp, 'apple')], { stdio: 'inherit' });
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw err;

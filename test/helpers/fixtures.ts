@@ -19,3 +19,10 @@ export function peFixture(name: string): string {
 export function peFixtureTrustDir(): string {
   return peFixture('trust');
 }
+
+/** Path of a built Apple fixture (scripts/fixtures/build-apple-fixtures.sh). */
+export function appleFixture(name: string): string {
+  const path = join(fixtureDir(), 'apple', name);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run fixtures\` first`);
+  return path;
+}
