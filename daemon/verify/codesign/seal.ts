@@ -168,7 +168,10 @@ export function verifySeal(entries: readonly BundleEntry[], seal: ResourceSeal, 
     const actual = useSha256 && sealed.sha256 ? e.sha256 : e.sha1;
     if (!expected || expected !== actual) modified.push(e.path);
   }
-  const missing = [...seal.files.entries()].filter(([p, f]) => !seen.has(p) && !f.optional && !exclude(p)).map(([p]) => p);
+  // codesign copies a rule's "optional" into each file entry; older seals only have it on the rule.
+  const missing = [...seal.files.entries()]
+    .filter(([p, f]) => !seen.has(p) && !f.optional && !ruleFor(p, seal.rules)?.optional && !exclude(p))
+    .map(([p]) => p);
   const list = (xs: readonly string[]): string => `${xs.slice(0, 5).join(', ')}${xs.length > 5 ? `, … (${xs.length})` : ''}`;
   if (added.length) problems.push(problem('BUNDLE_FILE_ADDED', `${added.length} file(s) not in the seal: ${list(added)}`, label));
   if (modified.length) problems.push(problem('BUNDLE_FILE_MODIFIED', `${modified.length} sealed file(s) changed: ${list(modified)}`, label));
