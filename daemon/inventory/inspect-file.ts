@@ -2,7 +2,7 @@
 // problem into a verdict. Malformed input yields a record with `error` set, never an exception.
 import { basename } from 'node:path';
 import { parseContentInfoSignedData } from '../formats/cms/index.ts';
-import { parseElfHeader } from '../formats/elf/index.ts';
+import { parseElf } from '../formats/elf/index.ts';
 import { authentihashPlan } from '../formats/pe/digest.ts';
 import { parsePe, type PeFile } from '../formats/pe/index.ts';
 import { looksLikeCatalog, sniffFormat } from '../formats/sniff/index.ts';
@@ -144,10 +144,18 @@ const appleAnchors = (a: TrustAnchor): boolean => a.source !== 'microsoft';
 function inspectElf(facts: FileFacts, bytes: Uint8Array): ModuleRecord {
   const digests = digestOnePass(bytes);
   try {
-    const h = parseElfHeader(bytes);
+    const h = parseElf(bytes);
     return {
       file: fileBlock(facts, digests),
       module: { format: 'elf', arch: [h.arch], kind: h.kind, bits: h.bits, version: { file: undefined, product: undefined } },
+      elf: {
+        ...(h.buildId ? { build_id: h.buildId } : {}),
+        ...(h.soname ? { soname: h.soname } : {}),
+        ...(h.interpreter ? { interpreter: h.interpreter } : {}),
+        needed: h.needed,
+        rpath: h.rpath,
+        runpath: h.runpath,
+      },
       code_signature: UNSIGNED,
     };
   } catch (err) {

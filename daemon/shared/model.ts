@@ -156,6 +156,14 @@ export interface ModuleRecord {
   };
   readonly macho?: { readonly universal: boolean; readonly slices: readonly MachoSliceRecord[] };
   readonly bundle?: BundleRecord;
+  readonly elf?: {
+    readonly build_id?: string;
+    readonly soname?: string;
+    readonly interpreter?: string;
+    readonly needed: readonly string[];
+    readonly rpath: readonly string[];
+    readonly runpath: readonly string[];
+  };
   readonly code_signature: CodeSignatureRecord;
   /** Set when the file could not be parsed as its format claims: the record is still kept. */
   readonly error?: { readonly code: string; readonly message: string };

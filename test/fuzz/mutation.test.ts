@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { parseCatalog } from '../../daemon/verify/catalog/catalog.ts';
 import { SealwatchError } from '../../daemon/shared/errors.ts';
 import { context, inspectBuffer } from '../helpers/inspect.ts';
-import { fixtureDir } from '../helpers/fixtures.ts';
-import { sharedCorpus } from '../helpers/real-corpus.ts';
+import { appleFixture, fixtureDir } from '../helpers/fixtures.ts';
+import { realCorpusPath, sharedCorpus } from '../helpers/real-corpus.ts';
+import { loadIdentity, signMacho } from '../helpers/apple-signer.ts';
 
 const ITERATIONS = Number(process.env.SEALWATCH_FUZZ_ITERATIONS ?? 3000);
 // INTERNAL (an unexpected exception caught at the boundary) is deliberately absent: it would be a bug.
@@ -129,6 +130,78 @@ test('1000 corrupted catalogs: parse or a typed error, never anything else', (t)
       t.true(err instanceof SealwatchError, `iteration ${i} (${what}): ${err instanceof Error ? err.stack : String(err)}`);
       if (!(err instanceof SealwatchError)) return;
     }
+  }
+  t.pass();
+});
+
+/** Where the code signature of the first (or only) slice is: mutations aimed there exercise the SuperBlob/CMS code. */
+function machoSignatureRegion(b: Buffer): [number, number] | undefined {
+  const magic = b.readUInt32BE(0);
+  let base = 0;
+  if (magic === 0xcafebabe) base = b.readUInt32BE(16);
+  try {
+    const m = b.readUInt32LE(base);
+    const is64 = m === 0xfeedfacf;
+    const ncmds = b.readUInt32LE(base + 16);
+    let at = base + (is64 ? 32 : 28);
+    for (let i = 0; i < ncmds && at + 16 <= b.length; i++) {
+      if (b.readUInt32LE(at) === 0x1d) return [base + b.readUInt32LE(at + 8), b.readUInt32LE(at + 12)];
+      at += b.readUInt32LE(at + 4);
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+test(`${ITERATIONS} corrupted Mach-O files (Santa, REAL.md, our signed fixtures): a record every time, errors typed`, async (t) => {
+  const vendor = await loadIdentity(appleFixture('pki/vendor.der'), appleFixture('pki/vendor.pk8'), [appleFixture('pki/devid-ca.der')]);
+  const signed = await signMacho(readFileSync(appleFixture('libffmpeg-arm64.dylib')), {
+    identifier: 'com.contoso.libffmpeg',
+    teamId: 'CONTOSO123',
+    identity: vendor,
+    entitlements: '<?xml version="1.0"?><plist version="1.0"><dict><key>a</key><true/></dict></plist>',
+  });
+  const seeds = [
+    ...corpusFiles(join(sharedCorpus, 'macho'), 2 << 20),
+    readFileSync(realCorpusPath('msal-dylib')),
+    readFileSync(realCorpusPath('fsevents')),
+    signed,
+  ];
+  const ctx = context();
+  const r = rng(0xa991e);
+  const aimed: Mutation = (b, rr) => {
+    const region = machoSignatureRegion(b);
+    const out = Buffer.from(b);
+    if (!region) return { bytes: out, what: 'no signature' };
+    const n = 1 + Math.floor(rr() * 8);
+    for (let i = 0; i < n; i++) out[region[0] + Math.floor(rr() * Math.min(region[1], 4096))] = Math.floor(rr() * 256);
+    return { bytes: out, what: `${n} bytes in the code signature` };
+  };
+  const all = [mutations[0], mutations[1], mutations[2], mutations[5], aimed, aimed] as Mutation[];
+  for (let i = 0; i < ITERATIONS; i++) {
+    const seed = seeds[i % seeds.length] as Buffer;
+    const { bytes, what } = (all[Math.floor(r() * all.length)] as Mutation)(seed, r);
+    let record;
+    try {
+      record = inspectBuffer(`macho-fuzz-${i}`, bytes, ctx);
+    } catch (err) {
+      t.fail(`iteration ${i} (${what}) threw: ${err instanceof Error ? err.stack : String(err)}`);
+      return;
+    }
+    if (record.error) t.true(TYPED.has(record.error.code), `iteration ${i} (${what}): untyped error ${record.error.code}: ${record.error.message}`);
+  }
+  t.pass();
+});
+
+test('2000 corrupted ELF files: a record every time, errors typed', (t) => {
+  const seeds = [readFileSync('/bin/ls'), readFileSync('/bin/true')];
+  const ctx = context();
+  const r = rng(0xe1f);
+  for (let i = 0; i < 2000; i++) {
+    const { bytes, what } = (mutations[Math.floor(r() * 3)] as Mutation)(seeds[i % seeds.length] as Buffer, r);
+    const record = inspectBuffer(`elf-fuzz-${i}`, bytes, ctx);
+    if (record.error) t.true(TYPED.has(record.error.code), `iteration ${i} (${what}): ${record.error.code}: ${record.error.message}`);
   }
   t.pass();
 });
