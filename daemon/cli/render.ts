@@ -8,7 +8,6 @@ const STATUS_TEXT: Record<string, string> = {
   unsigned: 'unsigned',
   adhoc: 'ad-hoc signed (no identity)',
   'linker-signed': 'linker-signed (no identity)',
-  'not-verified': 'signed (not verified by this version)',
 };
 
 export function renderHuman(r: ModuleRecord): string {

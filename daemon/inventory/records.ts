@@ -128,7 +128,7 @@ export function summarise(
 
 // ---- Apple code signing -----------------------------------------------------------------------------------------
 
-const SLICE_RANK: Record<SignatureStatus, number> = { invalid: 0, unsigned: 1, adhoc: 2, 'linker-signed': 3, untrusted: 4, trusted: 5, 'not-verified': 1 };
+const SLICE_RANK: Record<SignatureStatus, number> = { invalid: 0, unsigned: 1, adhoc: 2, 'linker-signed': 3, untrusted: 4, trusted: 5 };
 
 function sliceStatus(s: SliceSignatureReport): SignatureStatus {
   if (s.status === 'signed') return s.trusted ? 'trusted' : 'untrusted';

@@ -12,9 +12,7 @@ export type SignatureStatus =
   | 'unsigned'
   /** Apple: ad-hoc (no signer identity) and linker-signed are their own states, never "signed". */
   | 'adhoc'
-  | 'linker-signed'
-  /** Signatures of this format are not verified yet. */
-  | 'not-verified';
+  | 'linker-signed';
 
 export interface ProblemRecord {
   readonly code: ProblemCode;
