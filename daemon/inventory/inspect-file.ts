@@ -84,11 +84,18 @@ function inspectPe(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): Mo
       dotnet: pe.isDotNet,
       authentihash: report.authentihash,
       checksum: pe.checksum,
+      ...opt('compiled_at', plausibleTime(pe.headers.timeDateStamp)),
+      certificate_table_size: pe.certificateTable?.size ?? 0,
       overlay_bytes: pe.overlayBytes,
       imports: pe.imports.map((i) => ({ dll: i.dll, functions: i.functions, delay_loaded: i.delayLoaded })),
     },
     code_signature: summarise(report.signatures, report.problems, report.embedded, catalog),
   };
+}
+
+/** A COFF TimeDateStamp between 2000 and 2100 is taken as a build time; anything else is a hash or zero. */
+function plausibleTime(seconds: number): string | undefined {
+  return seconds >= 946_684_800 && seconds < 4_102_444_800 ? new Date(seconds * 1000).toISOString() : undefined;
 }
 
 function inspectCatalog(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): ModuleRecord {

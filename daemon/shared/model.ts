@@ -149,6 +149,9 @@ export interface ModuleRecord {
     readonly dotnet: boolean;
     readonly authentihash: { readonly sha1: string; readonly sha256: string };
     readonly checksum: { readonly stored: number; readonly computed: number };
+    /** COFF TimeDateStamp as a date, when it looks like one (reproducible builds put a hash there). */
+    readonly compiled_at?: string;
+    readonly certificate_table_size: number;
     readonly overlay_bytes: number;
     readonly imports: readonly { readonly dll: string; readonly functions: readonly string[]; readonly delay_loaded: boolean }[];
   };

@@ -21,12 +21,34 @@ export function corpusCacheDir(): string {
   return process.env.SEALWATCH_CORPUS_CACHE ?? join(homedir(), '.cache', 'sealwatch', 'real-corpus');
 }
 
-let entries: readonly RealCorpusEntry[] | undefined;
+export interface RealAppEntry {
+  readonly id: string;
+  readonly package: string;
+  /** npm's dist.integrity of the tarball (SHA-512, base64). */
+  readonly integrity: string;
+}
+
+let manifest: { files: RealCorpusEntry[]; apps: RealAppEntry[] } | undefined;
+function load(): { files: RealCorpusEntry[]; apps: RealAppEntry[] } {
+  manifest ??= JSON.parse(readFileSync(join(projectRoot, 'test', 'corpus', 'real-corpus.json'), 'utf8')) as { files: RealCorpusEntry[]; apps: RealAppEntry[] };
+  return manifest;
+}
 export function realCorpusEntries(): readonly RealCorpusEntry[] {
-  entries ??= (JSON.parse(readFileSync(join(projectRoot, 'test', 'corpus', 'real-corpus.json'), 'utf8')) as {
-    files: RealCorpusEntry[];
-  }).files;
-  return entries;
+  return load().files;
+}
+export function realAppEntries(): readonly RealAppEntry[] {
+  return load().apps;
+}
+
+/** Directory of an extracted vendor package (an "app version"); throws when it has not been fetched. */
+export function realAppPath(id: string, options: { mustExist?: boolean } = {}): string {
+  const entry = realAppEntries().find((e) => e.id === id);
+  if (!entry) throw new Error(`no real-corpus app named ${id}`);
+  const path = join(corpusCacheDir(), 'apps', entry.id);
+  if ((options.mustExist ?? true) && !existsSync(join(path, 'package.json'))) {
+    throw new Error(`${path} is missing: run \`npm run corpus:fetch\` first`);
+  }
+  return path;
 }
 
 /** Path of a fetched vendor binary; throws (never skips) when `npm run corpus:fetch` has not fetched it. */

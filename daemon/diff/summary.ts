@@ -1,0 +1,66 @@
+// What the detector compares about a module, extracted from its record once: identity, version, signer, hidden
+// data, capabilities. Pure.
+import { type ModuleRecord } from '../shared/model.ts';
+import { signerIdentity } from '../shared/signer.ts';
+import { UNAUTHENTICATED_DATA_CODES, type ProblemCode } from '../verify/problems.ts';
+
+export interface ModuleSummary {
+  readonly path: string;
+  readonly sha256: string;
+  readonly format: ModuleRecord['module']['format'];
+  /** PE, Mach-O, ELF or bundle: code rather than data. */
+  readonly isCode: boolean;
+  readonly status: string;
+  readonly signed: boolean;
+  readonly signer: string;
+  readonly signerSubject: string | undefined;
+  readonly issuer: string | undefined;
+  readonly leafThumbprint: string | undefined;
+  /** The module's own version: PE version resource, or Mach-O LC_ID_DYLIB current version. */
+  readonly ownVersion: string | undefined;
+  readonly hiddenData: readonly { readonly code: ProblemCode; readonly message: string }[];
+  readonly integrityProblems: readonly string[];
+  readonly constructors: number;
+  readonly imports: ReadonlySet<string>;
+  readonly signedAt: string | undefined;
+  readonly compiledAt: string | undefined;
+  readonly certificateTableSize: number | undefined;
+}
+
+export function summarise(path: string, r: ModuleRecord): ModuleSummary {
+  const cs = r.code_signature;
+  const primary = cs.signatures.find((s) => s.trusted) ?? cs.signatures.find((s) => s.valid) ?? cs.signatures[0];
+  const imports = new Set<string>();
+  for (const i of r.pe?.imports ?? []) for (const f of i.functions) imports.add(`${i.dll.toLowerCase()}!${f}`);
+  let constructors = 0;
+  for (const s of r.macho?.slices ?? []) {
+    constructors += s.constructors;
+    for (const sym of s.imports) imports.add(sym);
+    for (const d of s.dylibs) imports.add(`dylib:${d.name}`);
+  }
+  for (const n of r.elf?.needed ?? []) imports.add(`needed:${n}`);
+  // A version of all zeros is a placeholder (0.0.0.0 resources, LC_ID_DYLIB 0.0.0), not a version of its own.
+  const real = (v: string | undefined): string | undefined => (v && /[1-9]/.test(v) ? v : undefined);
+  const peVersion = real(r.pe?.file_version_number) ?? real(r.pe?.file_version);
+  const dylibVersions = [...new Set((r.macho?.slices ?? []).map((s) => real(s.id_dylib?.current_version)).filter((v): v is string => !!v))];
+  return {
+    path,
+    sha256: r.file.hash.sha256,
+    format: r.module.format,
+    isCode: ['pe', 'macho', 'elf', 'bundle'].includes(r.module.format),
+    status: r.error ? 'error' : cs.status,
+    signed: cs.exists && cs.status !== 'unsigned',
+    signer: signerIdentity(r),
+    signerSubject: primary?.subject_name,
+    issuer: primary?.issuer_name,
+    leafThumbprint: primary?.thumbprint_sha256,
+    ownVersion: peVersion ?? (dylibVersions.length ? dylibVersions.join(',') : undefined),
+    hiddenData: cs.problems.filter((p) => UNAUTHENTICATED_DATA_CODES.has(p.code)).map((p) => ({ code: p.code, message: p.message })),
+    integrityProblems: cs.problems.filter((p) => p.severity === 'integrity').map((p) => `${p.code}: ${p.message}`),
+    constructors,
+    imports,
+    signedAt: cs.timestamp,
+    compiledAt: r.pe?.compiled_at,
+    certificateTableSize: r.pe?.certificate_table_size,
+  };
+}

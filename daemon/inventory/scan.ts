@@ -1,0 +1,67 @@
+// Walks an app root and produces one entry per file: records of files unchanged since the previous snapshot (same
+// device, inode, size, mtime, ctime) are reused without reading; the rest are read once and inspected in parallel.
+import { lstat } from 'node:fs/promises';
+import { relative, sep } from 'node:path';
+import { errorMessage } from '../shared/errors.ts';
+import { type ModuleRecord } from '../shared/model.ts';
+import { type InspectPool } from './pool.ts';
+import { walkEntries } from './read.ts';
+import { statKey } from './scan-protocol.ts';
+
+export interface PreviousFile {
+  readonly stat: string;
+  readonly recordId: number;
+  readonly sha256: string;
+}
+
+export interface ScannedFile {
+  /** Relative to the root, '/'-separated on every platform. */
+  readonly path: string;
+  readonly stat: string;
+  /** Freshly inspected record; absent when `reusedRecordId` is set. */
+  readonly record?: ModuleRecord;
+  readonly reusedRecordId?: number;
+}
+
+export interface ScanOutcome {
+  readonly files: readonly ScannedFile[];
+  /** Files that could not be read (permission, vanished, kept changing): named with the reason, never dropped silently. */
+  readonly unreadable: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
+  readonly skipped: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
+  readonly read: number;
+  readonly reused: number;
+}
+
+export async function scanTree(root: string, previous: ReadonlyMap<string, PreviousFile>, pool: InspectPool): Promise<ScanOutcome> {
+  const skipped: Array<{ path: string; reason: string }> = [];
+  const unreadable: Array<{ path: string; reason: string }> = [];
+  const files: ScannedFile[] = [];
+  const jobs: Array<Promise<void>> = [];
+  let reused = 0;
+  for await (const entry of walkEntries(root, (path, reason) => skipped.push({ path, reason }))) {
+    if (entry.kind !== 'file') continue;
+    const rel = relative(root, entry.path).split(sep).join('/') || entry.path.split(sep).pop() || entry.path;
+    let key: string;
+    try {
+      key = statKey(await lstat(entry.path));
+    } catch (err) {
+      unreadable.push({ path: rel, reason: errorMessage(err) });
+      continue;
+    }
+    const prev = previous.get(rel);
+    if (prev && prev.stat === key) {
+      files.push({ path: rel, stat: key, reusedRecordId: prev.recordId });
+      reused++;
+      continue;
+    }
+    jobs.push(
+      pool.inspect(entry.path).then((reply) => {
+        if ('error' in reply) unreadable.push({ path: rel, reason: `${reply.error.code}: ${reply.error.message}` });
+        else files.push({ path: rel, stat: reply.stat, record: reply.record });
+      }),
+    );
+  }
+  await Promise.all(jobs);
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, unreadable, skipped, read: files.length - reused, reused };
+}

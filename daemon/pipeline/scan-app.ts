@@ -1,0 +1,104 @@
+// One cycle for one app: scan → store → diff against the previous snapshot → detect → store findings.
+// The watcher and the CLI both call this; it owns no state between calls.
+import { realpath } from 'node:fs/promises';
+import { diffModules, type ModuleChange } from '../diff/diff.ts';
+import { summarise, type ModuleSummary } from '../diff/summary.ts';
+import { detect, type Finding } from '../detect/rules.ts';
+import { appVersion } from '../inventory/app-version.ts';
+import { type InspectPool } from '../inventory/pool.ts';
+import { scanTree, type PreviousFile, type ScanOutcome } from '../inventory/scan.ts';
+import { type Store } from '../inventory/store/store.ts';
+import { type ModuleRecord } from '../shared/model.ts';
+
+export interface ScanRequest {
+  readonly app: string;
+  readonly root: string;
+  readonly vendor?: string;
+  readonly appVersion?: string;
+  readonly trigger: 'manual' | 'watch' | 'schedule';
+  readonly now: Date;
+}
+
+export interface ScanReport {
+  readonly app: string;
+  readonly snapshotId: number;
+  readonly fromVersion: string | undefined;
+  readonly toVersion: string | undefined;
+  readonly versionSource: string;
+  readonly baseline: boolean;
+  readonly files: number;
+  readonly read: number;
+  readonly reused: number;
+  readonly changes: readonly ModuleChange[];
+  readonly findings: readonly Finding[];
+  readonly unreadable: ScanOutcome['unreadable'];
+}
+
+export async function scanApp(store: Store, pool: InspectPool, req: ScanRequest): Promise<ScanReport> {
+  const root = await realpath(req.root);
+  const app = store.upsertApp(req.app, root, req.vendor, req.now);
+  const prevSnapshot = store.latestSnapshot(app.id);
+  const prevFiles = prevSnapshot ? store.files(prevSnapshot.id) : [];
+  const previous = new Map<string, PreviousFile>(prevFiles.map((f) => [f.path, { stat: f.stat, recordId: f.record_id, sha256: f.sha256 }]));
+
+  const outcome = await scanTree(root, previous, pool);
+  const fresh = new Map<string, ModuleRecord>();
+  for (const f of outcome.files) if (f.record) fresh.set(f.path, f.record);
+  const version = await appVersion(root, fresh, req.appVersion);
+
+  const files = outcome.files.map((f) => ({
+    path: f.path,
+    stat: f.stat,
+    record: f.record ?? store.record(f.reusedRecordId as number, root, f.path),
+    ...(f.reusedRecordId !== undefined ? { recordId: f.reusedRecordId } : {}),
+  }));
+  const { snapshotId } = store.recordSnapshot({
+    appId: app.id,
+    version: version.version,
+    versionSource: version.source,
+    takenAt: req.now,
+    trigger: req.trigger,
+    root,
+    files,
+  });
+
+  // Diff only what moved: reused records are unchanged by construction; fresh ones are compared with the old row.
+  const before = new Map<string, ModuleSummary>();
+  const after = new Map<string, ModuleSummary>();
+  const nextPaths = new Set(files.map((f) => f.path));
+  const prevByPath = new Map(prevFiles.map((p) => [p.path, p]));
+  for (const f of files) {
+    if (f.recordId !== undefined) continue;
+    after.set(f.path, summarise(f.path, f.record));
+    const old = prevByPath.get(f.path);
+    if (old) before.set(f.path, summarise(f.path, store.record(old.record_id, prevSnapshot?.root ?? root, f.path)));
+  }
+  for (const old of prevFiles) {
+    if (!nextPaths.has(old.path)) before.set(old.path, summarise(old.path, store.record(old.record_id, prevSnapshot?.root ?? root, old.path)));
+  }
+  const changes = diffModules(before, after);
+  const knownSigners = new Set(prevFiles.map((f) => f.signer).filter((s) => s.startsWith('org:') || s.startsWith('team:')));
+  const findings = detect({
+    baseline: prevSnapshot === undefined,
+    fromVersion: prevSnapshot?.version ?? undefined,
+    toVersion: version.version,
+    changes,
+    knownSigners,
+    appWasSigned: knownSigners.size > 0,
+  });
+  store.insertFindings(app.id, snapshotId, findings, req.now);
+  return {
+    app: req.app,
+    snapshotId,
+    fromVersion: prevSnapshot?.version ?? undefined,
+    toVersion: version.version,
+    versionSource: version.source,
+    baseline: prevSnapshot === undefined,
+    files: files.length,
+    read: outcome.read,
+    reused: outcome.reused,
+    changes,
+    findings,
+    unreadable: outcome.unreadable,
+  };
+}
