@@ -104,7 +104,7 @@ export async function runDiff(app: string, v1: string | undefined, v2: string | 
     const load = (snapId: number, root: string): Map<string, ModuleSummary> =>
       new Map(store.files(snapId).map((f) => [f.path, summarise(f.path, store.record(f.record_id, root, f.path))]));
     const changes = diffModules(load(from.id, from.root), load(to.id, to.root));
-    io.out(JSON.stringify({ app, from: { snapshot: from.id, version: from.version }, to: { snapshot: to.id, version: to.version }, changes: changes.map((c) => ({ kind: c.kind, path: c.path, fields: c.fields, before: c.before?.sha256, after: c.after?.sha256, imports_added: c.importsAdded.slice(0, 50) })) }));
+    io.out(JSON.stringify({ app, from: { snapshot: from.id, version: from.version }, to: { snapshot: to.id, version: to.version }, changes: changes.map((c) => ({ kind: c.kind, path: c.path, module: (c.after ?? c.before)?.isCode ?? false, fields: c.fields, before: c.before?.sha256, after: c.after?.sha256, imports_added: c.importsAdded.slice(0, 50) })) }));
     return ExitCode.ok;
   });
 }

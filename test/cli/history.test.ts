@@ -1,0 +1,68 @@
+// The history commands as users run them (child processes, a real database file): scan, history, diff, findings,
+// ioc and scope.
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
+
+const main = resolve(import.meta.dirname, '..', '..', 'daemon', 'main.ts');
+async function sealwatch(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, ...args], { maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+const lines = (s: string): Array<Record<string, unknown>> => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+test('scan → history → diff → findings → ioc → scope on a real update, through the CLI', async (t) => {
+  const db = join(mkdtempSync(join(tmpdir(), 'sealwatch-cli-')), 'history.db');
+  const first = await sealwatch(['scan', realAppPath('node-win-22.23.2'), '--app', 'node', '--db', db, '--json']);
+  t.is(first.code, 0, first.stderr);
+  t.like(JSON.parse(first.stdout), { app: 'node', from_version: null, to_version: '22.23.2', baseline: true });
+  const second = await sealwatch(['scan', realAppPath('node-win-22.23.3'), '--app', 'node', '--db', db, '--json']);
+  const report = JSON.parse(second.stdout) as { from_version: string; to_version: string; findings: Array<{ rule: string; severity: string; path: string }> };
+  t.is(second.code, 0, 'nothing above medium: exit 0');
+  t.like(report, { from_version: '22.23.2', to_version: '22.23.3' });
+  t.deepEqual(report.findings.map((f) => [f.rule, f.severity, f.path]), [['SIGNER_CHANGED', 'info', 'bin/node.exe']]);
+
+  const history = JSON.parse((await sealwatch(['history', 'node', '--db', db, '--json'])).stdout) as { snapshots: Array<{ version: string }> };
+  t.deepEqual(history.snapshots.map((s) => s.version), ['22.23.2', '22.23.3']);
+
+  const diff = JSON.parse((await sealwatch(['diff', 'node', '22.23.2', '22.23.3', '--db', db])).stdout) as { changes: Array<{ kind: string; path: string; module: boolean; fields: string[] }> };
+  t.deepEqual(diff.changes.map((c) => [c.kind, c.path, c.module]), [['changed', 'bin/node.exe', true], ['changed', 'package.json', false]]);
+  t.true(diff.changes[0]?.fields.includes('signer-certificate'));
+
+  t.deepEqual(lines((await sealwatch(['findings', '--db', db, '--unexplained'])).stdout), []);
+  t.true(lines((await sealwatch(['findings', '--db', db, '--app', 'node'])).stdout).length >= 2);
+
+  const oldNode = readFileSync(join(realAppPath('node-win-22.23.2'), 'bin', 'node.exe'));
+  const sha = (await import('node:crypto')).createHash('sha256').update(oldNode).digest('hex');
+  const list = join(mkdtempSync(join(tmpdir(), 'sealwatch-ioc-')), 'iocs.txt');
+  writeFileSync(list, `# published IoCs\n${sha}\n${'0'.repeat(64)}\n`);
+  const ioc = await sealwatch(['ioc', '--file', list, '--db', db]);
+  t.is(ioc.code, 1, 'a hit exits 1');
+  t.like(lines(ioc.stdout)[0], { sha256: sha, app: 'node', path: 'bin/node.exe', first_version: '22.23.2', last_version: '22.23.2', still_present: false });
+  t.is((await sealwatch(['ioc', '1'.repeat(64), '--db', db])).code, 0, 'no hit exits 0');
+
+  const scope = lines((await sealwatch(['scope', '--since', '2000-01-01', '--db', db])).stdout);
+  t.is(scope.length, 2);
+  t.deepEqual(scope[1]?.changed, ['bin/node.exe', 'package.json']);
+});
+
+test('scan of a 3CX-style hidden payload exits 1 (a finding above medium)', async (t) => {
+  const db = join(mkdtempSync(join(tmpdir(), 'sealwatch-cli-')), 'history.db');
+  const app = mkdtempSync(join(tmpdir(), 'sealwatch-app-'));
+  writeFileSync(join(app, 'lib.dll'), readFileSync(realCorpusPath('conpty')));
+  t.is((await sealwatch(['scan', app, '--app', 'x', '--app-version', '1', '--db', db])).code, 0);
+  writeFileSync(join(app, 'lib.dll'), readFileSync(realCorpusPath('msalruntime')));
+  const r = await sealwatch(['scan', app, '--app', 'x', '--app-version', '1', '--db', db]);
+  t.is(r.code, 1);
+  t.regex(r.stdout, /\[high\] OUT_OF_BAND_CHANGE/);
+  t.is((await sealwatch(['history', 'nope', '--db', db])).code, 2, 'an unknown app is a usage error');
+});

@@ -1,0 +1,57 @@
+// Scanning in tests: a real SQLite file in a temp dir, a real worker pool, a fixed reference time.
+import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust.ts';
+import { InspectPool } from '../../daemon/inventory/pool.ts';
+import { DEFAULT_MAX_FILE_BYTES } from '../../daemon/inventory/read.ts';
+import { Store } from '../../daemon/inventory/store/store.ts';
+import { scanApp, type ScanReport } from '../../daemon/pipeline/scan-app.ts';
+import { TEST_NOW } from './inspect.ts';
+
+export interface ScanHarness {
+  readonly store: Store;
+  readonly pool: InspectPool;
+  readonly dbPath: string;
+  scan(app: string, root: string, options?: { appVersion?: string; at?: Date }): Promise<ScanReport>;
+  close(): Promise<void>;
+}
+
+export function harness(extraTrust: readonly string[] = []): ScanHarness {
+  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-db-'));
+  const dbPath = join(dir, 'sealwatch.db');
+  const store = Store.open(dbPath);
+  const pool = new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR, ...extraTrust], catalogDirs: [], systemTrust: false, now: TEST_NOW.toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, 2);
+  let tick = 0;
+  return {
+    store,
+    pool,
+    dbPath,
+    scan: (app, root, options = {}) =>
+      scanApp(store, pool, {
+        app,
+        root,
+        trigger: 'manual',
+        // each scan a minute later than the previous one, so first/last-seen are ordered
+        now: options.at ?? new Date(TEST_NOW.getTime() + 60_000 * tick++),
+        ...(options.appVersion ? { appVersion: options.appVersion } : {}),
+      }),
+    close: async () => {
+      store.close();
+      await pool.close();
+    },
+  };
+}
+
+/** A fresh directory to assemble an app version in. */
+export function appDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'sealwatch-app-'));
+  mkdirSync(d, { recursive: true });
+  return d;
+}
+
+export function copyTree(from: string, to: string): void {
+  cpSync(from, to, { recursive: true });
+}
+
+export const above = (severity: string): boolean => severity !== 'info';
