@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.ts';
 import { runInspect, type Output } from './inspect.ts';
 import { reportError, runDiff, runFindings, runHistory, runIoc, runScan, runScope } from './scan.ts';
+import { discoverApps } from '../inventory/discover.ts';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -45,6 +46,16 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--workers <n>', 'worker threads (default: one per core)', (v) => Number.parseInt(v, 10))
     .action((dir: string, o: { app: string; appVersion?: string; vendor?: string; db?: string; json: boolean; trust: string[]; catalog: string[]; workers?: number }) =>
       guard(() => runScan(dir, o, io))(),
+    );
+  program
+    .command('discover')
+    .description('list candidate vendor apps on this machine (Uninstall keys, Programs, /Applications, /opt)')
+    .option('--json', 'one JSON line per app', false)
+    .action((o: { json: boolean }) =>
+      guard(async () => {
+        for (const c of await discoverApps()) io.out(o.json ? JSON.stringify(c) : `${c.name}\t${c.version ?? '-'}\t${c.vendor ?? '-'}\t${c.root}\t(${c.source})`);
+        return 0;
+      })(),
     );
   program
     .command('history')
