@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.ts';
 import { runInspect, type Output } from './inspect.ts';
-import { reportError, runDiff, runFindings, runHistory, runIoc, runScan, runScope } from './scan.ts';
+import { reportError, runDiff, runFindings, runHistory, runIoc, runReview, runScan, runScope } from './scan.ts';
 import { discoverApps } from '../inventory/discover.ts';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -79,6 +79,14 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--unexplained', 'only findings above info that no update explains', false)
     .option('--db <file>')
     .action((o: { app?: string; unexplained: boolean; db?: string }) => guard(() => runFindings(o, o.db, io))());
+  program
+    .command('review')
+    .description('record a decision on a finding: accepted / dismissed take it off --unexplained')
+    .argument('<id>', 'finding id (from `findings`)')
+    .requiredOption('--state <state>', 'open | accepted | dismissed | escalated')
+    .option('--note <text>')
+    .option('--db <file>')
+    .action((id: string, o: { state: string; note?: string; db?: string }) => guard(() => runReview(Number(id), o.state, o.note, o.db, io))());
   program
     .command('ioc')
     .description('every sighting of these SHA-256 hashes in all history: app, path, versions, first/last seen, still present')

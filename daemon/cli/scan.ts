@@ -151,6 +151,15 @@ export async function runScope(since: string, until: string | undefined, db: str
   });
 }
 
+export async function runReview(id: number, state: string, note: string | undefined, db: string | undefined, io: Output): Promise<number> {
+  if (!['open', 'accepted', 'dismissed', 'escalated'].includes(state)) throw new SealwatchError('CONFIG', `review: unknown state ${state}`);
+  return withStore(db, (store) => {
+    if (!store.reviewFinding(id, state as 'open', note, new Date())) throw new SealwatchError('CONFIG', `review: no finding ${id}`);
+    io.out(`finding ${id}: ${state}`);
+    return ExitCode.ok;
+  });
+}
+
 export function reportError(err: unknown, io: Output): number {
   io.err(errorMessage(err));
   return err instanceof SealwatchError && err.code === 'CONFIG' ? ExitCode.usage : ExitCode.unreadable;

@@ -98,6 +98,13 @@ function moduleRules(c: ModuleChange, input: DetectInput, appVersionChanged: boo
   const a = c.after;
   const b = c.before;
   if (!a) return out;
+  if (a.format === 'bundle') {
+    // A bundle's own record speaks for its seal; its executable and files have records (and rules) of their own.
+    if (a.status === 'invalid') {
+      out.push(finding('SIGNATURE_INVALID', 'critical', c, `${c.path}: bundle seal or signature broken — ${a.integrityProblems.slice(0, 3).join('; ')}`));
+    }
+    return out;
+  }
   const extension = (/\.([^./]+)$/.exec(c.path)?.[1] ?? '').toLowerCase();
   const hiddenBefore = new Set(b?.hiddenData.map((h) => h.code) ?? []);
   const newHidden = a.hiddenData.filter((h) => !hiddenBefore.has(h.code) || c.kind === 'added' || c.fields.includes('content'));
@@ -128,7 +135,7 @@ function moduleRules(c: ModuleChange, input: DetectInput, appVersionChanged: boo
     const why = !a.signed ? 'unsigned' : foreign ? `signed by ${a.signer}, a publisher this app has not used` : `signed by the app's own signer (${a.signer})`;
     out.push(finding('NEW_MODULE', severity, c, `${c.path}: new module, ${why}`));
   }
-  if (a.isCode && a.format !== 'bundle' && DATA_EXTENSIONS.has(extension)) {
+  if (a.isCode && DATA_EXTENSIONS.has(extension)) {
     out.push(finding('TYPE_MISMATCH', 'high', c, `${c.path}: ${a.format.toUpperCase()} code behind a .${extension} name`));
   }
   if (c.kind === 'changed' && a.isCode) {

@@ -10,8 +10,10 @@ export class InspectPool {
   private readonly queue: Array<{ path: string; resolve: (r: WorkerReply) => void; reject: (e: unknown) => void }> = [];
   private readonly pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: unknown) => void }>();
   private nextId = 1;
+  readonly config: WorkerConfig;
 
   constructor(config: WorkerConfig, size = Math.max(1, Math.min(availableParallelism(), 8))) {
+    this.config = config;
     for (let i = 0; i < size; i++) {
       const w = new Worker(new URL('./scan-worker.ts', import.meta.url), { workerData: config });
       w.on('message', (reply: WorkerReply) => {

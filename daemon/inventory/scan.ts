@@ -1,10 +1,12 @@
 // Walks an app root and produces one entry per file: records of files unchanged since the previous snapshot (same
 // device, inode, size, mtime, ctime) are reused without reading; the rest are read once and inspected in parallel.
+import { createHash } from 'node:crypto';
 import { lstat } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { errorMessage } from '../shared/errors.ts';
 import { type ModuleRecord } from '../shared/model.ts';
 import { type InspectPool } from './pool.ts';
+import { BUNDLE_NAME } from './bundle.ts';
 import { walkEntries } from './read.ts';
 import { statKey } from './scan-protocol.ts';
 
@@ -32,15 +34,22 @@ export interface ScanOutcome {
   readonly reused: number;
 }
 
-export async function scanTree(root: string, previous: ReadonlyMap<string, PreviousFile>, pool: InspectPool): Promise<ScanOutcome> {
+/** Verifies a bundle directory (inventory/bundle.ts), when the scan finds one whose files changed. */
+export type BundleInspector = (dir: string) => Promise<ModuleRecord | undefined>;
+
+export async function scanTree(root: string, previous: ReadonlyMap<string, PreviousFile>, pool: InspectPool, inspectBundleAt?: BundleInspector): Promise<ScanOutcome> {
+  const bundleDirs: Array<{ dir: string; rel: string }> = [];
   const skipped: Array<{ path: string; reason: string }> = [];
   const unreadable: Array<{ path: string; reason: string }> = [];
   const files: ScannedFile[] = [];
   const jobs: Array<Promise<void>> = [];
   let reused = 0;
   for await (const entry of walkEntries(root, (path, reason) => skipped.push({ path, reason }))) {
-    if (entry.kind !== 'file') continue;
     const rel = relative(root, entry.path).split(sep).join('/') || entry.path.split(sep).pop() || entry.path;
+    if (entry.kind === 'directory') {
+      if (inspectBundleAt && BUNDLE_NAME.test(entry.path)) bundleDirs.push({ dir: entry.path, rel: rel === entry.path.split(sep).pop() && entry.path === root ? '.' : rel });
+      continue;
+    }
     let key: string;
     try {
       key = statKey(await lstat(entry.path));
@@ -62,6 +71,24 @@ export async function scanTree(root: string, previous: ReadonlyMap<string, Previ
     );
   }
   await Promise.all(jobs);
+  // A bundle is re-verified only when something under it changed: its "stat" is a digest of its files' stats.
+  for (const b of inspectBundleAt ? bundleDirs : []) {
+    const prefix = b.rel === '.' ? '' : `${b.rel}/`;
+    const under = files.filter((f) => f.path.startsWith(prefix)).map((f) => `${f.path}\0${f.stat}`).sort();
+    const key = `bundle:${createHash('sha256').update(under.join('\n')).digest('hex')}`;
+    const prev = previous.get(prefix || './');
+    if (prev && prev.stat === key) {
+      files.push({ path: prefix || './', stat: key, reusedRecordId: prev.recordId });
+      reused++;
+      continue;
+    }
+    try {
+      const record = await (inspectBundleAt as BundleInspector)(b.dir);
+      if (record) files.push({ path: prefix || './', stat: key, record });
+    } catch (err) {
+      unreadable.push({ path: prefix || './', reason: errorMessage(err) });
+    }
+  }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, unreadable, skipped, read: files.length - reused, reused };
 }

@@ -5,6 +5,9 @@ import { diffModules, type ModuleChange } from '../diff/diff.ts';
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { detect, type Finding } from '../detect/rules.ts';
 import { appVersion } from '../inventory/app-version.ts';
+import { bundleLayout, inspectBundle } from '../inventory/bundle.ts';
+import { type InspectContext } from '../inventory/inspect-file.ts';
+import { loadTrustStore } from '../config/trust.ts';
 import { type InspectPool } from '../inventory/pool.ts';
 import { scanTree, type PreviousFile, type ScanOutcome } from '../inventory/scan.ts';
 import { type Store } from '../inventory/store/store.ts';
@@ -41,7 +44,15 @@ export async function scanApp(store: Store, pool: InspectPool, req: ScanRequest)
   const prevFiles = prevSnapshot ? store.files(prevSnapshot.id) : [];
   const previous = new Map<string, PreviousFile>(prevFiles.map((f) => [f.path, { stat: f.stat, recordId: f.record_id, sha256: f.sha256 }]));
 
-  const outcome = await scanTree(root, previous, pool);
+  // Bundles are verified in this thread (their seal needs every file under them), with a context built on first use.
+  let mainContext: InspectContext | undefined;
+  const inspectBundleAt = async (dir: string): Promise<ModuleRecord | undefined> => {
+    const layout = await bundleLayout(dir);
+    if (!layout) return undefined;
+    mainContext ??= { store: loadTrustStore(pool.config.trustDirs), now: new Date(pool.config.now), signatureCache: new Map<string, boolean>() };
+    return (await inspectBundle(layout, mainContext)).record;
+  };
+  const outcome = await scanTree(root, previous, pool, inspectBundleAt);
   const fresh = new Map<string, ModuleRecord>();
   for (const f of outcome.files) if (f.record) fresh.set(f.path, f.record);
   const version = await appVersion(root, fresh, req.appVersion);
@@ -52,6 +63,8 @@ export async function scanApp(store: Store, pool: InspectPool, req: ScanRequest)
     record: f.record ?? store.record(f.reusedRecordId as number, root, f.path),
     ...(f.reusedRecordId !== undefined ? { recordId: f.reusedRecordId } : {}),
   }));
+  // Unreadable files are part of the snapshot too, recorded as such (never silently missing from history).
+  for (const u of outcome.unreadable) files.push({ path: u.path, stat: 'unreadable', record: unreadableRecord(root, u.path, u.reason) });
   const { snapshotId } = store.recordSnapshot({
     appId: app.id,
     version: version.version,
@@ -100,5 +113,14 @@ export async function scanApp(store: Store, pool: InspectPool, req: ScanRequest)
     changes,
     findings,
     unreadable: outcome.unreadable,
+  };
+}
+
+function unreadableRecord(root: string, path: string, reason: string): ModuleRecord {
+  return {
+    file: { path: `${root}/${path}`, name: path.split('/').pop() ?? path, size: 0, hash: { sha256: '', sha1: '', md5: '' } },
+    module: { format: 'unknown', arch: [], kind: undefined, version: { file: undefined, product: undefined } },
+    code_signature: { exists: false, status: 'unsigned', valid: false, trusted: false, source: 'none', subject_name: undefined, issuer_name: undefined, digest_algorithm: undefined, timestamp: undefined, thumbprint_sha256: undefined, signatures: [], problems: [] },
+    error: { code: 'IO', message: `${path}: ${reason}` },
   };
 }

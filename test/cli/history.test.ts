@@ -66,3 +66,24 @@ test('scan of a 3CX-style hidden payload exits 1 (a finding above medium)', asyn
   t.regex(r.stdout, /\[high\] OUT_OF_BAND_CHANGE/);
   t.is((await sealwatch(['history', 'nope', '--db', db])).code, 2, 'an unknown app is a usage error');
 });
+
+test('review: an accepted finding leaves --unexplained; unreadable files are kept in the snapshot as such', async (t) => {
+  const db = join(mkdtempSync(join(tmpdir(), 'sealwatch-cli-')), 'history.db');
+  const app = mkdtempSync(join(tmpdir(), 'sealwatch-app-'));
+  writeFileSync(join(app, 'lib.dll'), readFileSync(realCorpusPath('conpty')));
+  await sealwatch(['scan', app, '--app', 'x', '--app-version', '1', '--db', db]);
+  writeFileSync(join(app, 'lib.dll'), readFileSync(realCorpusPath('msalruntime')));
+  writeFileSync(join(app, 'secret.bin'), 'x');
+  (await import('node:fs')).chmodSync(join(app, 'secret.bin'), 0o000);
+  const scan = await sealwatch(['scan', app, '--app', 'x', '--app-version', '1', '--db', db]);
+  (await import('node:fs')).chmodSync(join(app, 'secret.bin'), 0o600);
+  const open = lines((await sealwatch(['findings', '--db', db, '--unexplained'])).stdout);
+  t.true(open.some((f) => f.rule === 'OUT_OF_BAND_CHANGE'));
+  for (const f of open) t.is((await sealwatch(['review', String(f.id), '--state', 'accepted', '--note', 'vendor hotfix', '--db', db])).code, 0);
+  t.deepEqual(lines((await sealwatch(['findings', '--db', db, '--unexplained'])).stdout), []);
+  t.is((await sealwatch(['review', '99999', '--state', 'accepted', '--db', db])).code, 2);
+  if (process.getuid?.() !== 0) {
+    // (root reads any file: the unreadable case only exists for other users)
+    t.regex(scan.stderr, /unreadable: secret.bin/);
+  }
+});

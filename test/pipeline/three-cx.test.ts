@@ -118,3 +118,25 @@ test('a new signer organisation on an existing module → SIGNER_CHANGED critica
     await h.close();
   }
 });
+
+test('a macOS app as the scanned root: its seal is checked on each scan that changed it; a file added to the sealed bundle → SIGNATURE_INVALID', async (t) => {
+  const { buildAppBundle } = await import('../helpers/apple-bundle.ts');
+  const vendor = await loadIdentity(appleFixture('pki/vendor.der'), appleFixture('pki/vendor.pk8'), [appleFixture('pki/devid-ca.der')]);
+  const h = harness([appleFixture('trust')]);
+  try {
+    const app = await buildAppBundle(appDir(), { name: 'Contoso', identifier: 'com.contoso.desktop', teamId: 'CONTOSO123', identity: vendor, executable: readFileSync(appleFixture('app-main-arm64')), shortVersion: '18.12.416', resources: { 'Resources/app.asar': 'console.log(1)' } });
+    const base = await h.scan('contoso-mac', app);
+    t.is(base.toVersion, '18.12.416', 'version from Info.plist');
+    const bundleRow = h.store.files(base.snapshotId).find((f) => f.path === './');
+    t.like(bundleRow, { format: 'bundle', status: 'trusted' });
+    const again = await h.scan('contoso-mac', app);
+    t.is(again.read, 0, 'nothing changed: neither the files nor the bundle are read');
+    writeFileSync(join(app, 'Contents', 'Resources', 'payload.js'), 'require("child_process").exec("curl …")');
+    const tampered = await h.scan('contoso-mac', app);
+    const f = tampered.findings.find((x) => x.rule === 'SIGNATURE_INVALID' && x.path === './');
+    t.is(f?.severity, 'critical');
+    t.regex(f?.message ?? '', /BUNDLE_FILE_ADDED/);
+  } finally {
+    await h.close();
+  }
+});

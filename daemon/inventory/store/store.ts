@@ -226,7 +226,7 @@ export class Store {
         recordIds.set(f.path, recordId);
         const r = f.record;
         this.stmt.insertFile?.run(snapshotId, f.path, r.file.hash.sha256, r.file.size, f.stat, r.module.format, r.error ? 'error' : r.code_signature.status, signerIdentity(r), recordId);
-        this.stmt.upsertSighting?.run(input.appId, f.path, r.file.hash.sha256, taken, taken, snapshotId, snapshotId);
+        if (r.file.hash.sha256) this.stmt.upsertSighting?.run(input.appId, f.path, r.file.hash.sha256, taken, taken, snapshotId, snapshotId);
       }
       return { snapshotId, recordIds };
     });
@@ -251,11 +251,17 @@ export class Store {
       where.push('f.snapshot_id = ?');
       args.push(filter.snapshotId);
     }
-    if (filter.unexplained) where.push("f.explained = 0 AND f.severity <> 'info'");
+    if (filter.unexplained) where.push("f.explained = 0 AND f.severity <> 'info' AND f.state NOT IN ('accepted', 'dismissed')");
     const sql = `SELECT f.id, a.name AS app, f.snapshot_id, s.version, f.rule, f.severity, f.path, f.message, f.evidence, f.explained, f.state, f.created_at
       FROM findings f JOIN apps a ON a.id = f.app_id JOIN snapshots s ON s.id = f.snapshot_id
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY f.id`;
     return this.db.prepare(sql).all(...args) as unknown as FindingRow[];
+  }
+
+  /** Records a reviewer's decision on a finding. */
+  reviewFinding(id: number, state: 'open' | 'accepted' | 'dismissed' | 'escalated', note: string | undefined, now: Date): boolean {
+    const r = this.db.prepare('UPDATE findings SET state = ?, note = coalesce(?, note), reviewed_at = ? WHERE id = ?').run(state, note ?? null, now.toISOString(), id);
+    return Number(r.changes) === 1;
   }
 
   ioc(sha256: string): IocHit[] {
