@@ -21,11 +21,16 @@ test('only daemon/formats/cms imports pkijs or asn1js', (t) => {
   t.true(all.some((f) => f.path.startsWith('formats/cms/') && /from 'pkijs'/.test(f.text)));
 });
 
-test('formats/ and verify/ do no file or network I/O and never read the clock', (t) => {
-  const pure = all.filter((f) => f.path.startsWith('formats/') || f.path.startsWith('verify/'));
+test('formats/, verify/, diff/ and detect/ do no file or network I/O and never read the clock', (t) => {
+  const pure = all.filter((f) => ['formats/', 'verify/', 'diff/', 'detect/'].some((d) => f.path.startsWith(d)));
   t.true(pure.length > 10);
   for (const f of pure) {
     t.notRegex(f.text, /from 'node:(fs|fs\/promises|net|http|https|child_process)'/, `${f.path} does I/O`);
     t.notRegex(f.text, /Date\.now\(\)|new Date\(\)/, `${f.path} reads the clock`);
   }
+});
+
+test('only inventory/store writes SQL', (t) => {
+  const offenders = all.filter((f) => /from 'node:sqlite'/.test(f.text) && !f.path.startsWith('inventory/store/'));
+  t.deepEqual(offenders.map((f) => f.path), []);
 });

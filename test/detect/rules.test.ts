@@ -1,0 +1,93 @@
+// The detection rules as pure functions: one case per rule boundary, on summaries shaped like real records.
+import test from 'ava';
+import { diffModules } from '../../daemon/diff/diff.ts';
+import { type ModuleSummary } from '../../daemon/diff/summary.ts';
+import { compareVersions, detect } from '../../daemon/detect/rules.ts';
+
+const mod = (path: string, over: Partial<ModuleSummary> = {}): ModuleSummary => ({
+  path,
+  sha256: 'a'.repeat(64),
+  format: 'pe',
+  isCode: true,
+  status: 'trusted',
+  signed: true,
+  signer: 'org:Contoso',
+  signerSubject: 'Contoso',
+  issuer: 'Contoso CA',
+  leafThumbprint: 'l1',
+  ownVersion: '1.0.0.0',
+  hiddenData: [],
+  integrityProblems: [],
+  constructors: 0,
+  imports: new Set(['kernel32.dll!CreateFileW']),
+  signedAt: '2026-01-01T00:00:00.000Z',
+  compiledAt: undefined,
+  certificateTableSize: 4096,
+  ...over,
+});
+const run = (before: ModuleSummary[], after: ModuleSummary[], v: [string, string] = ['1.0', '1.1'], extra: { baseline?: boolean } = {}) =>
+  detect({
+    baseline: extra.baseline ?? false,
+    fromVersion: v[0],
+    toVersion: v[1],
+    changes: diffModules(new Map(before.map((m) => [m.path, m])), new Map(after.map((m) => [m.path, m]))),
+    knownSigners: new Set(before.map((m) => m.signer).filter(Boolean)),
+    appWasSigned: before.some((m) => m.signed),
+  });
+const rules = (fs: ReturnType<typeof run>): string[] => fs.map((f) => `${f.rule}:${f.severity}`).sort();
+
+test('a legitimate update — same signer, versions moved — is one explained info finding', (t) => {
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll', { sha256: 'b'.repeat(64), ownVersion: '1.1.0.0' })])), ['UPDATE_EXPLAINED:info']);
+});
+
+test('hidden data in a changed module is critical, even when everything else fits', (t) => {
+  const after = mod('d3d.dll', { sha256: 'b'.repeat(64), ownVersion: '1.1.0.0', hiddenData: [{ code: 'UNAUTHENTICATED_DATA_IN_CERT_ENTRY', message: '4096 bytes' }] });
+  t.deepEqual(rules(run([mod('d3d.dll')], [after])), ['UNAUTHENTICATED_DATA:critical']);
+});
+
+test('the baseline caps everything at info but still shows hidden data', (t) => {
+  const fs = run([], [mod('d3d.dll', { hiddenData: [{ code: 'UNAUTHENTICATED_DATA_IN_CERT_ENTRY', message: 'x' }] })], ['', '1.0'], { baseline: true });
+  t.deepEqual(rules(fs), ['BASELINE:info', 'UNAUTHENTICATED_DATA:info']);
+});
+
+test('signer: another organisation is critical; the same organisation with a new issuing CA is info', (t) => {
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll', { sha256: 'b'.repeat(64), ownVersion: '1.1', signer: 'org:Mallory' })])), ['SIGNER_CHANGED:critical']);
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll', { sha256: 'b'.repeat(64), ownVersion: '1.1', issuer: 'Contoso CA 2' })])), ['SIGNER_CHANGED:info']);
+});
+
+test('new modules: unsigned high (+ NEW_UNSIGNED_MODULE), foreign signer high, own signer medium', (t) => {
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), mod('b.dll', { signed: false, signer: '', status: 'unsigned' })])), ['NEW_MODULE:high', 'NEW_UNSIGNED_MODULE:high']);
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), mod('b.dll', { signer: 'org:Mallory' })])), ['NEW_MODULE:high']);
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), mod('b.dll')])), ['NEW_MODULE:medium']);
+});
+
+test('a signed module losing its signature is NEW_UNSIGNED_MODULE high', (t) => {
+  const after = mod('a.dll', { sha256: 'b'.repeat(64), ownVersion: '1.1', signed: false, signer: '', status: 'unsigned' });
+  t.true(rules(run([mod('a.dll')], [after])).includes('NEW_UNSIGNED_MODULE:high'));
+});
+
+test('capabilities: a constructor or process/network imports appear → medium', (t) => {
+  const after = mod('lib.dylib', { format: 'macho', sha256: 'b'.repeat(64), ownVersion: '1.1', constructors: 1, imports: new Set(['_popen', '_malloc']) });
+  const fs = run([mod('lib.dylib', { format: 'macho', imports: new Set(['_malloc']) })], [after]);
+  t.deepEqual(rules(fs), ['NEW_CAPABILITIES:medium']);
+  t.regex(fs[0]?.message ?? '', /constructors 0 → 1; new imports popen/);
+});
+
+test('timestamps: a newer version signed before the older one, or signed long after its build', (t) => {
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll', { sha256: 'b'.repeat(64), ownVersion: '1.1', signedAt: '2025-06-01T00:00:00.000Z' })])), ['TIMESTAMP_ANOMALY:medium']);
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll', { sha256: 'b'.repeat(64), ownVersion: '1.1', signedAt: '2026-02-01T00:00:00.000Z', compiledAt: '2024-01-01T00:00:00.000Z' })])), ['TIMESTAMP_ANOMALY:medium']);
+});
+
+test('versions: numeric comparison, placeholders and pre-releases', (t) => {
+  t.is(compareVersions('18.12.416', '18.12.407'), 1);
+  t.is(compareVersions('1.10.0', '1.9.9'), 1);
+  t.is(compareVersions('2.0', '2.0.0'), 0);
+  t.is(compareVersions(undefined, '1'), undefined);
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll')], ['2.0', '1.9'])), ['DOWNGRADE:high']);
+});
+
+test('removed modules are listed in the explanation, not raised', (t) => {
+  const fs = run([mod('a.dll'), mod('old.dll')], [mod('a.dll')]);
+  t.deepEqual(rules(fs), ['UPDATE_EXPLAINED:info']);
+  t.deepEqual(fs[0]?.evidence.removed, ['old.dll']);
+});
