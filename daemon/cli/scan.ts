@@ -144,7 +144,8 @@ export async function runScope(since: string, until: string | undefined, db: str
       const before = new Map((prev ? store.files(prev.id) : []).map((f) => [f.path, f.sha256]));
       const after = store.files(s.id);
       const changed = after.filter((f) => before.get(f.path) !== f.sha256).map((f) => f.path);
-      const removed = [...before.keys()].filter((p) => !after.some((f) => f.path === p));
+      const present = new Set(after.map((f) => f.path));
+      const removed = [...before.keys()].filter((p) => !present.has(p));
       io.out(JSON.stringify({ app: s.app, snapshot: s.id, taken_at: s.taken_at, from_version: prev?.version ?? null, to_version: s.version, changed, removed, findings: store.findings({ snapshotId: s.id }).filter((f) => f.severity !== 'info').map((f) => ({ rule: f.rule, severity: f.severity, path: f.path })) }));
     }
     return ExitCode.ok;
