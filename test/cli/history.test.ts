@@ -1,24 +1,12 @@
 // The history commands as users run them (child processes, a real database file): scan, history, diff, findings,
 // ioc and scope.
 import test from 'ava';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { jsonLines, sealwatch } from '../helpers/cli.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
 
-const main = resolve(import.meta.dirname, '..', '..', 'daemon', 'main.ts');
-async function sealwatch(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, ...args], { maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-const lines = (s: string): Array<Record<string, unknown>> => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
 test('scan → history → diff → findings → ioc → scope on a real update, through the CLI', async (t) => {
   const db = join(mkdtempSync(join(tmpdir(), 'sealwatch-cli-')), 'history.db');
@@ -38,8 +26,8 @@ test('scan → history → diff → findings → ioc → scope on a real update,
   t.deepEqual(diff.changes.map((c) => [c.kind, c.path, c.module]), [['changed', 'bin/node.exe', true], ['changed', 'package.json', false]]);
   t.true(diff.changes[0]?.fields.includes('signer-certificate'));
 
-  t.deepEqual(lines((await sealwatch(['findings', '--db', db, '--unexplained'])).stdout), []);
-  t.true(lines((await sealwatch(['findings', '--db', db, '--app', 'node'])).stdout).length >= 2);
+  t.deepEqual(jsonLines((await sealwatch(['findings', '--db', db, '--unexplained'])).stdout), []);
+  t.true(jsonLines((await sealwatch(['findings', '--db', db, '--app', 'node'])).stdout).length >= 2);
 
   const oldNode = readFileSync(join(realAppPath('node-win-22.23.2'), 'bin', 'node.exe'));
   const sha = (await import('node:crypto')).createHash('sha256').update(oldNode).digest('hex');
@@ -47,10 +35,10 @@ test('scan → history → diff → findings → ioc → scope on a real update,
   writeFileSync(list, `# published IoCs\n${sha}\n${'0'.repeat(64)}\n`);
   const ioc = await sealwatch(['ioc', '--file', list, '--db', db]);
   t.is(ioc.code, 1, 'a hit exits 1');
-  t.like(lines(ioc.stdout)[0], { sha256: sha, app: 'node', path: 'bin/node.exe', first_version: '22.23.2', last_version: '22.23.2', still_present: false });
+  t.like(jsonLines(ioc.stdout)[0], { sha256: sha, app: 'node', path: 'bin/node.exe', first_version: '22.23.2', last_version: '22.23.2', still_present: false });
   t.is((await sealwatch(['ioc', '1'.repeat(64), '--db', db])).code, 0, 'no hit exits 0');
 
-  const scope = lines((await sealwatch(['scope', '--since', '2000-01-01', '--db', db])).stdout);
+  const scope = jsonLines((await sealwatch(['scope', '--since', '2000-01-01', '--db', db])).stdout);
   t.is(scope.length, 2);
   t.deepEqual(scope[1]?.changed, ['bin/node.exe', 'package.json']);
 });
@@ -77,10 +65,10 @@ test('review: an accepted finding leaves --unexplained; unreadable files are kep
   (await import('node:fs')).chmodSync(join(app, 'secret.bin'), 0o000);
   const scan = await sealwatch(['scan', app, '--app', 'x', '--app-version', '1', '--db', db]);
   (await import('node:fs')).chmodSync(join(app, 'secret.bin'), 0o600);
-  const open = lines((await sealwatch(['findings', '--db', db, '--unexplained'])).stdout);
+  const open = jsonLines((await sealwatch(['findings', '--db', db, '--unexplained'])).stdout);
   t.true(open.some((f) => f.rule === 'OUT_OF_BAND_CHANGE'));
   for (const f of open) t.is((await sealwatch(['review', String(f.id), '--state', 'accepted', '--note', 'vendor hotfix', '--db', db])).code, 0);
-  t.deepEqual(lines((await sealwatch(['findings', '--db', db, '--unexplained'])).stdout), []);
+  t.deepEqual(jsonLines((await sealwatch(['findings', '--db', db, '--unexplained'])).stdout), []);
   t.is((await sealwatch(['review', '99999', '--state', 'accepted', '--db', db])).code, 2);
   if (process.getuid?.() !== 0) {
     // (root reads any file: the unreadable case only exists for other users)

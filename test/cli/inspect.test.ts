@@ -1,24 +1,13 @@
 // The CLI as users run it: a real child process on Node 24, JSON lines out, documented exit codes.
 import test from 'ava';
-import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { sealwatch } from '../helpers/cli.ts';
 import { peFixture, peFixtureTrustDir } from '../helpers/fixtures.ts';
 import { sharedCorpus } from '../helpers/real-corpus.ts';
 import { type ModuleRecord } from '../../daemon/shared/model.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
-const main = join(root, 'daemon', 'main.ts');
 
-async function sealwatch(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, ...args], { maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const records = (stdout: string): ModuleRecord[] => stdout.trim().split('\n').map((l) => JSON.parse(l) as ModuleRecord);
 
