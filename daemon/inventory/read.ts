@@ -48,11 +48,6 @@ export interface WalkEntry {
   readonly path: string;
 }
 
-/** Regular files under `root` (see walkEntries). */
-export async function* walkFiles(root: string, onSkip?: (path: string, reason: string) => void): AsyncGenerator<string> {
-  for await (const e of walkEntries(root, onSkip)) if (e.kind === 'file') yield e.path;
-}
-
 /**
  * Directories (before their contents) and regular files under `root`, depth first, sorted for stable output.
  * Symbolic links are followed only when they resolve inside `root` (an app's own relative links) and never into a

@@ -191,12 +191,3 @@ export function decodeExact(bytes: Uint8Array, what: string, limits: DecodeLimit
   if (d.trailing !== 0) throw fail(`${what}: ${d.trailing} bytes after the encoded value`);
   return d.node;
 }
-
-/** Length of the first TLV in `bytes` read from its header alone (no decoding of the content); undefined if unreadable. */
-export function tlvLength(bytes: Uint8Array): number | undefined {
-  try {
-    return decode(bytes, 'TLV', { maxNodes: 1_000_000 }).length;
-  } catch {
-    return undefined;
-  }
-}

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import * as pkijs from 'pkijs';
 import { FormatError } from '../../shared/errors.ts';
-import { type Asn1, decodeExact, TagClass, UniversalTag } from './asn1.ts';
+import { type Asn1, TagClass, UniversalTag } from './asn1.ts';
 import { OID } from './oids.ts';
 
 export interface AlgorithmIdentifier {
@@ -170,10 +170,6 @@ export function parseCertificate(node: Asn1): CertificateInfo {
     signatureAlgorithm: algorithmIdentifier(top[1], 'Certificate.signatureAlgorithm'),
     signature: top[2].bitString('Certificate.signature').bytes,
   };
-}
-
-export function parseCertificateDer(der: Uint8Array): CertificateInfo {
-  return parseCertificate(decodeExact(der, 'Certificate'));
 }
 
 /** PEM bundle → DER blobs (comments and friendly names between blocks are ignored). */

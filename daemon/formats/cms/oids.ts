@@ -95,11 +95,3 @@ export const SIGNATURE_ALGORITHMS: Readonly<Record<string, SignatureAlgorithmInf
   '2.16.840.1.101.3.4.3.2': { key: 'dsa', digest: 'sha256' },
   '1.3.101.112': { key: 'ed25519' },
 };
-
-const DIGEST_OID_BY_NAME: Readonly<Record<DigestName, string>> = Object.fromEntries(
-  Object.entries(DIGEST_BY_OID).map(([oid, name]) => [name, oid]),
-) as Record<DigestName, string>;
-
-export function digestOid(name: DigestName): string {
-  return DIGEST_OID_BY_NAME[name];
-}

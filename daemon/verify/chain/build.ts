@@ -2,7 +2,7 @@
 // EKUs, uses one date for the whole path and drops v1 roots, so we build our own: issuers are found by exact subject
 // DER and confirmed by signature; anchors come only from the trust store, never from the file.
 import { type CertificateInfo, sameBytes } from '../../formats/cms/certificate.ts';
-import { DIGEST_BY_OID, OID, SIGNATURE_ALGORITHMS } from '../../formats/cms/oids.ts';
+import { OID, SIGNATURE_ALGORITHMS } from '../../formats/cms/oids.ts';
 import { verifySignature } from '../crypto.ts';
 import { problem, type Problem } from '../problems.ts';
 import { anchorAllows, type TrustAnchor, type TrustStore } from './trust-store.ts';
@@ -167,9 +167,4 @@ export function purposeName(oid: string): string {
   if (oid === OID.ekuCodeSigning) return 'code signing';
   if (oid === OID.ekuTimeStamping) return 'time stamping';
   return oid;
-}
-
-export function isWeakDigestOid(oid: string): boolean {
-  const d = DIGEST_BY_OID[oid];
-  return d === 'md5' || d === 'sha1';
 }

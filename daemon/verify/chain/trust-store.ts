@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { decodeExact } from '../../formats/cms/asn1.ts';
 import { type CertificateInfo } from '../../formats/cms/certificate.ts';
 import { type CertificateTrustList } from '../../formats/cms/ctl.ts';
-import { OID } from '../../formats/cms/oids.ts';
 
 export type TrustSource = 'microsoft' | 'apple' | 'custom' | 'system';
 
@@ -137,8 +136,3 @@ export function anchorAllows(policy: AnchorPolicy, purpose: string, at: Date, le
   }
   return undefined;
 }
-
-export const Purpose = {
-  codeSigning: OID.ekuCodeSigning,
-  timeStamping: OID.ekuTimeStamping,
-} as const;

@@ -12,7 +12,7 @@ import {
   type SignedData,
 } from '../../formats/cms/index.ts';
 import { DIGEST_BY_OID } from '../../formats/cms/oids.ts';
-import { type MachoLoadInfo } from '../../formats/macho/load-commands.ts';
+import { type MachoLoadInfo, versionString } from '../../formats/macho/load-commands.ts';
 import {
   blobPayload,
   CS_ADHOC,
@@ -253,10 +253,6 @@ function safe<T>(fn: () => T): T | undefined {
   } catch {
     return undefined;
   }
-}
-
-function versionString(v: number): string {
-  return `${v >>> 16}.${(v >>> 8) & 0xff}.${v & 0xff}`;
 }
 
 /** Code slot i = H(slice[i·page, min((i+1)·page, codeLimit))); the last page is not padded (VERIFY-NOTES B4). */
