@@ -1,59 +1,102 @@
 // A small pool of worker threads inspecting files in parallel (one per core by default): the queue is in the main
-// thread, each worker takes one file at a time, so memory is bounded by workers × largest file.
+// thread and each worker takes one file at a time, so memory is bounded by workers × largest file. Time is bounded
+// per file too: a worker that takes too long, or dies, is replaced and its file reported, never the scan lost.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type WorkerConfig, type WorkerReply } from './scan-protocol.ts';
 
-export class InspectPool {
-  private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
-  private readonly queue: Array<{ path: string; resolve: (r: WorkerReply) => void; reject: (e: unknown) => void }> = [];
-  private readonly pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: unknown) => void }>();
-  private nextId = 1;
-  readonly config: WorkerConfig;
+interface Job {
+  readonly id: number;
+  readonly path: string;
+  readonly resolve: (r: WorkerReply) => void;
+}
 
-  constructor(config: WorkerConfig, size = Math.max(1, Math.min(availableParallelism(), 8))) {
+interface Slot {
+  worker: Worker;
+  /** The worker has built its trust store: the time limit counts file work only. */
+  ready: boolean;
+  job: Job | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Per-file time limit: generous for 1 GiB on a slow disk, finite for a file that never finishes. */
+export const DEFAULT_FILE_TIMEOUT_MS = 5 * 60_000;
+
+export class InspectPool {
+  readonly config: WorkerConfig;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private readonly timeoutMs: number;
+  private nextId = 1;
+  private closed = false;
+
+  constructor(config: WorkerConfig, size = Math.max(1, Math.min(availableParallelism(), 8)), timeoutMs = DEFAULT_FILE_TIMEOUT_MS) {
     this.config = config;
-    for (let i = 0; i < size; i++) {
-      const w = new Worker(new URL('./scan-worker.ts', import.meta.url), { workerData: config });
-      w.on('message', (reply: WorkerReply) => {
-        const p = this.pending.get(reply.id);
-        this.pending.delete(reply.id);
-        p?.resolve(reply);
-        this.idle.push(w);
-        this.pump();
-      });
-      w.on('error', (err) => {
-        for (const [, p] of this.pending) p.reject(err);
-        this.pending.clear();
-      });
-      this.workers.push(w);
-      this.idle.push(w);
-    }
+    this.timeoutMs = timeoutMs;
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
   get size(): number {
-    return this.workers.length;
+    return this.slots.length;
   }
 
   inspect(path: string): Promise<WorkerReply> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ path, resolve, reject });
+    return new Promise((resolve) => {
+      this.queue.push({ id: this.nextId++, path, resolve });
       this.pump();
     });
   }
 
+  private spawn(): Slot {
+    const slot: Slot = { worker: new Worker(new URL('./scan-worker.ts', import.meta.url), { workerData: this.config }), ready: false, job: undefined, timer: undefined };
+    slot.worker.on('message', (message: WorkerReply | { ready: true }) => {
+      if ('ready' in message) {
+        slot.ready = true;
+        this.pump();
+      } else if (slot.job?.id === message.id) this.finish(slot, message);
+    });
+    // A crash (out of memory, a bug in native code) fails only the file it was on.
+    slot.worker.on('error', (err) => this.replace(slot, `worker failed: ${err.message}`));
+    slot.worker.on('exit', (code) => {
+      if (!this.closed) this.replace(slot, `worker exited with code ${code}`);
+    });
+    return slot;
+  }
+
+  private finish(slot: Slot, reply: WorkerReply): void {
+    clearTimeout(slot.timer);
+    const job = slot.job;
+    slot.job = undefined;
+    slot.timer = undefined;
+    job?.resolve(reply);
+    this.pump();
+  }
+
+  private replace(slot: Slot, reason: string): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0 || this.closed) return;
+    const job = slot.job;
+    clearTimeout(slot.timer);
+    slot.job = undefined;
+    this.slots[i] = this.spawn();
+    void slot.worker.terminate();
+    job?.resolve({ id: job.id, error: { code: 'LIMIT_EXCEEDED', message: `${job.path}: ${reason}` } });
+    this.pump();
+  }
+
   private pump(): void {
-    while (this.idle.length && this.queue.length) {
-      const w = this.idle.pop() as Worker;
-      const job = this.queue.shift() as { path: string; resolve: (r: WorkerReply) => void; reject: (e: unknown) => void };
-      const id = this.nextId++;
-      this.pending.set(id, { resolve: job.resolve, reject: job.reject });
-      w.postMessage({ id, path: job.path });
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.job || this.queue.length === 0) continue;
+      const job = this.queue.shift() as Job;
+      slot.job = job;
+      slot.timer = setTimeout(() => this.replace(slot, `took longer than ${this.timeoutMs} ms`), this.timeoutMs);
+      slot.worker.postMessage({ id: job.id, path: job.path });
     }
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.closed = true;
+    for (const s of this.slots) clearTimeout(s.timer);
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }

@@ -1,4 +1,5 @@
 // Reading files to inspect: bounded in size, never following a symbolic link out of the tree being walked.
+import { constants as fsConstants } from 'node:fs';
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import { SealwatchError, errorMessage } from '../shared/errors.ts';
@@ -15,7 +16,8 @@ export interface ReadFile {
 export async function readModuleFile(path: string, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<ReadFile> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    // O_NONBLOCK: a FIFO or device swapped in for a file must not block the read; fstat below refuses it.
+    handle = await open(path, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
   } catch (err) {
     throw new SealwatchError('IO', `${path}: cannot open: ${errorMessage(err)}`, { cause: err, file: path });
   }

@@ -21,6 +21,7 @@ async function context(): Promise<InspectContext> {
 }
 
 const ready = context();
+void ready.then(() => parentPort?.postMessage({ ready: true }));
 
 parentPort?.on('message', async (job: WorkerJob) => {
   const ctx = await ready;
