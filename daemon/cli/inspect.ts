@@ -2,7 +2,8 @@
 import { addSystemTrust, loadTrustStore, DEFAULT_TRUST_DIR } from '../config/trust.ts';
 import { defaultCatalogDirs, loadCatalogs } from '../inventory/catalogs.ts';
 import { inspectBytes, type BundleContext, type InspectContext } from '../inventory/inspect-file.ts';
-import { readModuleFile, walkEntries } from '../inventory/read.ts';
+import { DEFAULT_MAX_FILE_BYTES, readModuleFile, walkEntries } from '../inventory/read.ts';
+import { InspectPool } from '../inventory/pool.ts';
 import { bundleLayout, inspectBundle } from '../inventory/bundle.ts';
 import { UNAUTHENTICATED_DATA_CODES } from '../verify/problems.ts';
 import { type ModuleRecord } from '../shared/model.ts';
@@ -25,6 +26,9 @@ export interface Output {
   out(line: string): void;
   err(line: string): void;
 }
+
+/** Below this many files, starting worker threads costs more than it saves. */
+const PARALLEL_FROM = 16;
 
 export function recordHasFindings(r: ModuleRecord): boolean {
   return (
@@ -60,31 +64,69 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
     if (recordHasFindings(record) && code === ExitCode.ok) code = ExitCode.findings;
     io.out(options.json ? JSON.stringify(record) : `${renderHuman(record)}\n`);
   };
-  // A bundle's main executable is verified with its bundle's Info.plist and CodeResources.
-  const bundleContexts = new Map<string, BundleContext>();
+  // Walk first; then inspect. Many files go to worker threads (both cores, a time limit per file); output keeps
+  // the walk's order. A bundle's main executable is verified here, with its bundle's Info.plist and CodeResources.
+  const entries: Array<{ kind: 'file' | 'directory'; path: string }> = [];
   for (const root of paths) {
     try {
-      for await (const entry of walkEntries(root, (p, why) => io.err(`skipped ${p}: ${why}`))) {
-        try {
-          if (entry.kind === 'directory') {
-            const layout = await bundleLayout(entry.path);
-            if (!layout) continue;
-            const result = await inspectBundle(layout, ctx);
-            if (result.executable) bundleContexts.set(result.executable, result.context);
-            emit(result.record);
-            continue;
-          }
-          const { facts, bytes } = await readModuleFile(entry.path, options.maxFileBytes);
-          emit(inspectBytes(facts, bytes, ctx, bundleContexts.get(entry.path)));
-        } catch (err) {
-          io.err(errorMessage(err));
-          code = ExitCode.unreadable;
-        }
-      }
+      for await (const entry of walkEntries(root, (p, why) => io.err(`skipped ${p}: ${why}`))) entries.push(entry);
     } catch (err) {
       io.err(`${root}: ${errorMessage(err)}`);
       code = ExitCode.unreadable;
     }
+  }
+  const files = entries.filter((e) => e.kind === 'file').length;
+  const pool =
+    files >= PARALLEL_FROM
+      ? new InspectPool({
+          trustDirs: options.trust.length ? options.trust : [DEFAULT_TRUST_DIR],
+          catalogDirs: options.catalog.length ? options.catalog : defaultCatalogDirs(),
+          systemTrust: options.systemTrust ?? false,
+          now: now.toISOString(),
+          maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+        })
+      : undefined;
+  const bundleContexts = new Map<string, BundleContext>();
+  // Settled results, so that a failure waiting its turn in the output is never an unhandled rejection.
+  const pending: Array<Promise<{ record: ModuleRecord } | { error: unknown }>> = [];
+  const settle = (p: Promise<ModuleRecord>): Promise<{ record: ModuleRecord } | { error: unknown }> =>
+    p.then((record) => ({ record }), (error: unknown) => ({ error }));
+  const local = async (path: string, bundle?: BundleContext): Promise<ModuleRecord> => {
+    const { facts, bytes } = await readModuleFile(path, options.maxFileBytes);
+    return inspectBytes(facts, bytes, ctx, bundle);
+  };
+  try {
+    for (const entry of entries) {
+      if (entry.kind === 'directory') {
+        const layout = await bundleLayout(entry.path);
+        if (!layout) continue;
+        const result = await inspectBundle(layout, ctx);
+        if (result.executable) bundleContexts.set(result.executable, result.context);
+        pending.push(Promise.resolve({ record: result.record }));
+        continue;
+      }
+      const bundle = bundleContexts.get(entry.path);
+      pending.push(
+        settle(
+          pool && !bundle
+            ? pool.inspect(entry.path).then((reply) => {
+                if ('error' in reply) throw new Error(reply.error.message);
+                return reply.record;
+              })
+            : local(entry.path, bundle),
+        ),
+      );
+    }
+    for (const p of pending) {
+      const result = await p;
+      if ('record' in result) emit(result.record);
+      else {
+        io.err(errorMessage(result.error));
+        code = ExitCode.unreadable;
+      }
+    }
+  } finally {
+    await pool?.close();
   }
   return code;
 }
