@@ -29,6 +29,8 @@ export class InspectPool {
   private readonly timeoutMs: number;
   private nextId = 1;
   private closed = false;
+  /** Set when workers cannot start at all: every file then fails with this reason. */
+  private fatal: string | undefined;
 
   constructor(config: WorkerConfig, size = Math.max(1, Math.min(availableParallelism(), 8)), timeoutMs = DEFAULT_FILE_TIMEOUT_MS) {
     this.config = config;
@@ -49,9 +51,12 @@ export class InspectPool {
 
   private spawn(): Slot {
     const slot: Slot = { worker: new Worker(new URL('./scan-worker.ts', import.meta.url), { workerData: this.config }), ready: false, job: undefined, timer: undefined };
-    slot.worker.on('message', (message: WorkerReply | { ready: true }) => {
+    slot.worker.on('message', (message: WorkerReply | { ready: true } | { fatal: string }) => {
       if ('ready' in message) {
         slot.ready = true;
+        this.pump();
+      } else if ('fatal' in message) {
+        this.fatal = message.fatal;
         this.pump();
       } else if (slot.job?.id === message.id) this.finish(slot, message);
     });
@@ -74,7 +79,7 @@ export class InspectPool {
 
   private replace(slot: Slot, reason: string): void {
     const i = this.slots.indexOf(slot);
-    if (i < 0 || this.closed) return;
+    if (i < 0 || this.closed || this.fatal !== undefined) return;
     const job = slot.job;
     clearTimeout(slot.timer);
     slot.job = undefined;
@@ -85,6 +90,10 @@ export class InspectPool {
   }
 
   private pump(): void {
+    if (this.fatal !== undefined) {
+      for (const job of this.queue.splice(0)) job.resolve({ id: job.id, error: { code: 'CONFIG', message: `${job.path}: ${this.fatal}` } });
+      return;
+    }
     for (const slot of this.slots) {
       if (!slot.ready || slot.job || this.queue.length === 0) continue;
       const job = this.queue.shift() as Job;

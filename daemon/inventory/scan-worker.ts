@@ -21,10 +21,16 @@ async function context(): Promise<InspectContext> {
 }
 
 const ready = context();
-void ready.then(() => parentPort?.postMessage({ ready: true }));
+// A worker that cannot build its context (unreadable trust store) says so once; the pool then fails every file
+// with that reason instead of restarting it forever.
+void ready.then(
+  () => parentPort?.postMessage({ ready: true }),
+  (err: unknown) => parentPort?.postMessage({ fatal: errorMessage(err) }),
+);
 
 parentPort?.on('message', async (job: WorkerJob) => {
-  const ctx = await ready;
+  const ctx = await ready.catch(() => undefined);
+  if (!ctx) return;
   let reply: WorkerReply;
   try {
     reply = await inspectStable(job, ctx);

@@ -35,3 +35,15 @@ test('a FIFO handed to the reader is refused at once (opened non-blocking), not 
   const err = await t.throwsAsync(readModuleFile(fifo));
   t.regex(err?.message ?? '', /not a regular file/);
 });
+
+test('workers that cannot load their trust store fail every file with the reason, and do not respawn forever', async (t) => {
+  const pool = new InspectPool({ trustDirs: ['/nonexistent/sealwatch-trust'], catalogDirs: [], systemTrust: false, now: '2026-11-01T00:00:00Z', maxFileBytes: 1 << 20 }, 2);
+  try {
+    const reply = await pool.inspect('/bin/true');
+    t.true('error' in reply);
+    if ('error' in reply) t.regex(reply.error.message, /trust store directory \/nonexistent\/sealwatch-trust cannot be read/);
+    t.is(pool.size, 2);
+  } finally {
+    await pool.close();
+  }
+});
