@@ -4,7 +4,7 @@ import { parseLoadCommands, type MachoLoadInfo } from '../../formats/macho/load-
 import { parseContainer, type SliceLocation } from '../../formats/macho/universal.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { problem, type Problem } from '../problems.ts';
-import { verifySlice, type SliceContext, type SliceSignatureReport, type SliceStatus } from './slice.ts';
+import { unsignedReport, verifySlice, type SliceContext, type SliceSignatureReport, type SliceStatus } from './slice.ts';
 
 export interface MachoSliceResult {
   readonly location: SliceLocation;
@@ -37,7 +37,7 @@ export function verifyMachoFile(bytes: Uint8Array, ctx: SliceContext): MachoFile
       slices.push({
         location,
         load: undefined,
-        signature: { ...verifySliceUnparsed(label, location.arch), problems: [p] },
+        signature: { ...unsignedReport(label, location.arch), status: 'invalid', problems: [p] },
       });
       continue;
     }
@@ -57,12 +57,4 @@ export function verifyMachoFile(bytes: Uint8Array, ctx: SliceContext): MachoFile
     );
   }
   return { universal: container.universal, slices, problems };
-}
-
-function verifySliceUnparsed(label: string, arch: string): SliceSignatureReport {
-  return {
-    label, arch, status: 'invalid', identifier: undefined, teamId: undefined, flags: 0, flagNames: [], runtimeVersion: undefined,
-    cdhash: undefined, codeDirectories: [], requirements: undefined, entitlements: undefined, signer: undefined, chain: [],
-    certKind: undefined, timestamp: undefined, signingTime: undefined, certificateExpired: false, valid: false, trusted: false, problems: [],
-  };
 }

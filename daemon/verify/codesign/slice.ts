@@ -97,8 +97,8 @@ function hashWith(type: CdHashType, data: Uint8Array): Buffer {
 
 const versionHex = (v: number): string => `0x${v.toString(16)}`;
 
-/** Unsigned slice: nothing to check. */
-function unsignedReport(label: string, arch: string): SliceSignatureReport {
+/** Unsigned slice: nothing to check (also the base of a slice that could not be read). */
+export function unsignedReport(label: string, arch: string): SliceSignatureReport {
   return {
     label, arch, status: 'unsigned', identifier: undefined, teamId: undefined, flags: 0, flagNames: [], runtimeVersion: undefined,
     cdhash: undefined, codeDirectories: [], requirements: undefined, entitlements: undefined, signer: undefined, chain: [],
