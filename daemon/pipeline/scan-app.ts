@@ -10,7 +10,7 @@ import { type InspectContext } from '../inventory/inspect-file.ts';
 import { loadTrustStore } from '../config/trust.ts';
 import { type InspectPool } from '../inventory/pool.ts';
 import { scanTree, type PreviousFile, type ScanOutcome } from '../inventory/scan.ts';
-import { type Store } from '../inventory/store/store.ts';
+import { type FileRow, type SnapshotFile, type Store } from '../inventory/store/store.ts';
 import { type ModuleRecord } from '../shared/model.ts';
 
 export interface ScanRequest {
@@ -53,16 +53,18 @@ export async function scanApp(store: Store, pool: InspectPool, req: ScanRequest)
     return (await inspectBundle(layout, mainContext)).record;
   };
   const outcome = await scanTree(root, previous, pool, inspectBundleAt);
-  const fresh = new Map<string, ModuleRecord>();
-  for (const f of outcome.files) if (f.record) fresh.set(f.path, f.record);
-  const version = await appVersion(root, fresh, req.appVersion);
-
-  const files = outcome.files.map((f) => ({
-    path: f.path,
-    stat: f.stat,
-    record: f.record ?? store.record(f.reusedRecordId as number, root, f.path),
-    ...(f.reusedRecordId !== undefined ? { recordId: f.reusedRecordId } : {}),
-  }));
+  const prevByPath = new Map(prevFiles.map((p) => [p.path, p]));
+  // Unchanged files keep their stored rows: their records are not even loaded, except the few top-level
+  // executables the app version may come from.
+  const files: SnapshotFile[] = outcome.files.map((f) =>
+    f.record ? { path: f.path, stat: f.stat, record: f.record } : { path: f.path, stat: f.stat, reused: prevByPath.get(f.path) as FileRow },
+  );
+  const versionSources = new Map<string, ModuleRecord>();
+  for (const f of files) {
+    if ('record' in f) versionSources.set(f.path, f.record);
+    else if (!f.path.includes('/') && f.reused.format === 'pe') versionSources.set(f.path, store.record(f.reused.record_id, root, f.path));
+  }
+  const version = await appVersion(root, versionSources, req.appVersion);
   // Unreadable files are part of the snapshot too, recorded as such (never silently missing from history).
   for (const u of outcome.unreadable) files.push({ path: u.path, stat: 'unreadable', record: unreadableRecord(root, u.path, u.reason) });
   const { snapshotId } = store.recordSnapshot({
@@ -79,9 +81,8 @@ export async function scanApp(store: Store, pool: InspectPool, req: ScanRequest)
   const before = new Map<string, ModuleSummary>();
   const after = new Map<string, ModuleSummary>();
   const nextPaths = new Set(files.map((f) => f.path));
-  const prevByPath = new Map(prevFiles.map((p) => [p.path, p]));
   for (const f of files) {
-    if (f.recordId !== undefined) continue;
+    if (!('record' in f)) continue;
     after.set(f.path, summarise(f.path, f.record));
     const old = prevByPath.get(f.path);
     if (old) before.set(f.path, summarise(f.path, store.record(old.record_id, prevSnapshot?.root ?? root, f.path)));

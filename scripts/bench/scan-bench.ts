@@ -52,13 +52,15 @@ const app = big.upsertApp('big', '/big', undefined, new Date());
 const template = JSON.parse(JSON.stringify({ file: { path: '', name: '', size: 1, hash: { sha256: '', sha1: '', md5: '' } }, module: { format: 'unknown', arch: [], kind: undefined, version: {} }, code_signature: { exists: false, status: 'unsigned', valid: false, trusted: false, source: 'none', signatures: [], problems: [] } })) as ModuleRecord;
 const N = 100_000;
 const rows = Array.from({ length: N }, (_, i) => ({ path: `dir${i % 500}/file${i}.dat`, stat: `1:${i}:1:0:0`, record: { ...template, file: { ...template.file, hash: { ...template.file.hash, sha256: i.toString(16).padStart(64, '0') } } } }));
-let ids = new Map<string, number>();
 const write100k = await time(() => {
-  ids = big.recordSnapshot({ appId: app.id, version: '1', versionSource: 'bench', takenAt: new Date(), trigger: 'manual', root: '/big', files: rows }).recordIds;
+  big.recordSnapshot({ appId: app.id, version: '1', versionSource: 'bench', takenAt: new Date(), trigger: 'manual', root: '/big', files: rows });
 });
 const snapshotId = big.latestSnapshot(app.id)?.id ?? 0;
 const read100k = await time(() => big.files(snapshotId));
-const rewrite100k = await time(() => big.recordSnapshot({ appId: app.id, version: '1', versionSource: 'bench', takenAt: new Date(), trigger: 'manual', root: '/big', files: rows.map((r) => ({ ...r, recordId: ids.get(r.path) as number })) }));
+const rewrite100k = await time(() => {
+  const previous = big.files(snapshotId);
+  big.recordSnapshot({ appId: app.id, version: '1', versionSource: 'bench', takenAt: new Date(), trigger: 'manual', root: '/big', files: previous.map(({ path, stat, ...reused }) => ({ path, stat, reused })) });
+});
 const iocLookup = await time(() => big.ioc((N - 1).toString(16).padStart(64, '0')));
 big.close();
 store.close();

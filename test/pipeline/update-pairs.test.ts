@@ -66,3 +66,24 @@ test('a rescan with nothing changed reads no file (unchanged by stat) and finds 
     await h.close();
   }
 });
+
+test('an app versioned by its main executable keeps that version on a rescan that reads nothing', async (t) => {
+  const { copyFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { appDir } = await import('../helpers/scan.ts');
+  const { peFixture } = await import('../helpers/fixtures.ts');
+  const h = harness();
+  try {
+    const root = appDir();
+    copyFileSync(peFixture('good-timestamped.exe'), join(root, 'contoso.exe'));
+    const first = await h.scan('contoso', root);
+    t.is(first.toVersion, '1.2');
+    t.regex(first.versionSource, /version resource of contoso.exe/);
+    const again = await h.scan('contoso', root);
+    t.is(again.read, 0);
+    t.is(again.toVersion, '1.2');
+    t.deepEqual(h.store.snapshots(h.store.app('contoso')?.id ?? 0).map((s) => s.version), ['1.2', '1.2']);
+  } finally {
+    await h.close();
+  }
+});

@@ -67,13 +67,10 @@ export interface FindingRow {
   readonly created_at: string;
 }
 
-export interface SnapshotFile {
-  readonly path: string;
-  readonly stat: string;
-  readonly record: ModuleRecord;
-  /** Reuse an existing record row (file unchanged by stat). */
-  readonly recordId?: number;
-}
+/** A file of a new snapshot: freshly inspected, or unchanged since an earlier snapshot (its row is reused as is). */
+export type SnapshotFile =
+  | { readonly path: string; readonly stat: string; readonly record: ModuleRecord }
+  | { readonly path: string; readonly stat: string; readonly reused: Omit<FileRow, 'path' | 'stat'> };
 
 export interface IocHit {
   readonly sha256: string;
@@ -210,23 +207,26 @@ export class Store {
     files: readonly SnapshotFile[];
   }): { snapshotId: number; recordIds: Map<string, number> } {
     return this.transaction(() => {
-      const modules = input.files.filter((f) => !['unknown', 'catalog'].includes(f.record.module.format)).length;
+      const formatOf = (f: SnapshotFile): string => ('record' in f ? f.record.module.format : f.reused.format);
+      const modules = input.files.filter((f) => !['unknown', 'catalog'].includes(formatOf(f))).length;
       const taken = input.takenAt.toISOString();
       const snap = this.stmt.insertSnapshot?.run(input.appId, input.version ?? null, input.versionSource ?? null, taken, input.trigger, input.root, input.files.length, modules);
       const snapshotId = Number(snap?.lastInsertRowid);
       const recordIds = new Map<string, number>();
       for (const f of input.files) {
-        let recordId = f.recordId;
-        if (recordId === undefined) {
-          const json = storable(f.record);
+        let row: Omit<FileRow, 'path' | 'stat'>;
+        if ('reused' in f) row = f.reused;
+        else {
+          const r = f.record;
+          const json = storable(r);
           const digest = createHash('sha256').update(json).digest('hex');
           const found = this.stmt.recordByDigest?.get(digest) as { id: number } | undefined;
-          recordId = found ? found.id : Number(this.stmt.insertRecord?.run(digest, json).lastInsertRowid);
+          const recordId = found ? found.id : Number(this.stmt.insertRecord?.run(digest, json).lastInsertRowid);
+          row = { sha256: r.file.hash.sha256, size: r.file.size, format: r.module.format, status: r.error ? 'error' : r.code_signature.status, signer: signerIdentity(r), record_id: recordId };
         }
-        recordIds.set(f.path, recordId);
-        const r = f.record;
-        this.stmt.insertFile?.run(snapshotId, f.path, r.file.hash.sha256, r.file.size, f.stat, r.module.format, r.error ? 'error' : r.code_signature.status, signerIdentity(r), recordId);
-        if (r.file.hash.sha256) this.stmt.upsertSighting?.run(input.appId, f.path, r.file.hash.sha256, taken, taken, snapshotId, snapshotId);
+        recordIds.set(f.path, row.record_id);
+        this.stmt.insertFile?.run(snapshotId, f.path, row.sha256, row.size, f.stat, row.format, row.status, row.signer, row.record_id);
+        if (row.sha256) this.stmt.upsertSighting?.run(input.appId, f.path, row.sha256, taken, taken, snapshotId, snapshotId);
       }
       return { snapshotId, recordIds };
     });
