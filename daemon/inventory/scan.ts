@@ -35,6 +35,8 @@ export interface ScanOutcome {
 }
 
 /** Verifies a bundle directory (inventory/bundle.ts), when the scan finds one whose files changed. */
+const STAT_BATCH = 256;
+
 export type BundleInspector = (dir: string) => Promise<ModuleRecord | undefined>;
 
 export async function scanTree(root: string, previous: ReadonlyMap<string, PreviousFile>, pool: InspectPool, inspectBundleAt?: BundleInspector): Promise<ScanOutcome> {
@@ -44,32 +46,42 @@ export async function scanTree(root: string, previous: ReadonlyMap<string, Previ
   const files: ScannedFile[] = [];
   const jobs: Array<Promise<void>> = [];
   let reused = 0;
-  for await (const entry of walkEntries(root, (path, reason) => skipped.push({ path, reason }))) {
-    const rel = relative(root, entry.path).split(sep).join('/') || entry.path.split(sep).pop() || entry.path;
-    if (entry.kind === 'directory') {
-      if (inspectBundleAt && BUNDLE_NAME.test(entry.path)) bundleDirs.push({ dir: entry.path, rel: rel === entry.path.split(sep).pop() && entry.path === root ? '.' : rel });
-      continue;
-    }
+  const consider = async (path: string, rel: string): Promise<void> => {
     let key: string;
     try {
-      key = statKey(await lstat(entry.path));
+      key = statKey(await lstat(path));
     } catch (err) {
       unreadable.push({ path: rel, reason: errorMessage(err) });
-      continue;
+      return;
     }
     const prev = previous.get(rel);
     if (prev && prev.stat === key) {
       files.push({ path: rel, stat: key, reusedRecordId: prev.recordId });
       reused++;
-      continue;
+      return;
     }
     jobs.push(
-      pool.inspect(entry.path).then((reply) => {
+      pool.inspect(path).then((reply) => {
         if ('error' in reply) unreadable.push({ path: rel, reason: `${reply.error.code}: ${reply.error.message}` });
         else files.push({ path: rel, stat: reply.stat, record: reply.record });
       }),
     );
+  };
+  // Stats are taken a batch at a time: one await per file costs seconds on a 100,000-file app.
+  let batch: Array<Promise<void>> = [];
+  for await (const entry of walkEntries(root, (path, reason) => skipped.push({ path, reason }))) {
+    const rel = entry.path === root ? '.' : relative(root, entry.path).split(sep).join('/');
+    if (entry.kind === 'directory') {
+      if (inspectBundleAt && BUNDLE_NAME.test(entry.path)) bundleDirs.push({ dir: entry.path, rel });
+      continue;
+    }
+    batch.push(consider(entry.path, rel === '.' ? (entry.path.split(sep).pop() ?? entry.path) : rel));
+    if (batch.length >= STAT_BATCH) {
+      await Promise.all(batch);
+      batch = [];
+    }
   }
+  await Promise.all(batch);
   await Promise.all(jobs);
   // A bundle is re-verified only when something under it changed: its "stat" is a digest of its files' stats.
   for (const b of inspectBundleAt ? bundleDirs : []) {
