@@ -1,34 +1,12 @@
-// Changes + context → findings. Pure; no I/O, no clock. Each rule below is documented in README "Detection rules"
-// with its default severity. Every change is either explained by the update or becomes a finding.
+// Changes + context → findings. Pure; no I/O, no clock. The rules, their severities and whether a baseline caps them
+// are data (rule-table.ts, mirrored in README "Detection rules"); this file holds how each one is evaluated. Every
+// change is either explained by the update or becomes a finding.
 import { type ModuleChange } from '../diff/diff.ts';
 import { type ModuleSummary } from '../diff/summary.ts';
+import { type Finding, type RuleId, type Severity, SEVERITY_ORDER } from '../shared/findings.ts';
+import { RULES, ruleSeverity } from './rule-table.ts';
 
-export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
-export const SEVERITY_ORDER: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
-
-export type RuleName =
-  | 'UNAUTHENTICATED_DATA'
-  | 'SIGNATURE_INVALID'
-  | 'SIGNER_CHANGED'
-  | 'NEW_UNSIGNED_MODULE'
-  | 'MODULE_CHANGED_SAME_VERSION'
-  | 'OUT_OF_BAND_CHANGE'
-  | 'NEW_MODULE'
-  | 'TYPE_MISMATCH'
-  | 'DOWNGRADE'
-  | 'NEW_CAPABILITIES'
-  | 'TIMESTAMP_ANOMALY'
-  | 'UPDATE_EXPLAINED'
-  | 'BASELINE';
-
-export interface Finding {
-  readonly rule: RuleName;
-  readonly severity: Severity;
-  readonly path: string | undefined;
-  readonly message: string;
-  readonly evidence: Readonly<Record<string, unknown>>;
-  readonly explained: boolean;
-}
+export { SEVERITY_ORDER, type Finding, type Severity };
 
 export interface DetectInput {
   readonly baseline: boolean;
@@ -78,13 +56,30 @@ export function compareVersions(a: string | undefined, b: string | undefined): n
   return 0;
 }
 
-const evidenceOf = (m: ModuleSummary | undefined): Record<string, unknown> | undefined =>
-  m && { sha256: m.sha256, signer: m.signer || '(unsigned)', subject: m.signerSubject, issuer: m.issuer, status: m.status, version: m.ownVersion, signed_at: m.signedAt };
+const STATE_WORDS: Readonly<Record<ModuleSummary['state'], string>> = {
+  file: 'a file',
+  symlink: 'a symbolic link',
+  'link-out-of-root': 'a symbolic link out of the app root',
+  special: 'a FIFO, socket or device',
+  unreadable: 'something that cannot be read',
+};
 
-function finding(rule: RuleName, severity: Severity, c: ModuleChange | undefined, message: string, extra: Record<string, unknown> = {}): Finding {
+const evidenceOf = (m: ModuleSummary | undefined): Record<string, unknown> | undefined =>
+  m && {
+    sha256: m.sha256,
+    signer: m.signer || '(unsigned)',
+    subject: m.signerSubject,
+    issuer: m.issuer,
+    status: m.status,
+    version: m.ownVersion,
+    signed_at: m.signedAt,
+    ...(m.state !== 'file' ? { state: m.state, detail: m.detail } : {}),
+  };
+
+function finding(rule: RuleId, c: ModuleChange | undefined, message: string, extra: Record<string, unknown> = {}, variant?: string): Finding {
   return {
     rule,
-    severity,
+    severity: ruleSeverity(rule, variant),
     path: c?.path,
     message,
     evidence: { ...(c ? { change: c.kind, fields: c.fields, before: evidenceOf(c.before), after: evidenceOf(c.after) } : {}), ...extra },
@@ -92,99 +87,125 @@ function finding(rule: RuleName, severity: Severity, c: ModuleChange | undefined
   };
 }
 
-/** The rules that look at one added or changed module. Order = precedence in reports. */
-function moduleRules(c: ModuleChange, input: DetectInput, appVersionChanged: boolean): Finding[] {
-  const out: Finding[] = [];
+/** A path that held a module and now holds something else, or a new path that cannot be verified at all. */
+function entryRules(c: ModuleChange): Finding[] | undefined {
   const a = c.after;
   const b = c.before;
-  if (!a) return out;
+  if (!a) return undefined;
+  const held = b?.isCode === true;
+  if (held && !a.isCode) {
+    const now = a.state === 'file' ? `data (${a.format})` : STATE_WORDS[a.state];
+    const detail = a.detail ? ` (${a.detail})` : '';
+    return [finding('MODULE_DISPLACED', c, `${c.path}: held a module, now holds ${now}${detail}`)];
+  }
+  if (a.state === 'link-out-of-root' || a.state === 'special' || a.state === 'unreadable') {
+    const variant = a.state === 'link-out-of-root' ? 'link-out-of-root' : undefined;
+    return [finding('UNVERIFIED_PATH', c, `${c.path}: ${STATE_WORDS[a.state]}${a.detail ? ` (${a.detail})` : ''} — not verified`, {}, variant)];
+  }
+  return a.isCode ? undefined : [];
+}
+
+/** Facts about the module as it is now: hidden data, a broken signature, code behind a data name. */
+function factRules(c: ModuleChange, a: ModuleSummary): Finding[] {
+  const out: Finding[] = [];
   if (a.format === 'bundle') {
     // A bundle's own record speaks for its seal; its executable and files have records (and rules) of their own.
-    if (a.status === 'invalid') {
-      out.push(finding('SIGNATURE_INVALID', 'critical', c, `${c.path}: bundle seal or signature broken — ${a.integrityProblems.slice(0, 3).join('; ')}`));
-    }
+    if (a.status === 'invalid') out.push(finding('SIGNATURE_INVALID', c, `${c.path}: bundle seal or signature broken — ${a.integrityProblems.slice(0, 3).join('; ')}`));
     return out;
   }
-  const extension = (/\.([^./]+)$/.exec(c.path)?.[1] ?? '').toLowerCase();
-  const hiddenBefore = new Set(b?.hiddenData.map((h) => h.code) ?? []);
+  const hiddenBefore = new Set(c.before?.isCode ? c.before.hiddenData.map((h) => h.code) : []);
   const newHidden = a.hiddenData.filter((h) => !hiddenBefore.has(h.code) || c.kind === 'added' || c.fields.includes('content'));
-  if (a.isCode && newHidden.length > 0) {
-    out.push(finding('UNAUTHENTICATED_DATA', 'critical', c, `${c.path}: data hidden in or after its signature — ${newHidden.map((h) => h.message).join('; ')}`, { hidden: newHidden }));
+  if (newHidden.length > 0) {
+    out.push(finding('UNAUTHENTICATED_DATA', c, `${c.path}: data hidden in or after its signature — ${newHidden.map((h) => h.message).join('; ')}`, { hidden: newHidden }));
   }
-  if (a.isCode && a.status === 'invalid') {
-    out.push(finding('SIGNATURE_INVALID', 'critical', c, `${c.path}: signature does not verify — ${a.integrityProblems.slice(0, 3).join('; ')}`));
+  if (a.status === 'invalid') out.push(finding('SIGNATURE_INVALID', c, `${c.path}: signature does not verify — ${a.integrityProblems.slice(0, 3).join('; ')}`));
+  const extension = (/\.([^./]+)$/.exec(c.path)?.[1] ?? '').toLowerCase();
+  if (DATA_EXTENSIONS.has(extension)) out.push(finding('TYPE_MISMATCH', c, `${c.path}: ${a.format.toUpperCase()} code behind a .${extension} name`));
+  return out;
+}
+
+/** What changed about a module since the previous snapshot. `appeared`: no module was at this path before. */
+function changeRules(c: ModuleChange, a: ModuleSummary, input: DetectInput, appVersionChanged: boolean): Finding[] {
+  if (a.format === 'bundle') return [];
+  const out: Finding[] = [];
+  const b = c.before?.isCode ? c.before : undefined;
+  if (b && b.signed && a.signed && a.signer !== b.signer) {
+    out.push(finding('SIGNER_CHANGED', c, `${c.path}: signer changed from ${b.signer} to ${a.signer}`));
+  } else if (b && c.fields.includes('signer-certificate')) {
+    const what = b.issuer !== a.issuer ? `issuing CA ${b.issuer ?? '?'} → ${a.issuer ?? '?'}` : `new leaf certificate from ${a.issuer ?? '?'}`;
+    out.push(finding('SIGNER_CHANGED', c, `${c.path}: same signer (${a.signer}), ${what}`, {}, 'certificate-rotation'));
   }
-  if (c.kind === 'changed' && b && b.signed && a.signed && a.signer !== b.signer) {
-    out.push(finding('SIGNER_CHANGED', 'critical', c, `${c.path}: signer changed from ${b.signer} to ${a.signer}`));
-  } else if (c.kind === 'changed' && c.fields.includes('signer-certificate')) {
-    const what = b?.issuer !== a.issuer ? `issuing CA ${b?.issuer ?? '?'} → ${a.issuer ?? '?'}` : `new leaf certificate from ${a.issuer ?? '?'}`;
-    out.push(finding('SIGNER_CHANGED', 'info', c, `${c.path}: same signer (${a.signer}), ${what}`));
+  if (!a.signed && ((!b && input.appWasSigned) || b?.signed)) {
+    out.push(finding('NEW_UNSIGNED_MODULE', c, !b ? `${c.path}: new unsigned module in a signed app` : `${c.path}: lost its signature`));
   }
-  if (a.isCode && !a.signed && ((c.kind === 'added' && input.appWasSigned) || (c.kind === 'changed' && b?.signed))) {
-    out.push(finding('NEW_UNSIGNED_MODULE', 'high', c, c.kind === 'added' ? `${c.path}: new unsigned module in a signed app` : `${c.path}: lost its signature`));
+  if (b && a.ownVersion !== undefined && a.ownVersion === b.ownVersion) {
+    out.push(finding('MODULE_CHANGED_SAME_VERSION', c, `${c.path}: content changed but its own version is still ${a.ownVersion}`));
   }
-  if (c.kind === 'changed' && a.isCode && a.ownVersion !== undefined && a.ownVersion === b?.ownVersion) {
-    out.push(finding('MODULE_CHANGED_SAME_VERSION', 'high', c, `${c.path}: content changed but its own version is still ${a.ownVersion}`));
+  if (b && !appVersionChanged && input.toVersion !== undefined && !input.baseline) {
+    out.push(finding('OUT_OF_BAND_CHANGE', c, `${c.path}: changed while the app's version stayed ${input.toVersion}`));
   }
-  if (c.kind === 'changed' && a.isCode && !appVersionChanged && input.toVersion !== undefined && !input.baseline) {
-    out.push(finding('OUT_OF_BAND_CHANGE', 'high', c, `${c.path}: changed while the app's version stayed ${input.toVersion ?? '(unknown)'}`));
-  }
-  if (c.kind === 'added' && a.isCode) {
+  if (!b) {
     const foreign = a.signed && a.signer !== '' && !input.knownSigners.has(a.signer) && input.knownSigners.size > 0;
-    const severity: Severity = !a.signed || foreign ? 'high' : 'medium';
     const why = !a.signed ? 'unsigned' : foreign ? `signed by ${a.signer}, a publisher this app has not used` : `signed by the app's own signer (${a.signer})`;
-    out.push(finding('NEW_MODULE', severity, c, `${c.path}: new module, ${why}`));
+    const where = c.before ? ` where ${c.path} held data before` : '';
+    out.push(finding('NEW_MODULE', c, `${c.path}: new module${where}, ${why}`, {}, a.signed && !foreign ? 'own-signer' : undefined));
   }
-  if (a.isCode && DATA_EXTENSIONS.has(extension)) {
-    out.push(finding('TYPE_MISMATCH', 'high', c, `${c.path}: ${a.format.toUpperCase()} code behind a .${extension} name`));
-  }
-  if (c.kind === 'changed' && a.isCode) {
+  if (b) {
     const gained = c.importsAdded.filter((i) => CAPABILITY_IMPORTS.has(symbolName(i)));
-    const moreConstructors = a.constructors > (b?.constructors ?? 0);
+    const moreConstructors = a.constructors > b.constructors;
     if (gained.length || moreConstructors) {
-      const parts = [
-        ...(moreConstructors ? [`constructors ${b?.constructors ?? 0} → ${a.constructors}`] : []),
-        ...(gained.length ? [`new imports ${gained.map(symbolName).join(', ')}`] : []),
-      ];
-      out.push(finding('NEW_CAPABILITIES', 'medium', c, `${c.path}: ${parts.join('; ')}`, { imports_added: gained, constructors: [b?.constructors ?? 0, a.constructors] }));
+      const parts = [...(moreConstructors ? [`constructors ${b.constructors} → ${a.constructors}`] : []), ...(gained.length ? [`new imports ${gained.map(symbolName).join(', ')}`] : [])];
+      out.push(finding('NEW_CAPABILITIES', c, `${c.path}: ${parts.join('; ')}`, { imports_added: gained, constructors: [b.constructors, a.constructors] }));
     }
   }
-  if (c.kind === 'changed' && a.signedAt && b?.signedAt && a.signedAt < b.signedAt) {
-    out.push(finding('TIMESTAMP_ANOMALY', 'medium', c, `${c.path}: the new version was signed (${a.signedAt}) before the old one (${b.signedAt})`));
-  } else if (a.isCode && a.signedAt && a.compiledAt && Date.parse(a.signedAt) - Date.parse(a.compiledAt) > 400 * 86_400_000) {
-    out.push(finding('TIMESTAMP_ANOMALY', 'medium', c, `${c.path}: signed ${a.signedAt.slice(0, 10)}, more than 400 days after it was built (${a.compiledAt.slice(0, 10)})`));
+  if (b && a.signedAt && b.signedAt && a.signedAt < b.signedAt) {
+    out.push(finding('TIMESTAMP_ANOMALY', c, `${c.path}: the new version was signed (${a.signedAt}) before the old one (${b.signedAt})`));
+  } else if (a.signedAt && a.compiledAt && Date.parse(a.signedAt) - Date.parse(a.compiledAt) > 400 * 86_400_000) {
+    out.push(finding('TIMESTAMP_ANOMALY', c, `${c.path}: signed ${a.signedAt.slice(0, 10)}, more than 400 days after it was built (${a.compiledAt.slice(0, 10)})`));
   }
   return out;
 }
 
+/** On a baseline there is nothing to compare: change rules are capped at info, facts keep their severity. */
+function asBaseline(f: Finding): Finding | undefined {
+  const kind = RULES[f.rule].kind;
+  if (kind === 'fact') return f;
+  if (f.rule === 'NEW_MODULE') return undefined;
+  return { ...f, severity: 'info', message: `baseline: ${f.message}` };
+}
+
 export function detect(input: DetectInput): Finding[] {
   const appVersionChanged = input.fromVersion !== input.toVersion;
+  const versionsKnown = input.fromVersion !== undefined && input.toVersion !== undefined;
   const findings: Finding[] = [];
   if (!input.baseline && compareVersions(input.toVersion, input.fromVersion) === -1) {
-    findings.push(finding('DOWNGRADE', 'high', undefined, `app version went backwards: ${input.fromVersion} → ${input.toVersion}`, { from: input.fromVersion, to: input.toVersion }));
+    findings.push(finding('DOWNGRADE', undefined, `app version went backwards: ${input.fromVersion} → ${input.toVersion}`, { from: input.fromVersion, to: input.toVersion }));
   }
   const explained: string[] = [];
   const removed: string[] = [];
   for (const c of input.changes) {
     if (c.kind === 'removed') {
-      if (c.before?.isCode) removed.push(c.path);
+      if (!c.before?.isCode) continue;
+      if (!input.baseline && versionsKnown && !appVersionChanged) {
+        findings.push(finding('OUT_OF_BAND_CHANGE', c, `${c.path}: module removed while the app's version stayed ${input.toVersion}`));
+      } else removed.push(c.path);
       continue;
     }
-    const fired = moduleRules(c, input, appVersionChanged);
-    if (fired.length === 0 && c.kind === 'changed' && c.after?.isCode) explained.push(c.path);
+    const a = c.after as ModuleSummary;
+    const fired = entryRules(c) ?? [...factRules(c, a), ...changeRules(c, a, input, appVersionChanged)];
+    if (fired.length === 0 && c.kind === 'changed' && a.isCode) explained.push(c.path);
     findings.push(...fired);
   }
   if (input.baseline) {
-    // The first scan of an app is its baseline: everything is recorded, nothing above info (there is nothing to
-    // compare with yet). Hidden data and broken signatures still show, as information.
+    const modules = input.changes.filter((c) => c.after?.isCode).length;
     return [
-      ...findings.filter((f) => f.rule !== 'NEW_MODULE').map((f) => ({ ...f, severity: 'info' as const, message: `baseline: ${f.message}` })),
+      ...findings.map(asBaseline).filter((f): f is Finding => f !== undefined),
       {
         rule: 'BASELINE',
-        severity: 'info',
+        severity: ruleSeverity('BASELINE'),
         path: undefined,
-        message: `baseline of ${input.changes.filter((c) => c.after?.isCode).length} modules at version ${input.toVersion ?? '(unknown)'}`,
-        evidence: { version: input.toVersion, modules: input.changes.filter((c) => c.after?.isCode).length },
+        message: `baseline of ${modules} modules at version ${input.toVersion ?? '(unknown)'}`,
+        evidence: { version: input.toVersion, modules },
         explained: true,
       },
     ];
@@ -192,7 +213,7 @@ export function detect(input: DetectInput): Finding[] {
   if (explained.length || removed.length) {
     findings.push({
       rule: 'UPDATE_EXPLAINED',
-      severity: 'info',
+      severity: ruleSeverity('UPDATE_EXPLAINED'),
       path: undefined,
       message: `${explained.length} module(s) changed and ${removed.length} removed, explained by the update ${input.fromVersion ?? '?'} → ${input.toVersion ?? '?'} (same signers, versions moved or none of their own)`,
       evidence: { changed: explained, removed },

@@ -3,7 +3,7 @@
 import { type ModuleSummary } from './summary.ts';
 
 export type ChangeKind = 'added' | 'removed' | 'changed';
-export type ChangedField = 'content' | 'version' | 'signer' | 'signer-certificate' | 'status' | 'imports' | 'constructors' | 'certificate-table' | 'hidden-data';
+export type ChangedField = 'content' | 'state' | 'version' | 'signer' | 'signer-certificate' | 'status' | 'imports' | 'constructors' | 'certificate-table' | 'hidden-data';
 
 export interface ModuleChange {
   readonly kind: ChangeKind;
@@ -23,8 +23,9 @@ export function diffModules(before: ReadonlyMap<string, ModuleSummary>, after: R
       changes.push({ kind: 'added', path, before: undefined, after: a, fields: [], importsAdded: [...a.imports], importsRemoved: [] });
       continue;
     }
-    if (b.sha256 === a.sha256) continue;
-    const fields: ChangedField[] = ['content'];
+    if (b.sha256 === a.sha256 && b.state === a.state && b.detail === a.detail) continue;
+    const fields: ChangedField[] = b.sha256 === a.sha256 ? [] : ['content'];
+    if (b.state !== a.state || b.detail !== a.detail) fields.push('state');
     if (b.ownVersion !== a.ownVersion) fields.push('version');
     if (b.signer !== a.signer) fields.push('signer');
     else if (b.leafThumbprint !== a.leafThumbprint || b.issuer !== a.issuer) fields.push('signer-certificate');

@@ -10,6 +10,10 @@ export interface ModuleSummary {
   readonly format: ModuleRecord['module']['format'];
   /** PE, Mach-O, ELF or bundle: code rather than data. */
   readonly isCode: boolean;
+  /** What the path holds: a regular file that was read, or something that could not be verified. */
+  readonly state: EntryKind;
+  /** For links: the target; for unreadable paths: the reason. */
+  readonly detail: string | undefined;
   readonly status: string;
   readonly signed: boolean;
   readonly signer: string;
@@ -26,6 +30,18 @@ export interface ModuleSummary {
   readonly compiledAt: string | undefined;
   readonly certificateTableSize: number | undefined;
 }
+
+export type EntryKind = 'file' | 'symlink' | 'link-out-of-root' | 'special' | 'unreadable';
+
+function entryKind(r: ModuleRecord): EntryKind {
+  const e = r.entry;
+  if (!e) return 'file';
+  if (e.type === 'symlink') return e.inside ? 'symlink' : 'link-out-of-root';
+  return e.type === 'unreadable' ? 'unreadable' : 'special';
+}
+
+/** A path whose content was not verified in that snapshot: compare the next state with the last verified one. */
+export const isUnverified = (s: ModuleSummary): boolean => s.state !== 'file';
 
 export function summarise(path: string, r: ModuleRecord): ModuleSummary {
   const cs = r.code_signature;
@@ -47,7 +63,9 @@ export function summarise(path: string, r: ModuleRecord): ModuleSummary {
     path,
     sha256: r.file.hash.sha256,
     format: r.module.format,
-    isCode: ['pe', 'macho', 'elf', 'bundle'].includes(r.module.format),
+    isCode: !r.entry && ['pe', 'macho', 'elf', 'bundle'].includes(r.module.format),
+    state: entryKind(r),
+    detail: r.entry?.target ?? r.entry?.reason,
     status: r.error ? 'error' : cs.status,
     signed: cs.exists && cs.status !== 'unsigned',
     signer: signerIdentity(r),

@@ -42,6 +42,9 @@ export interface SignatureRecord {
   readonly thumbprint_sha256: string | undefined;
   readonly signed_digest?: string;
   readonly computed_digest?: string;
+  /** Authenticode: which image-digest procedure matched signed_digest ("straight" pass, or the PE/COFF spec's
+   * "sections" procedure for images whose sections leave gaps). */
+  readonly digest_method?: 'straight' | 'sections';
   readonly program_name?: string;
   readonly more_info?: string;
   readonly catalog?: { readonly name: string; readonly member: string; readonly matched_by: string };
@@ -168,4 +171,15 @@ export interface ModuleRecord {
   readonly code_signature: CodeSignatureRecord;
   /** Set when the file could not be parsed as its format claims: the record is still kept. */
   readonly error?: { readonly code: string; readonly message: string };
+  /** Set when the path holds no readable regular file (scan only): a link, a FIFO/device/socket, or a file that could
+   * not be read. Recorded so that history never silently loses a path. */
+  readonly entry?: EntryState;
+}
+
+export interface EntryState {
+  readonly type: 'symlink' | 'fifo' | 'socket' | 'char-device' | 'block-device' | 'unreadable';
+  /** Symbolic links: where they point, and whether that stays inside the scanned root. */
+  readonly target?: string;
+  readonly inside?: boolean;
+  readonly reason?: string;
 }

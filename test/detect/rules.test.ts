@@ -9,6 +9,8 @@ const mod = (path: string, over: Partial<ModuleSummary> = {}): ModuleSummary => 
   sha256: 'a'.repeat(64),
   format: 'pe',
   isCode: true,
+  state: 'file',
+  detail: undefined,
   status: 'trusted',
   signed: true,
   signer: 'org:Contoso',
@@ -45,9 +47,11 @@ test('hidden data in a changed module is critical, even when everything else fit
   t.deepEqual(rules(run([mod('d3d.dll')], [after])), ['UNAUTHENTICATED_DATA:critical']);
 });
 
-test('the baseline caps everything at info but still shows hidden data', (t) => {
+test('the baseline caps change rules at info, but facts about the files keep their severity (day-one 3CX)', (t) => {
   const fs = run([], [mod('d3d.dll', { hiddenData: [{ code: 'UNAUTHENTICATED_DATA_IN_CERT_ENTRY', message: 'x' }] })], ['', '1.0'], { baseline: true });
-  t.deepEqual(rules(fs), ['BASELINE:info', 'UNAUTHENTICATED_DATA:info']);
+  t.deepEqual(rules(fs), ['BASELINE:info', 'UNAUTHENTICATED_DATA:critical']);
+  const broken = run([], [mod('a.dll', { status: 'invalid', integrityProblems: ['DIGEST_MISMATCH: x'] }), mod('b.dll', { signedAt: '2026-02-01T00:00:00.000Z', compiledAt: '2020-01-01T00:00:00.000Z' })], ['', '1.0'], { baseline: true });
+  t.deepEqual(rules(broken), ['BASELINE:info', 'SIGNATURE_INVALID:critical', 'TIMESTAMP_ANOMALY:info']);
 });
 
 test('signer: another organisation is critical; the same organisation with a new issuing CA is info', (t) => {
@@ -90,4 +94,35 @@ test('removed modules are listed in the explanation, not raised', (t) => {
   const fs = run([mod('a.dll'), mod('old.dll')], [mod('a.dll')]);
   t.deepEqual(rules(fs), ['UPDATE_EXPLAINED:info']);
   t.deepEqual(fs[0]?.evidence.removed, ['old.dll']);
+});
+
+test('a module path that now holds data, a link out of the root, a FIFO or an unreadable file is MODULE_DISPLACED high', (t) => {
+  const data = mod('a.dll', { sha256: 'c'.repeat(64), format: 'unknown', isCode: false, signed: false, signer: '', status: 'unsigned', ownVersion: undefined });
+  t.deepEqual(rules(run([mod('a.dll')], [data])), ['MODULE_DISPLACED:high']);
+  for (const state of ['link-out-of-root', 'special', 'unreadable'] as const) {
+    const after = { ...data, sha256: '', state, detail: state === 'link-out-of-root' ? '/etc/passwd' : 'EACCES' };
+    const fs = run([mod('a.dll')], [after]);
+    t.deepEqual(rules(fs), ['MODULE_DISPLACED:high'], state);
+    t.regex(fs[0]?.message ?? '', /held a module, now holds/);
+  }
+});
+
+test('a new path that cannot be verified is UNVERIFIED_PATH (medium; low for a link out of the root), even on a baseline', (t) => {
+  const base = mod('x.dll', { sha256: '', format: 'unknown', isCode: false, signed: false, signer: '', status: 'unsigned', ownVersion: undefined });
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, state: 'unreadable', detail: 'EACCES' }])), ['UNVERIFIED_PATH:medium']);
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, state: 'link-out-of-root', detail: '/etc' }])), ['UNVERIFIED_PATH:low']);
+  t.deepEqual(rules(run([], [{ ...base, state: 'special', detail: 'fifo' }], ['', '1.0'], { baseline: true })), ['BASELINE:info', 'UNVERIFIED_PATH:medium']);
+});
+
+test('a data file that becomes a module is a new module where none was, never "explained"', (t) => {
+  const data = mod('a.png', { format: 'unknown', isCode: false, signed: false, signer: '', status: 'unsigned', ownVersion: undefined });
+  const fs = run([mod('x.dll'), data], [mod('x.dll'), mod('a.dat', {}), { ...mod('a.png'), sha256: 'e'.repeat(64), signed: false, signer: '', status: 'unsigned' }]);
+  t.true(rules(fs).includes('NEW_MODULE:high'));
+  t.true(rules(fs).includes('TYPE_MISMATCH:high'));
+  t.false(rules(fs).includes('UPDATE_EXPLAINED:info'));
+});
+
+test('a module removed while the app version stays is OUT_OF_BAND_CHANGE; removed in an update it is explained', (t) => {
+  t.deepEqual(rules(run([mod('a.dll'), mod('b.dll')], [mod('a.dll')], ['1.0', '1.0'])), ['OUT_OF_BAND_CHANGE:high']);
+  t.deepEqual(rules(run([mod('a.dll'), mod('b.dll')], [mod('a.dll')], ['1.0', '1.1'])), ['UPDATE_EXPLAINED:info']);
 });

@@ -1,0 +1,108 @@
+// The detection rules as data: id, default severity (with named variants), and whether the rule states a fact about
+// the files as they are ('fact': judged at its own severity even on a baseline, because a machine that already holds
+// a trojanized update must hear about it on day one) or about a change since the previous snapshot ('change': there
+// is nothing to compare on a baseline, so it is capped at info there). README "Detection rules" is this table; a test
+// keeps them in sync. Policies (later) override severities by rule id.
+import { type RuleId, type Severity } from '../shared/findings.ts';
+
+export type RuleKind = 'fact' | 'change' | 'record';
+
+export interface RuleSpec {
+  readonly severity: Severity;
+  /** Other severities the rule can take, by the name of the case. */
+  readonly variants?: Readonly<Record<string, Severity>>;
+  readonly kind: RuleKind;
+  readonly firesWhen: string;
+}
+
+export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
+  UNAUTHENTICATED_DATA: {
+    severity: 'critical',
+    kind: 'fact',
+    firesWhen: 'a module has bytes hidden in or after its signature (the hidden-data problem codes above; CVE-2013-3900 and kin), on a new or changed module or on a baseline',
+  },
+  SIGNATURE_INVALID: {
+    severity: 'critical',
+    kind: 'fact',
+    firesWhen: "a module's signature does not verify, or a bundle seal is broken (new, changed, or found on a baseline)",
+  },
+  TYPE_MISMATCH: {
+    severity: 'high',
+    kind: 'fact',
+    firesWhen: 'PE / Mach-O / ELF code behind a data name (`.rtf`, `.png`, `.json`, …)',
+  },
+  MODULE_DISPLACED: {
+    severity: 'high',
+    kind: 'change',
+    firesWhen: 'a path that held a module now holds data, a symbolic link, a FIFO/device, or something that cannot be read',
+  },
+  UNVERIFIED_PATH: {
+    severity: 'medium',
+    variants: { 'link-out-of-root': 'low' },
+    kind: 'fact',
+    firesWhen: 'a new path cannot be verified: unreadable, a FIFO/device/socket (low: a symbolic link out of the root, recorded with its target); the next scan compares it with the last state that was verified',
+  },
+  SIGNER_CHANGED: {
+    severity: 'critical',
+    variants: { 'certificate-rotation': 'info' },
+    kind: 'change',
+    firesWhen: "a changed module's signer (organisation, or Apple Team ID) differs from before (info when only the leaf certificate or issuing CA changed, e.g. short-lived Trusted Signing certificates)",
+  },
+  NEW_UNSIGNED_MODULE: {
+    severity: 'high',
+    kind: 'change',
+    firesWhen: 'an unsigned module appears in an app that had signed modules, or a signed module loses its signature',
+  },
+  MODULE_CHANGED_SAME_VERSION: {
+    severity: 'high',
+    kind: 'change',
+    firesWhen: 'a module with a version of its own (version resource, LC_ID_DYLIB; all-zero versions do not count) changed content but not that version',
+  },
+  OUT_OF_BAND_CHANGE: {
+    severity: 'high',
+    kind: 'change',
+    firesWhen: "a module changed or was removed while the app's version did not",
+  },
+  NEW_MODULE: {
+    severity: 'high',
+    variants: { 'own-signer': 'medium' },
+    kind: 'change',
+    firesWhen: 'a module appears: unsigned, or signed by a publisher the app has not used (medium: signed by the app\'s own signer, still unexpected)',
+  },
+  DOWNGRADE: {
+    severity: 'high',
+    kind: 'change',
+    firesWhen: "the app's version went backwards",
+  },
+  NEW_CAPABILITIES: {
+    severity: 'medium',
+    kind: 'change',
+    firesWhen: 'a changed module gained constructors, or imports of process / network / file-permission APIs (`popen`, `CreateProcessW`, `socket`, `chmod`, `flock`, `gethostname`, …)',
+  },
+  TIMESTAMP_ANOMALY: {
+    severity: 'medium',
+    kind: 'change',
+    firesWhen: 'a newer version was signed earlier than the previous one, or signed more than 400 days after its build time',
+  },
+  HISTORY_RESET: {
+    severity: 'high',
+    kind: 'fact',
+    firesWhen: 'the history database was started again (`--reinit`) where one had existed: what changed in between is unknown',
+  },
+  UPDATE_EXPLAINED: {
+    severity: 'info',
+    kind: 'record',
+    firesWhen: 'changed or removed modules that fit the update (same signers, versions moved or none of their own)',
+  },
+  BASELINE: {
+    severity: 'info',
+    kind: 'record',
+    firesWhen: 'the first snapshot of an app',
+  },
+};
+
+/** The severity a rule gives by default, or for one of its named cases. */
+export function ruleSeverity(rule: RuleId, variant?: string): Severity {
+  const spec = RULES[rule];
+  return (variant && spec.variants?.[variant]) || spec.severity;
+}
