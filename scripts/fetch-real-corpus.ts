@@ -23,10 +23,31 @@ function fetchArchive(entry: RealCorpusEntry, workDir: string): string {
     if (!name) throw new Error(`npm pack ${entry.package} printed no file name`);
     return join(workDir, name);
   }
-  execFileSync('apt-get', ['download', entry.package], { cwd: workDir, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync('apt-get', [...aptArchOptions(entry.package), 'download', entry.package], { cwd: workDir, stdio: ['ignore', 'inherit', 'inherit'] });
   const deb = readdirSync(workDir).find((f) => f.endsWith('.deb'));
   if (!deb) throw new Error(`apt-get download ${entry.package} produced no .deb`);
   return join(workDir, deb);
+}
+
+const updatedForArch = new Set<string>();
+
+/**
+ * Debian signs EFI images of every architecture (fwupdaa64.efi.signed is arm64-only). For a package named
+ * `name:arch=version` of an architecture dpkg is not configured for, apt is told about that architecture for this
+ * download only, and its package index is fetched once (`apt-get update` with the same option).
+ */
+function aptArchOptions(pkg: string): string[] {
+  const arch = /^[^:=]+:([a-z0-9]+)/.exec(pkg)?.[1];
+  if (!arch) return [];
+  const native = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
+  const foreign = execFileSync('dpkg', ['--print-foreign-architectures'], { encoding: 'utf8' }).split('\n').map((a) => a.trim());
+  if (arch === native || foreign.includes(arch)) return [];
+  const options = ['-o', `APT::Architectures::=${native}`, '-o', `APT::Architectures::=${arch}`];
+  if (!updatedForArch.has(arch)) {
+    execFileSync('apt-get', [...options, 'update', '-qq'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    updatedForArch.add(arch);
+  }
+  return options;
 }
 
 function extractMember(entry: RealCorpusEntry, archive: string): Buffer {

@@ -54,6 +54,7 @@ export function signatureRecord(s: AuthenticodeSignature): SignatureRecord {
     trusted: s.trusted,
     signed_digest: s.signedDigest,
     ...(s.computedDigest === undefined ? {} : { computed_digest: s.computedDigest }),
+    ...(s.digestMethod === undefined ? {} : { digest_method: s.digestMethod }),
     ...(s.programName === undefined ? {} : { program_name: s.programName }),
     ...(s.moreInfo === undefined ? {} : { more_info: s.moreInfo }),
     timestamp: timestampRecord(s.timestamp),

@@ -13,6 +13,7 @@ export const PROBLEMS = {
   // structure
   SIGNATURE_MALFORMED: 'integrity',
   SIGNATURE_STRUCTURE: 'integrity',
+  UNEXPECTED_INDIRECT_DATA_TYPE: 'warning',
   CERT_TABLE_INSIDE_HEADERS: 'integrity',
   CERT_TABLE_PAST_EOF: 'integrity',
   CERT_ENTRY_MALFORMED: 'integrity',
@@ -42,6 +43,7 @@ export const PROBLEMS = {
   TIMESTAMP_UNTRUSTED: 'warning',
   // unauthenticated data and anomalies (CVE-2013-3900 and kin): recorded, never silently valid
   UNAUTHENTICATED_DATA_IN_CERT_ENTRY: 'warning',
+  SECTION_GAP_DATA: 'warning',
   CERT_ENTRY_PADDING_NONZERO: 'warning',
   CERT_TABLE_NOT_AT_END: 'integrity',
   CERT_TABLE_SIZE_MISMATCH: 'warning',
@@ -97,6 +99,7 @@ export function problem(code: ProblemCode, message: string, signature?: string):
 /** Codes that mean bytes are hidden in or after a signature: the UNAUTHENTICATED_DATA detection rule keys on these. */
 export const UNAUTHENTICATED_DATA_CODES: ReadonlySet<ProblemCode> = new Set([
   'UNAUTHENTICATED_DATA_IN_CERT_ENTRY',
+  'SECTION_GAP_DATA',
   'CERT_ENTRY_PADDING_NONZERO',
   'CERT_TABLE_NOT_AT_END',
   'CERT_TABLE_SIZE_MISMATCH',

@@ -2,7 +2,7 @@
 // anomalies that hide unauthenticated data (CVE-2013-3900 padding, data after the table, stuffed attributes).
 import { createHash } from 'node:crypto';
 import { type DigestName, parseContentInfoSignedData } from '../../formats/cms/index.ts';
-import { authentihashPlan, forEachPlannedChunk, type AuthentihashPlan } from '../../formats/pe/digest.ts';
+import { authentihashPlan, forEachPlannedChunk, sectionAuthentihashPlan, uncoveredRanges, type AuthentihashPlan } from '../../formats/pe/digest.ts';
 import { WIN_CERT_TYPE_PKCS_SIGNED_DATA } from '../../formats/pe/certificates.ts';
 import { type PeFile } from '../../formats/pe/index.ts';
 import { computePageHashTable } from '../../formats/pe/page-hashes.ts';
@@ -74,7 +74,10 @@ export function verifyPeSignatures(bytes: Uint8Array, pe: PeFile, ctx: PeVerifyC
     if (!t) tables.set(digest, (t = computePageHashTable(bytes, pe.headers, digest)));
     return t;
   };
-  const sigCtx = { ...ctx, imageDigest, pageHashTable };
+  // The PE/COFF spec's section-by-section digest, computed only when a signature needs it and the layout has gaps.
+  const sectionPlan = sectionAuthentihashPlan(pe.headers, table, bytes.length);
+  const sectionImageDigest = sectionPlan ? imageDigester(bytes, sectionPlan) : undefined;
+  const sigCtx = { ...ctx, imageDigest, pageHashTable, ...(sectionImageDigest ? { sectionImageDigest } : {}) };
   let index = 0;
   for (const entry of table?.usable ? table.entries : []) {
     const label = String(index++);
@@ -101,6 +104,18 @@ export function verifyPeSignatures(bytes: Uint8Array, pe: PeFile, ctx: PeVerifyC
     } catch (err) {
       // A structure that parsed but could not be walked (hostile nesting, odd attribute types).
       signatures.push(failed(label, problem('SIGNATURE_MALFORMED', `WIN_CERTIFICATE #${entry.index}: ${errorMessage(err)}`, label)));
+    }
+  }
+  // Under the section procedure, bytes between sections are covered by no signature: room for a payload.
+  if (sectionPlan && table?.usable && signatures.some((s) => s.digestMethod === 'sections')) {
+    for (const gap of uncoveredRanges(bytes, pe.headers, sectionPlan, table.offset)) {
+      if (gap.nonZero === 0) continue;
+      problems.push(
+        problem(
+          'SECTION_GAP_DATA',
+          `bytes [0x${gap.start.toString(16)}, 0x${gap.end.toString(16)}) lie between sections: ${gap.nonZero} of ${gap.end - gap.start} are non-zero and the section-by-section image digest does not cover them`,
+        ),
+      );
     }
   }
   return {

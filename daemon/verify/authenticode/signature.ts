@@ -43,6 +43,9 @@ export interface AuthenticodeSignature {
   readonly signedDigest: string;
   readonly computedDigest: string | undefined;
   readonly digestMatches: boolean;
+  /** Which image-digest procedure matched the signed digest (VERIFY-NOTES A2): the straight pass or the PE/COFF
+   * spec's section-by-section one; undefined when none matched or none was computed. */
+  readonly digestMethod: DigestMethod | undefined;
   readonly signer: CertificateInfo | undefined;
   readonly chain: readonly CertificateInfo[];
   readonly programName?: string;
@@ -55,11 +58,15 @@ export interface AuthenticodeSignature {
   readonly problems: readonly Problem[];
 }
 
+export type DigestMethod = 'straight' | 'sections';
+
 export interface SignatureContext extends ChainContext {
   /** Reference time when there is no trusted timestamp: the scan's time, passed in (never read from a clock here). */
   readonly now: Date;
   /** Authentihash of the file under a digest algorithm; absent for detached signatures (.p7x) whose content is elsewhere. */
   readonly imageDigest: ((name: DigestName) => Uint8Array) | undefined;
+  /** The PE/COFF spec's section-by-section image digest, where the sections leave gaps (else undefined). */
+  readonly sectionImageDigest?: (name: DigestName) => Uint8Array | undefined;
   /** Recomputes the page-hash table of the file (PE only). */
   readonly pageHashTable?: (digest: 'sha1' | 'sha256') => Uint8Array;
 }
@@ -84,7 +91,9 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
   const signer = sd.signerInfos[0];
   if (sd.signerInfos.length !== 1) problems.push(problem('SIGNATURE_STRUCTURE', `SignedData has ${sd.signerInfos.length} SignerInfos; Authenticode requires exactly one`, label));
   if (spc && ctx.imageDigest && spc.dataType !== OID.spcPeImageData) {
-    problems.push(problem('SIGNATURE_STRUCTURE', `signed data type ${spc.dataType} is not SpcPeImageData`, label));
+    // Neither Windows nor UEFI firmware (EDK2, shim) checks this OID; Debian's Secure Boot signer writes …2.1.21 on
+    // its fwupd images and firmware boots them. The digest below still decides integrity (VERIFY-NOTES A4).
+    problems.push(problem('UNEXPECTED_INDIRECT_DATA_TYPE', `signed data type ${spc.dataType} is not SpcPeImageData (1.3.6.1.4.1.311.2.1.15); verifiers ignore it`, label));
   }
   const algOid = spc?.digestAlgorithm.oid ?? signer?.digestAlgorithm.oid ?? 'unknown';
   const dName = spc ? digestName(spc.digestAlgorithm) : undefined;
@@ -98,12 +107,22 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
 
   // 1. The file: our image digest against the one the signature carries.
   let computed: Uint8Array | undefined;
+  let digestMethod: DigestMethod | undefined;
   if (spc && ctx.imageDigest) {
     if (!dName) problems.push(problem('UNSUPPORTED_ALGORITHM', `image digest algorithm ${spc.digestAlgorithm.oid} is not supported`, label));
     else {
       computed = ctx.imageDigest(dName);
-      if (!sameBytes(computed, spc.digest)) {
-        problems.push(problem('DIGEST_MISMATCH', `the file's ${dName} image digest does not match the signed one: the file was changed after signing`, label));
+      if (sameBytes(computed, spc.digest)) digestMethod = 'straight';
+      else {
+        // Where sections leave gaps, the PE/COFF spec's procedure hashes other bytes; either one proves the image.
+        const sections = ctx.sectionImageDigest?.(dName);
+        if (sections && sameBytes(sections, spc.digest)) {
+          computed = sections;
+          digestMethod = 'sections';
+        } else {
+          const both = sections ? ' (neither the straight pass nor the section-by-section procedure)' : '';
+          problems.push(problem('DIGEST_MISMATCH', `the file's ${dName} image digest does not match the signed one${both}: the file was changed after signing`, label));
+        }
       }
     }
   }
@@ -195,6 +214,7 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
     signedDigest: spc ? Buffer.from(spc.digest).toString('hex') : '',
     computedDigest: computed ? Buffer.from(computed).toString('hex') : undefined,
     digestMatches: computed !== undefined && spc !== undefined && sameBytes(computed, spc.digest),
+    digestMethod,
     signer: cert,
     chain: chainPath,
     ...(programName === undefined ? {} : { programName }),
@@ -236,6 +256,7 @@ export function failed(label: string, p: Problem): AuthenticodeSignature {
     signedDigest: '',
     computedDigest: undefined,
     digestMatches: false,
+    digestMethod: undefined,
     signer: undefined,
     chain: [],
     timestamp: undefined,
