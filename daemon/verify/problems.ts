@@ -54,6 +54,8 @@ export const PROBLEMS = {
   TAG_CERTIFICATE: 'warning',
   WEAK_DIGEST: 'warning',
   CHECKSUM_MISMATCH: 'warning',
+  // a file over the in-memory bound: hashed (whole file and image digest) by streaming, signature not verified
+  NOT_VERIFIED_TOO_LARGE: 'warning',
   // catalogs
   CATALOG_UNSIGNED: 'trust',
   // Apple code signing
