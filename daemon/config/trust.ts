@@ -1,6 +1,7 @@
 // Loads trust anchors from directories: PEM bundles and DER/PEM certificate files, with authroot.stl (when present
 // beside Microsoft roots) giving each root its Trusted Root Program purposes. A directory named "apple" holds pinned
-// Apple roots; "microsoft" the Microsoft program roots; any other directory is "custom".
+// Apple roots; "microsoft" the Microsoft program roots; "uefi" the Secure Boot db certificates firmware trusts (anchors
+// for EFI images only, each certificate an anchor whether self-signed or not); any other directory is "custom".
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { getCACertificates } from 'node:tls';
 import { basename, join, resolve } from 'node:path';
@@ -41,7 +42,7 @@ function readCertificates(path: string, warnings: string[]): Array<{ peek: Certi
 
 function sourceFor(dir: string): TrustSource {
   const name = basename(dir).toLowerCase();
-  return name === 'apple' || name === 'microsoft' ? name : 'custom';
+  return name === 'apple' || name === 'microsoft' || name === 'uefi' ? name : 'custom';
 }
 
 /** Loads every trust directory under `root` (or `root` itself when it holds certificates directly). */
@@ -81,7 +82,9 @@ function loadOne(dir: string, store: TrustStore, warnings: string[]): void {
       const policy = policies ? policies.get(peek.sha1) : {};
       if (!policy) continue;
       const selfIssued = Buffer.compare(peek.subjectDer, peek.issuerDer) === 0;
-      if (!selfIssued) {
+      // Firmware trusts a db certificate itself, wherever it was issued (UEFI spec 2.10 §32.5.3.3; EDK2 partial chains).
+      const dbEntry = source === 'uefi';
+      if (!selfIssued && !dbEntry) {
         store.intermediates.push(parseCertificate(node));
         continue;
       }
@@ -95,7 +98,7 @@ function loadOne(dir: string, store: TrustStore, warnings: string[]): void {
           return parsed;
         },
         source,
-        policy,
+        policy: dbEntry ? { ...policy, firmware: true } : policy,
       });
     }
   }

@@ -15,7 +15,7 @@ import { type ChainContext } from '../verify/chain/build.ts';
 import { digestOnePass, type FileDigests } from './hash.ts';
 import { catalogSignerRecord, machoSliceRecords, problemRecord, summarise, summariseMacho } from './records.ts';
 import { verifyMachoFile } from '../verify/codesign/macho.ts';
-import { type TrustAnchor } from '../verify/chain/trust-store.ts';
+import { appleAnchors, efiAnchors, windowsAnchors } from '../verify/chain/trust-store.ts';
 
 export interface InspectContext extends ChainContext {
   /** Reference time for certificate validity when there is no trusted timestamp. */
@@ -50,7 +50,7 @@ function inspectPe(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): Mo
   }
   const plan = authentihashPlan(pe.headers, pe.certificateTable, bytes.length);
   const digests = digestOnePass(bytes, plan);
-  const report = verifyPeSignatures(bytes, pe, { ...ctx, acceptAnchor: windowsAnchors, knownImageDigests: digests.image ?? {} });
+  const report = verifyPeSignatures(bytes, pe, { ...ctx, acceptAnchor: pe.kind === 'efi' ? efiAnchors : windowsAnchors, knownImageDigests: digests.image ?? {} });
   const catalog = ctx.catalogs?.lookup({
     authentihash_sha256: report.authentihash.sha256,
     authentihash_sha1: report.authentihash.sha1,
@@ -144,9 +144,6 @@ function inspectP7x(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): M
   }
 }
 
-/** Anchors per platform: a Windows root must not vouch for Mac code, nor an Apple root for Windows code. */
-const windowsAnchors = (a: TrustAnchor): boolean => a.source !== 'apple';
-const appleAnchors = (a: TrustAnchor): boolean => a.source !== 'microsoft';
 
 function inspectElf(facts: FileFacts, bytes: Uint8Array): ModuleRecord {
   const digests = digestOnePass(bytes);

@@ -85,8 +85,9 @@ test('REAL shimx64.efi.signed: EFI image with TWO WIN_CERTIFICATE entries, both 
     ],
   );
   t.true(cs.valid);
-  // The UEFI CAs chain to Microsoft's UEFI roots, which are firmware db keys, not Trusted Root Program roots.
-  t.false(cs.trusted);
+  // Firmware trusts the db certificates directly (UEFI trust profile, config/trust/uefi): the 2011 CA is one of them.
+  t.true(cs.trusted);
+  t.deepEqual(cs.signatures.map((s) => s.trusted), [true, false]);
   t.false(codes(r).includes('CERT_TABLE_EXTRA_ENTRY'), 'several entries are normal for UEFI images');
 });
 

@@ -11,6 +11,7 @@ import {
 } from '../../formats/cms/index.ts';
 import { errorMessage, FormatError, SealwatchError } from '../../shared/errors.ts';
 import { buildChain, type ChainContext } from '../chain/build.ts';
+import { windowsAnchors } from '../chain/trust-store.ts';
 import { digestName } from '../crypto.ts';
 import { problem, type Problem } from '../problems.ts';
 import { checkSignerInfo, findSignerCertificate, verifyCountersignature, verifyRfc3161, type TimestampReport } from '../authenticode/timestamp.ts';
@@ -94,7 +95,7 @@ function readCatalog(bytes: Uint8Array, name: string, ctx: CatalogVerifyContext)
 function verifyCatalogSignature(sd: SignedData, windowsCtx: CatalogVerifyContext): CatalogSignature {
   const label = 'catalog';
   // Catalogs are a Windows mechanism: Apple roots never anchor them.
-  const ctx = { ...windowsCtx, acceptAnchor: windowsCtx.acceptAnchor ?? ((a: { source: string }) => a.source !== 'apple') };
+  const ctx = { ...windowsCtx, acceptAnchor: windowsCtx.acceptAnchor ?? windowsAnchors };
   const problems: Problem[] = [];
   const signer = sd.signerInfos[0];
   if (!signer || !sd.contentDigestInput) {

@@ -121,11 +121,13 @@ export function buildChain(req: ChainRequest, ctx: ChainContext): ChainResult {
       problems.push(problem('EXPLICIT_CURVE', `"${name(c)}" has an EC key with explicit curve parameters (CVE-2020-0601 spoofing)`, req.label));
     }
   }
+  // A UEFI db anchor is judged as firmware judges it: no EKU and no validity periods (trust-store.ts, `firmware`).
+  const firmware = anchor?.policy.firmware === true;
   // EKU: the leaf must allow the purpose when it has an EKU extension; a TSA leaf must name time stamping.
   const ekus = leaf.extendedKeyUsages;
   const wantsEku = req.purpose === OID.ekuTimeStamping;
   const accepted = [req.purpose, OID.ekuAny, ...(req.alsoAcceptLeafEkus ?? [])];
-  if ((ekus === undefined && wantsEku) || (ekus !== undefined && !accepted.some((e) => ekus.includes(e)))) {
+  if (!firmware && ((ekus === undefined && wantsEku) || (ekus !== undefined && !accepted.some((e) => ekus.includes(e))))) {
     problems.push(
       problem('WRONG_EKU', `"${name(leaf)}" is not allowed for ${purposeName(req.purpose)} (EKUs: ${ekus?.join(', ') ?? 'none'})`, req.label),
     );
@@ -138,7 +140,7 @@ export function buildChain(req: ChainRequest, ctx: ChainContext): ChainResult {
     }
   }
   // Validity of every certificate at the judged time (expiry is judged at the verified timestamp, else now).
-  for (const c of path) {
+  for (const c of firmware ? [] : path) {
     if (req.at > c.notAfter) {
       problems.push(problem('CERT_EXPIRED', `"${name(c)}" expired ${c.notAfter.toISOString()} (judged at ${req.at.toISOString()})`, req.label));
     } else if (req.at < c.notBefore) {

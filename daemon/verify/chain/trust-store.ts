@@ -6,7 +6,7 @@ import { decodeExact } from '../../formats/cms/asn1.ts';
 import { type CertificateInfo } from '../../formats/cms/certificate.ts';
 import { type CertificateTrustList } from '../../formats/cms/ctl.ts';
 
-export type TrustSource = 'microsoft' | 'apple' | 'custom' | 'system';
+export type TrustSource = 'microsoft' | 'apple' | 'custom' | 'system' | 'uefi';
 
 export interface AnchorPolicy {
   /** Purposes (EKU OIDs) the root may anchor; undefined = any purpose. */
@@ -18,6 +18,12 @@ export interface AnchorPolicy {
   readonly notBefore?: Date;
   readonly notBeforePurposes?: ReadonlySet<string>;
   readonly friendlyName?: string;
+  /**
+   * UEFI db semantics: the certificate itself is the anchor (it need not be self-signed), and neither EKUs nor validity
+   * periods are checked, as firmware verifies images (EDK2 Pkcs7Verify: X509_PURPOSE_ANY, X509_V_FLAG_PARTIAL_CHAIN,
+   * X509_V_FLAG_NO_CHECK_TIME; shim reuses it for db and MokList).
+   */
+  readonly firmware?: boolean;
 }
 
 export interface TrustAnchor {
@@ -28,6 +34,12 @@ export interface TrustAnchor {
   readonly source: TrustSource;
   readonly policy: AnchorPolicy;
 }
+
+/** Anchors per platform: a Windows root must not vouch for Mac code, nor an Apple root for Windows code, and the UEFI
+ * db (firmware's trust) only for EFI images. */
+export const windowsAnchors = (a: TrustAnchor): boolean => a.source !== 'apple' && a.source !== 'uefi';
+export const efiAnchors = (a: TrustAnchor): boolean => a.source !== 'apple';
+export const appleAnchors = (a: TrustAnchor): boolean => a.source !== 'microsoft' && a.source !== 'uefi';
 
 export class TrustStore {
   private readonly bySha256 = new Map<string, TrustAnchor>();
