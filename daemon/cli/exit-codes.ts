@@ -8,4 +8,6 @@ export const ExitCode = {
   usage: 2,
   /** At least one path could not be read. */
   unreadable: 3,
+  /** The history database could not be used: locked by another scan, disk full, corrupt, or gone where it existed. */
+  database: 4,
 } as const;

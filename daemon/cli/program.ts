@@ -44,7 +44,8 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--trust <dir>', 'trust-anchor directory (repeatable)', collect, [])
     .option('--catalog <dir>', 'Windows catalog directory (repeatable)', collect, [])
     .option('--workers <n>', 'worker threads (default: one per core)', (v) => Number.parseInt(v, 10))
-    .action((dir: string, o: { app: string; appVersion?: string; vendor?: string; db?: string; json: boolean; trust: string[]; catalog: string[]; workers?: number }) =>
+    .option('--reinit', 'start a new history where one existed and is gone, emptied or replaced (recorded as HISTORY_RESET)', false)
+    .action((dir: string, o: { app: string; appVersion?: string; vendor?: string; db?: string; json: boolean; trust: string[]; catalog: string[]; workers?: number; reinit: boolean }) =>
       guard(() => runScan(dir, o, io))(),
     );
   program

@@ -25,8 +25,21 @@ export function defaultDatabase(): string {
   return join(root, 'sealwatch.db');
 }
 
-function withStore<T>(db: string | undefined, fn: (store: Store) => Promise<T> | T): Promise<T> {
-  const store = Store.open(db ?? defaultDatabase());
+/**
+ * Where sealwatch remembers which history databases existed (see inventory/store/witness.ts): away from the database
+ * itself, so that deleting the database's directory does not delete the memory of it.
+ */
+export function defaultWitness(): string {
+  if (process.env.SEALWATCH_WITNESS) return process.env.SEALWATCH_WITNESS;
+  if (process.platform === 'win32') return join(process.env.ProgramData ?? 'C:\\ProgramData', 'sealwatch-witness', 'databases.json');
+  if (process.platform === 'darwin') return '/Library/Preferences/com.sealwatch.databases.json';
+  if (process.getuid?.() === 0) return '/var/lib/misc/sealwatch-databases.json';
+  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'sealwatch', 'databases.json');
+}
+
+/** Read-only commands never create a database; `scan` creates one the first time (never silently again). */
+function withStore<T>(db: string | undefined, fn: (store: Store) => Promise<T> | T, mode: { write?: boolean; reinit?: boolean } = {}): Promise<T> {
+  const store = Store.open(db ?? defaultDatabase(), { witness: defaultWitness(), mustExist: !mode.write, reinit: mode.reinit === true });
   return Promise.resolve(fn(store)).finally(() => store.close());
 }
 
@@ -39,6 +52,7 @@ export interface ScanOptions {
   readonly trust: readonly string[];
   readonly catalog: readonly string[];
   readonly workers?: number;
+  readonly reinit?: boolean;
 }
 
 export async function runScan(dir: string, options: ScanOptions, io: Output): Promise<number> {
@@ -74,7 +88,7 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
       }
       const worst = Math.max(0, ...report.findings.map((f) => SEVERITY_ORDER.indexOf(f.severity)));
       return worst >= SEVERITY_ORDER.indexOf('high') ? ExitCode.findings : report.unreadable.length ? ExitCode.unreadable : ExitCode.ok;
-    });
+    }, { write: true, reinit: options.reinit === true });
   } finally {
     await pool.close();
   }
@@ -163,5 +177,6 @@ export async function runReview(id: number, state: string, note: string | undefi
 
 export function reportError(err: unknown, io: Output): number {
   io.err(errorMessage(err));
-  return err instanceof SealwatchError && err.code === 'CONFIG' ? ExitCode.usage : ExitCode.unreadable;
+  if (!(err instanceof SealwatchError)) return ExitCode.unreadable;
+  return err.code === 'CONFIG' ? ExitCode.usage : err.code === 'DATABASE' ? ExitCode.database : ExitCode.unreadable;
 }

@@ -1,17 +1,21 @@
-// One cycle for one app: scan → store → diff against the previous snapshot → detect → store findings.
-// The watcher and the CLI both call this; it owns no state between calls.
+// One cycle for one app: lock → scan → store records → diff against the previous snapshot → detect → commit the
+// snapshot and its findings in one transaction. The watcher and the CLI both call this; it owns no state between
+// calls.
 import { realpath } from 'node:fs/promises';
 import { diffModules, type ModuleChange } from '../diff/diff.ts';
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
-import { detect, type Finding } from '../detect/rules.ts';
+import { detect } from '../detect/rules.ts';
+import { ruleSeverity } from '../detect/rule-table.ts';
 import { appVersion } from '../inventory/app-version.ts';
 import { bundleLayout, inspectBundle } from '../inventory/bundle.ts';
 import { type InspectContext } from '../inventory/inspect-file.ts';
 import { loadTrustStore } from '../config/trust.ts';
 import { type InspectPool } from '../inventory/pool.ts';
 import { scanTree, type PreviousFile, type ScanOutcome } from '../inventory/scan.ts';
-import { type FileRow, type SnapshotFile, type Store } from '../inventory/store/store.ts';
-import { type ModuleRecord } from '../shared/model.ts';
+import { type EntryFacts, type FileRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
+import { type Finding } from '../shared/findings.ts';
+import { type EntryState, type ModuleRecord } from '../shared/model.ts';
+import { withScanLock, type LockTiming } from './scan-lock.ts';
 
 export interface ScanRequest {
   readonly app: string;
@@ -37,77 +41,57 @@ export interface ScanReport {
   readonly unreadable: ScanOutcome['unreadable'];
 }
 
-export async function scanApp(store: Store, pool: InspectPool, req: ScanRequest): Promise<ScanReport> {
+export async function scanApp(store: Store, pool: InspectPool, req: ScanRequest, lockTiming?: LockTiming): Promise<ScanReport> {
   const root = await realpath(req.root);
+  return withScanLock(store, req.app, () => scanLocked(store, pool, req, root), lockTiming);
+}
+
+async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, root: string): Promise<ScanReport> {
   const app = store.upsertApp(req.app, root, req.vendor, req.now);
   const prevSnapshot = store.latestSnapshot(app.id);
-  const prevFiles = prevSnapshot ? store.files(prevSnapshot.id) : [];
+  const prevFiles = store.currentFiles(app.id);
+  const prevByPath = new Map(prevFiles.map((f) => [f.path, f]));
   const previous = new Map<string, PreviousFile>(prevFiles.map((f) => [f.path, { stat: f.stat, recordId: f.record_id, sha256: f.sha256 }]));
 
-  // Bundles are verified in this thread (their seal needs every file under them), with a context built on first use.
-  let mainContext: InspectContext | undefined;
-  const inspectBundleAt = async (dir: string): Promise<ModuleRecord | undefined> => {
-    const layout = await bundleLayout(dir);
-    if (!layout) return undefined;
-    mainContext ??= { store: loadTrustStore(pool.config.trustDirs), now: new Date(pool.config.now), signatureCache: new Map<string, boolean>() };
-    return (await inspectBundle(layout, mainContext)).record;
-  };
-  const outcome = await scanTree(root, previous, pool, inspectBundleAt);
-  const prevByPath = new Map(prevFiles.map((p) => [p.path, p]));
-  // Unchanged files keep their stored rows: their records are not even loaded, except the few top-level
-  // executables the app version may come from.
-  const files: SnapshotFile[] = outcome.files.map((f) =>
-    f.record ? { path: f.path, stat: f.stat, record: f.record } : { path: f.path, stat: f.stat, reused: prevByPath.get(f.path) as FileRow },
-  );
-  const versionSources = new Map<string, ModuleRecord>();
-  for (const f of files) {
-    if ('record' in f) versionSources.set(f.path, f.record);
-    else if (!f.path.includes('/') && f.reused.format === 'pe') versionSources.set(f.path, store.record(f.reused.record_id, root, f.path));
-  }
-  const version = await appVersion(root, versionSources, req.appVersion);
-  // Unreadable files are part of the snapshot too, recorded as such (never silently missing from history).
-  for (const u of outcome.unreadable) files.push({ path: u.path, stat: 'unreadable', record: unreadableRecord(root, u.path, u.reason) });
-  const { snapshotId } = store.recordSnapshot({
+  const outcome = await scanTree(root, previous, pool, bundleInspector(pool));
+  const fresh = new Map<string, { stat: string; record: ModuleRecord }>();
+  for (const f of outcome.files) if (f.record) fresh.set(f.path, { stat: f.stat, record: f.record });
+  // Paths the walk could not verify are part of the snapshot too, recorded as such (never silently missing).
+  for (const u of outcome.unreadable) if (!fresh.has(u.path)) fresh.set(u.path, { stat: 'unreadable', record: entryRecord(root, u.path, { type: 'unreadable', reason: u.reason }) });
+
+  const freshPaths = [...fresh.keys()];
+  const facts = store.putRecords(freshPaths.map((p) => (fresh.get(p) as { record: ModuleRecord }).record));
+  const factsByPath = new Map(freshPaths.map((p, i) => [p, facts[i] as EntryFacts]));
+  const files: FileRow[] = [];
+  for (const f of outcome.files) if (!f.record) files.push({ ...(prevByPath.get(f.path) as FileRow), path: f.path, stat: f.stat });
+  for (const [path, { stat }] of fresh) files.push({ path, stat, ...(factsByPath.get(path) as EntryFacts) });
+
+  const version = await appVersion(root, versionSources(store, root, files, fresh), req.appVersion);
+  const changes = diffModules(...summariesToCompare(store, app.id, prevSnapshot?.root ?? root, prevFiles, fresh, new Set(files.map((f) => f.path))));
+  const knownSigners = new Set(prevFiles.map((f) => f.signer).filter((s) => s.startsWith('org:') || s.startsWith('team:')));
+  const baseline = prevSnapshot === undefined;
+  const findings = detect({ baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes, knownSigners, appWasSigned: knownSigners.size > 0 });
+  const reset = baseline ? store.historyReset() : undefined;
+  if (reset) findings.unshift({ rule: 'HISTORY_RESET', severity: ruleSeverity('HISTORY_RESET'), path: undefined, message: `the history database was started again (${String(reset.reason)}): changes before this baseline are unknown`, evidence: reset, explained: false });
+
+  const { snapshotId } = store.commitScan({
     appId: app.id,
+    previousSnapshotId: prevSnapshot?.id,
     version: version.version,
     versionSource: version.source,
     takenAt: req.now,
     trigger: req.trigger,
     root,
     files,
+    findings,
   });
-
-  // Diff only what moved: reused records are unchanged by construction; fresh ones are compared with the old row.
-  const before = new Map<string, ModuleSummary>();
-  const after = new Map<string, ModuleSummary>();
-  const nextPaths = new Set(files.map((f) => f.path));
-  for (const f of files) {
-    if (!('record' in f)) continue;
-    after.set(f.path, summarise(f.path, f.record));
-    const old = prevByPath.get(f.path);
-    if (old) before.set(f.path, summarise(f.path, store.record(old.record_id, prevSnapshot?.root ?? root, f.path)));
-  }
-  for (const old of prevFiles) {
-    if (!nextPaths.has(old.path)) before.set(old.path, summarise(old.path, store.record(old.record_id, prevSnapshot?.root ?? root, old.path)));
-  }
-  const changes = diffModules(before, after);
-  const knownSigners = new Set(prevFiles.map((f) => f.signer).filter((s) => s.startsWith('org:') || s.startsWith('team:')));
-  const findings = detect({
-    baseline: prevSnapshot === undefined,
-    fromVersion: prevSnapshot?.version ?? undefined,
-    toVersion: version.version,
-    changes,
-    knownSigners,
-    appWasSigned: knownSigners.size > 0,
-  });
-  store.insertFindings(app.id, snapshotId, findings, req.now);
   return {
     app: req.app,
     snapshotId,
     fromVersion: prevSnapshot?.version ?? undefined,
     toVersion: version.version,
     versionSource: version.source,
-    baseline: prevSnapshot === undefined,
+    baseline,
     files: files.length,
     read: outcome.read,
     reused: outcome.reused,
@@ -117,11 +101,58 @@ export async function scanApp(store: Store, pool: InspectPool, req: ScanRequest)
   };
 }
 
-function unreadableRecord(root: string, path: string, reason: string): ModuleRecord {
+/** Bundles are verified in this thread (their seal needs every file under them), with a context built on first use. */
+function bundleInspector(pool: InspectPool): (dir: string) => Promise<ModuleRecord | undefined> {
+  let context: InspectContext | undefined;
+  return async (dir) => {
+    const layout = await bundleLayout(dir);
+    if (!layout) return undefined;
+    context ??= { store: loadTrustStore(pool.config.trustDirs), now: new Date(pool.config.now), signatureCache: new Map<string, boolean>() };
+    return (await inspectBundle(layout, context)).record;
+  };
+}
+
+/** Records the app version may come from: fresh ones, plus the stored records of unchanged top-level executables. */
+function versionSources(store: Store, root: string, files: readonly FileRow[], fresh: ReadonlyMap<string, { record: ModuleRecord }>): Map<string, ModuleRecord> {
+  const sources = new Map<string, ModuleRecord>();
+  for (const f of files) {
+    const r = fresh.get(f.path)?.record;
+    if (r) sources.set(f.path, r);
+    else if (!f.path.includes('/') && f.format === 'pe') sources.set(f.path, store.record(f.record_id, root, f.path));
+  }
+  return sources;
+}
+
+/**
+ * Before and after summaries of what moved. Unchanged paths are unchanged by construction. A path whose previous
+ * state was not verified (unreadable, a device, a link out of the root) is compared with the last state that was,
+ * so a gap in verification can never launder a change.
+ */
+function summariesToCompare(
+  store: Store,
+  appId: number,
+  prevRoot: string,
+  prevFiles: readonly FileRow[],
+  fresh: ReadonlyMap<string, { record: ModuleRecord }>,
+  present: ReadonlySet<string>,
+): [Map<string, ModuleSummary>, Map<string, ModuleSummary>] {
+  const before = new Map<string, ModuleSummary>();
+  const after = new Map<string, ModuleSummary>();
+  for (const [path, { record }] of fresh) after.set(path, summarise(path, record));
+  for (const old of prevFiles) {
+    if (!fresh.has(old.path) && present.has(old.path)) continue;
+    const base = UNVERIFIED_STATUSES.includes(old.status) ? store.lastVerified(appId, old.path) : old;
+    if (base) before.set(old.path, summarise(old.path, store.record(base.record_id, prevRoot, old.path)));
+  }
+  return [before, after];
+}
+
+/** The record of a path that holds no readable regular file: what it holds instead, and why it was not read. */
+function entryRecord(root: string, path: string, entry: EntryState): ModuleRecord {
   return {
     file: { path: `${root}/${path}`, name: path.split('/').pop() ?? path, size: 0, hash: { sha256: '', sha1: '', md5: '' } },
     module: { format: 'unknown', arch: [], kind: undefined, version: { file: undefined, product: undefined } },
     code_signature: { exists: false, status: 'unsigned', valid: false, trusted: false, source: 'none', subject_name: undefined, issuer_name: undefined, digest_algorithm: undefined, timestamp: undefined, thumbprint_sha256: undefined, signatures: [], problems: [] },
-    error: { code: 'IO', message: `${path}: ${reason}` },
+    entry,
   };
 }

@@ -10,6 +10,7 @@ export type SealwatchErrorCode =
   | 'ASN1' // DER/BER could not be decoded
   | 'IO' // the file could not be read
   | 'CONFIG' // configuration or trust store problem
+  | 'DATABASE' // the history database is locked, full, corrupt, missing where it existed, or busy with another scan
   | 'INTERNAL'; // a bug: an unexpected exception, caught at a boundary so that nothing is lost
 
 export class SealwatchError extends Error {

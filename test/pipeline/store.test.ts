@@ -16,7 +16,7 @@ test('reopening applies nothing twice; data survives; WAL is on', (t) => {
   t.is(s2.app('contoso')?.vendor, 'Contoso');
   s2.close();
   const raw = new DatabaseSync(file);
-  t.deepEqual((raw.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version), [1]);
+  t.deepEqual((raw.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version), [1, 2]);
   t.is((raw.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
   raw.close();
 });
@@ -30,4 +30,166 @@ test('a database from a newer sealwatch is refused with a typed error, not damag
   const err = t.throws(() => Store.open(file));
   t.true(err instanceof SealwatchError);
   t.regex(err?.message ?? '', /schema version 99 is newer/);
+});
+
+// ---- issue 7 §3/§4: one transaction, entries, named errors, integrity at open, the witness ----
+import { closeSync, openSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import { MIGRATIONS } from '../../daemon/inventory/store/migrations.ts';
+import { type ModuleRecord } from '../../daemon/shared/model.ts';
+
+const tmpDb = (name = 'h.db'): string => join(mkdtempSync(join(tmpdir(), 'sealwatch-store-')), name);
+const record = (sha: string, status: 'trusted' | 'unsigned' = 'unsigned'): ModuleRecord =>
+  ({
+    file: { path: '', name: '', size: 1, hash: { sha256: sha, sha1: '', md5: '' } },
+    module: { format: 'pe', arch: ['x86_64'], kind: 'dll', version: { file: undefined, product: undefined } },
+    code_signature: { exists: status !== 'unsigned', status, valid: status !== 'unsigned', trusted: status === 'trusted', source: 'none', subject_name: undefined, issuer_name: undefined, digest_algorithm: undefined, timestamp: undefined, thumbprint_sha256: undefined, signatures: [], problems: [] },
+  }) as ModuleRecord;
+const snap = (s: Store, appId: number, files: Array<[string, string, string]>, at = new Date('2026-01-01T00:00:00Z')) =>
+  s.recordSnapshot({ appId, version: '1', versionSource: 'test', takenAt: at, trigger: 'manual', root: '/app', files: files.map(([path, stat, sha]) => ({ path, stat, record: record(sha) })) });
+const hex = (n: number): string => n.toString(16).padStart(64, '0');
+
+test('entries: each snapshot reads back exactly as written; an unchanged snapshot adds no file rows; ioc spans versions', (t) => {
+  const s = Store.open(tmpDb());
+  const app = s.upsertApp('a', '/app', undefined, new Date());
+  const s1 = snap(s, app.id, [['a.dll', 's1', hex(1)], ['b.dll', 's1', hex(2)]]).snapshotId;
+  const s2 = snap(s, app.id, [['a.dll', 's1', hex(1)], ['b.dll', 's2', hex(3)], ['c.dll', 's1', hex(4)]]).snapshotId;
+  const s3 = snap(s, app.id, [['a.dll', 's9', hex(1)], ['c.dll', 's1', hex(4)]]).snapshotId;
+  const view = (id: number) => s.files(id).map((f) => `${f.path}:${f.sha256.slice(-1)}`);
+  t.deepEqual(view(s1), ['a.dll:1', 'b.dll:2']);
+  t.deepEqual(view(s2), ['a.dll:1', 'b.dll:3', 'c.dll:4']);
+  t.deepEqual(view(s3), ['a.dll:1', 'c.dll:4']);
+  t.is(s.files(s3).find((f) => f.path === 'a.dll')?.stat, 's9', 'a new stat for the same content moves in place');
+  const hits = s.ioc(hex(2));
+  t.like(hits[0], { path: 'b.dll', still_present: 0 });
+  t.like(s.ioc(hex(4))[0], { path: 'c.dll', still_present: 1 });
+  s.close();
+});
+
+test('a snapshot with nothing changed costs ≤ 1 MB of database at 100,000 files', (t) => {
+  const file = tmpDb();
+  const s = Store.open(file);
+  const app = s.upsertApp('big', '/big', undefined, new Date());
+  const files = Array.from({ length: 100_000 }, (_, i): [string, string, string] => [`dir${i % 500}/file${i}.dat`, `1:${i}`, hex(i)]);
+  snap(s, app.id, files);
+  const size = () => {
+    const raw = new DatabaseSync(file);
+    raw.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    raw.close();
+    return statSync(file).size;
+  };
+  const before = size();
+  const current = s.currentFiles(app.id);
+  s.commitScan({ appId: app.id, previousSnapshotId: s.latestSnapshot(app.id)?.id, version: '1', versionSource: 'test', takenAt: new Date(), trigger: 'manual', root: '/big', files: current, findings: [] });
+  const grown = size() - before;
+  t.true(grown <= 1024 * 1024, `unchanged snapshot grew the database by ${grown} bytes`);
+  t.is(s.files(s.latestSnapshot(app.id)?.id ?? 0).length, 100_000);
+  s.close();
+});
+
+test('one transaction: a scan that fails while storing its findings leaves no snapshot behind', (t) => {
+  const s = Store.open(tmpDb());
+  const app = s.upsertApp('a', '/app', undefined, new Date());
+  const [facts] = s.putRecords([record(hex(1))]);
+  const bad = { rule: 'SIGNATURE_INVALID', severity: 'critical', path: 'a.dll', message: 'x', evidence: { n: 1n }, explained: false } as const;
+  const err = t.throws(() => s.commitScan({ appId: app.id, previousSnapshotId: undefined, version: '1', versionSource: 't', takenAt: new Date(), trigger: 'manual', root: '/app', files: [{ path: 'a.dll', stat: 's', ...facts! }], findings: [bad as never] }));
+  t.true(err instanceof SealwatchError);
+  t.is(s.latestSnapshot(app.id), undefined);
+  t.deepEqual(s.currentFiles(app.id), []);
+  s.close();
+});
+
+test('disk full while storing: a DATABASE error naming the file and the cause, nothing half-written', (t) => {
+  const file = tmpDb();
+  const s = Store.open(file);
+  const app = s.upsertApp('a', '/app', undefined, new Date());
+  const raw = new DatabaseSync(file);
+  const pages = (raw.prepare('PRAGMA page_count').get() as { page_count: number }).page_count;
+  raw.close();
+  (s as unknown as { db: DatabaseSync }).db.exec(`PRAGMA max_page_count = ${pages + 2}`);
+  const err = t.throws(() => snap(s, app.id, Array.from({ length: 5000 }, (_, i): [string, string, string] => [`f${i}`, 's', hex(i)])));
+  t.is((err as SealwatchError).code, 'DATABASE');
+  t.regex(err?.message ?? '', new RegExp(`database ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot grow: the disk is full`));
+  t.notRegex(err?.message ?? '', /no transaction is active/);
+  t.is(s.latestSnapshot(app.id), undefined);
+  s.close();
+});
+
+test('a write lock held by another process: the error names the database and says it is locked', (t) => {
+  const file = tmpDb();
+  Store.open(file).close();
+  const other = new DatabaseSync(file);
+  other.exec('BEGIN EXCLUSIVE');
+  try {
+    const s = Store.open(file, { busyTimeoutMs: 100 });
+    const err = t.throws(() => s.upsertApp('a', '/x', undefined, new Date()) && s.putRecords([record(hex(1))]));
+    t.regex(err?.message ?? '', /database .*h\.db is locked by another process/);
+    s.close();
+  } finally {
+    other.exec('ROLLBACK');
+    other.close();
+  }
+});
+
+test('random page corruption is found at open (quick_check) and named, before any command trusts the data', (t) => {
+  const file = tmpDb();
+  const s = Store.open(file);
+  const app = s.upsertApp('a', '/app', undefined, new Date());
+  snap(s, app.id, Array.from({ length: 3000 }, (_, i): [string, string, string] => [`f${i}`, 's', hex(i)]));
+  s.close();
+  const raw = new DatabaseSync(file);
+  raw.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  raw.close();
+  const fd = openSync(file, 'r+');
+  const size = statSync(file).size;
+  for (const at of [size / 2, size / 3, (2 * size) / 3]) writeSync(fd, Buffer.alloc(512, 0xa5), 0, 512, Math.floor(at / 4096) * 4096 + 100);
+  closeSync(fd);
+  const err = t.throws(() => Store.open(file));
+  t.is((err as SealwatchError).code, 'DATABASE');
+  t.regex(err?.message ?? '', /h\.db is (corrupt|not a SQLite database)/);
+});
+
+test('witness: a deleted, emptied or swapped history is refused (never a silent new baseline) unless --reinit', (t) => {
+  const file = tmpDb();
+  const witness = join(mkdtempSync(join(tmpdir(), 'sealwatch-witness-')), 'w.json');
+  const s = Store.open(file, { witness });
+  snap(s, s.upsertApp('a', '/app', undefined, new Date()).id, [['a.dll', 's', hex(1)]]);
+  s.close();
+  // deleted
+  for (const ext of ['', '-wal', '-shm']) if (statSync(file + ext, { throwIfNoEntry: false })) unlinkSync(file + ext);
+  t.regex(t.throws(() => Store.open(file, { witness }))?.message ?? '', /is gone or empty: the history created .* cannot be replaced silently/);
+  // emptied
+  closeSync(openSync(file, 'w'));
+  truncateSync(file, 0);
+  t.throws(() => Store.open(file, { witness }));
+  // swapped for another database
+  unlinkSync(file);
+  Store.open(file).close();
+  t.regex(t.throws(() => Store.open(file, { witness }))?.message ?? '', /was replaced by another database/);
+  // on purpose: accepted, and remembered as a reset
+  const again = Store.open(file, { witness, reinit: true });
+  t.like(again.historyReset(), { reason: 'was replaced by another database' });
+  again.close();
+  t.notThrows(() => Store.open(file, { witness }).close(), 'the new history is now the one the witness knows');
+});
+
+test('migration 2 turns a version-1 history into entries that read back the same', (t) => {
+  const file = tmpDb();
+  const raw = new DatabaseSync(file);
+  raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+  raw.exec(MIGRATIONS[0]?.sql ?? '');
+  raw.prepare('INSERT INTO schema_migrations VALUES (1, ?)').run('2026-01-01');
+  raw.exec(`INSERT INTO apps VALUES (1, 'a', NULL, '/app', '2026'), (2, 'b', NULL, '/b', '2026');
+    INSERT INTO records (id, digest, json) VALUES (1, 'd1', '{}'), (2, 'd2', '{}');
+    INSERT INTO snapshots VALUES (1, 1, '1', 't', '2026-01-01', 'manual', '/app', 2, 2), (2, 2, '1', 't', '2026-01-02', 'manual', '/b', 1, 1),
+      (3, 1, '2', 't', '2026-01-03', 'manual', '/app', 1, 1), (4, 1, '3', 't', '2026-01-04', 'manual', '/app', 2, 2);
+    INSERT INTO files VALUES (1, 'x.dll', 'h1', 1, 's', 'pe', 'unsigned', '', 1), (1, 'y.dll', 'h2', 1, 's', 'pe', 'unsigned', '', 2),
+      (2, 'x.dll', 'h1', 1, 's', 'pe', 'unsigned', '', 1),
+      (3, 'x.dll', 'h1', 1, 's', 'pe', 'unsigned', '', 1),
+      (4, 'x.dll', 'h1', 1, 's', 'pe', 'unsigned', '', 1), (4, 'y.dll', 'h2', 1, 's', 'pe', 'unsigned', '', 2);`);
+  raw.close();
+  const s = Store.open(file);
+  const view = (id: number) => s.files(id).map((f) => f.path).join(',');
+  t.deepEqual([1, 2, 3, 4].map(view), ['x.dll,y.dll', 'x.dll', 'x.dll', 'x.dll,y.dll']);
+  t.like(s.ioc('h2').map((h) => ({ first: h.first_version, last: h.last_version, present: h.still_present })), [{ first: '1', last: '3', present: 1 }]);
+  s.close();
 });

@@ -71,4 +71,50 @@ export const MIGRATIONS: ReadonlyArray<{ readonly version: number; readonly sql:
       CREATE INDEX findings_by_app ON findings(app_id, snapshot_id);
     `,
   },
+  {
+    // Entries instead of one row per file per snapshot: a row lives from the snapshot where a path took that content
+    // (and stat) until the first snapshot where it no longer holds it, so an unchanged snapshot costs one row. The
+    // sightings table is derived from entries now. Plus: database identity (meta) and per-app scan locks.
+    version: 2,
+    sql: `
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE entries (
+        id INTEGER PRIMARY KEY,
+        app_id INTEGER NOT NULL REFERENCES apps(id),
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        stat TEXT NOT NULL,
+        format TEXT NOT NULL,
+        status TEXT NOT NULL,
+        signer TEXT NOT NULL,
+        record_id INTEGER NOT NULL REFERENCES records(id),
+        first_snapshot INTEGER NOT NULL REFERENCES snapshots(id),
+        end_snapshot INTEGER REFERENCES snapshots(id)
+      );
+      WITH snap AS (SELECT id, app_id, row_number() OVER (PARTITION BY app_id ORDER BY id) AS n FROM snapshots),
+      f AS (SELECT fl.*, s.app_id, s.n FROM files fl JOIN snap s ON s.id = fl.snapshot_id),
+      g AS (SELECT f.*, n - row_number() OVER (PARTITION BY app_id, path, sha256, size, stat, format, status, signer, record_id ORDER BY n) AS run FROM f),
+      runs AS (SELECT app_id, path, sha256, size, stat, format, status, signer, record_id, min(snapshot_id) AS first_snapshot, max(n) AS last_n
+               FROM g GROUP BY app_id, path, sha256, size, stat, format, status, signer, record_id, run)
+      INSERT INTO entries (app_id, path, sha256, size, stat, format, status, signer, record_id, first_snapshot, end_snapshot)
+        SELECT r.app_id, r.path, r.sha256, r.size, r.stat, r.format, r.status, r.signer, r.record_id, r.first_snapshot,
+          (SELECT id FROM snap WHERE snap.app_id = r.app_id AND snap.n = r.last_n + 1)
+        FROM runs r ORDER BY r.first_snapshot, r.path;
+      CREATE UNIQUE INDEX entries_current ON entries(app_id, path) WHERE end_snapshot IS NULL;
+      CREATE INDEX entries_by_path ON entries(app_id, path, first_snapshot);
+      CREATE INDEX entries_by_sha256 ON entries(sha256);
+      CREATE INDEX entries_by_end ON entries(app_id, end_snapshot);
+      DROP TABLE sightings;
+      DROP TABLE files;
+      CREATE TABLE scan_locks (
+        app TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        acquired_at TEXT NOT NULL,
+        heartbeat_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -1,13 +1,21 @@
 // The only module that writes SQL. node:sqlite (no native addon), WAL, synchronous=NORMAL, numbered migrations,
-// prepared statements held privately. Module records are stored once per distinct content.
-import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+// prepared statements held privately. Module records are stored once per distinct content; a path's content lives in
+// one `entries` row from the snapshot where it appeared until the one where it changed, so an unchanged snapshot
+// costs one row. A scan commits its snapshot, entries and findings in one transaction.
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { SealwatchError, errorMessage } from '../../shared/errors.ts';
+import { type Finding, type Severity } from '../../shared/findings.ts';
 import { type ModuleRecord } from '../../shared/model.ts';
-import { MIGRATIONS } from './migrations.ts';
 import { signerIdentity } from '../../shared/signer.ts';
+import { MIGRATIONS } from './migrations.ts';
+import { databaseError } from './sql-errors.ts';
+import { readWitness, writeWitness } from './witness.ts';
+
+export { type Severity };
 
 export interface AppRow {
   readonly id: number;
@@ -29,28 +37,26 @@ export interface SnapshotRow {
   readonly modules: number;
 }
 
-export interface FileRow {
-  readonly path: string;
+/** What the store keeps about a path's content (the record itself is in `records`). */
+export interface EntryFacts {
   readonly sha256: string;
   readonly size: number;
-  readonly stat: string;
   readonly format: string;
+  /** Signature status, 'error' (malformed), or what the path holds instead of a readable file ('unreadable',
+   * 'symlink', 'link-out-of-root', 'special'). */
   readonly status: string;
   /** Who signed it: organisation (PE) or Team ID (Apple), '' when unsigned. */
   readonly signer: string;
   readonly record_id: number;
 }
 
-export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
-
-export interface FindingInput {
-  readonly rule: string;
-  readonly severity: Severity;
-  readonly path: string | undefined;
-  readonly message: string;
-  readonly evidence: Readonly<Record<string, unknown>>;
-  readonly explained: boolean;
+export interface FileRow extends EntryFacts {
+  readonly path: string;
+  readonly stat: string;
 }
+
+/** Statuses of paths whose content was not verified in that snapshot. */
+export const UNVERIFIED_STATUSES: readonly string[] = ['unreadable', 'special', 'link-out-of-root'];
 
 export interface FindingRow {
   readonly id: number;
@@ -70,7 +76,20 @@ export interface FindingRow {
 /** A file of a new snapshot: freshly inspected, or unchanged since an earlier snapshot (its row is reused as is). */
 export type SnapshotFile =
   | { readonly path: string; readonly stat: string; readonly record: ModuleRecord }
-  | { readonly path: string; readonly stat: string; readonly reused: Omit<FileRow, 'path' | 'stat'> };
+  | { readonly path: string; readonly stat: string; readonly reused: EntryFacts };
+
+export interface ScanCommit {
+  readonly appId: number;
+  /** The snapshot this scan was compared with: the commit is refused if another scan got in between. */
+  readonly previousSnapshotId: number | undefined;
+  readonly version: string | undefined;
+  readonly versionSource: string | undefined;
+  readonly takenAt: Date;
+  readonly trigger: string;
+  readonly root: string;
+  readonly files: readonly FileRow[];
+  readonly findings: readonly Finding[];
+}
 
 export interface IocHit {
   readonly sha256: string;
@@ -83,57 +102,124 @@ export interface IocHit {
   readonly still_present: number;
 }
 
+export interface OpenOptions {
+  /** The witness file that remembers this database (see witness.ts); none: no check (tests, tools). */
+  readonly witness?: string;
+  /** Start a new history where one existed (deleted, emptied or replaced): recorded as HISTORY_RESET. */
+  readonly reinit?: boolean;
+  /** Read-only use: never create the file. */
+  readonly mustExist?: boolean;
+  /** How long to wait for another process's write lock (default 30 s). */
+  readonly busyTimeoutMs?: number;
+}
+
 /** The record without where it lives: the same bytes at the same path dedupe across snapshots. */
 function storable(record: ModuleRecord): string {
   const { path: _path, name: _name, mtime: _mtime, ...file } = record.file;
   return JSON.stringify({ ...record, file });
 }
 
-export class Store {
-  private readonly db: DatabaseSync;
-  private readonly stmt: Record<string, StatementSync>;
+export function rowStatus(r: ModuleRecord): string {
+  if (r.entry) return r.entry.type === 'symlink' ? (r.entry.inside ? 'symlink' : 'link-out-of-root') : r.entry.type === 'unreadable' ? 'unreadable' : 'special';
+  return r.error ? 'error' : r.code_signature.status;
+}
 
-  private constructor(db: DatabaseSync) {
+const SNAPSHOT_ENTRIES = `FROM snapshots s JOIN entries e ON e.app_id = s.app_id AND e.first_snapshot <= s.id
+  AND (e.end_snapshot IS NULL OR e.end_snapshot > s.id) WHERE s.id = ?`;
+
+/** Every statement, prepared once; a typed object so a misspelt name does not compile. */
+function prepareStatements(db: DatabaseSync) {
+  const p = (sql: string): StatementSync => db.prepare(sql);
+  return {
+    appByName: p('SELECT * FROM apps WHERE name = ?'),
+    insertApp: p('INSERT INTO apps (name, vendor, root, created_at) VALUES (?, ?, ?, ?)'),
+    updateAppRoot: p('UPDATE apps SET root = ?, vendor = coalesce(?, vendor) WHERE id = ?'),
+    apps: p('SELECT * FROM apps ORDER BY name'),
+    latestSnapshot: p('SELECT * FROM snapshots WHERE app_id = ? ORDER BY id DESC LIMIT 1'),
+    maxSnapshotId: p('SELECT coalesce(max(id), 0) AS id FROM snapshots'),
+    snapshots: p('SELECT * FROM snapshots WHERE app_id = ? ORDER BY id'),
+    snapshotById: p('SELECT * FROM snapshots WHERE id = ?'),
+    insertSnapshot: p('INSERT INTO snapshots (app_id, version, version_source, taken_at, trigger, root, files, modules) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    filesOf: p(`SELECT e.path, e.sha256, e.size, e.stat, e.format, e.status, e.signer, e.record_id ${SNAPSHOT_ENTRIES} ORDER BY e.path`),
+    current: p('SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND end_snapshot IS NULL ORDER BY path'),
+    lastVerified: p(`SELECT path, sha256, size, stat, format, status, signer, record_id FROM entries
+      WHERE app_id = ? AND path = ? AND status NOT IN ('unreadable', 'special', 'link-out-of-root') ORDER BY first_snapshot DESC LIMIT 1`),
+    endEntry: p('UPDATE entries SET end_snapshot = ? WHERE id = ?'),
+    restatEntry: p('UPDATE entries SET stat = ? WHERE id = ?'),
+    insertEntry: p(`INSERT INTO entries (app_id, path, sha256, size, stat, format, status, signer, record_id, first_snapshot)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    recordById: p('SELECT json FROM records WHERE id = ?'),
+    recordByDigest: p('SELECT id FROM records WHERE digest = ?'),
+    insertRecord: p('INSERT INTO records (digest, json) VALUES (?, ?)'),
+    insertFinding: p(`INSERT INTO findings (app_id, snapshot_id, rule, severity, path, message, evidence, explained, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    review: p('UPDATE findings SET state = ?, note = coalesce(?, note), reviewed_at = ? WHERE id = ?'),
+    // One row per (app, path, content): first and last snapshot where that content was seen there.
+    ioc: p(`WITH hits AS (
+        SELECT app_id, path, sha256, min(first_snapshot) AS first_snapshot,
+          CASE WHEN count(*) > count(end_snapshot) THEN NULL ELSE max(end_snapshot) END AS end_snapshot
+        FROM entries WHERE sha256 = ? GROUP BY app_id, path, sha256)
+      SELECT h.sha256, a.name AS app, h.path, fs.taken_at AS first_seen, ls.taken_at AS last_seen,
+        fs.version AS first_version, ls.version AS last_version, (h.end_snapshot IS NULL) AS still_present
+      FROM hits h JOIN apps a ON a.id = h.app_id JOIN snapshots fs ON fs.id = h.first_snapshot
+      JOIN snapshots ls ON ls.id = (SELECT max(id) FROM snapshots WHERE app_id = h.app_id AND (h.end_snapshot IS NULL OR id < h.end_snapshot))
+      ORDER BY a.name, h.path`),
+    snapshotsBetween: p('SELECT s.*, a.name AS app FROM snapshots s JOIN apps a ON a.id = s.app_id WHERE s.taken_at >= ? AND s.taken_at < ? ORDER BY s.taken_at'),
+    previousSnapshot: p('SELECT * FROM snapshots WHERE app_id = ? AND id < ? ORDER BY id DESC LIMIT 1'),
+    meta: p('SELECT value FROM meta WHERE key = ?'),
+    setMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    lockOf: p('SELECT * FROM scan_locks WHERE app = ?'),
+    takeLock: p(`INSERT INTO scan_locks (app, owner, pid, host, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (app) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host,
+        acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at`),
+    heartbeat: p('UPDATE scan_locks SET heartbeat_at = ? WHERE app = ? AND owner = ?'),
+    releaseLock: p('DELETE FROM scan_locks WHERE app = ? AND owner = ?'),
+  };
+}
+
+export interface ScanLockRow {
+  readonly app: string;
+  readonly owner: string;
+  readonly pid: number;
+  readonly host: string;
+  readonly acquired_at: string;
+  readonly heartbeat_at: string;
+}
+
+export class Store {
+  readonly file: string;
+  private readonly db: DatabaseSync;
+  private readonly q: ReturnType<typeof prepareStatements>;
+
+  private constructor(db: DatabaseSync, file: string) {
     this.db = db;
-    const p = (sql: string): StatementSync => db.prepare(sql);
-    this.stmt = {
-      appByName: p('SELECT * FROM apps WHERE name = ?'),
-      insertApp: p('INSERT INTO apps (name, vendor, root, created_at) VALUES (?, ?, ?, ?)'),
-      updateAppRoot: p('UPDATE apps SET root = ?, vendor = coalesce(?, vendor) WHERE id = ?'),
-      apps: p('SELECT * FROM apps ORDER BY name'),
-      latestSnapshot: p('SELECT * FROM snapshots WHERE app_id = ? ORDER BY id DESC LIMIT 1'),
-      snapshots: p('SELECT * FROM snapshots WHERE app_id = ? ORDER BY id'),
-      snapshotById: p('SELECT * FROM snapshots WHERE id = ?'),
-      insertSnapshot: p('INSERT INTO snapshots (app_id, version, version_source, taken_at, trigger, root, files, modules) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      filesOf: p('SELECT path, sha256, size, stat, format, status, signer, record_id FROM files WHERE snapshot_id = ? ORDER BY path'),
-      recordById: p('SELECT json FROM records WHERE id = ?'),
-      recordByDigest: p('SELECT id FROM records WHERE digest = ?'),
-      insertRecord: p('INSERT INTO records (digest, json) VALUES (?, ?)'),
-      insertFile: p('INSERT INTO files (snapshot_id, path, sha256, size, stat, format, status, signer, record_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      upsertSighting: p(`INSERT INTO sightings (app_id, path, sha256, first_seen, last_seen, first_snapshot, last_snapshot)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (app_id, path, sha256) DO UPDATE SET last_seen = excluded.last_seen, last_snapshot = excluded.last_snapshot`),
-      insertFinding: p(`INSERT INTO findings (app_id, snapshot_id, rule, severity, path, message, evidence, explained, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      ioc: p(`SELECT s.sha256, a.name AS app, s.path, s.first_seen, s.last_seen,
-          fs.version AS first_version, ls.version AS last_version,
-          (s.last_snapshot = (SELECT max(id) FROM snapshots WHERE app_id = s.app_id)) AS still_present
-        FROM sightings s JOIN apps a ON a.id = s.app_id
-        JOIN snapshots fs ON fs.id = s.first_snapshot JOIN snapshots ls ON ls.id = s.last_snapshot
-        WHERE s.sha256 = ? ORDER BY a.name, s.path`),
-    };
+    this.file = file;
+    this.q = prepareStatements(db);
   }
 
-  static open(file: string): Store {
+  /**
+   * Opens (or, the first time, creates) a history database: integrity checked, migrated, and held against the
+   * witness so that a deleted, emptied or swapped database is refused unless `reinit` says it is meant.
+   */
+  static open(file: string, options: OpenOptions = {}): Store {
+    const memory = file === ':memory:';
+    const existed = memory ? false : existsSync(file) && statSync(file).size > 0;
+    if (options.mustExist && !existed) throw new SealwatchError('DATABASE', `database ${file} does not exist (no scan has been recorded there)`, { file });
+    let db: DatabaseSync | undefined;
     try {
-      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-      const db = new DatabaseSync(file);
-      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
-      migrate(db);
-      return new Store(db);
+      if (!memory) mkdirSync(dirname(file), { recursive: true });
+      db = new DatabaseSync(file);
+      db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 30_000)};`);
+      if (existed) quickCheck(db, file);
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+      migrate(db, file);
+      const store = new Store(db, file);
+      store.ensureIdentity(existed);
+      if (options.witness && !memory) store.checkWitness(options.witness, existed, options.reinit === true);
+      return store;
     } catch (err) {
-      if (err instanceof SealwatchError) throw err;
-      throw new SealwatchError('IO', `database ${file}: ${errorMessage(err)}`, { cause: err, file });
+      db?.close();
+      throw databaseError(file, 'opening it', err);
     }
   }
 
@@ -141,106 +227,189 @@ export class Store {
     this.db.close();
   }
 
-  private transaction<T>(fn: () => T): T {
-    this.db.exec('BEGIN IMMEDIATE');
+  private transaction<T>(doing: string, fn: () => T): T {
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      throw databaseError(this.file, doing, err);
+    }
     try {
       const result = fn();
       this.db.exec('COMMIT');
       return result;
     } catch (err) {
-      this.db.exec('ROLLBACK');
-      throw err;
+      // SQLite may already have rolled back (disk full, I/O error): only roll back what is still open.
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw databaseError(this.file, doing, err);
     }
+  }
+
+  private ensureIdentity(existed: boolean): void {
+    if (this.meta('database_id')) return;
+    this.transaction('recording its identity', () => {
+      this.q.setMeta.run('database_id', randomUUID());
+      this.q.setMeta.run('created_at', new Date().toISOString());
+      if (existed) this.q.setMeta.run('identity_added', 'true');
+    });
+  }
+
+  meta(key: string): string | undefined {
+    return (this.q.meta.get(key) as { value: string } | undefined)?.value;
+  }
+
+  /** The database id and snapshot high-water mark must agree with what the witness remembers of this path. */
+  private checkWitness(witness: string, existed: boolean, reinit: boolean): void {
+    const key = realpathSync(this.file);
+    const known = readWitness(witness)[key];
+    const id = this.meta('database_id') as string;
+    const high = (this.q.maxSnapshotId.get() as { id: number }).id;
+    if (known && (known.database_id !== id || high < known.last_snapshot_id)) {
+      const what = !existed ? 'is gone or empty' : known.database_id !== id ? 'was replaced by another database' : `lost snapshots (it reached snapshot ${known.last_snapshot_id}, now ${high})`;
+      if (!reinit) {
+        throw new SealwatchError(
+          'DATABASE',
+          `database ${this.file} ${what}: the history created ${known.created_at} cannot be replaced silently (a new baseline would accept whatever changed meanwhile). ` +
+            'Restore it from a backup, or start a new history on purpose with --reinit (recorded as HISTORY_RESET on every app).',
+          { file: this.file },
+        );
+      }
+      this.transaction('recording the reset', () => this.q.setMeta.run('history_reset', JSON.stringify({ previous_database_id: known.database_id, previous_created_at: known.created_at, reason: what, at: new Date().toISOString() })));
+    }
+    this.witness = { file: witness, key };
+    this.updateWitness();
+  }
+
+  private witness: { file: string; key: string } | undefined;
+
+  private updateWitness(): void {
+    if (!this.witness) return;
+    const high = (this.q.maxSnapshotId.get() as { id: number }).id;
+    writeWitness(this.witness.file, this.witness.key, { database_id: this.meta('database_id') as string, created_at: this.meta('created_at') as string, last_snapshot_id: high });
+  }
+
+  /** Set when this database was started again with --reinit where another had existed. */
+  historyReset(): Record<string, unknown> | undefined {
+    const v = this.meta('history_reset');
+    return v ? (JSON.parse(v) as Record<string, unknown>) : undefined;
   }
 
   app(name: string): AppRow | undefined {
-    return this.stmt.appByName?.get(name) as AppRow | undefined;
+    return this.q.appByName.get(name) as AppRow | undefined;
   }
 
   upsertApp(name: string, root: string, vendor: string | undefined, now: Date): AppRow {
-    const existing = this.app(name);
-    if (existing) {
-      if (existing.root !== root || (vendor && vendor !== existing.vendor)) this.stmt.updateAppRoot?.run(root, vendor ?? null, existing.id);
+    return this.transaction('recording the app', () => {
+      const existing = this.app(name);
+      if (!existing) this.q.insertApp.run(name, vendor ?? null, root, now.toISOString());
+      else if (existing.root !== root || (vendor && vendor !== existing.vendor)) this.q.updateAppRoot.run(root, vendor ?? null, existing.id);
       return this.app(name) as AppRow;
-    }
-    this.stmt.insertApp?.run(name, vendor ?? null, root, now.toISOString());
-    return this.app(name) as AppRow;
+    });
   }
 
   apps(): AppRow[] {
-    return this.stmt.apps?.all() as unknown as AppRow[];
+    return this.q.apps.all() as unknown as AppRow[];
   }
 
   latestSnapshot(appId: number): SnapshotRow | undefined {
-    return this.stmt.latestSnapshot?.get(appId) as SnapshotRow | undefined;
+    return this.q.latestSnapshot.get(appId) as SnapshotRow | undefined;
   }
 
   snapshots(appId: number): SnapshotRow[] {
-    return this.stmt.snapshots?.all(appId) as unknown as SnapshotRow[];
+    return this.q.snapshots.all(appId) as unknown as SnapshotRow[];
   }
 
   snapshot(id: number): SnapshotRow | undefined {
-    return this.stmt.snapshotById?.get(id) as SnapshotRow | undefined;
+    return this.q.snapshotById.get(id) as SnapshotRow | undefined;
   }
 
+  /** The files of a snapshot as they were then. */
   files(snapshotId: number): FileRow[] {
-    return this.stmt.filesOf?.all(snapshotId) as unknown as FileRow[];
+    return this.q.filesOf.all(snapshotId) as unknown as FileRow[];
+  }
+
+  /** The app's files as of its latest snapshot. */
+  currentFiles(appId: number): FileRow[] {
+    return this.q.current.all(appId) as unknown as FileRow[];
+  }
+
+  /** The most recent state of `path` whose content was verified (not unreadable, a device, or a link out of the root). */
+  lastVerified(appId: number, path: string): FileRow | undefined {
+    return this.q.lastVerified.get(appId, path) as FileRow | undefined;
   }
 
   /** A stored record, placed back at `path` under `root`. */
   record(recordId: number, root: string, path: string): ModuleRecord {
-    const row = this.stmt.recordById?.get(recordId) as { json: string } | undefined;
-    if (!row) throw new SealwatchError('IO', `record ${recordId} is missing from the database`);
+    const row = this.q.recordById.get(recordId) as { json: string } | undefined;
+    if (!row) throw new SealwatchError('DATABASE', `database ${this.file}: record ${recordId} is missing`, { file: this.file });
     const r = JSON.parse(row.json) as ModuleRecord;
     const full = root.endsWith('/') || root.endsWith('\\') ? `${root}${path}` : `${root}/${path}`;
     return { ...r, file: { ...r.file, path: full, name: path.split('/').pop() ?? path } };
   }
 
-  /** Writes a snapshot, its files (records de-duplicated) and sightings in one transaction. */
-  recordSnapshot(input: {
-    appId: number;
-    version: string | undefined;
-    versionSource: string | undefined;
-    takenAt: Date;
-    trigger: string;
-    root: string;
-    files: readonly SnapshotFile[];
-  }): { snapshotId: number; recordIds: Map<string, number> } {
-    return this.transaction(() => {
-      const formatOf = (f: SnapshotFile): string => ('record' in f ? f.record.module.format : f.reused.format);
-      const modules = input.files.filter((f) => !['unknown', 'catalog'].includes(formatOf(f))).length;
+  /**
+   * Stores records (de-duplicated by content) and returns what the snapshot rows need of each. Records are written
+   * as a scan goes, so it never holds them all; one left behind by a scan that never committed is harmless.
+   */
+  putRecords(records: readonly ModuleRecord[]): EntryFacts[] {
+    return this.transaction('storing module records', () =>
+      records.map((r) => {
+        const json = storable(r);
+        const digest = createHash('sha256').update(json).digest('hex');
+        const found = this.q.recordByDigest.get(digest) as { id: number } | undefined;
+        const recordId = found ? found.id : Number(this.q.insertRecord.run(digest, json).lastInsertRowid);
+        return { sha256: r.file.hash.sha256, size: r.file.size, format: r.module.format, status: rowStatus(r), signer: signerIdentity(r), record_id: recordId };
+      }),
+    );
+  }
+
+  /** One scan, one transaction: the snapshot, every path's entry, and the findings — all or nothing. */
+  commitScan(input: ScanCommit): { snapshotId: number } {
+    const result = this.transaction('storing the scan', () => {
+      const latest = this.latestSnapshot(input.appId)?.id;
+      if (latest !== input.previousSnapshotId) {
+        throw new SealwatchError('DATABASE', `database ${this.file}: another scan of this app was stored meanwhile (snapshot ${latest}); scan again`, { file: this.file });
+      }
+      const modules = input.files.filter((f) => !['unknown', 'catalog'].includes(f.format) && !UNVERIFIED_STATUSES.includes(f.status)).length;
       const taken = input.takenAt.toISOString();
-      const snap = this.stmt.insertSnapshot?.run(input.appId, input.version ?? null, input.versionSource ?? null, taken, input.trigger, input.root, input.files.length, modules);
-      const snapshotId = Number(snap?.lastInsertRowid);
-      const recordIds = new Map<string, number>();
-      for (const f of input.files) {
-        let row: Omit<FileRow, 'path' | 'stat'>;
-        if ('reused' in f) row = f.reused;
-        else {
-          const r = f.record;
-          const json = storable(r);
-          const digest = createHash('sha256').update(json).digest('hex');
-          const found = this.stmt.recordByDigest?.get(digest) as { id: number } | undefined;
-          const recordId = found ? found.id : Number(this.stmt.insertRecord?.run(digest, json).lastInsertRowid);
-          row = { sha256: r.file.hash.sha256, size: r.file.size, format: r.module.format, status: r.error ? 'error' : r.code_signature.status, signer: signerIdentity(r), record_id: recordId };
-        }
-        recordIds.set(f.path, row.record_id);
-        this.stmt.insertFile?.run(snapshotId, f.path, row.sha256, row.size, f.stat, row.format, row.status, row.signer, row.record_id);
-        if (row.sha256) this.stmt.upsertSighting?.run(input.appId, f.path, row.sha256, taken, taken, snapshotId, snapshotId);
+      const snap = this.q.insertSnapshot.run(input.appId, input.version ?? null, input.versionSource ?? null, taken, input.trigger, input.root, input.files.length, modules);
+      const snapshotId = Number(snap.lastInsertRowid);
+      this.writeEntries(input.appId, snapshotId, input.files);
+      for (const f of input.findings) {
+        this.q.insertFinding.run(input.appId, snapshotId, f.rule, f.severity, f.path ?? null, f.message, JSON.stringify(f.evidence), f.explained ? 1 : 0, taken);
       }
-      return { snapshotId, recordIds };
+      return { snapshotId };
     });
+    this.updateWitness();
+    return result;
   }
 
-  insertFindings(appId: number, snapshotId: number, findings: readonly FindingInput[], now: Date): void {
-    this.transaction(() => {
-      for (const f of findings) {
-        this.stmt.insertFinding?.run(appId, snapshotId, f.rule, f.severity, f.path ?? null, f.message, JSON.stringify(f.evidence), f.explained ? 1 : 0, now.toISOString());
+  /** Ends the entries that changed or vanished and opens new ones; unchanged paths cost nothing. */
+  private writeEntries(appId: number, snapshotId: number, files: readonly FileRow[]): void {
+    const current = new Map((this.q.current.all(appId) as unknown as Array<FileRow & { id: number }>).map((e) => [e.path, e]));
+    for (const f of files) {
+      const old = current.get(f.path);
+      current.delete(f.path);
+      if (old && old.record_id === f.record_id && old.sha256 === f.sha256 && old.status === f.status && old.signer === f.signer) {
+        // Same content: only the stat (the cache key for the next scan) moves, in place.
+        if (old.stat !== f.stat) this.q.restatEntry.run(f.stat, old.id);
+        continue;
       }
-    });
+      if (old) this.q.endEntry.run(snapshotId, old.id);
+      this.q.insertEntry.run(appId, f.path, f.sha256, f.size, f.stat, f.format, f.status, f.signer, f.record_id, snapshotId);
+    }
+    for (const gone of current.values()) this.q.endEntry.run(snapshotId, gone.id);
   }
 
-  findings(filter: { app?: string; unexplained?: boolean; snapshotId?: number; minSeverity?: Severity } = {}): FindingRow[] {
+  /** Stores records and a snapshot without findings (tools and benchmarks). */
+  recordSnapshot(input: Omit<ScanCommit, 'files' | 'findings' | 'previousSnapshotId'> & { files: readonly SnapshotFile[] }): { snapshotId: number } {
+    const fresh = input.files.filter((f): f is Extract<SnapshotFile, { record: ModuleRecord }> => 'record' in f);
+    const facts = this.putRecords(fresh.map((f) => f.record));
+    const byPath = new Map(fresh.map((f, i) => [f.path, facts[i] as EntryFacts]));
+    const files = input.files.map((f) => ({ path: f.path, stat: f.stat, ...('reused' in f ? f.reused : (byPath.get(f.path) as EntryFacts)) }));
+    return this.commitScan({ ...input, files, findings: [], previousSnapshotId: this.latestSnapshot(input.appId)?.id });
+  }
+
+  findings(filter: { app?: string; unexplained?: boolean; snapshotId?: number } = {}): FindingRow[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (filter.app) {
@@ -260,33 +429,66 @@ export class Store {
 
   /** Records a reviewer's decision on a finding. */
   reviewFinding(id: number, state: 'open' | 'accepted' | 'dismissed' | 'escalated', note: string | undefined, now: Date): boolean {
-    const r = this.db.prepare('UPDATE findings SET state = ?, note = coalesce(?, note), reviewed_at = ? WHERE id = ?').run(state, note ?? null, now.toISOString(), id);
-    return Number(r.changes) === 1;
+    return this.transaction('recording the review', () => Number(this.q.review.run(state, note ?? null, now.toISOString(), id).changes) === 1);
   }
 
   ioc(sha256: string): IocHit[] {
-    return this.stmt.ioc?.all(sha256.toLowerCase()) as unknown as IocHit[];
+    return this.q.ioc.all(sha256.toLowerCase()) as unknown as IocHit[];
   }
 
   /** Snapshots taken in [since, until), with the apps they belong to. */
   snapshotsBetween(since: Date, until: Date): Array<SnapshotRow & { app: string }> {
-    return this.db
-      .prepare('SELECT s.*, a.name AS app FROM snapshots s JOIN apps a ON a.id = s.app_id WHERE s.taken_at >= ? AND s.taken_at < ? ORDER BY s.taken_at')
-      .all(since.toISOString(), until.toISOString()) as unknown as Array<SnapshotRow & { app: string }>;
+    return this.q.snapshotsBetween.all(since.toISOString(), until.toISOString()) as unknown as Array<SnapshotRow & { app: string }>;
   }
 
   /** Snapshot before `snapshotId` of the same app. */
   previousSnapshot(appId: number, snapshotId: number): SnapshotRow | undefined {
-    return this.db.prepare('SELECT * FROM snapshots WHERE app_id = ? AND id < ? ORDER BY id DESC LIMIT 1').get(appId, snapshotId) as SnapshotRow | undefined;
+    return this.q.previousSnapshot.get(appId, snapshotId) as SnapshotRow | undefined;
+  }
+
+  /** Takes the scan lock of `app` when it is free or its holder is gone; returns the holder otherwise. */
+  tryLock(app: string, owner: string, now: Date, staleAfterMs: number): ScanLockRow | undefined {
+    return this.transaction('taking the scan lock', () => {
+      const held = this.q.lockOf.get(app) as ScanLockRow | undefined;
+      if (held && held.owner !== owner && !lockIsStale(held, now, staleAfterMs)) return held;
+      this.q.takeLock.run(app, owner, process.pid, hostname(), now.toISOString(), now.toISOString());
+      return undefined;
+    });
+  }
+
+  heartbeatLock(app: string, owner: string, now: Date): void {
+    this.transaction('renewing the scan lock', () => this.q.heartbeat.run(now.toISOString(), app, owner));
+  }
+
+  releaseLock(app: string, owner: string): void {
+    this.transaction('releasing the scan lock', () => this.q.releaseLock.run(app, owner));
   }
 }
 
-function migrate(db: DatabaseSync): void {
+/** A lock is stale when its holder's heartbeat stopped, or its holder was a process of this host that is gone. */
+function lockIsStale(lock: ScanLockRow, now: Date, staleAfterMs: number): boolean {
+  if (now.getTime() - Date.parse(lock.heartbeat_at) > staleAfterMs) return true;
+  if (lock.host !== hostname()) return false;
+  try {
+    process.kill(lock.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+function quickCheck(db: DatabaseSync, file: string): void {
+  const rows = (db.prepare('PRAGMA quick_check(20)').all() as Array<Record<string, string>>).map((r) => Object.values(r)[0] ?? '');
+  if (rows.length === 1 && rows[0] === 'ok') return;
+  throw new SealwatchError('DATABASE', `database ${file} is corrupt (SQLITE_CORRUPT: ${rows.slice(0, 5).join('; ')}): restore it from a backup, or move it aside and start a new history with --reinit`, { file });
+}
+
+function migrate(db: DatabaseSync, file: string): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
   const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
   const newest = Math.max(0, ...done);
   const known = Math.max(...MIGRATIONS.map((m) => m.version));
-  if (newest > known) throw new SealwatchError('CONFIG', `database schema version ${newest} is newer than this sealwatch (${known})`);
+  if (newest > known) throw new SealwatchError('CONFIG', `database ${file}: schema version ${newest} is newer than this sealwatch (${known})`, { file });
   for (const m of MIGRATIONS) {
     if (done.has(m.version)) continue;
     db.exec('BEGIN IMMEDIATE');
@@ -295,8 +497,8 @@ function migrate(db: DatabaseSync): void {
       db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
       db.exec('COMMIT');
     } catch (err) {
-      db.exec('ROLLBACK');
-      throw new SealwatchError('CONFIG', `migration ${m.version} failed: ${errorMessage(err)}`, { cause: err });
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw new SealwatchError('DATABASE', `database ${file}: migration ${m.version} failed: ${errorMessage(err)}`, { cause: err, file });
     }
   }
 }

@@ -1,0 +1,40 @@
+// The witness: a small file kept away from the database that remembers each history database sealwatch has used
+// (its identity and how far its snapshots got). Deleting, emptying or swapping the database then cannot pass for a
+// first run, whose baseline would launder whatever the next update brings.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SealwatchError, errorMessage } from '../../shared/errors.ts';
+
+export interface WitnessEntry {
+  readonly database_id: string;
+  readonly created_at: string;
+  readonly last_snapshot_id: number;
+}
+
+type WitnessFile = Record<string, WitnessEntry>;
+
+export function readWitness(file: string): WitnessFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new SealwatchError('DATABASE', `witness ${file}: cannot read: ${errorMessage(err)}`, { cause: err, file });
+  }
+  try {
+    return JSON.parse(text) as WitnessFile;
+  } catch (err) {
+    throw new SealwatchError('DATABASE', `witness ${file}: not valid JSON (${errorMessage(err)}); it records which history databases existed — restore it or remove it knowingly`, { cause: err, file });
+  }
+}
+
+/** Records `entry` for `database` (written to a temporary file and renamed, so a crash never leaves half a file). */
+export function writeWitness(file: string, database: string, entry: WitnessEntry): void {
+  const all = readWitness(file);
+  all[database] = entry;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${randomUUID()}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
+}
