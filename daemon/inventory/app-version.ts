@@ -1,14 +1,22 @@
 // An app's version from the platform's own truth, in order: an explicit override; a macOS bundle's Info.plist;
 // Squirrel's app-x.y.z folders; resources/app-update.yml or package.json beside the app; the main executable's
-// version resource.
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+// version resource. Every file is read with the scan's reader (confined.ts): under the root, no-follow,
+// non-blocking, bounded — a `package.json` linked outside, a FIFO or `/dev/zero` gives no version, and says why.
+import { readdir } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { parsePlistDict } from '../formats/plist/index.ts';
+import { errorMessage } from '../shared/errors.ts';
 import { type ModuleRecord } from '../shared/model.ts';
+import { beneath, confine, readConfined, type Confinement } from './confined.ts';
+
+/** A version source is a small text file: bounded well below a module. */
+export const VERSION_SOURCE_MAX_BYTES = 4 * 1024 * 1024;
 
 export interface AppVersion {
   readonly version: string | undefined;
   readonly source: string;
+  /** Version sources that exist but were refused or could not be read, with the reason. */
+  readonly refused?: readonly string[];
 }
 
 const numericDesc = (a: string, b: string): number => {
@@ -18,40 +26,44 @@ const numericDesc = (a: string, b: string): number => {
   return 0;
 };
 
-async function tryRead(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch {
-    return undefined;
-  }
-}
-
 export async function appVersion(root: string, records: ReadonlyMap<string, ModuleRecord>, override?: string): Promise<AppVersion> {
   if (override) return { version: override, source: 'override' };
-  const info = (await tryRead(join(root, 'Contents', 'Info.plist'))) ?? (await tryRead(join(root, 'Info.plist')));
+  const refused: string[] = [];
+  const c: Confinement | undefined = await confine(root).catch(() => undefined);
+  const tryRead = async (...components: string[]): Promise<Buffer | undefined> => {
+    if (!c) return undefined;
+    try {
+      return await readConfined(c, beneath(c, ...components), VERSION_SOURCE_MAX_BYTES);
+    } catch (err) {
+      if ((err as { cause?: NodeJS.ErrnoException }).cause?.code !== 'ENOENT') refused.push(errorMessage(err));
+      return undefined;
+    }
+  };
+  const found = (version: string, source: string): AppVersion => ({ version, source, ...(refused.length ? { refused } : {}) });
+  const info = (await tryRead('Contents', 'Info.plist')) ?? (await tryRead('Info.plist'));
   if (info) {
     try {
       const d = parsePlistDict(info, 'Info.plist');
       const v = typeof d.CFBundleShortVersionString === 'string' ? d.CFBundleShortVersionString : typeof d.CFBundleVersion === 'string' ? d.CFBundleVersion : undefined;
-      if (v) return { version: v, source: 'Info.plist' };
+      if (v) return found(v, 'Info.plist');
     } catch {
       // fall through to the next source
     }
   }
   try {
     const squirrel = (await readdir(root)).filter((n) => /^app-\d+(\.\d+)*/.test(n)).sort((a, b) => numericDesc(a.slice(4), b.slice(4)));
-    if (squirrel[0]) return { version: squirrel[0].slice(4), source: 'squirrel' };
+    if (squirrel[0]) return found(squirrel[0].slice(4), 'squirrel');
   } catch {
     // not a directory we can list
   }
-  const yml = await tryRead(join(root, 'resources', 'app-update.yml'));
+  const yml = await tryRead('resources', 'app-update.yml');
   const fromYml = yml && /^version:\s*['"]?([^'"\s]+)/m.exec(yml.toString('utf8'))?.[1];
-  if (fromYml) return { version: fromYml, source: 'app-update.yml' };
-  const pkg = await tryRead(join(root, 'package.json'));
+  if (fromYml) return found(fromYml, 'app-update.yml');
+  const pkg = await tryRead('package.json');
   if (pkg) {
     try {
       const v = (JSON.parse(pkg.toString('utf8')) as { version?: unknown }).version;
-      if (typeof v === 'string') return { version: v, source: 'package.json' };
+      if (typeof v === 'string') return found(v, 'package.json');
     } catch {
       // not JSON
     }
@@ -60,6 +72,6 @@ export async function appVersion(root: string, records: ReadonlyMap<string, Modu
   const exes = [...records.entries()].filter(([p, r]) => !p.includes('/') && r.module.format === 'pe' && r.module.kind === 'exe');
   const named = exes.find(([p]) => p.toLowerCase().startsWith(basename(root).toLowerCase().slice(0, 4))) ?? exes.find(([, r]) => r.pe?.product_version);
   const v = named?.[1].pe?.product_version ?? named?.[1].pe?.product_version_number;
-  if (v) return { version: v, source: `version resource of ${named?.[0]}` };
-  return { version: undefined, source: 'unknown' };
+  if (v) return found(v, `version resource of ${named?.[0]}`);
+  return { version: undefined, source: 'unknown', ...(refused.length ? { refused } : {}) };
 }

@@ -2,21 +2,27 @@
 // bundle's Info.plist and CodeResources, hash every file once, verify nested code recursively, and compare the
 // whole tree with the resource seal. The result is one record for the bundle; its files get their own records.
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
-import { basename, join, relative, sep } from 'node:path';
+import { lstat, realpath } from 'node:fs/promises';
+import { basename, sep } from 'node:path';
 import { parsePlistDict, type PlistDict } from '../formats/plist/index.ts';
 import { isMachO } from '../formats/macho/universal.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { type BundleRecord, type ModuleRecord } from '../shared/model.ts';
 import { parseCodeResources, verifySeal, type BundleEntry, type SealReport } from '../verify/codesign/seal.ts';
 import { problem, type Problem } from '../verify/problems.ts';
+import { confine, DEFAULT_MAX_FILE_BYTES, isBeneath, openConfined, readAll, readAt, readConfined, RefusedError, type Confinement } from './confined.ts';
+import { digestStream } from './hash.ts';
 import { inspectBytes, type BundleContext, type InspectContext } from './inspect-file.ts';
+import { inspectOpenFile } from './inspect-open.ts';
+import { bytesText, textBytes } from './names.ts';
 import { problemRecord } from './records.ts';
-import { readModuleFile } from './read.ts';
+import { walkConfined } from './walk.ts';
 
 export const BUNDLE_NAME = /\.(app|framework|bundle|appex|xpc|plugin|kext|qlgenerator|mdimporter|prefPane|saver|driver)$/i;
 const MAX_NESTING = 6;
 const MAX_FILES = 200_000;
+/** Info.plist and CodeResources are read whole: bounded far below a module (a real CodeResources is a few MB). */
+export const METADATA_MAX_BYTES = 16 * 1024 * 1024;
 
 export interface BundleLayout {
   readonly root: string;
@@ -27,45 +33,83 @@ export interface BundleLayout {
   readonly codeResources: string;
   /** Contents/CodeResources: a stapled notarization ticket, not part of the seal. */
   readonly stapledTicket: string | undefined;
+  /** Every read of the bundle stays under its directory (confined.ts): `Contents` linked elsewhere is not read. */
+  readonly confinement: Confinement;
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Something (not a directory) at a path under the bundle, reached through no link: it will be read (or refused). */
+async function present(c: Confinement, path: string): Promise<boolean> {
+  const abs = textBytes(path);
+  if (!isBeneath(c, abs)) return false;
   try {
-    await stat(path);
-    return true;
+    const st = await lstat(abs);
+    if (st.isDirectory()) return false;
+    const dir = abs.subarray(0, abs.lastIndexOf(sep));
+    return (await realpath(dir, { encoding: 'buffer' })).equals(dir);
   } catch {
     return false;
   }
 }
 
-/** The bundle layout of `dir`, or undefined when it is not a bundle. */
+const under = (dir: string, ...names: string[]): string => [dir, ...names].join(sep);
+
+/**
+ * The bundle layout of `dir` (a real path, in the text form of names.ts), or undefined when it is not a bundle.
+ * `dir` reached through a symbolic link is refused: a bundle swapped for a link must not be read where it points.
+ */
 export async function bundleLayout(dir: string): Promise<BundleLayout | undefined> {
   if (!BUNDLE_NAME.test(dir)) return undefined;
+  const dirBytes = textBytes(dir);
+  let real: Buffer;
+  try {
+    const st = await lstat(dirBytes);
+    if (!st.isDirectory()) return undefined;
+    real = await realpath(dirBytes, { encoding: 'buffer' });
+  } catch {
+    return undefined;
+  }
+  if (!real.equals(dirBytes)) throw new RefusedError('SYMLINK', dir, `reached through a symbolic link (resolves to ${bytesText(real)}): not read as a bundle`);
+  const c = await confine(dirBytes);
   const kind = (/\.([^.]+)$/.exec(dir)?.[1] ?? 'bundle').toLowerCase();
-  const deep = join(dir, 'Contents');
-  if (await exists(join(deep, 'Info.plist'))) {
-    return { root: dir, kind, contentRoot: deep, infoPlist: join(deep, 'Info.plist'), codeResources: join(deep, '_CodeSignature', 'CodeResources'), stapledTicket: join(deep, 'CodeResources') };
+  const deep = under(dir, 'Contents');
+  if (await present(c, under(deep, 'Info.plist'))) {
+    return { root: dir, kind, contentRoot: deep, infoPlist: under(deep, 'Info.plist'), codeResources: under(deep, '_CodeSignature', 'CodeResources'), stapledTicket: under(deep, 'CodeResources'), confinement: c };
   }
-  const version = join(dir, 'Versions', 'Current');
-  if (await exists(join(version, 'Resources', 'Info.plist'))) {
-    return { root: dir, kind, contentRoot: version, infoPlist: join(version, 'Resources', 'Info.plist'), codeResources: join(version, '_CodeSignature', 'CodeResources'), stapledTicket: undefined };
+  // Frameworks: Versions/Current is a link to the current version, which must stay inside the bundle.
+  try {
+    const current = await realpath(textBytes(under(dir, 'Versions', 'Current')), { encoding: 'buffer' });
+    if (isBeneath(c, current) && !current.equals(Buffer.from(c.root))) {
+      const version = bytesText(current);
+      if (await present(c, under(version, 'Resources', 'Info.plist'))) {
+        return { root: dir, kind, contentRoot: version, infoPlist: under(version, 'Resources', 'Info.plist'), codeResources: under(version, '_CodeSignature', 'CodeResources'), stapledTicket: undefined, confinement: c };
+      }
+    }
+  } catch {
+    // no Versions/Current
   }
-  if (await exists(join(dir, 'Resources', 'Info.plist'))) {
-    return { root: dir, kind, contentRoot: dir, infoPlist: join(dir, 'Resources', 'Info.plist'), codeResources: join(dir, '_CodeSignature', 'CodeResources'), stapledTicket: undefined };
+  if (await present(c, under(dir, 'Resources', 'Info.plist'))) {
+    return { root: dir, kind, contentRoot: dir, infoPlist: under(dir, 'Resources', 'Info.plist'), codeResources: under(dir, '_CodeSignature', 'CodeResources'), stapledTicket: undefined, confinement: c };
   }
-  if (await exists(join(dir, 'Info.plist'))) {
-    return { root: dir, kind, contentRoot: dir, infoPlist: join(dir, 'Info.plist'), codeResources: join(dir, '_CodeSignature', 'CodeResources'), stapledTicket: undefined };
+  if (await present(c, under(dir, 'Info.plist'))) {
+    return { root: dir, kind, contentRoot: dir, infoPlist: under(dir, 'Info.plist'), codeResources: under(dir, '_CodeSignature', 'CodeResources'), stapledTicket: undefined, confinement: c };
   }
   return undefined;
 }
 
-async function readOptional(path: string | undefined): Promise<Uint8Array | undefined> {
-  if (!path) return undefined;
+/** A metadata file of the bundle: confined, no-follow, non-blocking, bounded; a refusal is a problem, not a throw. */
+async function readMetadata(c: Confinement, path: string | undefined, problems: Problem[], label: string): Promise<Uint8Array | undefined> {
+  if (!path || !(await present(c, path))) return undefined;
   try {
-    return await readFile(path);
-  } catch {
+    return await readConfined(c, textBytes(path), METADATA_MAX_BYTES);
+  } catch (err) {
+    problems.push(problem('BUNDLE_FILE_MISSING', `${errorMessage(err)}`, label));
     return undefined;
   }
+}
+
+/** CFBundleExecutable names a file in the executable directory: one path component, nothing else. */
+function isFileName(name: string): boolean {
+  return name.length > 0 && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
 }
 
 const str = (d: PlistDict, k: string): string | undefined => (typeof d[k] === 'string' ? (d[k] as string) : undefined);
@@ -80,76 +124,95 @@ export interface BundleResult {
   readonly context: BundleContext;
 }
 
-export async function inspectBundle(layout: BundleLayout, ctx: InspectContext, depth = 0): Promise<BundleResult> {
+export async function inspectBundle(layout: BundleLayout, ctx: InspectContext, depth = 0, maxFileBytes = DEFAULT_MAX_FILE_BYTES): Promise<BundleResult> {
   const problems: Problem[] = [];
   const label = 'bundle';
-  const infoBytes = await readOptional(layout.infoPlist);
+  const c = layout.confinement;
+  const infoBytes = await readMetadata(c, layout.infoPlist, problems, label);
   let info: PlistDict = {};
   try {
     if (infoBytes) info = parsePlistDict(infoBytes, 'Info.plist');
   } catch (err) {
     problems.push(problem('CODESIGN_MALFORMED', `${layout.infoPlist}: ${errorMessage(err)}`, label));
   }
-  const codeResources = await readOptional(layout.codeResources);
-  const stapled = (await readOptional(layout.stapledTicket)) !== undefined;
+  const codeResources = await readMetadata(c, layout.codeResources, problems, label);
+  const stapled = layout.stapledTicket !== undefined && (await present(c, layout.stapledTicket));
   const context: BundleContext = { ...(infoBytes ? { infoPlist: infoBytes } : {}), ...(codeResources ? { codeResources } : {}) };
 
-  // The main executable, verified with the bundle's Info.plist and CodeResources for its special slots.
+  // The main executable, verified with the bundle's Info.plist and CodeResources for its special slots. Its name
+  // is one file name in the executable directory: `../../secret` is refused, never opened.
   const exeName = str(info, 'CFBundleExecutable');
-  const exeDir = layout.contentRoot === join(layout.root, 'Contents') ? join(layout.contentRoot, 'MacOS') : layout.contentRoot;
-  const executable = exeName ? join(exeDir, exeName) : undefined;
+  const exeDir = layout.contentRoot === under(layout.root, 'Contents') ? under(layout.contentRoot, 'MacOS') : layout.contentRoot;
+  let executable: string | undefined;
   let exeRecord: ModuleRecord | undefined;
-  if (executable) {
+  if (exeName !== undefined && !isFileName(exeName)) {
+    problems.push(problem('BUNDLE_FILE_MISSING', `main executable ${JSON.stringify(exeName)}: CFBundleExecutable is not a file name in the bundle (not opened)`, label));
+  } else if (exeName !== undefined) {
+    executable = under(exeDir, exeName);
     try {
-      const { facts, bytes } = await readModuleFile(executable);
-      exeRecord = inspectBytes(facts, bytes, ctx, context);
+      const { handle, stat } = await openConfined(c, textBytes(executable));
+      try {
+        exeRecord = await inspectOpenFile({ path: executable, size: stat.size, mtime: stat.mtime }, handle, stat.size, ctx, maxFileBytes, context);
+      } finally {
+        await handle.close();
+      }
     } catch (err) {
       problems.push(problem('BUNDLE_FILE_MISSING', `main executable ${exeName}: ${errorMessage(err)}`, label));
     }
   }
 
-  // Every item under the content root, hashed once; nested bundles and Mach-O files verified as code.
+  // Every item under the content root, hashed once by streaming; nested bundles and Mach-O files verified as code.
+  // The walk stays under the bundle (walk.ts): links are recorded as links, never followed.
   const entries: BundleEntry[] = [];
   const treeHash = createHash('sha256');
   let totalBytes = 0;
-  const walk = async (dir: string): Promise<void> => {
-    const names = (await readdir(dir)).sort();
-    for (const name of names) {
-      if (entries.length >= MAX_FILES) throw new SealwatchError('LIMIT_EXCEEDED', `${layout.root}: more than ${MAX_FILES} files`);
-      const full = join(dir, name);
-      const rel = relative(layout.contentRoot, full).split(sep).join('/');
-      const st = await lstat(full);
-      if (st.isSymbolicLink()) {
-        entries.push({ path: rel, type: 'symlink', linkTarget: await readlink(full) });
-        treeHash.update(`L ${rel} ${await readlink(full)}\n`);
-      } else if (st.isDirectory()) {
-        const nestedLayout = depth < MAX_NESTING ? await bundleLayout(full) : undefined;
-        if (nestedLayout) {
-          const nested = await inspectBundle(nestedLayout, ctx, depth + 1);
-          const why = nested.record.code_signature.problems.find((p) => p.severity === 'integrity')?.message;
-          entries.push({ path: rel, type: 'dir', nested: { cdhashes: nested.cdhashes, valid: nested.valid, ...(why ? { problem: why } : {}) } });
-          treeHash.update(`B ${rel} ${nested.record.file.hash.sha256}\n`);
-        } else {
-          await walk(full);
-        }
-      } else if (st.isFile()) {
-        const bytes = await readFile(full);
-        totalBytes += bytes.length;
-        const sha256 = createHash('sha256').update(bytes).digest('hex');
-        const entry: BundleEntry = { path: rel, type: 'file', sha1: createHash('sha1').update(bytes).digest('hex'), sha256 };
-        if (isMachO(bytes) && full !== executable) {
-          const r = inspectBytes({ path: full, size: bytes.length }, bytes, ctx);
-          entries.push({ ...entry, nested: { cdhashes: cdhashesOf(r), valid: r.code_signature.valid } });
-        } else entries.push(entry);
-        treeHash.update(`F ${rel} ${sha256}\n`);
+  const contentRoot = textBytes(layout.contentRoot);
+  const nestedLayouts = new Map<string, BundleLayout>();
+  const enter = async (rel: string, abs: Buffer): Promise<boolean> => {
+    if (depth >= MAX_NESTING || !BUNDLE_NAME.test(rel)) return true;
+    const nested = await bundleLayout(bytesText(abs)).catch(() => undefined);
+    if (!nested) return true;
+    nestedLayouts.set(rel, nested);
+    return false;
+  };
+  const exeAbs = executable === undefined ? undefined : textBytes(executable);
+  for await (const item of walkConfined({ ...c, root: contentRoot }, { followFileLinks: false, enter })) {
+    if (entries.length >= MAX_FILES) throw new SealwatchError('LIMIT_EXCEEDED', `${layout.root}: more than ${MAX_FILES} files`);
+    if (item.kind === 'directory') {
+      const nestedLayout = item.entered ? undefined : nestedLayouts.get(item.rel);
+      if (!nestedLayout) continue;
+      const nested = await inspectBundle(nestedLayout, ctx, depth + 1, maxFileBytes);
+      const why = nested.record.code_signature.problems.find((p) => p.severity === 'integrity')?.message;
+      entries.push({ path: item.rel, type: 'dir', nested: { cdhashes: nested.cdhashes, valid: nested.valid, ...(why ? { problem: why } : {}) } });
+      treeHash.update(`B ${item.rel} ${nested.record.file.hash.sha256}\n`);
+    } else if (item.kind === 'special') {
+      const e = item.entry;
+      if (e.kind === 'symlink') {
+        entries.push({ path: e.path, type: 'symlink', linkTarget: e.target ?? '' });
+        treeHash.update(`L ${e.path} ${e.target ?? ''}\n`);
+      } else {
+        // A FIFO, socket, device or mount point where the seal may expect a file: not read; the seal reports it.
+        treeHash.update(`S ${e.path} ${e.kind}\n`);
+      }
+    } else if (item.kind === 'unreadable') {
+      problems.push(problem('BUNDLE_FILE_MISSING', `${item.rel}: ${item.reason}`, label));
+      treeHash.update(`U ${item.rel}\n`);
+    } else {
+      try {
+        const entry = await hashBundleFile(c, item.abs, item.rel, item.stat, exeAbs, ctx, maxFileBytes);
+        totalBytes += entry.size;
+        entries.push(entry.entry);
+        treeHash.update(`F ${item.rel} ${entry.entry.sha256 ?? ''}\n`);
+      } catch (err) {
+        problems.push(problem('BUNDLE_FILE_MISSING', `${item.rel}: ${errorMessage(err)}`, label));
+        treeHash.update(`U ${item.rel}\n`);
       }
     }
-  };
-  await walk(layout.contentRoot);
+  }
 
   // The seal. Without CodeResources a signed executable that seals resources (special slot 3) is unsealed.
   let seal: SealReport | undefined;
-  const exeRel = executable ? relative(layout.contentRoot, executable).split(sep).join('/') : undefined;
+  const exeRel = executable && executable.startsWith(layout.contentRoot + sep) ? executable.slice(layout.contentRoot.length + 1).split(sep).join('/') : undefined;
   const exclude = (p: string): boolean => p === exeRel || p.startsWith('_CodeSignature/') || (stapled && p === 'CodeResources');
   if (codeResources) {
     try {
@@ -203,4 +266,32 @@ export async function inspectBundle(layout: BundleLayout, ctx: InspectContext, d
 
 function cdhashesOf(r: ModuleRecord): string[] {
   return r.code_signature.signatures.flatMap((s) => [s.cdhash, ...(s.cdhashes ?? []).map((c) => c.cdhash.slice(0, 40))].filter((x): x is string => !!x));
+}
+
+/** One file of a bundle: hashed by streaming (any size); a Mach-O other than the main executable inspected as code. */
+async function hashBundleFile(
+  c: Confinement,
+  abs: Buffer,
+  rel: string,
+  seen: { readonly dev: number; readonly ino: number },
+  executable: Buffer | undefined,
+  ctx: InspectContext,
+  maxFileBytes: number,
+): Promise<{ entry: BundleEntry; size: number }> {
+  const { handle, stat, display } = await openConfined(c, abs, seen);
+  try {
+    const head = await readAt(handle, 0, Math.min(stat.size, 4096));
+    if (isMachO(head) && !(executable && executable.equals(abs)) && stat.size <= maxFileBytes) {
+      const bytes = await readAll(handle, stat.size, maxFileBytes, display);
+      const r = inspectBytes({ path: display, size: bytes.length }, bytes, ctx);
+      return {
+        entry: { path: rel, type: 'file', sha1: r.file.hash.sha1, sha256: r.file.hash.sha256, nested: { cdhashes: cdhashesOf(r), valid: r.code_signature.valid } },
+        size: bytes.length,
+      };
+    }
+    const d = await digestStream(handle, stat.size);
+    return { entry: { path: rel, type: 'file', sha1: d.sha1, sha256: d.sha256 }, size: d.bytesRead };
+  } finally {
+    await handle.close();
+  }
 }

@@ -3,11 +3,12 @@
 // per file too: a worker that takes too long, or dies, is replaced and its file reported, never the scan lost.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type WorkerConfig, type WorkerReply } from './scan-protocol.ts';
+import { type WorkerConfig, type WorkerReply, type WorkerTarget } from './scan-protocol.ts';
 
 interface Job {
   readonly id: number;
   readonly path: string;
+  readonly target: WorkerTarget | undefined;
   readonly resolve: (r: WorkerReply) => void;
 }
 
@@ -42,9 +43,10 @@ export class InspectPool {
     return this.slots.length;
   }
 
-  inspect(path: string): Promise<WorkerReply> {
+  /** Inspects `path`; with a target, the worker opens exactly what the walk saw under the root (confined.ts). */
+  inspect(path: string, target?: WorkerTarget): Promise<WorkerReply> {
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, path, resolve });
+      this.queue.push({ id: this.nextId++, path, target, resolve });
       this.pump();
     });
   }
@@ -99,7 +101,7 @@ export class InspectPool {
       const job = this.queue.shift() as Job;
       slot.job = job;
       slot.timer = setTimeout(() => this.replace(slot, `took longer than ${this.timeoutMs} ms`), this.timeoutMs);
-      slot.worker.postMessage({ id: job.id, path: job.path });
+      slot.worker.postMessage(job.target ? { id: job.id, path: job.path, target: job.target } : { id: job.id, path: job.path });
     }
   }
 

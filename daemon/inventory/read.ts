@@ -1,48 +1,60 @@
-// Reading files to inspect: bounded in size, never following a symbolic link out of the tree being walked.
-import { constants as fsConstants } from 'node:fs';
-import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
-import { join, relative, isAbsolute, sep } from 'node:path';
-import { SealwatchError, errorMessage } from '../shared/errors.ts';
+// Reading files to inspect: one bounded, non-blocking, no-follow reader (confined.ts) for everything, and the walk
+// (walk.ts) in the shape the inspect command uses.
+import { constants } from 'node:fs';
+import { lstat, open, realpath, type FileHandle } from 'node:fs/promises';
+import { sep } from 'node:path';
+import { errorMessage } from '../shared/errors.ts';
+import { confine, kindOf, O_NOFOLLOW, O_NONBLOCK, readAll, RefusedError, type Opened } from './confined.ts';
 import { type FileFacts } from './inspect-file.ts';
+import { bytesText } from './names.ts';
+import { walkConfined } from './walk.ts';
 
-/** Files larger than this are recorded (size, stat) but not read: bounds memory per file. */
-export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024;
+export { DEFAULT_MAX_FILE_BYTES } from './confined.ts';
+import { DEFAULT_MAX_FILE_BYTES } from './confined.ts';
 
 export interface ReadFile {
   readonly facts: FileFacts;
   readonly bytes: Uint8Array;
 }
 
-export async function readModuleFile(path: string, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<ReadFile> {
-  let handle;
+/**
+ * Opens a file the caller named (a command-line argument, or a walk entry of the inspect command): no-follow and
+ * non-blocking, refused unless it is a regular file. A named symbolic link is resolved once — the user named it —
+ * and its target opened no-follow in turn; walks that must stay under a root use confined.ts instead.
+ */
+export async function openNamedFile(path: string): Promise<Opened> {
+  const flags = constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
+  let handle: FileHandle;
   try {
-    // O_NONBLOCK: a FIFO or device swapped in for a file must not block the read; fstat below refuses it.
-    handle = await open(path, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+    handle = await open(path, flags);
   } catch (err) {
-    throw new SealwatchError('IO', `${path}: cannot open: ${errorMessage(err)}`, { cause: err, file: path });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ELOOP' && code !== 'EMLINK') throw new RefusedError('UNREADABLE', path, `cannot open: ${errorMessage(err)}`, err);
+    try {
+      handle = await open(await realpath(path), flags);
+    } catch (again) {
+      throw new RefusedError('SYMLINK', path, `symbolic link that cannot be opened: ${errorMessage(again)}`, again);
+    }
   }
   try {
     const st = await handle.stat();
-    if (!st.isFile()) throw new SealwatchError('IO', `${path}: not a regular file`, { file: path });
-    if (st.size > maxBytes) {
-      throw new SealwatchError('LIMIT_EXCEEDED', `${path}: ${st.size} bytes is over the ${maxBytes}-byte limit per file`, { file: path });
-    }
-    const bytes = Buffer.allocUnsafe(st.size);
-    let read = 0;
-    while (read < st.size) {
-      const { bytesRead } = await handle.read(bytes, read, st.size - read, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-    }
-    return { facts: { path, size: read, mtime: st.mtime }, bytes: bytes.subarray(0, read) };
-  } finally {
+    if (!st.isFile()) throw new RefusedError('NOT_REGULAR', path, `is a ${kindOf(st)}, not a regular file`);
+    return { handle, stat: st, display: path };
+  } catch (err) {
     await handle.close();
+    throw err;
   }
 }
 
-function inside(root: string, candidate: string): boolean {
-  const rel = relative(root, candidate);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(`..${sep}`));
+/** A named file read whole, refused over `maxBytes` (the scan streams such files instead: inspect-open.ts). */
+export async function readModuleFile(path: string, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<ReadFile> {
+  const { handle, stat } = await openNamedFile(path);
+  try {
+    const bytes = await readAll(handle, stat.size, maxBytes, path);
+    return { facts: { path, size: bytes.length, mtime: stat.mtime }, bytes };
+  } finally {
+    await handle.close();
+  }
 }
 
 export interface WalkEntry {
@@ -51,48 +63,20 @@ export interface WalkEntry {
 }
 
 /**
- * Directories (before their contents) and regular files under `root`, depth first, sorted for stable output.
- * Symbolic links are followed only when they resolve inside `root` (an app's own relative links) and never into a
- * directory loop.
+ * Directories (before their contents) and regular files under `root`, depth first, sorted by name bytes. A link is
+ * walked as its file only when it resolves to a regular file inside `root`; other links, FIFOs, sockets, devices and
+ * mounts of other file systems are reported through `onSkip`.
  */
 export async function* walkEntries(root: string, onSkip?: (path: string, reason: string) => void): AsyncGenerator<WalkEntry> {
-  const realRoot = await realpath(root);
-  const seenDirs = new Set<string>();
-  async function* walk(dir: string): AsyncGenerator<WalkEntry> {
-    const real = await realpath(dir);
-    if (seenDirs.has(real)) return;
-    seenDirs.add(real);
-    yield { kind: 'directory', path: dir };
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      onSkip?.(dir, `cannot list: ${errorMessage(err)}`);
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const path = join(dir, e.name);
-      if (e.isSymbolicLink()) {
-        let target: string;
-        try {
-          target = await realpath(path);
-        } catch {
-          onSkip?.(path, 'dangling symbolic link');
-          continue;
-        }
-        if (!inside(realRoot, target)) {
-          onSkip?.(path, 'symbolic link out of the watched root');
-          continue;
-        }
-        const st = await stat(target);
-        if (st.isDirectory()) yield* walk(path);
-        else if (st.isFile()) yield { kind: 'file', path };
-      } else if (e.isDirectory()) yield* walk(path);
-      else if (e.isFile()) yield { kind: 'file', path };
-    }
+  const c = await confine(root);
+  const base = bytesText(c.root);
+  const rootIsDir = (await lstat(Buffer.from(c.root))).isDirectory();
+  const at = (rel: string): string => (rel === '.' || !rootIsDir ? base : `${base}${sep}${rel.split('/').join(sep)}`);
+  for await (const item of walkConfined(c)) {
+    if (item.kind === 'directory') yield { kind: 'directory', path: at(item.rel) };
+    else if (item.kind === 'file') yield { kind: 'file', path: at(item.rel) };
+    else if (item.kind === 'special') {
+      if (!item.entry.inspected) onSkip?.(at(item.entry.path), item.entry.reason);
+    } else onSkip?.(at(item.rel), item.reason);
   }
-  const st = await lstat(root);
-  if (st.isDirectory()) yield* walk(root);
-  else yield { kind: 'file', path: root };
 }

@@ -1,12 +1,14 @@
-// Worker thread of the scan pool: reads a file once, checks it did not change while being read, inspects it.
-// Each worker builds its own trust store and catalog index from the same configuration.
-import { stat } from 'node:fs/promises';
+// Worker thread of the scan pool: opens a file once (confined to the root, no-follow, non-blocking: confined.ts),
+// inspects it from that descriptor (streaming when it is over the in-memory bound), and checks it did not change
+// while being read. Each worker builds its own trust store and catalog index from the same configuration.
 import { parentPort, workerData } from 'node:worker_threads';
 import { addSystemTrust, loadTrustStore } from '../config/trust.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { loadCatalogs } from './catalogs.ts';
-import { inspectBytes, type InspectContext } from './inspect-file.ts';
-import { readModuleFile } from './read.ts';
+import { RefusedError, openConfined, type Opened } from './confined.ts';
+import { type InspectContext } from './inspect-file.ts';
+import { inspectOpenFile } from './inspect-open.ts';
+import { openNamedFile } from './read.ts';
 import { statKey, type WorkerConfig, type WorkerJob, type WorkerReply } from './scan-protocol.ts';
 
 const MAX_ATTEMPTS = 3;
@@ -35,18 +37,26 @@ parentPort?.on('message', async (job: WorkerJob) => {
   try {
     reply = await inspectStable(job, ctx);
   } catch (err) {
-    reply = { id: job.id, error: { code: err instanceof SealwatchError ? err.code : 'IO', message: errorMessage(err) } };
+    const refusal = err instanceof RefusedError ? { refusal: err.refusal } : {};
+    reply = { id: job.id, error: { code: err instanceof SealwatchError ? err.code : 'IO', message: errorMessage(err), ...refusal } };
   }
   parentPort?.postMessage(reply);
 });
 
-/** Never store a torn record: stat, read, stat again; if the file moved underneath, read it again. */
+/** Never store a torn record: read from one descriptor, fstat before and after; if the file changed, read again. */
 async function inspectStable(job: WorkerJob, ctx: InspectContext): Promise<WorkerReply> {
   for (let attempt = 1; ; attempt++) {
-    const before = statKey(await stat(job.path));
-    const { facts, bytes } = await readModuleFile(job.path, config.maxFileBytes);
-    const after = statKey(await stat(job.path));
-    if (before === after) return { id: job.id, stat: after, record: inspectBytes(facts, bytes, ctx) };
+    const t = job.target;
+    const opened: Opened = t ? await openConfined(t.confinement, t.abs, { dev: t.dev, ino: t.ino }) : await openNamedFile(job.path);
+    try {
+      const before = statKey(opened.stat);
+      const facts = { path: job.path, size: opened.stat.size, mtime: opened.stat.mtime };
+      const record = await inspectOpenFile(facts, opened.handle, opened.stat.size, ctx, config.maxFileBytes);
+      const after = statKey(await opened.handle.stat());
+      if (before === after) return { id: job.id, stat: after, record };
+    } finally {
+      await opened.handle.close();
+    }
     if (attempt >= MAX_ATTEMPTS) throw new SealwatchError('IO', `${job.path}: kept changing while being read (${MAX_ATTEMPTS} attempts)`, { file: job.path });
   }
 }

@@ -1,14 +1,21 @@
 // Walks an app root and produces one entry per file: records of files unchanged since the previous snapshot (same
 // device, inode, size, mtime, ctime) are reused without reading; the rest are read once and inspected in parallel.
+// Nothing outside the root is read (walk.ts, confined.ts); paths are the lossless text form of the names (names.ts);
+// links, FIFOs, sockets, devices and mount points are reported in `special`, and whatever cannot be read is in
+// `unreadable` with the reason — one bad entry never costs the snapshot.
 import { createHash } from 'node:crypto';
 import { lstat } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
+import { sep } from 'node:path';
 import { errorMessage } from '../shared/errors.ts';
 import { type ModuleRecord } from '../shared/model.ts';
+import { confine, type RefusalCode } from './confined.ts';
 import { type InspectPool } from './pool.ts';
 import { BUNDLE_NAME } from './bundle.ts';
-import { walkEntries } from './read.ts';
-import { statKey } from './scan-protocol.ts';
+import { bytesText } from './names.ts';
+import { statKey, type WorkerReply } from './scan-protocol.ts';
+import { walkConfined, type SpecialEntry } from './walk.ts';
+
+export { type SpecialEntry, type SpecialKind } from './walk.ts';
 
 export interface PreviousFile {
   readonly stat: string;
@@ -17,7 +24,7 @@ export interface PreviousFile {
 }
 
 export interface ScannedFile {
-  /** Relative to the root, '/'-separated on every platform. */
+  /** Relative to the root, '/'-separated on every platform, in the lossless text form of names.ts. */
   readonly path: string;
   readonly stat: string;
   /** Freshly inspected record; absent when `reusedRecordId` is set. */
@@ -25,64 +32,89 @@ export interface ScannedFile {
   readonly reusedRecordId?: number;
 }
 
+export interface UnreadableEntry {
+  readonly path: string;
+  readonly reason: string;
+  /** Why it was refused, when it was (confined.ts): SYMLINK, NOT_REGULAR, CHANGED, OUTSIDE_ROOT, OTHER_FILESYSTEM, … */
+  readonly refusal?: RefusalCode;
+}
+
 export interface ScanOutcome {
   readonly files: readonly ScannedFile[];
-  /** Files that could not be read (permission, vanished, kept changing): named with the reason, never dropped silently. */
-  readonly unreadable: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
+  /** Files that could not be read (permission, vanished, kept changing, refused): named with the reason. */
+  readonly unreadable: readonly UnreadableEntry[];
+  /** Kept for callers of the first shape: `special` entries that were not inspected, as path and reason. */
   readonly skipped: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
+  /** Links, FIFOs, sockets, devices and mount points at their paths: recorded, never dropped. */
+  readonly special: readonly SpecialEntry[];
   readonly read: number;
   readonly reused: number;
 }
 
-/** Verifies a bundle directory (inventory/bundle.ts), when the scan finds one whose files changed. */
-const STAT_BATCH = 256;
+export interface ScanOptions {
+  /** Enter directories on other file systems or mounts under the root (default false: recorded, not entered). */
+  readonly crossFilesystems?: boolean;
+}
 
+/** Verifies a bundle directory (inventory/bundle.ts), when the scan finds one whose files changed. */
 export type BundleInspector = (dir: string) => Promise<ModuleRecord | undefined>;
 
-export async function scanTree(root: string, previous: ReadonlyMap<string, PreviousFile>, pool: InspectPool, inspectBundleAt?: BundleInspector): Promise<ScanOutcome> {
+/** Files handed to the pool and not yet answered: bounds what the walk runs ahead of the workers. */
+const MAX_IN_FLIGHT = 512;
+
+export async function scanTree(root: string, previous: ReadonlyMap<string, PreviousFile>, pool: InspectPool, inspectBundleAt?: BundleInspector, options: ScanOptions = {}): Promise<ScanOutcome> {
+  const c = await confine(root, options.crossFilesystems ?? false);
+  const base = bytesText(c.root);
+  const rootIsDir = (await lstat(Buffer.from(c.root))).isDirectory();
+  const display = (rel: string): string => (rel === '.' || !rootIsDir ? base : `${base}${sep}${rel.split('/').join(sep)}`);
   const bundleDirs: Array<{ dir: string; rel: string }> = [];
   const skipped: Array<{ path: string; reason: string }> = [];
-  const unreadable: Array<{ path: string; reason: string }> = [];
+  const special: SpecialEntry[] = [];
+  const unreadable: UnreadableEntry[] = [];
   const files: ScannedFile[] = [];
-  const jobs: Array<Promise<void>> = [];
+  const inFlight = new Set<Promise<void>>();
   let reused = 0;
-  const consider = async (path: string, rel: string): Promise<void> => {
-    let key: string;
-    try {
-      key = statKey(await lstat(path));
-    } catch (err) {
-      unreadable.push({ path: rel, reason: errorMessage(err) });
-      return;
-    }
-    const prev = previous.get(rel);
-    if (prev && prev.stat === key) {
-      files.push({ path: rel, stat: key, reusedRecordId: prev.recordId });
-      reused++;
-      return;
-    }
-    jobs.push(
-      pool.inspect(path).then((reply) => {
-        if ('error' in reply) unreadable.push({ path: rel, reason: `${reply.error.code}: ${reply.error.message}` });
-        else files.push({ path: rel, stat: reply.stat, record: reply.record });
-      }),
-    );
+
+  const refused = (rel: string, reply: Extract<WorkerReply, { error: unknown }>): void => {
+    unreadable.push({ path: rel, reason: `${reply.error.code}: ${reply.error.message}`, ...(reply.error.refusal ? { refusal: reply.error.refusal } : {}) });
   };
-  // Stats are taken a batch at a time: one await per file costs seconds on a 100,000-file app.
-  let batch: Array<Promise<void>> = [];
-  for await (const entry of walkEntries(root, (path, reason) => skipped.push({ path, reason }))) {
-    const rel = entry.path === root ? '.' : relative(root, entry.path).split(sep).join('/');
-    if (entry.kind === 'directory') {
-      if (inspectBundleAt && BUNDLE_NAME.test(entry.path)) bundleDirs.push({ dir: entry.path, rel });
-      continue;
+  const inspect = async (rel: string, abs: Buffer, dev: number, ino: number): Promise<void> => {
+    const path = display(rel);
+    let reply = await pool.inspect(path, { confinement: c, abs, dev, ino });
+    // Replaced between the walk and the open (an updater's atomic rename): look once more, then judge what is there.
+    if ('error' in reply && reply.error.refusal === 'CHANGED') {
+      const now = await lstat(abs).catch(() => undefined);
+      if (now?.isFile()) reply = await pool.inspect(path, { confinement: c, abs, dev: now.dev, ino: now.ino });
     }
-    batch.push(consider(entry.path, rel === '.' ? (entry.path.split(sep).pop() ?? entry.path) : rel));
-    if (batch.length >= STAT_BATCH) {
-      await Promise.all(batch);
-      batch = [];
+    if ('error' in reply) refused(rel, reply);
+    else files.push({ path: rel, stat: reply.stat, record: reply.record });
+  };
+
+  for await (const item of walkConfined(c)) {
+    if (item.kind === 'directory') {
+      if (inspectBundleAt && BUNDLE_NAME.test(display(item.rel))) bundleDirs.push({ dir: display(item.rel), rel: item.rel });
+    } else if (item.kind === 'special') {
+      special.push(item.entry);
+      if (!item.entry.inspected) skipped.push({ path: item.entry.path, reason: item.entry.reason });
+    } else if (item.kind === 'unreadable') {
+      unreadable.push({ path: item.rel, reason: item.reason, refusal: 'UNREADABLE' });
+    } else {
+      const key = statKey(item.stat);
+      const prev = previous.get(item.rel);
+      if (prev && prev.stat === key) {
+        files.push({ path: item.rel, stat: key, reusedRecordId: prev.recordId });
+        reused++;
+        continue;
+      }
+      const job = inspect(item.rel, item.abs, item.stat.dev, item.stat.ino).catch((err: unknown) => {
+        unreadable.push({ path: item.rel, reason: errorMessage(err) });
+      });
+      const tracked = job.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+      while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
     }
   }
-  await Promise.all(batch);
-  await Promise.all(jobs);
+  await Promise.all(inFlight);
   // A bundle is re-verified only when something under it changed: its "stat" is a digest of its files' stats.
   for (const b of inspectBundleAt ? bundleDirs : []) {
     const prefix = b.rel === '.' ? '' : `${b.rel}/`;
@@ -102,5 +134,5 @@ export async function scanTree(root: string, previous: ReadonlyMap<string, Previ
     }
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, unreadable, skipped, read: files.length - reused, reused };
+  return { files, unreadable, skipped, special, read: files.length - reused, reused };
 }
