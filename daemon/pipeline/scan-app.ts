@@ -17,6 +17,8 @@ import { type Finding } from '../shared/findings.ts';
 import { type EntryState, type ModuleRecord } from '../shared/model.ts';
 import { withScanLock, type LockTiming } from './scan-lock.ts';
 
+const UNVERIFIED_OR_LINK = [...UNVERIFIED_STATUSES, 'symlink'];
+
 export interface ScanRequest {
   readonly app: string;
   readonly root: string;
@@ -55,15 +57,25 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
 
   const outcome = await scanTree(root, previous, pool, bundleInspector(pool));
   const fresh = new Map<string, { stat: string; record: ModuleRecord }>();
+  const reusedSpecial = new Set<string>();
   for (const f of outcome.files) if (f.record) fresh.set(f.path, { stat: f.stat, record: f.record });
   // Paths the walk could not verify are part of the snapshot too, recorded as such (never silently missing).
   for (const u of outcome.unreadable) if (!fresh.has(u.path)) fresh.set(u.path, { stat: 'unreadable', record: entryRecord(root, u.path, { type: 'unreadable', reason: u.reason }) });
+  for (const e of outcome.special) {
+    if (e.inspected || fresh.has(e.path)) continue;
+    const entry: EntryState = e.kind === 'symlink' ? { type: 'symlink', ...(e.target !== undefined ? { target: e.target } : {}), inside: e.inside === true, reason: e.reason } : { type: e.kind, reason: e.reason };
+    const reused = prevByPath.get(e.path);
+    // An unchanged link or device keeps its row, like an unchanged file.
+    if (reused && reused.stat === e.stat && UNVERIFIED_OR_LINK.includes(reused.status)) reusedSpecial.add(e.path);
+    else fresh.set(e.path, { stat: e.stat, record: entryRecord(root, e.path, entry) });
+  }
 
   const freshPaths = [...fresh.keys()];
   const facts = store.putRecords(freshPaths.map((p) => (fresh.get(p) as { record: ModuleRecord }).record));
   const factsByPath = new Map(freshPaths.map((p, i) => [p, facts[i] as EntryFacts]));
   const files: FileRow[] = [];
   for (const f of outcome.files) if (!f.record) files.push({ ...(prevByPath.get(f.path) as FileRow), path: f.path, stat: f.stat });
+  for (const path of reusedSpecial) files.push(prevByPath.get(path) as FileRow);
   for (const [path, { stat }] of fresh) files.push({ path, stat, ...(factsByPath.get(path) as EntryFacts) });
 
   const version = await appVersion(root, versionSources(store, root, files, fresh), req.appVersion);

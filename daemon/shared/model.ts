@@ -177,7 +177,7 @@ export interface ModuleRecord {
 }
 
 export interface EntryState {
-  readonly type: 'symlink' | 'fifo' | 'socket' | 'char-device' | 'block-device' | 'unreadable';
+  readonly type: 'symlink' | 'fifo' | 'socket' | 'char-device' | 'block-device' | 'mount-point' | 'other' | 'unreadable';
   /** Symbolic links: where they point, and whether that stays inside the scanned root. */
   readonly target?: string;
   readonly inside?: boolean;
