@@ -93,7 +93,8 @@ export function summarise(
   const problems = [...fileProblems, ...embedded.flatMap((s) => s.problems), ...(catalog?.catalog.signature.problems ?? [])].map(problemRecord);
   const exists = embeddedPresent || catalog !== undefined;
   const embeddedValid = embedded.length > 0 && embedded.every((s) => s.valid) && !fileProblems.some((p) => p.severity === 'integrity');
-  const embeddedTrusted = embeddedValid && embedded.some((s) => s.trusted);
+  // A file-level trust problem (the platform refuses the layout, e.g. CERT_TABLE_NOT_AT_END) withholds trust.
+  const embeddedTrusted = embeddedValid && embedded.some((s) => s.trusted) && !fileProblems.some((p) => p.severity === 'trust');
   const catalogValid = catalog?.catalog.signature.valid === true;
   const catalogTrusted = catalog?.catalog.signature.trusted === true;
   let status: SignatureStatus;

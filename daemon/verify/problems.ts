@@ -4,7 +4,7 @@
 export type ProblemSeverity =
   /** Breaks cryptographic integrity: the file is not what was signed. */
   | 'integrity'
-  /** The signature is intact but does not chain to a trusted root under policy. */
+  /** The signature is intact but does not chain to a trusted root under policy, or the platform's policy refuses it. */
   | 'trust'
   /** Worth recording; does not change the verdict (weak algorithm, hidden data, anomalies). */
   | 'warning';
@@ -14,6 +14,7 @@ export const PROBLEMS = {
   SIGNATURE_MALFORMED: 'integrity',
   SIGNATURE_STRUCTURE: 'integrity',
   UNEXPECTED_INDIRECT_DATA_TYPE: 'warning',
+  DIGEST_ALGORITHM_INCONSISTENT: 'warning',
   CERT_TABLE_INSIDE_HEADERS: 'integrity',
   CERT_TABLE_PAST_EOF: 'integrity',
   CERT_ENTRY_MALFORMED: 'integrity',
@@ -26,6 +27,7 @@ export const PROBLEMS = {
   SIGNER_CERT_MISSING: 'integrity',
   UNSUPPORTED_ALGORITHM: 'integrity',
   EXPLICIT_CURVE: 'integrity',
+  EXPLICIT_CURVE_IN_CHAIN: 'trust',
   PAGE_HASH_MISMATCH: 'integrity',
   // chain and policy
   UNTRUSTED_ROOT: 'trust',
@@ -45,9 +47,9 @@ export const PROBLEMS = {
   UNAUTHENTICATED_DATA_IN_CERT_ENTRY: 'warning',
   SECTION_GAP_DATA: 'warning',
   CERT_ENTRY_PADDING_NONZERO: 'warning',
-  CERT_TABLE_NOT_AT_END: 'integrity',
+  CERT_TABLE_NOT_AT_END: 'trust',
   CERT_TABLE_SIZE_MISMATCH: 'warning',
-  CERT_TABLE_EXTRA_ENTRY: 'integrity',
+  CERT_TABLE_EXTRA_ENTRY: 'warning',
   UNKNOWN_UNSIGNED_ATTRIBUTE: 'warning',
   OVERSIZED_UNSIGNED_ATTRIBUTE: 'warning',
   EXTRA_CERTIFICATES: 'warning',
@@ -65,6 +67,7 @@ export const PROBLEMS = {
   CDHASH_ATTRIBUTE_MISMATCH: 'integrity',
   TEAM_ID_MISMATCH: 'integrity',
   CODE_LIMIT_MISMATCH: 'warning',
+  SIGNED_METADATA_UNREADABLE: 'warning',
   LOAD_COMMAND_ANOMALY: 'warning',
   SEAL_NOT_CHECKED: 'warning',
   CERT_EXPIRED_NO_TIMESTAMP: 'warning',

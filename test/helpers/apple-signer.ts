@@ -29,7 +29,12 @@ export interface SignOptions {
   /** Absent: ad-hoc (empty CMS blob, CS_ADHOC). */
   readonly identity?: SigningIdentity;
   readonly flags?: number;
-  readonly entitlements?: string;
+  /** XML entitlements blob payload (slot 5), signed exactly as given: real signers' quirks included. */
+  readonly entitlements?: string | Uint8Array;
+  /** DER entitlements blob payload (slot 7, 0xFADE7172), as codesign writes beside the XML since macOS 12. */
+  readonly derEntitlements?: Uint8Array;
+  /** Requirement-set blob to sign instead of the designated requirement built from identifier and team. */
+  readonly requirements?: Uint8Array;
   readonly infoPlist?: Uint8Array;
   readonly codeResources?: Uint8Array;
   readonly signingTime?: Date;
@@ -158,14 +163,16 @@ async function cms(cd: Buffer, identity: SigningIdentity, signingTime: Date): Pr
 /** Signs a thin Mach-O that was linked with an (ad-hoc) LC_CODE_SIGNATURE, replacing that signature. */
 export async function signMacho(input: Uint8Array, opts: SignOptions): Promise<Buffer> {
   const pos = locate(Buffer.from(input));
-  const requirements = designatedRequirement(opts.identifier, opts.teamId);
+  const requirements = opts.requirements ? Buffer.from(opts.requirements) : designatedRequirement(opts.identifier, opts.teamId);
   const entitlements = opts.entitlements ? blob(0xfade7171, Buffer.from(opts.entitlements)) : undefined;
+  const derEntitlements = opts.derEntitlements ? blob(0xfade7172, Buffer.from(opts.derEntitlements)) : undefined;
   const special = [opts.infoPlist ? Buffer.from(opts.infoPlist) : undefined, requirements, opts.codeResources ? Buffer.from(opts.codeResources) : undefined, undefined, entitlements];
+  if (derEntitlements) special.push(undefined, derEntitlements);
   const adhoc = opts.identity === undefined;
   const flags = (opts.flags ?? 0) | (adhoc ? 0x2 : 0);
   // Reserve room for the CMS: the header (and so page 0) must be final before the pages are hashed.
   const cdSize = 88 + opts.identifier.length + 1 + (opts.teamId ? opts.teamId.length + 1 : 0) + special.length * 32 + Math.ceil(pos.dataoff / 4096) * 32;
-  const blobs = [cdSize, requirements.length, entitlements?.length ?? 0].reduce((a, b) => a + b, 0);
+  const blobs = [cdSize, requirements.length, entitlements?.length ?? 0, derEntitlements?.length ?? 0].reduce((a, b) => a + b, 0);
   const datasize = roundUp(12 + 4 * 8 + blobs + 8 + (adhoc ? 0 : 12000), 16);
   const image = Buffer.from(input.subarray(0, pos.dataoff));
   image.writeUInt32LE(datasize, pos.codeSignature + 12);
@@ -179,7 +186,13 @@ export async function signMacho(input: Uint8Array, opts: SignOptions): Promise<B
   }
   const cd = codeDirectory(image, pos.dataoff, opts, special, flags);
   const signature = adhoc ? blob(0xfade0b01, Buffer.alloc(0)) : blob(0xfade0b01, await cms(cd, opts.identity as SigningIdentity, opts.signingTime ?? new Date('2026-01-15T00:00:00Z')));
-  const parts: Array<[number, Buffer]> = [[0, cd], [2, requirements], ...(entitlements ? ([[5, entitlements]] as Array<[number, Buffer]>) : []), [0x10000, signature]];
+  const parts: Array<[number, Buffer]> = [
+    [0, cd],
+    [2, requirements],
+    ...(entitlements ? ([[5, entitlements]] as Array<[number, Buffer]>) : []),
+    ...(derEntitlements ? ([[7, derEntitlements]] as Array<[number, Buffer]>) : []),
+    [0x10000, signature],
+  ];
   let offset = 12 + parts.length * 8;
   const index: Buffer[] = [];
   for (const [type, b] of parts) {

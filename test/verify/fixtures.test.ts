@@ -119,9 +119,10 @@ test('FE ED FA CE payload inside the certificate table (CVE-2013-3900): signatur
   t.not(r.file.hash.sha256, before.file.hash.sha256, '…the whole-file SHA-256 does');
 });
 
-test('overlay appended after the certificate table → CERT_TABLE_NOT_AT_END, invalid (Windows ignores such a signature)', (t) => {
+test('overlay appended after the certificate table → CERT_TABLE_NOT_AT_END and DIGEST_MISMATCH (the digest covers bytes after the table), invalid', (t) => {
   const r = inspectBuffer('overlay.exe', appendAfterTable(readFileSync(peFixture('good-timestamped.exe')), Buffer.from('PAYLOAD!'.repeat(64))), ctx());
   t.true(codes(r).includes('CERT_TABLE_NOT_AT_END'));
+  t.true(codes(r).includes('DIGEST_MISMATCH'));
   t.is(r.code_signature.status, 'invalid');
 });
 

@@ -98,10 +98,12 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
   const algOid = spc?.digestAlgorithm.oid ?? signer?.digestAlgorithm.oid ?? 'unknown';
   const dName = spc ? digestName(spc.digestAlgorithm) : undefined;
   if (signer && spc && signer.digestAlgorithm.oid !== spc.digestAlgorithm.oid) {
-    problems.push(problem('SIGNATURE_STRUCTURE', 'SignerInfo digest algorithm differs from the DigestInfo algorithm', label));
+    // Each digest is checked under its own algorithm (the image under DigestInfo's, the content under the signer's):
+    // the disagreement is untidy, not a reason the file cannot be verified.
+    problems.push(problem('DIGEST_ALGORITHM_INCONSISTENT', 'SignerInfo digest algorithm differs from the DigestInfo algorithm', label));
   }
   if (sd.digestAlgorithms.length !== 1 || (signer && sd.digestAlgorithms[0]?.oid !== signer.digestAlgorithm.oid)) {
-    problems.push(problem('SIGNATURE_STRUCTURE', 'SignedData.digestAlgorithms must hold exactly the signer\'s algorithm', label));
+    problems.push(problem('DIGEST_ALGORITHM_INCONSISTENT', 'SignedData.digestAlgorithms should hold exactly the signer\'s algorithm', label));
   }
   if (dName === 'md5' || dName === 'sha1') problems.push(problem('WEAK_DIGEST', `image digest uses ${dName.toUpperCase()}`, label));
 

@@ -118,7 +118,9 @@ export function buildChain(req: ChainRequest, ctx: ChainContext): ChainResult {
   const issuerNames = new Set(path.map((c) => Buffer.from(c.issuerDer).toString('hex')));
   for (const c of [...path, ...req.pool]) {
     if (c.explicitCurve && (path.includes(c) || issuerNames.has(Buffer.from(c.subjectDer).toString('hex')))) {
-      problems.push(problem('EXPLICIT_CURVE', `"${name(c)}" has an EC key with explicit curve parameters (CVE-2020-0601 spoofing)`, req.label));
+      // Such a key never verifies a certificate here (issuedBy refuses it), so the chain cannot reach a trusted root:
+      // a trust failure. The file's own signature is judged separately (EXPLICIT_CURVE on the signer's key).
+      problems.push(problem('EXPLICIT_CURVE_IN_CHAIN', `"${name(c)}" has an EC key with explicit curve parameters (CVE-2020-0601 spoofing)`, req.label));
     }
   }
   // A UEFI db anchor is judged as firmware judges it: no EKU and no validity periods (trust-store.ts, `firmware`).

@@ -30,7 +30,8 @@ import {
 } from '../../formats/macho/code-signature.ts';
 import { decodeRequirementSet } from '../../formats/macho/requirements.ts';
 import { isAllZero } from '../../formats/bytes/reader.ts';
-import { parsePlistDict } from '../../formats/plist/index.ts';
+import { parseDerEntitlements } from '../../formats/macho/der-entitlements.ts';
+import { parsePlistDetailed, parsePlistDict } from '../../formats/plist/index.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { checkSignerInfo, findSignerCertificate, verifyRfc3161, type TimestampReport } from '../authenticode/timestamp.ts';
 import { buildChain, type ChainContext } from '../chain/build.ts';
@@ -145,24 +146,19 @@ export function verifySlice(slice: Uint8Array, load: MachoLoadInfo, label: strin
   const best = [...cds].filter((c) => c.hashType).sort((a, b) => HASH_RANK[b.hashType as CdHashType] - HASH_RANK[a.hashType as CdHashType])[0] ?? primary;
   const cdhash = best.hashType ? hashWith(best.hashType, best.bytes).subarray(0, 20).toString('hex') : undefined;
 
+  // Requirements and entitlements are informational: their bytes are bound by special slots 2, 5 and 7, which
+  // checkSpecialSlots verified above (SPECIAL_SLOT_MISMATCH when not). Failing to decode them is a warning, never
+  // "invalid" — the signature covers the bytes whatever a decoder makes of them.
   const requirementsBlob = sig.blobs.find((b) => b.type === CSSLOT.requirements);
   let requirements: Record<string, string> | undefined;
   if (requirementsBlob) {
     try {
       requirements = { ...decodeRequirementSet(requirementsBlob.bytes).byType };
     } catch (err) {
-      problems.push(problem('CODESIGN_MALFORMED', `requirements: ${errorMessage(err)}`, label));
+      problems.push(problem('SIGNED_METADATA_UNREADABLE', `requirements cannot be decoded to text: ${errorMessage(err)}${boundBy(cds, CSSLOT.requirements)}`, label));
     }
   }
-  const entitlementsBlob = sig.blobs.find((b) => b.type === CSSLOT.entitlements);
-  let entitlements: Record<string, unknown> | undefined;
-  if (entitlementsBlob) {
-    try {
-      entitlements = { ...parsePlistDict(blobPayload(entitlementsBlob), 'entitlements') };
-    } catch (err) {
-      problems.push(problem('CODESIGN_MALFORMED', `entitlements plist: ${errorMessage(err)}`, label));
-    }
-  }
+  const entitlements = readEntitlements(sig, cds, label, problems);
 
   // 2. The CMS signature (slot 0x10000). Empty or absent = no signer identity.
   const flags = primary.flags;
@@ -245,6 +241,44 @@ export function verifySlice(slice: Uint8Array, load: MachoLoadInfo, label: strin
     trusted: valid && chainTrusted && !problems.some((p) => p.severity === 'trust'),
     problems,
   };
+}
+
+/** ", as signed (special slot n)" when a CodeDirectory binds the blob and no SPECIAL_SLOT_MISMATCH was found for it. */
+function boundBy(cds: readonly CodeDirectory[], slot: number): string {
+  const bound = cds.some((cd) => cd.nSpecialSlots >= slot && !isAllZero(specialSlotHash(cd, slot) ?? new Uint8Array()));
+  return bound ? `; its bytes are bound by special slot ${slot}` : '; no CodeDirectory binds it';
+}
+
+/**
+ * Entitlements as macOS reads them: the XML blob (slot 5) parsed as CoreFoundation parses it (leading whitespace,
+ * trailing bytes after </plist> tolerated), else the DER blob (slot 7) that codesign writes beside it.
+ */
+function readEntitlements(sig: EmbeddedSignature, cds: readonly CodeDirectory[], label: string, problems: Problem[]): Record<string, unknown> | undefined {
+  const xml = sig.blobs.find((b) => b.type === CSSLOT.entitlements);
+  const der = sig.blobs.find((b) => b.type === CSSLOT.entitlementsDer);
+  const failures: string[] = [];
+  if (xml) {
+    try {
+      const { value } = parsePlistDetailed(blobPayload(xml), 'entitlements');
+      if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array || value instanceof Date) {
+        throw new Error('top level is not a dictionary');
+      }
+      return { ...(value as Record<string, unknown>) };
+    } catch (err) {
+      failures.push(`XML entitlements${boundBy(cds, CSSLOT.entitlements)}: ${errorMessage(err)}`);
+    }
+  }
+  if (der) {
+    try {
+      const value = { ...parseDerEntitlements(blobPayload(der)) };
+      if (failures.length > 0) problems.push(problem('SIGNED_METADATA_UNREADABLE', `${failures.join('; ')}; read the DER entitlements (slot 7) instead`, label));
+      return value;
+    } catch (err) {
+      failures.push(`DER entitlements${boundBy(cds, CSSLOT.entitlementsDer)}: ${errorMessage(err)}`);
+    }
+  }
+  if (failures.length > 0) problems.push(problem('SIGNED_METADATA_UNREADABLE', `entitlements cannot be decoded: ${failures.join('; ')}`, label));
+  return undefined;
 }
 
 function safe<T>(fn: () => T): T | undefined {
