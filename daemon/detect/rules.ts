@@ -105,6 +105,27 @@ function entryRules(c: ModuleChange): Finding[] | undefined {
   return a.isCode ? undefined : [];
 }
 
+/**
+ * A directory that held modules and is now a link out of the root, a mount point or something unreadable: its
+ * modules did not go away in an update, they were put out of sight. One MODULE_DISPLACED finding for the directory
+ * for the directory; the modules under it map to that same finding and raise nothing of their own.
+ */
+function directoriesDisplaced(changes: readonly ModuleChange[]): Map<string, Finding> {
+  const out = new Map<string, Finding>();
+  const removedCode = changes.filter((c) => c.kind === 'removed' && c.before?.isCode).map((c) => c.path);
+  for (const c of changes) {
+    const state = c.after?.state;
+    if (c.kind !== 'added' || !(state === 'link-out-of-root' || state === 'special' || state === 'unreadable')) continue;
+    const under = removedCode.filter((p) => p.startsWith(`${c.path}/`));
+    if (under.length === 0) continue;
+    const detail = c.after?.detail ? ` (${c.after.detail})` : '';
+    const f = finding('MODULE_DISPLACED', c, `${c.path}/: a directory that held ${under.length} module(s) now is ${STATE_WORDS[state]}${detail}`, { modules: under });
+    out.set(c.path, f);
+    for (const p of under) out.set(p, f);
+  }
+  return out;
+}
+
 /** Facts about the module as it is now: hidden data, a broken signature, code behind a data name. */
 function factRules(c: ModuleChange, a: ModuleSummary): Finding[] {
   const out: Finding[] = [];
@@ -183,7 +204,13 @@ export function detect(input: DetectInput): Finding[] {
   }
   const explained: string[] = [];
   const removed: string[] = [];
+  const displacedBy = directoriesDisplaced(input.changes);
   for (const c of input.changes) {
+    const dir = displacedBy.get(c.path);
+    if (dir) {
+      if (dir.path === c.path) findings.push(dir);
+      continue;
+    }
     if (c.kind === 'removed') {
       if (!c.before?.isCode) continue;
       if (!input.baseline && versionsKnown && !appVersionChanged) {

@@ -20,3 +20,16 @@ test('every typed error code and exit code is documented', (t) => {
   for (const c of codes) t.true(readme.includes(`\`${c}\``), `error code ${c} is not in the README`);
   for (const n of Object.values(ExitCode)) t.regex(readme, new RegExp(`\\n\\| ${n} \\|`), `exit code ${n}`);
 });
+
+test('the README detection-rule table is the rule table: every rule with its severities and its baseline behaviour', async (t) => {
+  const { RULES } = await import('../../daemon/detect/rule-table.ts');
+  const rows = new Map([...readme.matchAll(/^\| `([A-Z_]+)` \| (.+) \| (.+) \| (.+) \|$/gm)].map((m) => [m[1], { fires: m[2], severity: m[3], baseline: m[4] }]));
+  for (const [id, spec] of Object.entries(RULES)) {
+    const row = rows.get(id);
+    t.truthy(row, `${id} is not in the README rule table`);
+    const severities = [spec.severity, ...Object.entries(spec.variants ?? {}).map(([k, v]) => `${v} (${k})`)].join('; ');
+    t.is(row?.severity, severities, id);
+    t.is(row?.fires, spec.firesWhen, id);
+    t.is(row?.baseline, id === 'NEW_MODULE' ? 'not raised' : spec.kind === 'fact' ? 'own severity' : 'info', id);
+  }
+});

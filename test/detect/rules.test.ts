@@ -126,3 +126,10 @@ test('a module removed while the app version stays is OUT_OF_BAND_CHANGE; remove
   t.deepEqual(rules(run([mod('a.dll'), mod('b.dll')], [mod('a.dll')], ['1.0', '1.0'])), ['OUT_OF_BAND_CHANGE:high']);
   t.deepEqual(rules(run([mod('a.dll'), mod('b.dll')], [mod('a.dll')], ['1.0', '1.1'])), ['UPDATE_EXPLAINED:info']);
 });
+
+test('a directory of modules swapped for a link out of the root is one MODULE_DISPLACED, not "removed, explained by the update"', (t) => {
+  const link = mod('resources', { sha256: '', format: 'unknown', isCode: false, signed: false, signer: '', status: 'unsigned', ownVersion: undefined, state: 'link-out-of-root', detail: '/tmp/evil' });
+  const fs = run([mod('app.exe'), mod('resources/a.dll'), mod('resources/b.dll')], [mod('app.exe'), link]);
+  t.deepEqual(rules(fs), ['MODULE_DISPLACED:high']);
+  t.deepEqual(fs[0]?.evidence.modules, ['resources/a.dll', 'resources/b.dll']);
+});
