@@ -63,9 +63,11 @@ export async function bundleLayout(dir: string): Promise<BundleLayout | undefine
   let real: Buffer;
   try {
     const st = await lstat(dirBytes);
+    if (st.isSymbolicLink()) throw new RefusedError('SYMLINK', dir, 'is a symbolic link: not read as a bundle');
     if (!st.isDirectory()) return undefined;
     real = await realpath(dirBytes, { encoding: 'buffer' });
-  } catch {
+  } catch (err) {
+    if (err instanceof RefusedError) throw err;
     return undefined;
   }
   if (!real.equals(dirBytes)) throw new RefusedError('SYMLINK', dir, `reached through a symbolic link (resolves to ${bytesText(real)}): not read as a bundle`);

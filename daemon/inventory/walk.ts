@@ -190,16 +190,21 @@ async function* enter(c: Confinement, p: Parent, name: Buffer, rel: string, abs:
 
 async function* link(c: Confinement, p: Parent, name: Buffer, rel: string, st: Stats, followFileLinks: boolean): AsyncGenerator<WalkItem> {
   const base = { path: rel, kind: 'symlink' as const, stat: statKey(st) };
-  let target: string | undefined;
+  let raw: Buffer;
   try {
-    target = bytesText(await readlink(access(p, name), { encoding: 'buffer' }));
-  } catch {
-    target = undefined;
+    raw = await readlink(access(p, name), { encoding: 'buffer' });
+  } catch (err) {
+    yield { kind: 'special', entry: { ...base, inside: false, reason: `symbolic link that cannot be read: ${errorMessage(err)}` } };
+    return;
   }
-  const withTarget = target === undefined ? base : { ...base, target };
+  const withTarget = { ...base, target: bytesText(raw) };
+  // Resolved from the target as read (not through the link's path again, which may have changed since): relative
+  // targets from the link's directory.
+  const absolute = raw[0] === SEP[0] || (sep === '\\' && /^[a-zA-Z]:/.test(raw.toString('utf8')));
+  const from = absolute ? raw : p.handle ? Buffer.concat([Buffer.from(`/proc/self/fd/${p.handle.fd}/`), raw]) : Buffer.concat([p.abs, SEP, raw]);
   let real: Buffer;
   try {
-    real = await realpath(access(p, name), { encoding: 'buffer' });
+    real = await realpath(from, { encoding: 'buffer' });
   } catch (err) {
     yield { kind: 'special', entry: { ...withTarget, inside: false, reason: errno(err) === 'ENOENT' ? 'dangling symbolic link' : `symbolic link that cannot be resolved: ${errorMessage(err)}` } };
     return;
