@@ -2,6 +2,7 @@
 // by id-ecPublicKey (VERIFY-NOTES C), so every public-key operation goes through here instead.
 import { createHash, createPublicKey, verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
 import { type AlgorithmIdentifier } from '../formats/cms/index.ts';
+import { FormatError, SealwatchError } from '../shared/errors.ts';
 import { decodeExact } from '../formats/cms/index.ts';
 import { DIGEST_BY_OID, SIGNATURE_ALGORITHMS, type DigestName } from '../formats/cms/oids.ts';
 
@@ -20,7 +21,12 @@ const keyCache = new WeakMap<Uint8Array, KeyObject>();
 function publicKey(spki: Uint8Array): KeyObject {
   let key = keyCache.get(spki);
   if (!key) {
-    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    try {
+      key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    } catch (err) {
+      // OpenSSL cannot read the key (garbage, unknown curve): a fact about the input, typed as such.
+      throw new FormatError('public key', 'UNSUPPORTED', err instanceof Error ? err.message : String(err), { cause: err });
+    }
     keyCache.set(spki, key);
   }
   return key;
@@ -69,6 +75,11 @@ export function verifySignature(
     }
     return ok ? { ok: true } : { ok: false, reason: 'signature does not verify' };
   } catch (err) {
+    // node:crypto reports a key or signature it cannot use with a coded error (ERR_OSSL_…, ERR_CRYPTO_…); our own
+    // parsers throw typed errors. Anything else is a bug and goes up to be reported as INTERNAL.
+    const e = err as { code?: unknown; opensslErrorStack?: unknown } | null;
+    const coded = err instanceof SealwatchError || typeof e?.code === 'string' || Array.isArray(e?.opensslErrorStack);
+    if (!coded) throw err;
     return { ok: false, reason: `signature check failed: ${err instanceof Error ? err.message : String(err)}` };
   }
 }

@@ -1,5 +1,6 @@
 // Every problem a verifier can report, as a closed union of codes (documented in README "Problem codes").
 // Verifiers collect all problems; the boundary turns them into a verdict (valid / trusted / status).
+import { errorMessage, SealwatchError } from '../shared/errors.ts';
 
 export type ProblemSeverity =
   /** Breaks cryptographic integrity: the file is not what was signed. */
@@ -29,6 +30,8 @@ export const PROBLEMS = {
   EXPLICIT_CURVE: 'integrity',
   EXPLICIT_CURVE_IN_CHAIN: 'trust',
   PAGE_HASH_MISMATCH: 'integrity',
+  // a bug: an exception that is not a typed input error, kept distinct so that tests (fuzzing) can fail on it
+  INTERNAL: 'integrity',
   // chain and policy
   UNTRUSTED_ROOT: 'trust',
   CHAIN_INCOMPLETE: 'trust',
@@ -99,6 +102,27 @@ export function problem(code: ProblemCode, message: string, signature?: string):
   return signature === undefined
     ? { code, message, severity: PROBLEMS[code] }
     : { code, message, severity: PROBLEMS[code], signature };
+}
+
+/**
+ * The problem for an exception caught while verifying. A typed input error (SealwatchError: the bytes are malformed)
+ * becomes `code`; anything else (TypeError, RangeError, …) is a bug in sealwatch and becomes INTERNAL, which travels
+ * to the record as such instead of passing for a malformed signature.
+ */
+export function caughtProblem(err: unknown, code: ProblemCode, context: string, signature?: string): Problem {
+  if (isInputError(err)) return problem(code, `${context}: ${errorMessage(err)}`, signature);
+  const kind = err instanceof Error ? err.name : typeof err;
+  return problem('INTERNAL', `${context}: unexpected ${kind}: ${errorMessage(err)} (a bug in sealwatch, not a verdict on the file)`, signature);
+}
+
+/** A typed error about the input, as opposed to a bug. */
+export function isInputError(err: unknown): boolean {
+  return err instanceof SealwatchError && err.code !== 'INTERNAL';
+}
+
+/** For catch blocks that deliberately ignore bad input: anything that is not a typed input error is rethrown. */
+export function rethrowUnexpected(err: unknown): void {
+  if (!isInputError(err)) throw err;
 }
 
 /** Codes that mean bytes are hidden in or after a signature: the UNAUTHENTICATED_DATA detection rule keys on these. */

@@ -4,6 +4,7 @@
 import test from 'ava';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { type ModuleRecord } from '../../daemon/shared/model.ts';
 import { parseCatalog } from '../../daemon/verify/catalog/catalog.ts';
 import { SealwatchError } from '../../daemon/shared/errors.ts';
 import { context, inspectBuffer } from '../helpers/inspect.ts';
@@ -14,6 +15,12 @@ import { loadIdentity, signMacho } from '../helpers/apple-signer.ts';
 const ITERATIONS = Number(process.env.SEALWATCH_FUZZ_ITERATIONS ?? 3000);
 // INTERNAL (an unexpected exception caught at the boundary) is deliberately absent: it would be a bug.
 const TYPED = new Set(['TRUNCATED', 'BAD_MAGIC', 'MALFORMED', 'LIMIT_EXCEEDED', 'UNSUPPORTED', 'ASN1']);
+
+/** An exception inside signature, timestamp or catalog checking that was not a typed input error: a bug. */
+function internalProblem(record: ModuleRecord): string | undefined {
+  const p = record.code_signature.problems.find((x) => x.code === 'INTERNAL');
+  return p && `INTERNAL problem: ${p.message}`;
+}
 
 /** xorshift32: small, deterministic, good enough to pick offsets. */
 function rng(seed: number): () => number {
@@ -107,8 +114,13 @@ test(`${ITERATIONS} corrupted PE files: a record every time, errors typed`, (t) 
       t.fail(`iteration ${i} (${what}) threw: ${err instanceof Error ? err.stack : String(err)}`);
       return;
     }
+    const internal = internalProblem(record);
+    if (internal) {
+      t.fail(`iteration ${i} (${what}): ${internal}`);
+      return;
+    }
     if (record.error) {
-      t.true(TYPED.has(record.error.code), `iteration ${i}: untyped error ${record.error.code}`);
+      t.true(TYPED.has(record.error.code), `iteration ${i}: untyped error ${record.error.code}: ${record.error.message}`);
       t.regex(record.error.message, new RegExp(`^fuzz-${i}: `), 'the error names the file');
       errorCodes.set(record.error.code, (errorCodes.get(record.error.code) ?? 0) + 1);
     }
@@ -125,10 +137,16 @@ test('1000 corrupted catalogs: parse or a typed error, never anything else', (t)
     const seed = seeds[i % seeds.length] as Buffer;
     const { bytes, what } = (mutations[Math.floor(r() * 2)] as Mutation)(seed, r);
     try {
-      parseCatalog(bytes, `cat-${i}`, ctx);
+      const cat = parseCatalog(bytes, `cat-${i}`, ctx);
+      const internal = cat.signature.problems.find((p) => p.code === 'INTERNAL');
+      if (internal) {
+        t.fail(`iteration ${i} (${what}): INTERNAL problem: ${internal.message}`);
+        return;
+      }
     } catch (err) {
-      t.true(err instanceof SealwatchError, `iteration ${i} (${what}): ${err instanceof Error ? err.stack : String(err)}`);
-      if (!(err instanceof SealwatchError)) return;
+      const typed = err instanceof SealwatchError && err.code !== 'INTERNAL';
+      t.true(typed, `iteration ${i} (${what}): ${err instanceof Error ? err.stack : String(err)}`);
+      if (!typed) return;
     }
   }
   t.pass();
@@ -190,6 +208,11 @@ test(`${ITERATIONS} corrupted Mach-O files (Santa, REAL.md, our signed fixtures)
       return;
     }
     if (record.error) t.true(TYPED.has(record.error.code), `iteration ${i} (${what}): untyped error ${record.error.code}: ${record.error.message}`);
+    const internal = internalProblem(record);
+    if (internal) {
+      t.fail(`iteration ${i} (${what}): ${internal}`);
+      return;
+    }
   }
   t.pass();
 });

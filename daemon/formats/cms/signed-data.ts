@@ -1,5 +1,5 @@
 // CMS / PKCS #7 SignedData (RFC 5652 §5, PKCS #7 v1.5 for Authenticode) as a plain model with exact byte views.
-import { FormatError } from '../../shared/errors.ts';
+import { FormatError, SealwatchError } from '../../shared/errors.ts';
 import { type Asn1, decode, TagClass, UniversalTag } from './asn1.ts';
 import { algorithmIdentifier, parseCertificate, type AlgorithmIdentifier, type CertificateInfo } from './certificate.ts';
 import { OID } from './oids.ts';
@@ -131,7 +131,8 @@ export function parseSignedData(node: Asn1): SignedData {
       try {
         certificates.push(parseCertificate(c));
       } catch (err) {
-        unparsedCertificates.push(err instanceof Error ? err.message : String(err));
+        if (!(err instanceof SealwatchError)) throw err; // a bug, not a bad certificate
+        unparsedCertificates.push(err.message);
       }
     }
     n = parts[i++];

@@ -7,9 +7,8 @@ import { WIN_CERT_TYPE_PKCS_SIGNED_DATA } from '../../formats/pe/certificates.ts
 import { type PeFile } from '../../formats/pe/index.ts';
 import { computePageHashTable } from '../../formats/pe/page-hashes.ts';
 import { isAllZero } from '../../formats/bytes/reader.ts';
-import { errorMessage } from '../../shared/errors.ts';
 import { type ChainContext } from '../chain/build.ts';
-import { problem, type Problem } from '../problems.ts';
+import { caughtProblem, problem, type Problem } from '../problems.ts';
 import { failed, verifyAuthenticodeSignedData, type AuthenticodeSignature } from './signature.ts';
 
 export interface PeSignatureReport {
@@ -86,7 +85,7 @@ export function verifyPeSignatures(bytes: Uint8Array, pe: PeFile, ctx: PeVerifyC
     try {
       parsed = parseContentInfoSignedData(entry.content);
     } catch (err) {
-      signatures.push(failed(label, problem('SIGNATURE_MALFORMED', `WIN_CERTIFICATE #${entry.index}: ${errorMessage(err)}`, label)));
+      signatures.push(failed(label, caughtProblem(err, 'SIGNATURE_MALFORMED', `WIN_CERTIFICATE #${entry.index}`, label)));
       continue;
     }
     // CVE-2013-3900: bytes after the PKCS#7 DER inside dwLength. Legitimate signers leave at most 7 zero bytes.
@@ -103,7 +102,7 @@ export function verifyPeSignatures(bytes: Uint8Array, pe: PeFile, ctx: PeVerifyC
       signatures.push(...verifyAuthenticodeSignedData(parsed.signedData, label, sigCtx));
     } catch (err) {
       // A structure that parsed but could not be walked (hostile nesting, odd attribute types).
-      signatures.push(failed(label, problem('SIGNATURE_MALFORMED', `WIN_CERTIFICATE #${entry.index}: ${errorMessage(err)}`, label)));
+      signatures.push(failed(label, caughtProblem(err, 'SIGNATURE_MALFORMED', `WIN_CERTIFICATE #${entry.index}`, label)));
     }
   }
   // Under the section procedure, bytes between sections are covered by no signature: room for a payload.

@@ -13,10 +13,9 @@ import {
   parseSpcSpOpusInfo,
   sameBytes,
 } from '../../formats/cms/index.ts';
-import { errorMessage } from '../../shared/errors.ts';
 import { buildChain, type ChainContext } from '../chain/build.ts';
 import { digestName } from '../crypto.ts';
-import { problem, type Problem } from '../problems.ts';
+import { caughtProblem, problem, rethrowUnexpected, type Problem } from '../problems.ts';
 import { checkSignerInfo, findSignerCertificate, verifyCountersignature, verifyRfc3161, type TimestampReport } from './timestamp.ts';
 
 const MAX_NESTING = 4;
@@ -85,7 +84,7 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
     try {
       spc = parseSpcIndirectData(sd.content);
     } catch (err) {
-      problems.push(problem('SIGNATURE_MALFORMED', `SpcIndirectDataContent: ${errorMessage(err)}`, label));
+      problems.push(caughtProblem(err, 'SIGNATURE_MALFORMED', 'SpcIndirectDataContent', label));
     }
   }
   const signer = sd.signerInfos[0];
@@ -160,8 +159,8 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
   if (opus) {
     try {
       ({ programName, moreInfo } = parseSpcSpOpusInfo(opus));
-    } catch {
-      // SpcSpOpusInfo is informational only.
+    } catch (err) {
+      rethrowUnexpected(err); // SpcSpOpusInfo is informational only.
     }
   }
 
@@ -241,7 +240,7 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
         const { signedData } = parseContentInfoSignedData(value.raw);
         out.push(...verifyAuthenticodeSignedData(signedData, nestedLabel, ctx, depth + 1, budget));
       } catch (err) {
-        out.push(failed(nestedLabel, problem('SIGNATURE_MALFORMED', `nested signature: ${errorMessage(err)}`, nestedLabel)));
+        out.push(failed(nestedLabel, caughtProblem(err, 'SIGNATURE_MALFORMED', 'nested signature', nestedLabel)));
       }
     }
   }

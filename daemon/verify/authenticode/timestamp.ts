@@ -12,10 +12,10 @@ import {
   sameBytes,
   signedAttrsForVerification,
 } from '../../formats/cms/index.ts';
-import { errorMessage } from '../../shared/errors.ts';
+import { errorMessage, FormatError } from '../../shared/errors.ts';
 import { buildChain, type ChainContext } from '../chain/build.ts';
 import { digest, digestName, verifySignature } from '../crypto.ts';
-import { problem, type Problem } from '../problems.ts';
+import { caughtProblem, problem, rethrowUnexpected, type Problem } from '../problems.ts';
 
 export interface TimestampReport {
   readonly kind: 'rfc3161' | 'legacy';
@@ -61,6 +61,7 @@ export function checkSignerInfo(
         if (ct !== expectedContentType) reasons.push(`contentType attribute is ${ct ?? 'missing'}, expected ${expectedContentType}`);
       }
     } catch (err) {
+      rethrowUnexpected(err);
       reasons.push(`signed attributes are malformed: ${errorMessage(err)}`);
     }
     signedBytes = signedAttrsForVerification(signer.signedAttrsRaw);
@@ -87,9 +88,9 @@ export function verifyRfc3161(
   const base = { kind: 'rfc3161' as const, chain: [] as CertificateInfo[] };
   try {
     const token = attr.values[0];
-    if (!token) throw new Error('attribute has no value');
+    if (!token) throw new FormatError('timestamp', 'MALFORMED', 'attribute has no value');
     const { signedData } = parseContentInfoSignedData(token.raw);
-    if (signedData.contentType !== OID.tstInfo || !signedData.contentDigestInput) throw new Error('token does not carry a TSTInfo');
+    if (signedData.contentType !== OID.tstInfo || !signedData.contentDigestInput) throw new FormatError('timestamp', 'MALFORMED', 'token does not carry a TSTInfo');
     const tst = parseTstInfo(signedData.contentDigestInput);
     const imprintDigest = digestName(tst.imprintAlgorithm);
     if (!imprintDigest) problems.push(problem('TIMESTAMP_INVALID', `unsupported imprint algorithm ${tst.imprintAlgorithm.oid}`, label));
@@ -97,7 +98,7 @@ export function verifyRfc3161(
       problems.push(problem('TIMESTAMP_INVALID', 'timestamp imprint does not match the signature it claims to cover', label));
     }
     const signer = signedData.signerInfos[0];
-    if (signedData.signerInfos.length !== 1 || !signer) throw new Error(`token has ${signedData.signerInfos.length} signers`);
+    if (signedData.signerInfos.length !== 1 || !signer) throw new FormatError('timestamp', 'MALFORMED', `token has ${signedData.signerInfos.length} signers`);
     const cert = findSignerCertificate(signer, signedData.certificates);
     if (!cert) {
       problems.push(problem('TIMESTAMP_INVALID', 'the TSA certificate is not in the token', label));
@@ -122,7 +123,7 @@ export function verifyRfc3161(
       problems,
     };
   } catch (err) {
-    problems.push(problem('TIMESTAMP_INVALID', `RFC 3161 timestamp does not parse: ${errorMessage(err)}`, label));
+    problems.push(caughtProblem(err, 'TIMESTAMP_INVALID', 'RFC 3161 timestamp does not parse', label));
     return { ...base, time: undefined, valid: false, trusted: false, signerSubject: undefined, digestAlgorithm: undefined, problems };
   }
 }
@@ -138,7 +139,7 @@ export function verifyCountersignature(
   const problems: Problem[] = [];
   try {
     const node = attr.values[0];
-    if (!node) throw new Error('attribute has no value');
+    if (!node) throw new FormatError('timestamp', 'MALFORMED', 'attribute has no value');
     const signer = parseSignerInfo(node);
     const time = findAttribute(signer.signedAttrs, OID.signingTime)?.values[0]?.time('signingTime');
     if (!time) problems.push(problem('TIMESTAMP_INVALID', 'countersignature has no signingTime', label));
@@ -166,7 +167,7 @@ export function verifyCountersignature(
       problems,
     };
   } catch (err) {
-    problems.push(problem('TIMESTAMP_INVALID', `countersignature does not parse: ${errorMessage(err)}`, label));
+    problems.push(caughtProblem(err, 'TIMESTAMP_INVALID', 'countersignature does not parse', label));
     return { kind: 'legacy', time: undefined, valid: false, trusted: false, signerSubject: undefined, digestAlgorithm: undefined, chain: [], problems };
   }
 }

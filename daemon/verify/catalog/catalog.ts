@@ -13,7 +13,7 @@ import { errorMessage, FormatError, SealwatchError } from '../../shared/errors.t
 import { buildChain, type ChainContext } from '../chain/build.ts';
 import { windowsAnchors } from '../chain/trust-store.ts';
 import { digestName } from '../crypto.ts';
-import { problem, type Problem } from '../problems.ts';
+import { caughtProblem, problem, rethrowUnexpected, type Problem } from '../problems.ts';
 import { checkSignerInfo, findSignerCertificate, verifyCountersignature, verifyRfc3161, type TimestampReport } from '../authenticode/timestamp.ts';
 
 const LIMITS = { maxNodes: 5_000_000 };
@@ -62,7 +62,8 @@ export function parseCatalog(bytes: Uint8Array, name: string, ctx: CatalogVerify
     return readCatalog(bytes, name, ctx);
   } catch (err) {
     if (err instanceof SealwatchError) throw err;
-    throw new FormatError('catalog', 'MALFORMED', `${name}: ${errorMessage(err)}`, { cause: err });
+    // Not a typed input error: a bug. It stays INTERNAL (never relabelled MALFORMED) so tests can see it.
+    throw new SealwatchError('INTERNAL', `${name}: unexpected ${err instanceof Error ? err.name : typeof err}: ${errorMessage(err)}`, { cause: err });
   }
 }
 
@@ -83,8 +84,8 @@ function readCatalog(bytes: Uint8Array, name: string, ctx: CatalogVerifyContext)
         digest = Buffer.from(spc.digest).toString('hex');
         algorithm = digestName(spc.digestAlgorithm) ?? spc.digestAlgorithm.oid;
         kind = spc.dataType === OID.spcPeImageData ? 'pe' : 'flat';
-      } catch {
-        // A member without a readable digest is still listed by its tag.
+      } catch (err) {
+        rethrowUnexpected(err); // A member without a readable digest is still listed by its tag.
       }
     }
     return { tag: decodeTag(s.identifier), digest, digestAlgorithm: algorithm, kind };
@@ -118,7 +119,7 @@ function verifyCatalogSignature(sd: SignedData, windowsCtx: CatalogVerifyContext
       if (attr.oid === OID.msRfc3161Timestamp || attr.oid === OID.timeStampToken) timestamp = verifyRfc3161(attr, signer.signature, `${label}/timestamp`, ctx);
       else if (attr.oid === OID.countersignature) timestamp = verifyCountersignature(attr, signer.signature, sd.certificates, `${label}/timestamp`, ctx);
     } catch (err) {
-      problems.push(problem('TIMESTAMP_INVALID', errorMessage(err), label));
+      problems.push(caughtProblem(err, 'TIMESTAMP_INVALID', 'catalog timestamp', label));
     }
   }
   if (timestamp) problems.push(...timestamp.problems);

@@ -2,8 +2,7 @@
 // own strictness findings. The file's verdict is its weakest slice: macOS checks every architecture.
 import { parseLoadCommands, type MachoLoadInfo } from '../../formats/macho/load-commands.ts';
 import { parseContainer, type SliceLocation } from '../../formats/macho/universal.ts';
-import { errorMessage } from '../../shared/errors.ts';
-import { problem, type Problem } from '../problems.ts';
+import { caughtProblem, problem, type Problem } from '../problems.ts';
 import { unsignedReport, verifySlice, type SliceContext, type SliceSignatureReport, type SliceStatus } from './slice.ts';
 
 export interface MachoSliceResult {
@@ -33,7 +32,7 @@ export function verifyMachoFile(bytes: Uint8Array, ctx: SliceContext): MachoFile
     try {
       load = parseLoadCommands(sliceBytes);
     } catch (err) {
-      const p = problem('CODESIGN_MALFORMED', `${label}: load commands do not parse: ${errorMessage(err)}`, label);
+      const p = caughtProblem(err, 'CODESIGN_MALFORMED', `${label}: load commands do not parse`, label);
       slices.push({
         location,
         load: undefined,

@@ -35,7 +35,7 @@ import { parsePlistDetailed, parsePlistDict } from '../../formats/plist/index.ts
 import { errorMessage } from '../../shared/errors.ts';
 import { checkSignerInfo, findSignerCertificate, verifyRfc3161, type TimestampReport } from '../authenticode/timestamp.ts';
 import { buildChain, type ChainContext } from '../chain/build.ts';
-import { problem, type Problem } from '../problems.ts';
+import { caughtProblem, problem, rethrowUnexpected, type Problem } from '../problems.ts';
 import { appleCertKind, teamIdOf, type AppleCertKind } from './cert-kind.ts';
 
 export type SliceStatus = 'signed' | 'adhoc' | 'linker-signed' | 'unsigned' | 'invalid';
@@ -110,10 +110,10 @@ export function unsignedReport(label: string, arch: string): SliceSignatureRepor
 export function verifySlice(slice: Uint8Array, load: MachoLoadInfo, label: string, ctx: SliceContext): SliceSignatureReport {
   if (!load.codeSignature) return unsignedReport(label, load.arch);
   const problems: Problem[] = [];
-  const fail = (message: string): SliceSignatureReport => ({
+  const fail = (message: string, err?: unknown): SliceSignatureReport => ({
     ...unsignedReport(label, load.arch),
     status: 'invalid',
-    problems: [...problems, problem('CODESIGN_MALFORMED', message, label)],
+    problems: [...problems, err === undefined ? problem('CODESIGN_MALFORMED', message, label) : caughtProblem(err, 'CODESIGN_MALFORMED', 'code signature', label)],
   });
   const { dataoff, datasize } = load.codeSignature;
   if (dataoff + datasize > slice.length) return fail(`LC_CODE_SIGNATURE [${dataoff}, +${datasize}) runs past the slice (${slice.length} bytes)`);
@@ -121,7 +121,7 @@ export function verifySlice(slice: Uint8Array, load: MachoLoadInfo, label: strin
   try {
     sig = parseEmbeddedSignature(slice.subarray(dataoff, dataoff + datasize));
   } catch (err) {
-    return fail(errorMessage(err));
+    return fail(errorMessage(err), err);
   }
   const cds = sig.codeDirectories;
   const primary = cds.find((c) => c.slot === CSSLOT.codeDirectory);
@@ -155,6 +155,7 @@ export function verifySlice(slice: Uint8Array, load: MachoLoadInfo, label: strin
     try {
       requirements = { ...decodeRequirementSet(requirementsBlob.bytes).byType };
     } catch (err) {
+      rethrowUnexpected(err);
       problems.push(problem('SIGNED_METADATA_UNREADABLE', `requirements cannot be decoded to text: ${errorMessage(err)}${boundBy(cds, CSSLOT.requirements)}`, label));
     }
   }
@@ -179,7 +180,7 @@ export function verifySlice(slice: Uint8Array, load: MachoLoadInfo, label: strin
   try {
     sd = parseContentInfoSignedData(cms).signedData;
   } catch (err) {
-    problems.push(problem('SIGNATURE_MALFORMED', `CMS: ${errorMessage(err)}`, label));
+    problems.push(caughtProblem(err, 'SIGNATURE_MALFORMED', 'CMS', label));
     return { ...base, status: 'invalid', signer: undefined, chain: [], certKind: undefined, timestamp: undefined, signingTime: undefined, certificateExpired: false, valid: false, trusted: false, problems };
   }
   const signer = sd.signerInfos[0];
@@ -265,6 +266,7 @@ function readEntitlements(sig: EmbeddedSignature, cds: readonly CodeDirectory[],
       }
       return { ...(value as Record<string, unknown>) };
     } catch (err) {
+      rethrowUnexpected(err);
       failures.push(`XML entitlements${boundBy(cds, CSSLOT.entitlements)}: ${errorMessage(err)}`);
     }
   }
@@ -274,6 +276,7 @@ function readEntitlements(sig: EmbeddedSignature, cds: readonly CodeDirectory[],
       if (failures.length > 0) problems.push(problem('SIGNED_METADATA_UNREADABLE', `${failures.join('; ')}; read the DER entitlements (slot 7) instead`, label));
       return value;
     } catch (err) {
+      rethrowUnexpected(err);
       failures.push(`DER entitlements${boundBy(cds, CSSLOT.entitlementsDer)}: ${errorMessage(err)}`);
     }
   }
@@ -284,7 +287,8 @@ function readEntitlements(sig: EmbeddedSignature, cds: readonly CodeDirectory[],
 function safe<T>(fn: () => T): T | undefined {
   try {
     return fn();
-  } catch {
+  } catch (err) {
+    rethrowUnexpected(err);
     return undefined;
   }
 }
@@ -356,7 +360,7 @@ function checkCdHashAttributes(attrs: readonly Attribute[], cds: readonly CodeDi
         if (!known.has(hex)) problems.push(problem('CDHASH_ATTRIBUTE_MISMATCH', `signed cdhash ${hex} matches no CodeDirectory`, label));
       }
     } catch (err) {
-      problems.push(problem('CODESIGN_MALFORMED', `cdhashes attribute: ${errorMessage(err)}`, label));
+      problems.push(caughtProblem(err, 'CODESIGN_MALFORMED', 'cdhashes attribute', label));
     }
   }
   for (const value of findAttribute(attrs, OID.appleCdHashes2)?.values ?? []) {
@@ -368,7 +372,7 @@ function checkCdHashAttributes(attrs: readonly Attribute[], cds: readonly CodeDi
         problems.push(problem('CDHASH_ATTRIBUTE_MISMATCH', `signed ${DIGEST_BY_OID[oid ?? ''] ?? oid} cdhash ${hex.slice(0, 40)}… matches no CodeDirectory`, label));
       }
     } catch (err) {
-      problems.push(problem('CODESIGN_MALFORMED', `cdhash attribute: ${errorMessage(err)}`, label));
+      problems.push(caughtProblem(err, 'CODESIGN_MALFORMED', 'cdhash attribute', label));
     }
   }
 }
