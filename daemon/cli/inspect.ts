@@ -1,6 +1,7 @@
 // `sealwatch inspect [--json] [--trust DIR] [--catalog DIR] PATH...`
-import { addSystemTrust, loadTrustStore, DEFAULT_TRUST_DIR } from '../config/trust.ts';
-import { defaultCatalogDirs, loadCatalogs } from '../inventory/catalogs.ts';
+import { DEFAULT_TRUST_DIR } from '../config/trust.ts';
+import { defaultCatalogDirs } from '../inventory/catalogs.ts';
+import { buildInspectContext, type VerificationSettings } from '../inventory/verification-context.ts';
 import { inspectBytes, type BundleContext, type InspectContext } from '../inventory/inspect-file.ts';
 import { DEFAULT_MAX_FILE_BYTES, readModuleFile, walkEntries } from '../inventory/read.ts';
 import { InspectPool } from '../inventory/pool.ts';
@@ -38,6 +39,15 @@ export function recordHasFindings(r: ModuleRecord): boolean {
   );
 }
 
+/** --trust, --catalog and --system-trust as settings, with the shipped roots and the OS catalogs by default. */
+export function verificationSettings(options: { trust: readonly string[]; catalog: readonly string[]; systemTrust?: boolean }): VerificationSettings {
+  return {
+    trustDirs: options.trust.length ? options.trust : [DEFAULT_TRUST_DIR],
+    catalogDirs: options.catalog.length ? options.catalog : defaultCatalogDirs(),
+    systemTrust: options.systemTrust ?? false,
+  };
+}
+
 export async function runInspect(paths: readonly string[], options: InspectOptions, io: Output): Promise<number> {
   const now = options.at ? new Date(options.at) : new Date();
   if (Number.isNaN(now.getTime())) {
@@ -47,14 +57,8 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
   let ctx: InspectContext;
   try {
     const warnings: string[] = [];
-    const store = loadTrustStore(options.trust.length ? options.trust : [DEFAULT_TRUST_DIR], undefined, warnings);
-    if (options.systemTrust) addSystemTrust(store, warnings);
-    for (const w of warnings) io.err(`trust: ${w}`);
-    const base = { store, now, signatureCache: new Map<string, boolean>() };
-    const catalogDirs = options.catalog.length ? options.catalog : defaultCatalogDirs();
-    const catalogs = catalogDirs.length ? await loadCatalogs(catalogDirs, base) : undefined;
-    for (const e of catalogs?.errors ?? []) io.err(`catalog: ${e}`);
-    ctx = catalogs ? { ...base, catalogs } : base;
+    ctx = await buildInspectContext(verificationSettings(options), now, warnings);
+    for (const w of warnings) io.err(w);
   } catch (err) {
     io.err(errorMessage(err));
     return ExitCode.usage;
@@ -79,9 +83,7 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
   const pool =
     files >= PARALLEL_FROM
       ? new InspectPool({
-          trustDirs: options.trust.length ? options.trust : [DEFAULT_TRUST_DIR],
-          catalogDirs: options.catalog.length ? options.catalog : defaultCatalogDirs(),
-          systemTrust: options.systemTrust ?? false,
+          ...verificationSettings(options),
           now: now.toISOString(),
           maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
         })

@@ -43,9 +43,10 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--json', 'one JSON object', false)
     .option('--trust <dir>', 'trust-anchor directory (repeatable)', collect, [])
     .option('--catalog <dir>', 'Windows catalog directory (repeatable)', collect, [])
+    .option('--system-trust', "also trust the operating system's root store (host-dependent verdicts)", false)
     .option('--workers <n>', 'worker threads (default: one per core)', (v) => Number.parseInt(v, 10))
     .option('--reinit', 'start a new history where one existed and is gone, emptied or replaced (recorded as HISTORY_RESET)', false)
-    .action((dir: string, o: { app: string; appVersion?: string; vendor?: string; db?: string; json: boolean; trust: string[]; catalog: string[]; workers?: number; reinit: boolean }) =>
+    .action((dir: string, o: { app: string; appVersion?: string; vendor?: string; db?: string; json: boolean; trust: string[]; catalog: string[]; systemTrust: boolean; workers?: number; reinit: boolean }) =>
       guard(() => runScan(dir, o, io))(),
     );
   program

@@ -3,18 +3,16 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_TRUST_DIR } from '../config/trust.ts';
 import { diffModules } from '../diff/diff.ts';
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { SEVERITY_ORDER } from '../detect/rules.ts';
-import { defaultCatalogDirs } from '../inventory/catalogs.ts';
 import { InspectPool } from '../inventory/pool.ts';
 import { DEFAULT_MAX_FILE_BYTES } from '../inventory/read.ts';
 import { Store } from '../inventory/store/store.ts';
 import { scanApp } from '../pipeline/scan-app.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { ExitCode } from './exit-codes.ts';
-import { type Output } from './inspect.ts';
+import { type Output, verificationSettings } from './inspect.ts';
 
 /** Where the history lives unless --db says otherwise. */
 export function defaultDatabase(): string {
@@ -51,6 +49,7 @@ export interface ScanOptions {
   readonly json: boolean;
   readonly trust: readonly string[];
   readonly catalog: readonly string[];
+  readonly systemTrust?: boolean;
   readonly workers?: number;
   readonly reinit?: boolean;
 }
@@ -59,9 +58,7 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
   const now = new Date();
   const pool = new InspectPool(
     {
-      trustDirs: options.trust.length ? options.trust : [DEFAULT_TRUST_DIR],
-      catalogDirs: options.catalog.length ? options.catalog : defaultCatalogDirs(),
-      systemTrust: false,
+      ...verificationSettings(options),
       now: now.toISOString(),
       maxFileBytes: DEFAULT_MAX_FILE_BYTES,
     },

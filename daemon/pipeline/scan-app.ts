@@ -9,8 +9,8 @@ import { ruleSeverity } from '../detect/rule-table.ts';
 import { appVersion } from '../inventory/app-version.ts';
 import { bundleLayout, inspectBundle } from '../inventory/bundle.ts';
 import { type InspectContext } from '../inventory/inspect-file.ts';
-import { loadTrustStore } from '../config/trust.ts';
 import { type InspectPool } from '../inventory/pool.ts';
+import { buildInspectContext } from '../inventory/verification-context.ts';
 import { scanTree, type PreviousFile, type ScanOutcome } from '../inventory/scan.ts';
 import { type EntryFacts, type FileRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
 import { type Finding } from '../shared/findings.ts';
@@ -115,12 +115,12 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
 
 /** Bundles are verified in this thread (their seal needs every file under them), with a context built on first use. */
 function bundleInspector(pool: InspectPool): (dir: string) => Promise<ModuleRecord | undefined> {
-  let context: InspectContext | undefined;
+  let context: Promise<InspectContext> | undefined;
   return async (dir) => {
     const layout = await bundleLayout(dir);
     if (!layout) return undefined;
-    context ??= { store: loadTrustStore(pool.config.trustDirs), now: new Date(pool.config.now), signatureCache: new Map<string, boolean>() };
-    return (await inspectBundle(layout, context)).record;
+    context ??= buildInspectContext(pool.config, new Date(pool.config.now));
+    return (await inspectBundle(layout, await context)).record;
   };
 }
 

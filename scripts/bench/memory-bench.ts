@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Memory and database growth of a 100,000-file app (issue 7 §3): peak RSS of a baseline scan and of a rescan with
+// one file changed, each in a fresh process (the CLI's code path), and what a snapshot with nothing changed adds to
+// the database. Goals: ≤ 300 MB, ≤ 150 MB, ≤ 1 MB. Appends to docs/benchmarks.md.
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const N = 100_000;
+const work = mkdtempSync(join(tmpdir(), 'sealwatch-mem-'));
+const app = join(work, 'app');
+for (let d = 0; d < 500; d++) mkdirSync(join(app, `d${d}`), { recursive: true });
+for (let i = 0; i < N; i++) writeFileSync(join(app, `d${i % 500}`, `f${i}.js`), `module.exports = ${i};\n`);
+const db = join(work, 'h.db');
+const env = { ...process.env, SEALWATCH_WITNESS: join(work, 'witness.json') };
+
+function run(label: string): { ms: number; rssMiB: number } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'bench', 'memory-child.ts'), 'scan', app, '--app', 'many', '--app-version', '1', '--db', db], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const ms = performance.now() - t0;
+  const m = /maxrss_kib=(\d+)/.exec(r.stderr ?? '');
+  if (r.status === null || r.status > 1 || !m) throw new Error(`${label}: scan failed (status ${r.status}): ${r.stderr?.slice(-2000)}`);
+  return { ms, rssMiB: Number(m[1]) / 1024 };
+}
+const dbSize = (): number => {
+  const raw = new DatabaseSync(db);
+  raw.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  raw.close();
+  return statSync(db).size;
+};
+
+const baseline = run('baseline');
+const afterBaseline = dbSize();
+writeFileSync(join(app, 'd1', 'f1.js'), 'changed');
+const rescan = run('rescan');
+const afterRescan = dbSize();
+const unchanged = run('unchanged');
+const growth = dbSize() - afterRescan;
+rmSync(work, { recursive: true, force: true });
+
+const ok = (v: number, goal: number): string => (v <= goal ? 'met' : '**missed**');
+const report = `
+## Memory and database growth: a ${N.toLocaleString('en')}-file app (500 folders of small files)
+
+Run by \`npm run bench\` (scripts/bench/memory-bench.ts), ${new Date().toISOString().slice(0, 10)}; each scan a fresh \`sealwatch scan\` process, default workers.
+
+| what | measured | goal | |
+|---|---|---|---|
+| baseline scan: peak RSS | ${baseline.rssMiB.toFixed(0)} MiB (${(baseline.ms / 1000).toFixed(1)} s) | ≤ 300 MB | ${ok(baseline.rssMiB * 1.048576, 300)} |
+| rescan, one file changed: peak RSS | ${rescan.rssMiB.toFixed(0)} MiB (${(rescan.ms / 1000).toFixed(1)} s) | ≤ 150 MB | ${ok(rescan.rssMiB * 1.048576, 150)} |
+| database after the baseline | ${(afterBaseline / 2 ** 20).toFixed(1)} MiB | | |
+| a snapshot with nothing changed adds | ${(growth / 1024).toFixed(0)} KiB (${(unchanged.ms / 1000).toFixed(1)} s) | ≤ 1 MB | ${ok(growth, 1_000_000)} |
+`;
+appendFileSync(join(root, 'docs', 'benchmarks.md'), report);
+console.log(report);
