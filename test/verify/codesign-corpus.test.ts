@@ -1,9 +1,12 @@
 // Every Mach-O row of ../shared/corpus/README.md (Santa's test binaries) and of REAL.md, asserted on the real files:
 // cdhash, Team ID, identifier, flags and status exactly.
 import test from 'ava';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bundleLayout, inspectBundle } from '../../daemon/inventory/bundle.ts';
 import { type ModuleRecord, type SignatureRecord } from '../../daemon/shared/model.ts';
-import { codes, inspectFile } from '../helpers/inspect.ts';
+import { codes, context, inspectFile } from '../helpers/inspect.ts';
 import { realCorpusPath, sharedCorpus } from '../helpers/real-corpus.ts';
 
 const santa = (name: string): ModuleRecord => inspectFile(join(sharedCorpus, 'macho', name));
@@ -194,4 +197,46 @@ test('Mach-O inventory: linked libraries, imports and constructors are recorded 
   t.true(s?.imports.includes('_malloc'));
   t.regex(s?.uuid ?? '', /^[0-9a-f]{32}$/);
   t.is(s?.platform?.name, 'macos');
+});
+
+test('santa-BundleExample.app: minimal bundle layout (Info.plist + unsigned x86_64 executable): identity and versions read, unsigned, nothing sealed', async (t) => {
+  const root = join(sharedCorpus, 'macho', 'santa-BundleExample.app');
+  const layout = await bundleLayout(root);
+  t.like(layout, { kind: 'app', contentRoot: join(root, 'Contents'), infoPlist: join(root, 'Contents', 'Info.plist') });
+  if (!layout) return;
+  const result = await inspectBundle(layout, context());
+  const r = result.record;
+  t.like(r, {
+    module: { format: 'bundle', kind: 'app', arch: ['x86_64'], version: { file: '1', product: '1.0' } },
+    bundle: { identifier: 'com.northpolesec.santa.BundleExample', executable: 'BundleExample', short_version: '1.0', version: '1', files: 2, sealed_files: 0, stapled_ticket: false },
+    code_signature: { exists: false, status: 'unsigned', valid: false, trusted: false, source: 'none' },
+  });
+  t.deepEqual(r.code_signature.problems, [], 'an unsigned bundle without a seal is unsigned, not broken');
+  t.deepEqual(r.bundle?.seal, { added: [], modified: [], missing: [], type_changed: [], nested_invalid: [] });
+  t.is(result.executable, join(root, 'Contents', 'MacOS', 'BundleExample'));
+  t.deepEqual(result.cdhashes, []);
+  // The executable alone: a thin x86_64 Mach-O without LC_CODE_SIGNATURE.
+  const exe = santa('santa-BundleExample.app/Contents/MacOS/BundleExample');
+  t.deepEqual(exe.module.arch, ['x86_64']);
+  t.is(exe.code_signature.status, 'unsigned');
+  // The tree hash covers every path and content hash: pinned, so a changed file changes it.
+  t.is(r.file.hash.sha256, '821f50876ed68cdd23ecbd3340708e3c81e5a850fde60c5513c1debabdd3671e');
+});
+
+test('santa-BundleExample.app with two spaces before <?xml in Info.plist (as CoreFoundation accepts): the same identity is read', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-santa-bundle-'));
+  try {
+    const root = join(dir, 'BundleExample.app');
+    cpSync(join(sharedCorpus, 'macho', 'santa-BundleExample.app'), root, { recursive: true });
+    const info = join(root, 'Contents', 'Info.plist');
+    chmodSync(info, 0o644);
+    writeFileSync(info, Buffer.concat([Buffer.from('  '), readFileSync(info)]));
+    const layout = await bundleLayout(root);
+    if (!layout) return t.fail('not a bundle');
+    const r = (await inspectBundle(layout, context())).record;
+    t.like(r.bundle, { identifier: 'com.northpolesec.santa.BundleExample', executable: 'BundleExample', version: '1' });
+    t.false(codes(r).includes('CODESIGN_MALFORMED'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
