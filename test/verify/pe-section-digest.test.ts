@@ -8,6 +8,8 @@ import { basename, join } from 'node:path';
 import { parsePe } from '../../daemon/formats/pe/index.ts';
 import { authentihashPlan, sectionAuthentihashPlan } from '../../daemon/formats/pe/digest.ts';
 import { UNAUTHENTICATED_DATA_CODES } from '../../daemon/verify/problems.ts';
+import { recordHasFindings } from '../../daemon/cli/inspect.ts';
+import { summarise } from '../../daemon/diff/summary.ts';
 import { codes, inspectBuffer, inspectFile } from '../helpers/inspect.ts';
 import { allPeFiles } from '../helpers/pe-files.ts';
 import { realCorpusPath, sharedCorpus } from '../helpers/real-corpus.ts';
@@ -58,6 +60,10 @@ test('REAL fwupdaa64.efi.signed with bytes written into its section gap: still v
   t.is(gap?.severity, 'warning');
   t.regex(gap?.message ?? '', /\[0x9000, 0xa000\) lie between sections: 27 of 4096 are non-zero/);
   t.true(UNAUTHENTICATED_DATA_CODES.has('SECTION_GAP_DATA'), 'the detector treats it like hidden data');
+  t.deepEqual(summarise('fwupdaa64.efi', r).hiddenData.map((h) => h.code), ['SECTION_GAP_DATA'], 'what the UNAUTHENTICATED_DATA rule reads');
+  t.true(recordHasFindings(r), '`inspect` exits 1 for it');
+  // The untouched file has no finding of that kind.
+  t.false(recordHasFindings(inspectFile(realCorpusPath('fwupd-aa64'))));
 });
 
 test('REAL fwupdaa64.efi.signed with one byte of .text changed: invalid under both procedures', (t) => {
