@@ -1,9 +1,11 @@
 // The history commands as users run them (child processes, a real database file): scan, history, diff, findings,
 // ioc and scope.
 import test from 'ava';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { jsonLines, sealwatch } from '../helpers/cli.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
 
@@ -56,22 +58,44 @@ test('scan of a 3CX-style hidden payload exits 1 (a finding above medium)', asyn
 });
 
 test('review: an accepted finding leaves --unexplained; unreadable files are kept in the snapshot as such', async (t) => {
-  const db = join(mkdtempSync(join(tmpdir(), 'sealwatch-cli-')), 'history.db');
+  const dbDir = mkdtempSync(join(tmpdir(), 'sealwatch-cli-'));
+  const db = join(dbDir, 'history.db');
+  // A witness of this test's own, so that the unprivileged run below can be given it.
+  const witnessDir = mkdtempSync(join(tmpdir(), 'sealwatch-witness-'));
+  const env = { SEALWATCH_WITNESS: join(witnessDir, 'databases.json') };
   const app = mkdtempSync(join(tmpdir(), 'sealwatch-app-'));
   writeFileSync(join(app, 'lib.dll'), readFileSync(realCorpusPath('conpty')));
-  await sealwatch(['scan', app, '--app', 'x', '--app-version', '1', '--db', db]);
+  await sealwatch(['scan', app, '--app', 'x', '--app-version', '1', '--db', db], env);
   writeFileSync(join(app, 'lib.dll'), readFileSync(realCorpusPath('msalruntime')));
   writeFileSync(join(app, 'secret.bin'), 'x');
-  (await import('node:fs')).chmodSync(join(app, 'secret.bin'), 0o000);
-  const scan = await sealwatch(['scan', app, '--app', 'x', '--app-version', '1', '--db', db]);
-  (await import('node:fs')).chmodSync(join(app, 'secret.bin'), 0o600);
-  const open = jsonLines((await sealwatch(['findings', '--db', db, '--unexplained'])).stdout);
+  chmodSync(join(app, 'secret.bin'), 0o000);
+  // Root reads a mode-000 file, so as root this scan runs as an unprivileged user (setpriv), for whom it is
+  // unreadable: the assertion below runs whoever runs the tests.
+  const scan = await scanWithoutPrivilege(['scan', app, '--app', 'x', '--app-version', '1', '--db', db], env, [app, dbDir, witnessDir]);
+  chmodSync(join(app, 'secret.bin'), 0o600);
+  t.regex(scan.stderr, /unreadable: secret\.bin: .*permission denied/i);
+  t.is(scan.code, 1, 'a high finding (the DLL changed out of band) outranks the unreadable file');
+  const open = jsonLines((await sealwatch(['findings', '--db', db, '--unexplained'], env)).stdout);
   t.true(open.some((f) => f.rule === 'OUT_OF_BAND_CHANGE'));
-  for (const f of open) t.is((await sealwatch(['review', String(f.id), '--state', 'accepted', '--note', 'vendor hotfix', '--db', db])).code, 0);
-  t.deepEqual(jsonLines((await sealwatch(['findings', '--db', db, '--unexplained'])).stdout), []);
-  t.is((await sealwatch(['review', '99999', '--state', 'accepted', '--db', db])).code, 2);
-  if (process.getuid?.() !== 0) {
-    // (root reads any file: the unreadable case only exists for other users)
-    t.regex(scan.stderr, /unreadable: secret.bin/);
-  }
+  for (const f of open) t.is((await sealwatch(['review', String(f.id), '--state', 'accepted', '--note', 'vendor hotfix', '--db', db], env)).code, 0);
+  t.deepEqual(jsonLines((await sealwatch(['findings', '--db', db, '--unexplained'], env)).stdout), []);
+  t.is((await sealwatch(['review', '99999', '--state', 'accepted', '--db', db], env)).code, 2);
 });
+
+/** As root: the CLI as user nobody (setpriv), with `dirs` made reachable and writable for it. Otherwise as is. */
+async function scanWithoutPrivilege(args: readonly string[], env: Readonly<Record<string, string>>, dirs: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  if (process.getuid?.() !== 0) return sealwatch(args, env);
+  const nobody = 65534;
+  for (const d of dirs) {
+    chmodSync(d, 0o755);
+    execFileSync('chown', ['-R', `${nobody}:${nobody}`, d]);
+  }
+  const main = join(resolve(import.meta.dirname, '..', '..'), 'daemon', 'main.ts');
+  try {
+    const { stdout, stderr } = await promisify(execFile)('setpriv', [`--reuid=${nobody}`, `--regid=${nobody}`, '--clear-groups', '--', process.execPath, main, ...args], { maxBuffer: 64 << 20, env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
