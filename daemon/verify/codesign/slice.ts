@@ -244,7 +244,8 @@ export function verifySlice(slice: Uint8Array, load: MachoLoadInfo, label: strin
   };
 }
 
-/** ", as signed (special slot n)" when a CodeDirectory binds the blob and no SPECIAL_SLOT_MISMATCH was found for it. */
+/** Says whether a CodeDirectory binds the blob by a special-slot hash (whether the bytes match it is checked, and
+ * reported as SPECIAL_SLOT_MISMATCH, by checkSpecialSlots). */
 function boundBy(cds: readonly CodeDirectory[], slot: number): string {
   const bound = cds.some((cd) => cd.nSpecialSlots >= slot && !isAllZero(specialSlotHash(cd, slot) ?? new Uint8Array()));
   return bound ? `; its bytes are bound by special slot ${slot}` : '; no CodeDirectory binds it';
