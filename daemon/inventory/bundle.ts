@@ -203,6 +203,7 @@ export async function inspectBundle(layout: BundleLayout, ctx: InspectContext, d
       try {
         const entry = await hashBundleFile(c, item.abs, item.rel, item.stat, exeAbs, ctx, maxFileBytes);
         totalBytes += entry.size;
+        if (entry.unverifiedCode) problems.push(problem('NOT_VERIFIED_TOO_LARGE', `${item.rel}: Mach-O of ${entry.size} bytes, over the ${maxFileBytes}-byte bound: hashed for the seal, its own signature not verified`, label));
         entries.push(entry.entry);
         treeHash.update(`F ${item.rel} ${entry.entry.sha256 ?? ''}\n`);
       } catch (err) {
@@ -279,7 +280,7 @@ async function hashBundleFile(
   executable: Buffer | undefined,
   ctx: InspectContext,
   maxFileBytes: number,
-): Promise<{ entry: BundleEntry; size: number }> {
+): Promise<{ entry: BundleEntry; size: number; unverifiedCode?: boolean }> {
   const { handle, stat, display } = await openConfined(c, abs, seen);
   try {
     const head = await readAt(handle, 0, Math.min(stat.size, 4096));
@@ -292,7 +293,8 @@ async function hashBundleFile(
       };
     }
     const d = await digestStream(handle, stat.size);
-    return { entry: { path: rel, type: 'file', sha1: d.sha1, sha256: d.sha256 }, size: d.bytesRead };
+    const unverifiedCode = isMachO(head) && !(executable && executable.equals(abs));
+    return { entry: { path: rel, type: 'file', sha1: d.sha1, sha256: d.sha256 }, size: d.bytesRead, ...(unverifiedCode ? { unverifiedCode } : {}) };
   } finally {
     await handle.close();
   }

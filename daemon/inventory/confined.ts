@@ -9,8 +9,8 @@
 //  - bounded: one reader with one size bound for modules, version sources and bundle files alike.
 // Every refusal is a typed error naming the file and the reason (`RefusedError.refusal`).
 import { Buffer } from 'node:buffer';
-import { constants, existsSync, type Stats } from 'node:fs';
-import { lstat, open, readFile, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { constants, existsSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { lstat, open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { bytesText } from './names.ts';
@@ -80,10 +80,11 @@ export function kindOf(st: Stats): string {
   return 'special file';
 }
 
+/** Linux: the mount id of an open descriptor. procfs answers at once: read synchronously (one per file scanned). */
 export async function mountIdOf(fd: number): Promise<number | undefined> {
   if (!PROC_FD) return undefined;
   try {
-    const m = /^mnt_id:\s*(\d+)/m.exec(await readFile(`/proc/self/fdinfo/${fd}`, 'latin1'));
+    const m = /^mnt_id:\s*(\d+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
     return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
@@ -176,7 +177,7 @@ async function verifyOpened(c: Confinement, h: FileHandle, abs: Uint8Array, disp
     if (pathChecked) return st;
     let where: Buffer | undefined;
     try {
-      where = await readlink(`/proc/self/fd/${h.fd}`, { encoding: 'buffer' });
+      where = readlinkSync(`/proc/self/fd/${h.fd}`, { encoding: 'buffer' });
     } catch {
       where = undefined;
     }
@@ -254,7 +255,7 @@ export async function readAt(handle: FileHandle, position: number, length: numbe
   return bytes.subarray(0, read);
 }
 
-/** A small file under the root (a version source, Info.plist, CodeResources): confined, bounded, or undefined. */
+/** A small file under the root (a version source, Info.plist, CodeResources): confined and bounded, or a RefusedError. */
 export async function readConfined(c: Confinement, abs: Uint8Array, maxBytes: number): Promise<Buffer> {
   const { handle, stat: st, display } = await openConfined(c, abs);
   try {
