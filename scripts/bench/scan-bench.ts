@@ -2,7 +2,7 @@
 // Scan benchmark (issue 4): a realistic app tree (hundreds of files, ~600 MB of real vendor binaries and packages):
 // baseline scan and no-change rescan, against `aide --init` / `aide --check` and `sha256sum` on the same tree, in
 // one run. Then the store alone at 100,000 files. Appends to docs/benchmarks.md.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { Store } from '../../daemon/inventory/store/store.ts';
 import { scanApp } from '../../daemon/pipeline/scan-app.ts';
 import { type ModuleRecord } from '../../daemon/shared/model.ts';
 import { corpusCacheDir, realAppEntries, realAppPath } from '../../test/helpers/real-corpus.ts';
+import { runTool } from './tool.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'sealwatch-scan-bench-'));
@@ -41,10 +42,12 @@ await pool.close();
 // aide with a SHA-256 rule over the same tree
 const aideConf = join(work, 'aide.conf');
 writeFileSync(aideConf, `database_in=file:${work}/aide.db\ndatabase_out=file:${work}/aide.db.new\ngzip_dbout=no\nR = p+i+n+u+g+s+m+c+sha256\n${tree} R\n`);
-const aideInit = await time(() => spawnSync('aide', ['--config', aideConf, '--init'], { stdio: 'ignore' }));
+// Exit statuses are checked (runTool throws): aide --init must succeed, and --check must find nothing changed (0;
+// 1–7 are difference flags, ≥ 14 errors) — otherwise it did not do the work being compared.
+const aideInit = await time(() => runTool('aide', ['--config', aideConf, '--init']));
 cpSync(join(work, 'aide.db.new'), join(work, 'aide.db'));
-const aideCheck = await time(() => spawnSync('aide', ['--config', aideConf, '--check'], { stdio: 'ignore' }));
-const sha = await time(() => execFileSync('xargs', ['-0', 'sha256sum'], { input: files.join('\0'), stdio: ['pipe', 'ignore', 'ignore'], maxBuffer: 1 << 30 }));
+const aideCheck = await time(() => runTool('aide', ['--config', aideConf, '--check']));
+const sha = await time(() => runTool('xargs', ['-0', 'sha256sum'], [0], { input: files.join('\0') })); // xargs exits 123 if any sha256sum failed
 
 // The store alone at 100,000 files: write a snapshot, read it back, write an unchanged one (records reused).
 const big = Store.open(join(work, 'big.db'));
