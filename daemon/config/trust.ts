@@ -18,21 +18,22 @@ import {
 } from '../formats/cms/index.ts';
 import { SealwatchError, errorMessage } from '../shared/errors.ts';
 import { authrootPolicies, TrustStore, type AnchorPolicy, type TrustSource } from '../verify/chain/trust-store.ts';
+import { policyFromIndex, readTrustIndex } from './trust-index.ts';
 
 export const DEFAULT_TRUST_DIR = resolve(import.meta.dirname, '..', '..', 'config', 'trust');
 
-function readCertificates(path: string, warnings: string[]): Array<{ peek: CertificatePeek; node: Asn1 }> {
+function readCertificates(path: string, warnings: string[]): Array<{ peek: CertificatePeek; node: Asn1; der: Uint8Array }> {
   const bytes = readFileSync(path);
   const isPem = bytes[0] !== 0x30 && bytes.includes('-----BEGIN CERTIFICATE-----');
   const blobs = isPem ? pemToDer(bytes.toString('latin1')) : [bytes];
-  const out: Array<{ peek: CertificatePeek; node: Asn1 }> = [];
+  const out: Array<{ peek: CertificatePeek; node: Asn1; der: Uint8Array }> = [];
   for (const der of blobs) {
     try {
       // A DER file is its first certificate; anything after it is reported, not trusted (one shipped Apple .cer
       // carries stray text after the DER, which openssl also ignores).
       const { node, trailing } = decode(der, 'Certificate');
       if (trailing > 0) warnings.push(`${path}: ${trailing} bytes after the certificate are ignored`);
-      out.push({ peek: peekCertificate(node), node });
+      out.push({ peek: peekCertificate(node), node, der: trailing > 0 ? der.subarray(0, der.length - trailing) : der });
     } catch (err) {
       throw new SealwatchError('CONFIG', `trust store: ${path}: a certificate does not parse: ${errorMessage(err)}`, { cause: err, file: path });
     }
@@ -60,9 +61,16 @@ export function loadTrustStore(roots: readonly string[] = [DEFAULT_TRUST_DIR], s
   return store;
 }
 
-function loadOne(dir: string, store: TrustStore, warnings: string[]): void {
-  const files = readdirSync(dir).filter((f) => /\.(pem|crt|cer|der)$/i.test(f));
-  if (files.length === 0) return;
+interface ParsedDir {
+  readonly roots: Array<{ peek: CertificatePeek; node: Asn1; der: Uint8Array; policy: AnchorPolicy }>;
+  readonly intermediates: Array<{ node: Asn1; der: Uint8Array }>;
+}
+
+/** Reads a trust directory the slow way: every certificate decoded, authroot.stl (when present) giving purposes. */
+export function parseTrustDir(dir: string, warnings: string[] = []): ParsedDir {
+  const files = readdirSync(dir).filter((f) => /\.(pem|crt|cer|der)$/i.test(f)).sort();
+  const out: ParsedDir = { roots: [], intermediates: [] };
+  if (files.length === 0) return out;
   let policies: Map<string, AnchorPolicy> | undefined;
   const stl = join(dir, 'authroot.stl');
   try {
@@ -75,33 +83,44 @@ function loadOne(dir: string, store: TrustStore, warnings: string[]): void {
       throw new SealwatchError('CONFIG', `trust store: ${stl}: ${errorMessage(err)}`, { cause: err, file: stl });
     }
   }
-  const source = sourceFor(dir);
+  // Firmware trusts a db certificate itself, wherever it was issued (UEFI spec 2.10 §32.5.3.3; EDK2 partial chains).
+  const dbEntry = sourceFor(dir) === 'uefi';
   for (const f of files) {
-    for (const { peek, node } of readCertificates(join(dir, f), warnings)) {
+    for (const cert of readCertificates(join(dir, f), warnings)) {
       // With an authroot.stl beside the roots, a root it does not list is not in the program: skip it.
-      const policy = policies ? policies.get(peek.sha1) : {};
+      const policy = policies ? policies.get(cert.peek.sha1) : {};
       if (!policy) continue;
-      const selfIssued = Buffer.compare(peek.subjectDer, peek.issuerDer) === 0;
-      // Firmware trusts a db certificate itself, wherever it was issued (UEFI spec 2.10 §32.5.3.3; EDK2 partial chains).
-      const dbEntry = source === 'uefi';
-      if (!selfIssued && !dbEntry) {
-        store.intermediates.push(parseCertificate(node));
-        continue;
-      }
-      // Hundreds of roots, a handful used: parse each one the first time a chain reaches it.
-      let parsed: CertificateInfo | undefined;
-      store.add({
-        sha256: peek.sha256,
-        subjectDer: peek.subjectDer,
-        get certificate(): CertificateInfo {
-          parsed ??= parseCertificate(node);
-          return parsed;
-        },
-        source,
-        policy: dbEntry ? { ...policy, firmware: true } : policy,
-      });
+      const selfIssued = Buffer.compare(cert.peek.subjectDer, cert.peek.issuerDer) === 0;
+      if (selfIssued || dbEntry) out.roots.push({ ...cert, policy });
+      else out.intermediates.push(cert);
     }
   }
+  return out;
+}
+
+/** Hundreds of roots, a handful used: each is parsed the first time a chain reaches it. */
+function lazyCertificate(der: Uint8Array, node?: Asn1): () => CertificateInfo {
+  let parsed: CertificateInfo | undefined;
+  return () => (parsed ??= parseCertificate(node ?? decode(der, 'Certificate').node));
+}
+
+function loadOne(dir: string, store: TrustStore, warnings: string[]): void {
+  const source = sourceFor(dir);
+  const firmware = source === 'uefi';
+  const anchor = (sha256: string, subjectDer: Uint8Array, certificate: () => CertificateInfo, policy: AnchorPolicy): void =>
+    store.add({ sha256, subjectDer, get certificate() { return certificate(); }, source, policy: firmware ? { ...policy, firmware: true } : policy });
+  const index = readTrustIndex(dir);
+  if (index) {
+    for (const r of index.roots) {
+      const der = Buffer.from(r.der, 'base64');
+      anchor(r.sha256, Buffer.from(r.subject_der, 'base64'), lazyCertificate(der), policyFromIndex(r.policy));
+    }
+    for (const i of index.intermediates) store.intermediates.push(parseCertificate(decode(Buffer.from(i, 'base64'), 'Certificate').node));
+    return;
+  }
+  const parsed = parseTrustDir(dir, warnings);
+  for (const r of parsed.roots) anchor(r.peek.sha256, r.peek.subjectDer, lazyCertificate(r.der, r.node), r.policy);
+  for (const i of parsed.intermediates) store.intermediates.push(parseCertificate(i.node));
 }
 
 /**
