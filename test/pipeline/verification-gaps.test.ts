@@ -6,6 +6,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSy
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { scanApp } from '../../daemon/pipeline/scan-app.ts';
+import { Store } from '../../daemon/inventory/store/store.ts';
 import { hidePayloadInCertificateEntry } from '../helpers/pe-mutate.ts';
 import { realCorpusPath } from '../helpers/real-corpus.ts';
 import { appDir, harness } from '../helpers/scan.ts';
@@ -144,16 +145,41 @@ test('kill -9 at random points of a scan never loses the critical finding: after
   for (let i = 0; i < 10; i++) {
     const db = join(appDir(), 'k.db');
     copyFileSync(base, db);
-    const child = spawn(process.execPath, [main, 'scan', v1, '--app', 'killed', '--db', db, '--workers', '1'], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, ((i + Math.random()) / 10) * full * 1.1));
+    const child = spawn(process.execPath, [main, 'scan', v1, '--app', 'killed', '--db', db, '--workers', '1'], { stdio: 'ignore', env: { ...process.env, SEALWATCH_WITNESS: join(dirname(db), 'w.json') } });
+    const exited = new Promise((r) => child.once('exit', r));
+    await Promise.race([exited, new Promise((r) => setTimeout(r, ((i + Math.random()) / 10) * full * 1.1))]);
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
     await sealwatch(['scan', v1, '--app', 'killed', '--db', db, '--workers', '1']);
-    const critical = jsonLines((await sealwatch(['findings', '--app', 'killed', '--db', db])).stdout).filter((f) => f.rule === 'UNAUTHENTICATED_DATA');
-    t.is(critical.length, 1, `kill ${i}: ${critical.length} UNAUTHENTICATED_DATA findings`);
-    const history = jsonLines((await sealwatch(['history', 'killed', '--db', db, '--json'])).stdout)[0] as { snapshots: Array<{ findings: number }> };
-    t.true(history.snapshots.slice(1).every((s, k) => k > 0 || s.findings > 0), 'the snapshot of the update carries its findings');
-    if (history.snapshots.length === 3) committedBeforeKill++;
+    const store = Store.open(db, { mustExist: true });
+    try {
+      const critical = store.findings({ app: 'killed' }).filter((f) => f.rule === 'UNAUTHENTICATED_DATA');
+      t.is(critical.length, 1, `kill ${i}: ${critical.length} UNAUTHENTICATED_DATA findings`);
+      const snapshots = store.snapshots(store.app('killed')?.id ?? 0);
+      t.is(critical[0]?.snapshot_id, snapshots[1]?.id, 'the first snapshot of the update carries its findings');
+      if (snapshots.length === 3) committedBeforeKill++;
+    } finally {
+      store.close();
+    }
   }
   t.log(`${committedBeforeKill} of 10 kills came after the commit`);
+});
+
+test('deleting the history does not launder the next update: scan refuses (exit 4) until --reinit, which records HISTORY_RESET', async (t) => {
+  const root = app('1.0.0');
+  const dir = appDir();
+  const db = join(dir, 'h.db');
+  t.is((await sealwatch(['scan', root, '--app', 'wiped', '--db', db])).code, 0);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  const refused = await sealwatch(['scan', root, '--app', 'wiped', '--db', db]);
+  t.is(refused.code, 4);
+  t.regex(refused.stderr, /h\.db is gone or empty: the history created .* cannot be replaced silently/);
+  t.regex(refused.stderr, /--reinit/);
+  const reinit = await sealwatch(['scan', root, '--app', 'wiped', '--db', db, '--reinit', '--json']);
+  t.is(reinit.code, 1, 'HISTORY_RESET is high');
+  const out = jsonLines(reinit.stdout)[0] as { baseline: boolean; findings: Array<{ rule: string; severity: string }> };
+  t.true(out.baseline);
+  t.deepEqual(out.findings.filter((f) => f.rule === 'HISTORY_RESET').map((f) => f.severity), ['high']);
+  t.is((await sealwatch(['scan', root, '--app', 'wiped', '--db', db])).code, 0, 'the new history is the known one now');
 });
