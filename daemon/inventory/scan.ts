@@ -27,9 +27,11 @@ export interface ScannedFile {
   /** Relative to the root, '/'-separated on every platform, in the lossless text form of names.ts. */
   readonly path: string;
   readonly stat: string;
-  /** Freshly inspected record; absent when `reusedRecordId` is set. */
+  /** Freshly inspected record; absent when `reusedRecordId` is set, or when it was handed to `onRecord`. */
   readonly record?: ModuleRecord;
   readonly reusedRecordId?: number;
+  /** The fresh record went to `ScanOptions.onRecord` as it arrived and is not kept here. */
+  readonly streamed?: true;
 }
 
 export interface UnreadableEntry {
@@ -54,6 +56,11 @@ export interface ScanOutcome {
 export interface ScanOptions {
   /** Enter directories on other file systems or mounts under the root (default false: recorded, not entered). */
   readonly crossFilesystems?: boolean;
+  /**
+   * Each fresh record as it arrives (files and bundles). When given, the outcome keeps only path and stat for them
+   * (`streamed: true`), so a baseline of many files holds no records at all: memory is what the caller keeps.
+   */
+  readonly onRecord?: (file: { readonly path: string; readonly stat: string; readonly record: ModuleRecord }) => void | Promise<void>;
 }
 
 /** Verifies a bundle directory (inventory/bundle.ts), when the scan finds one whose files changed. */
@@ -75,6 +82,24 @@ export async function scanTree(root: string, previous: ReadonlyMap<string, Previ
   const inFlight = new Set<Promise<void>>();
   let reused = 0;
 
+  const failure: { fatal?: { err: unknown } } = {};
+  const stopIfFailed = (): void => {
+    if (failure.fatal) throw failure.fatal.err;
+  };
+  const keep = async (path: string, stat: string, record: ModuleRecord): Promise<void> => {
+    if (!options.onRecord) {
+      files.push({ path, stat, record });
+      return;
+    }
+    try {
+      await options.onRecord({ path, stat, record });
+    } catch (err) {
+      // The caller could not take the record (its store failed): that ends the scan, it is not an unreadable file.
+      failure.fatal ??= { err };
+      return;
+    }
+    files.push({ path, stat, streamed: true });
+  };
   const refused = (rel: string, reply: Extract<WorkerReply, { error: unknown }>): void => {
     unreadable.push({ path: rel, reason: `${reply.error.code}: ${reply.error.message}`, ...(reply.error.refusal ? { refusal: reply.error.refusal } : {}) });
   };
@@ -87,10 +112,11 @@ export async function scanTree(root: string, previous: ReadonlyMap<string, Previ
       if (now?.isFile()) reply = await pool.inspect(path, { confinement: c, abs, dev: now.dev, ino: now.ino });
     }
     if ('error' in reply) refused(rel, reply);
-    else files.push({ path: rel, stat: reply.stat, record: reply.record });
+    else await keep(rel, reply.stat, reply.record);
   };
 
   for await (const item of walkConfined(c)) {
+    if (failure.fatal) break;
     if (item.kind === 'directory') {
       if (inspectBundleAt && BUNDLE_NAME.test(display(item.rel))) bundleDirs.push({ dir: display(item.rel), rel: item.rel });
     } else if (item.kind === 'special') {
@@ -115,6 +141,7 @@ export async function scanTree(root: string, previous: ReadonlyMap<string, Previ
     }
   }
   await Promise.all(inFlight);
+  stopIfFailed();
   // A bundle is re-verified only when something under it changed: its "stat" is a digest of its files' stats.
   for (const b of inspectBundleAt ? bundleDirs : []) {
     const prefix = b.rel === '.' ? '' : `${b.rel}/`;
@@ -128,7 +155,8 @@ export async function scanTree(root: string, previous: ReadonlyMap<string, Previ
     }
     try {
       const record = await (inspectBundleAt as BundleInspector)(b.dir);
-      if (record) files.push({ path: prefix || './', stat: key, record });
+      if (record) await keep(prefix || './', key, record);
+      stopIfFailed();
     } catch (err) {
       unreadable.push({ path: prefix || './', reason: errorMessage(err) });
     }
