@@ -13,7 +13,7 @@
 // false "invalid"; any other disagreement on integrity is listed too. The script exits 1 when either exists.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 
@@ -44,6 +44,20 @@ interface Candidate {
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+// --commit REV: judge a clean export of that commit (uncommitted work in this tree is left out);
+// --sealwatch DIR: judge the daemon/main.ts of another checkout. Default: this working tree as it is.
+const commitArg = args.includes('--commit') ? args[args.indexOf('--commit') + 1] : undefined;
+let swRoot = resolve(args.includes('--sealwatch') ? (args[args.indexOf('--sealwatch') + 1] ?? root) : root);
+let swCommit: string | undefined;
+if (commitArg) {
+  swCommit = execFileSync('git', ['-C', root, 'rev-parse', '--short', commitArg], { encoding: 'utf8' }).trim();
+  swRoot = join(cache, `sealwatch-${swCommit}`);
+  if (!existsSync(join(swRoot, 'daemon', 'main.ts'))) {
+    mkdirSync(swRoot, { recursive: true });
+    execFileSync('sh', ['-c', `git -C "$1" archive "$2" | tar -x -C "$3"`, 'sh', root, swCommit, swRoot]);
+    execFileSync('ln', ['-sfn', join(root, 'node_modules'), join(swRoot, 'node_modules')]);
+  }
+}
 
 function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -92,23 +106,45 @@ function ensureArchive(c: Candidate): string {
   return path;
 }
 
-function extract(m: Module, archive: string): Buffer {
-  if (m.source === 'npm') return execFileSync('tar', ['-xzOf', archive, m.member], { maxBuffer: MAX });
-  const tar = execFileSync('dpkg-deb', ['--fsys-tarfile', archive], { maxBuffer: MAX });
-  return execFileSync('tar', ['-xOf', '-', m.member], { input: tar, maxBuffer: MAX });
+function cachedPath(m: Module): string {
+  return join(cache, 'files', m.sha256.slice(0, 16), basename(m.member));
 }
 
-/** The module's file in the cache, fetched and extracted when missing; its SHA-256 must equal the pinned one. */
-function ensureFile(m: Module): string {
-  const path = join(cache, 'files', m.sha256.slice(0, 16), basename(m.member));
-  if (existsSync(path) && statSync(path).size === m.size && sha256File(path) === m.sha256) return path;
-  const bytes = extract(m, ensureArchive(m));
-  const got = createHash('sha256').update(bytes).digest('hex');
-  if (got !== m.sha256) throw new Error(`${m.package}@${m.version} ${m.member}: SHA-256 ${got} is not the pinned ${m.sha256}`);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.part`, bytes);
-  renameSync(`${path}.part`, path);
-  return path;
+function isCached(m: Module): boolean {
+  const path = cachedPath(m);
+  return existsSync(path) && statSync(path).size === m.size && sha256File(path) === m.sha256;
+}
+
+/** Extracts every wanted member of one archive in one pass (a tarball is decompressed once, not once per member). */
+function extractAll(archive: string, mods: Module[]): void {
+  const work = join(cache, 'extract.tmp');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const members = [...new Set(mods.map((m) => m.member))];
+  if (mods[0]?.source === 'npm') execFileSync('tar', ['-xzf', archive, '-C', work, '--no-same-owner', '--', ...members], { maxBuffer: MAX });
+  else {
+    const tar = execFileSync('dpkg-deb', ['--fsys-tarfile', archive], { maxBuffer: MAX });
+    execFileSync('tar', ['-xf', '-', '-C', work, '--no-same-owner', '--', ...members], { input: tar, maxBuffer: MAX });
+  }
+  for (const m of mods) {
+    const from = join(work, m.member);
+    const got = sha256File(from);
+    if (got !== m.sha256) throw new Error(`${m.package}@${m.version} ${m.member}: SHA-256 ${got} is not the pinned ${m.sha256}`);
+    mkdirSync(dirname(cachedPath(m)), { recursive: true });
+    renameSync(from, cachedPath(m));
+  }
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** Every module's file in the cache, fetched and extracted when missing; each SHA-256 must equal the pinned one. */
+function ensureFiles(mods: Module[]): string[] {
+  const missing = new Map<string, Module[]>();
+  for (const m of mods) if (!isCached(m)) missing.set(m.archive, [...(missing.get(m.archive) ?? []), m]);
+  for (const group of missing.values()) {
+    const first = group[0];
+    if (first) extractAll(ensureArchive(first), group);
+  }
+  return mods.map(cachedPath);
 }
 
 /** SHA-256 of every file a test of this project uses: none of them may be an input here. */
@@ -174,7 +210,7 @@ interface Ossl {
 
 function runSealwatch(files: string[]): { records: Map<string, SwRecord>; status: number | null } {
   const records = new Map<string, SwRecord>();
-  const r = spawnSync(process.execPath, [join(root, 'daemon', 'main.ts'), 'inspect', '--json', ...files], {
+  const r = spawnSync(process.execPath, [join(swRoot, 'daemon', 'main.ts'), 'inspect', '--json', ...files], {
     encoding: 'utf8',
     maxBuffer: MAX,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -229,7 +265,8 @@ function runOsslsigncode(file: string, ca: string): Ossl {
 
 // ------------------------------------------------------------------------------------------------ comparison
 
-const ARCH: Record<string, string> = { '0x14c': 'x86', '0x8664': 'x64', '0xaa64': 'arm64', '0x1c2': 'arm', '0x1c4': 'armv7', '0x1c0': 'arm' };
+// PE machine → the names Mach-O uses, so one architecture is counted once.
+const ARCH: Record<string, string> = { '0x14c': 'i386', '0x8664': 'x86_64', '0xaa64': 'arm64', '0x1c2': 'arm', '0x1c4': 'arm', '0x1c0': 'arm' };
 
 function archOf(ind: IndResult | undefined, sw: SwRecord | undefined): string {
   if (ind?.machine) return ARCH[ind.machine] ?? ind.machine;
@@ -276,7 +313,7 @@ function main(): number {
   if (reused.length) throw new Error(`inputs used by a test of this project: ${reused.map((m) => m.member).join(', ')}`);
 
   console.error(`fetching/verifying ${modules.length} modules into ${cache}`);
-  const files = modules.map((m) => ensureFile(m));
+  const files = ensureFiles(modules);
 
   console.error('sealwatch inspect …');
   const t0 = Date.now();
@@ -347,6 +384,12 @@ function main(): number {
 
   const date = started.toISOString().replace(/\.\d+Z$/, 'Z');
   const head = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const dirty = execFileSync('git', ['-C', root, 'status', '--porcelain', '--', 'daemon', 'config'], { encoding: 'utf8' }).trim() !== '';
+  const judged = swCommit
+    ? `commit \`${swCommit}\`, exported clean`
+    : swRoot === root
+      ? `\`${head}\`${dirty ? ' plus uncommitted changes under daemon/ or config/' : ''}`
+      : `the checkout in \`${swRoot}\``;
   const table = rows
     .map((r) => {
       const ok = r.falseInvalid ? '**NO — false invalid**' : r.agree ? 'yes' : '**NO**';
@@ -367,8 +410,8 @@ function main(): number {
       : '- none';
   const doc = `# Generalisation check: sealwatch on real signed modules that no test uses
 
-Evidence for issue 7 §1 ("no false invalid"). Generated by \`scripts/generalise/run.ts\` on ${date} (sealwatch at
-\`${head}\`); do not edit by hand.
+Evidence for issue 7 §1 ("no false invalid"). Generated by \`scripts/generalise/run.ts\` on ${date} (sealwatch:
+${judged}); do not edit by hand.
 
 **${rows.length} modules** from ${new Set(rows.map((r) => `${r.m.package}@${r.m.version}`)).size} packages (npm registry and Debian), **${signed.length} signed**
 (the independent check finds a real signature) from **${vendors.size} vendors** (by signing organisation),
@@ -419,6 +462,8 @@ ${listing(trustNotes)}
 npx node scripts/generalise/run.ts            # ~cache in ${relative(homedir(), cache).startsWith('..') ? cache : `~/${relative(homedir(), cache)}`}; fetches only what is missing
 npx node scripts/generalise/run.ts --only fwupd   # a subset, no doc written
 npx node scripts/generalise/run.ts --discover     # re-pick modules from candidates.json (rewrites inputs.json)
+npx node scripts/generalise/run.ts --commit HEAD      # judge a clean export of a commit (ignores uncommitted work)
+npx node scripts/generalise/run.ts --sealwatch DIR   # judge another checkout's daemon/main.ts
 \`\`\`
 Needs \`npm\`, \`apt-get\`, \`dpkg-deb\`, \`osslsigncode\`, \`openssl\`, Debian's \`python3-pefile\` and \`python3-cryptography\`.
 Exit status 1 when there is a false "invalid" or another disagreement.
