@@ -27,7 +27,8 @@ VENDOR_ALIASES = [
     ('GetSentry', 'Sentry'), ('Functional Software', 'Sentry'), ('K Desktop Environment', 'KDE e.V.'),
     ('SAP SE', 'SAP'), ('Valve', 'Valve'), ('ngrok', 'ngrok'), ('Martijn Laan', 'Inno Setup (Martijn Laan)'),
     ('Jordan Russell', 'Inno Setup (Jordan Russell)'), ('Kowalczyk', 'SumatraPDF (Krzysztof Kowalczyk)'),
-    ('Anomaly Innovations', 'Anomaly Innovations (opencode)'),
+    ('Anomaly Innovations', 'Anomaly Innovations (opencode)'), ('EnterpriseDB', 'EnterpriseDB'), ('DuckDB', 'DuckDB Foundation'),
+    ('Kitware', 'Kitware'), ('Zed Industries', 'Zed Industries'),
 ]
 
 
