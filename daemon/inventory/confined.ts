@@ -15,8 +15,11 @@ import { sep } from 'node:path';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { bytesText } from './names.ts';
 
-/** Linux: /proc/self/fd gives openat-like access and the path of an open file. */
-export const PROC_FD = process.platform === 'linux' && existsSync('/proc/self/fd');
+/**
+ * Linux: /proc/self/fd gives openat-like access and the path of an open file. SEALWATCH_NO_PROCFS=1 turns it off,
+ * so that the portable path (macOS, Windows) is tested on Linux too.
+ */
+export const PROC_FD = process.platform === 'linux' && existsSync('/proc/self/fd') && process.env.SEALWATCH_NO_PROCFS !== '1';
 export const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 export const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
 export const O_DIRECTORY = constants.O_DIRECTORY ?? 0;
