@@ -137,3 +137,16 @@ test('a 1.1 GiB PE (sparse) is hashed whole by the scan instead of refused with 
     await p.close();
   }
 });
+
+test.serial('catalog directories: a .cat that is a FIFO or a link out of the directory is reported, not waited on or followed', async (t) => {
+  const { loadCatalogs } = await import('../../daemon/inventory/catalogs.ts');
+  const base = tmp();
+  const dir = join(base, 'catroot');
+  tree(base, { 'catroot/.keep': '' });
+  execFileSync('mkfifo', [join(dir, 'pipe.cat')]);
+  const real = join(sharedCorpus, 'catalog', 'signify-115fe8649854ad531fb7ecd1318fbee6b33c9cbd78f02ed582092a96d5eb5899.cat');
+  symlinkSync(real, join(dir, 'linked.cat'));
+  const index = await within(5000, 'loadCatalogs', loadCatalogs([dir], ctx()));
+  t.true(index.errors.some((e) => /pipe\.cat: is a FIFO, not a regular file/.test(e)), JSON.stringify(index.errors));
+  t.true(index.errors.some((e) => /linked\.cat: is a symbolic link/.test(e)), JSON.stringify(index.errors));
+});
