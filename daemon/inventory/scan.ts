@@ -80,6 +80,7 @@ export async function scanTree(root: string, previous: ReadonlyMap<string, Previ
   const unreadable: UnreadableEntry[] = [];
   const files: ScannedFile[] = [];
   const inFlight = new Set<Promise<void>>();
+  let slotFreed: (() => void) | undefined;
   let reused = 0;
 
   const failure: { fatal?: { err: unknown } } = {};
@@ -135,9 +136,15 @@ export async function scanTree(root: string, previous: ReadonlyMap<string, Previ
       const job = inspect(item.rel, item.abs, item.stat.dev, item.stat.ino).catch((err: unknown) => {
         unreadable.push({ path: item.rel, reason: errorMessage(err) });
       });
-      const tracked = job.finally(() => inFlight.delete(tracked));
+      const tracked = job.finally(() => {
+        inFlight.delete(tracked);
+        const wake = slotFreed;
+        slotFreed = undefined;
+        wake?.();
+      });
       inFlight.add(tracked);
-      while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+      // One waiter, woken by whichever job ends (Promise.race over hundreds of jobs per file would cost more).
+      while (inFlight.size >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => (slotFreed = resolve));
     }
   }
   await Promise.all(inFlight);
