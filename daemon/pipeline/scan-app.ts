@@ -11,10 +11,11 @@ import { bundleLayout, inspectBundle } from '../inventory/bundle.ts';
 import { type InspectContext } from '../inventory/inspect-file.ts';
 import { type InspectPool } from '../inventory/pool.ts';
 import { buildInspectContext } from '../inventory/verification-context.ts';
-import { scanTree, type PreviousFile, type ScanOutcome } from '../inventory/scan.ts';
+import { scanTree, type ScanOutcome, type SpecialEntry } from '../inventory/scan.ts';
 import { type EntryFacts, type FileRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
 import { type Finding } from '../shared/findings.ts';
 import { type EntryState, type ModuleRecord } from '../shared/model.ts';
+import { RecordSink, type FreshPath } from './record-sink.ts';
 import { withScanLock, type LockTiming } from './scan-lock.ts';
 
 const UNVERIFIED_OR_LINK = [...UNVERIFIED_STATUSES, 'symlink'];
@@ -51,36 +52,27 @@ export async function scanApp(store: Store, pool: InspectPool, req: ScanRequest,
 async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, root: string): Promise<ScanReport> {
   const app = store.upsertApp(req.app, root, req.vendor, req.now);
   const prevSnapshot = store.latestSnapshot(app.id);
-  const prevFiles = store.currentFiles(app.id);
-  const prevByPath = new Map(prevFiles.map((f) => [f.path, f]));
-  const previous = new Map<string, PreviousFile>(prevFiles.map((f) => [f.path, { stat: f.stat, recordId: f.record_id, sha256: f.sha256 }]));
+  const prevByPath = new Map(store.currentFiles(app.id).map((f) => [f.path, f]));
 
-  const outcome = await scanTree(root, previous, pool, bundleInspector(pool));
-  const fresh = new Map<string, { stat: string; record: ModuleRecord }>();
-  const reusedSpecial = new Set<string>();
-  for (const f of outcome.files) if (f.record) fresh.set(f.path, { stat: f.stat, record: f.record });
+  const sink = new RecordSink(store);
+  const outcome = await scanTree(root, prevByPath, pool, bundleInspector(pool, req.now), { onRecord: (f) => sink.add(f.path, f.stat, f.record) });
   // Paths the walk could not verify are part of the snapshot too, recorded as such (never silently missing).
-  for (const u of outcome.unreadable) if (!fresh.has(u.path)) fresh.set(u.path, { stat: 'unreadable', record: entryRecord(root, u.path, { type: 'unreadable', reason: u.reason }) });
+  for (const u of outcome.unreadable) if (!sink.has(u.path)) sink.add(u.path, 'unreadable', entryRecord(root, u.path, { type: 'unreadable', reason: u.reason }));
+  const files: FileRow[] = [];
   for (const e of outcome.special) {
-    if (e.inspected || fresh.has(e.path)) continue;
-    const entry: EntryState = e.kind === 'symlink' ? { type: 'symlink', ...(e.target !== undefined ? { target: e.target } : {}), inside: e.inside === true, reason: e.reason } : { type: e.kind, reason: e.reason };
+    if (e.inspected || sink.has(e.path)) continue;
     const reused = prevByPath.get(e.path);
     // An unchanged link or device keeps its row, like an unchanged file.
-    if (reused && reused.stat === e.stat && UNVERIFIED_OR_LINK.includes(reused.status)) reusedSpecial.add(e.path);
-    else fresh.set(e.path, { stat: e.stat, record: entryRecord(root, e.path, entry) });
+    if (reused && reused.stat === e.stat && UNVERIFIED_OR_LINK.includes(reused.status)) files.push(reused);
+    else sink.add(e.path, e.stat, entryRecord(root, e.path, entryOf(e)));
   }
+  sink.flush();
+  for (const f of outcome.files) if (!sink.has(f.path)) files.push(prevByPath.get(f.path) as FileRow);
+  for (const [path, f] of sink.fresh) files.push({ path, stat: f.stat, ...(f.facts as EntryFacts) });
 
-  const freshPaths = [...fresh.keys()];
-  const facts = store.putRecords(freshPaths.map((p) => (fresh.get(p) as { record: ModuleRecord }).record));
-  const factsByPath = new Map(freshPaths.map((p, i) => [p, facts[i] as EntryFacts]));
-  const files: FileRow[] = [];
-  for (const f of outcome.files) if (!f.record) files.push({ ...(prevByPath.get(f.path) as FileRow), path: f.path, stat: f.stat });
-  for (const path of reusedSpecial) files.push(prevByPath.get(path) as FileRow);
-  for (const [path, { stat }] of fresh) files.push({ path, stat, ...(factsByPath.get(path) as EntryFacts) });
-
-  const version = await appVersion(root, versionSources(store, root, files, fresh), req.appVersion);
-  const changes = diffModules(...summariesToCompare(store, app.id, prevSnapshot?.root ?? root, prevFiles, fresh, new Set(files.map((f) => f.path))));
-  const knownSigners = new Set(prevFiles.map((f) => f.signer).filter((s) => s.startsWith('org:') || s.startsWith('team:')));
+  const version = await appVersion(root, versionSources(store, root, files, sink.topLevel), req.appVersion);
+  const changes = diffModules(...summariesToCompare(store, app.id, prevSnapshot?.root ?? root, prevByPath, sink.fresh, new Set(files.map((f) => f.path))));
+  const knownSigners = new Set([...prevByPath.values()].map((f) => f.signer).filter((s) => s.startsWith('org:') || s.startsWith('team:')));
   const baseline = prevSnapshot === undefined;
   const findings = detect({ baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes, knownSigners, appWasSigned: knownSigners.size > 0 });
   const reset = baseline ? store.historyReset() : undefined;
@@ -96,6 +88,7 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
     root,
     files,
     findings,
+    current: prevByPath,
   });
   return {
     app: req.app,
@@ -114,24 +107,20 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
 }
 
 /** Bundles are verified in this thread (their seal needs every file under them), with a context built on first use. */
-function bundleInspector(pool: InspectPool): (dir: string) => Promise<ModuleRecord | undefined> {
+function bundleInspector(pool: InspectPool, now: Date): (dir: string) => Promise<ModuleRecord | undefined> {
   let context: Promise<InspectContext> | undefined;
   return async (dir) => {
     const layout = await bundleLayout(dir);
     if (!layout) return undefined;
-    context ??= buildInspectContext(pool.config, new Date(pool.config.now));
+    context ??= buildInspectContext(pool.config, now);
     return (await inspectBundle(layout, await context)).record;
   };
 }
 
-/** Records the app version may come from: fresh ones, plus the stored records of unchanged top-level executables. */
-function versionSources(store: Store, root: string, files: readonly FileRow[], fresh: ReadonlyMap<string, { record: ModuleRecord }>): Map<string, ModuleRecord> {
-  const sources = new Map<string, ModuleRecord>();
-  for (const f of files) {
-    const r = fresh.get(f.path)?.record;
-    if (r) sources.set(f.path, r);
-    else if (!f.path.includes('/') && f.format === 'pe') sources.set(f.path, store.record(f.record_id, root, f.path));
-  }
+/** Records the app version may come from: fresh top-level ones, plus the stored records of unchanged top-level executables. */
+function versionSources(store: Store, root: string, files: readonly FileRow[], freshTopLevel: ReadonlyMap<string, ModuleRecord>): Map<string, ModuleRecord> {
+  const sources = new Map(freshTopLevel);
+  for (const f of files) if (!f.path.includes('/') && !sources.has(f.path) && f.format === 'pe') sources.set(f.path, store.record(f.record_id, root, f.path));
   return sources;
 }
 
@@ -144,19 +133,23 @@ function summariesToCompare(
   store: Store,
   appId: number,
   prevRoot: string,
-  prevFiles: readonly FileRow[],
-  fresh: ReadonlyMap<string, { record: ModuleRecord }>,
+  prevByPath: ReadonlyMap<string, FileRow>,
+  fresh: ReadonlyMap<string, FreshPath>,
   present: ReadonlySet<string>,
 ): [Map<string, ModuleSummary>, Map<string, ModuleSummary>] {
   const before = new Map<string, ModuleSummary>();
   const after = new Map<string, ModuleSummary>();
-  for (const [path, { record }] of fresh) after.set(path, summarise(path, record));
-  for (const old of prevFiles) {
+  for (const [path, f] of fresh) after.set(path, f.summary);
+  for (const old of prevByPath.values()) {
     if (!fresh.has(old.path) && present.has(old.path)) continue;
     const base = UNVERIFIED_STATUSES.includes(old.status) ? store.lastVerified(appId, old.path) : old;
     if (base) before.set(old.path, summarise(old.path, store.record(base.record_id, prevRoot, old.path)));
   }
   return [before, after];
+}
+
+function entryOf(e: SpecialEntry): EntryState {
+  return e.kind === 'symlink' ? { type: 'symlink', ...(e.target !== undefined ? { target: e.target } : {}), inside: e.inside === true, reason: e.reason } : { type: e.kind, reason: e.reason };
 }
 
 /** The record of a path that holds no readable regular file: what it holds instead, and why it was not read. */

@@ -55,6 +55,12 @@ export interface FileRow extends EntryFacts {
   readonly stat: string;
 }
 
+/** A path's current entry: its row id, and its record id under the name the scan uses. */
+export interface CurrentRow extends FileRow {
+  readonly id: number;
+  readonly recordId: number;
+}
+
 /** Statuses of paths whose content was not verified in that snapshot. */
 export const UNVERIFIED_STATUSES: readonly string[] = ['unreadable', 'special', 'link-out-of-root'];
 
@@ -89,6 +95,8 @@ export interface ScanCommit {
   readonly root: string;
   readonly files: readonly FileRow[];
   readonly findings: readonly Finding[];
+  /** The app's current entries as read at the start of the scan (valid: the commit checks no scan came between). */
+  readonly current?: ReadonlyMap<string, CurrentRow>;
 }
 
 export interface IocHit {
@@ -141,7 +149,7 @@ function prepareStatements(db: DatabaseSync) {
     snapshotById: p('SELECT * FROM snapshots WHERE id = ?'),
     insertSnapshot: p('INSERT INTO snapshots (app_id, version, version_source, taken_at, trigger, root, files, modules) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     filesOf: p(`SELECT e.path, e.sha256, e.size, e.stat, e.format, e.status, e.signer, e.record_id ${SNAPSHOT_ENTRIES} ORDER BY e.path`),
-    current: p('SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND end_snapshot IS NULL ORDER BY path'),
+    current: p('SELECT id, path, sha256, size, stat, format, status, signer, record_id, record_id AS recordId FROM entries WHERE app_id = ? AND end_snapshot IS NULL ORDER BY path'),
     lastVerified: p(`SELECT path, sha256, size, stat, format, status, signer, record_id FROM entries
       WHERE app_id = ? AND path = ? AND status NOT IN ('unreadable', 'special', 'link-out-of-root') ORDER BY first_snapshot DESC LIMIT 1`),
     endEntry: p('UPDATE entries SET end_snapshot = ? WHERE id = ?'),
@@ -327,9 +335,9 @@ export class Store {
     return this.q.filesOf.all(snapshotId) as unknown as FileRow[];
   }
 
-  /** The app's files as of its latest snapshot. */
-  currentFiles(appId: number): FileRow[] {
-    return this.q.current.all(appId) as unknown as FileRow[];
+  /** The app's files as of its latest snapshot (with `recordId` too, the shape the scan compares stats with). */
+  currentFiles(appId: number): CurrentRow[] {
+    return this.q.current.all(appId) as unknown as CurrentRow[];
   }
 
   /** The most recent state of `path` whose content was verified (not unreadable, a device, or a link out of the root). */
@@ -373,7 +381,7 @@ export class Store {
       const taken = input.takenAt.toISOString();
       const snap = this.q.insertSnapshot.run(input.appId, input.version ?? null, input.versionSource ?? null, taken, input.trigger, input.root, input.files.length, modules);
       const snapshotId = Number(snap.lastInsertRowid);
-      this.writeEntries(input.appId, snapshotId, input.files);
+      this.writeEntries(input.appId, snapshotId, input.files, input.current);
       for (const f of input.findings) {
         this.q.insertFinding.run(input.appId, snapshotId, f.rule, f.severity, f.path ?? null, f.message, JSON.stringify(f.evidence), f.explained ? 1 : 0, taken);
       }
@@ -384,11 +392,12 @@ export class Store {
   }
 
   /** Ends the entries that changed or vanished and opens new ones; unchanged paths cost nothing. */
-  private writeEntries(appId: number, snapshotId: number, files: readonly FileRow[]): void {
-    const current = new Map((this.q.current.all(appId) as unknown as Array<FileRow & { id: number }>).map((e) => [e.path, e]));
+  private writeEntries(appId: number, snapshotId: number, files: readonly FileRow[], known?: ReadonlyMap<string, CurrentRow>): void {
+    const current = known ?? new Map(this.currentFiles(appId).map((e) => [e.path, e]));
+    const present = new Set<string>();
     for (const f of files) {
+      present.add(f.path);
       const old = current.get(f.path);
-      current.delete(f.path);
       if (old && old.record_id === f.record_id && old.sha256 === f.sha256 && old.status === f.status && old.signer === f.signer) {
         // Same content: only the stat (the cache key for the next scan) moves, in place.
         if (old.stat !== f.stat) this.q.restatEntry.run(f.stat, old.id);
@@ -397,7 +406,7 @@ export class Store {
       if (old) this.q.endEntry.run(snapshotId, old.id);
       this.q.insertEntry.run(appId, f.path, f.sha256, f.size, f.stat, f.format, f.status, f.signer, f.record_id, snapshotId);
     }
-    for (const gone of current.values()) this.q.endEntry.run(snapshotId, gone.id);
+    for (const [path, gone] of current) if (!present.has(path)) this.q.endEntry.run(snapshotId, gone.id);
   }
 
   /** Stores records and a snapshot without findings (tools and benchmarks). */
