@@ -1,9 +1,6 @@
 #!/usr/bin/env node
 // sealwatch entry point: parse argv, run the command, exit with its code.
-import { runCli } from './cli/program.ts';
+import { processOutput, runCli } from './cli/program.ts';
 
-const code = await runCli(process.argv.slice(2), {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-});
+const code = await runCli(process.argv.slice(2), processOutput());
 process.exitCode = code;

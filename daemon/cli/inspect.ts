@@ -9,8 +9,11 @@ import { bundleLayout, inspectBundle } from '../inventory/bundle.ts';
 import { UNAUTHENTICATED_DATA_CODES } from '../verify/problems.ts';
 import { type ModuleRecord } from '../shared/model.ts';
 import { errorMessage } from '../shared/errors.ts';
+import { stat } from 'node:fs/promises';
 import { ExitCode } from './exit-codes.ts';
+import { Progress } from './progress.ts';
 import { renderHuman } from './render.ts';
+import { escapeTerminal, parseIsoDate } from './terminal.ts';
 
 export interface InspectOptions {
   readonly json: boolean;
@@ -21,11 +24,24 @@ export interface InspectOptions {
   /** Reference time (ISO); default now. Useful to reproduce a verdict as of a date. */
   readonly at?: string;
   readonly maxFileBytes?: number;
+  /** Also print (and count) files found in directories that are not modules (format `unknown`). */
+  readonly all?: boolean;
 }
 
 export interface Output {
   out(line: string): void;
   err(line: string): void;
+  /** stdout is a terminal that takes colour (a TTY, NO_COLOR unset). */
+  readonly colour?: boolean;
+  /** Where a progress bar may be drawn: stderr when it is a terminal. */
+  readonly progress?: NodeJS.WritableStream;
+  /** stdout is a terminal (a bar on the same screen must step aside while a line is printed). */
+  readonly stdoutTTY?: boolean;
+}
+
+/** Writes a line to stdout, with a progress bar on the same terminal moved out of the way. */
+export function printer(io: Output, progress: Progress): (line: string) => void {
+  return (line) => (io.stdoutTTY ? progress.around(() => io.out(line)) : io.out(line));
 }
 
 /** Below this many files, starting worker threads costs more than it saves. */
@@ -49,37 +65,61 @@ export function verificationSettings(options: { trust: readonly string[]; catalo
 }
 
 export async function runInspect(paths: readonly string[], options: InspectOptions, io: Output): Promise<number> {
-  const now = options.at ? new Date(options.at) : new Date();
-  if (Number.isNaN(now.getTime())) {
-    io.err(`--at: not a date: ${options.at}`);
+  let now: Date;
+  try {
+    now = options.at !== undefined ? parseIsoDate(options.at, '--at') : new Date();
+  } catch (err) {
+    io.err(escapeTerminal(errorMessage(err)));
     return ExitCode.usage;
   }
   let ctx: InspectContext;
   try {
     const warnings: string[] = [];
     ctx = await buildInspectContext(verificationSettings(options), now, warnings);
-    for (const w of warnings) io.err(w);
+    for (const w of warnings) io.err(escapeTerminal(w));
   } catch (err) {
-    io.err(errorMessage(err));
+    io.err(escapeTerminal(errorMessage(err)));
     return ExitCode.usage;
   }
   let code: number = ExitCode.ok;
-  const emit = (record: ModuleRecord): void => {
+  const progress = new Progress('inspect', io.progress);
+  const print = printer(io, progress);
+  const summary = { modules: 0, signed: 0, trusted: 0, invalid: 0, hidden: 0, malformed: 0, skipped: 0 };
+  const emit = (record: ModuleRecord, named: boolean): void => {
     if (recordHasFindings(record) && code === ExitCode.ok) code = ExitCode.findings;
-    io.out(options.json ? JSON.stringify(record) : `${renderHuman(record)}\n`);
+    // Files found in a directory that are not modules are left out unless --all; a file named on the command line
+    // is always shown.
+    if (record.module.format === 'unknown' && !named && !options.all) {
+      summary.skipped++;
+      return;
+    }
+    if (record.module.format !== 'unknown') {
+      summary.modules++;
+      const status = record.code_signature.status;
+      if (status === 'trusted' || status === 'untrusted' || status === 'invalid') summary.signed++;
+      if (status === 'trusted') summary.trusted++;
+      if (status === 'invalid') summary.invalid++;
+      if (record.code_signature.problems.some((p) => UNAUTHENTICATED_DATA_CODES.has(p.code))) summary.hidden++;
+      if (record.error) summary.malformed++;
+    }
+    const text = options.json ? JSON.stringify(record) : `${renderHuman(record)}\n`;
+    print(text);
   };
   // Walk first; then inspect. Many files go to worker threads (both cores, a time limit per file); output keeps
   // the walk's order. A bundle's main executable is verified here, with its bundle's Info.plist and CodeResources.
-  const entries: Array<{ kind: 'file' | 'directory'; path: string }> = [];
+  const entries: Array<{ kind: 'file' | 'directory'; path: string; named: boolean }> = [];
   for (const root of paths) {
     try {
-      for await (const entry of walkEntries(root, (p, why) => io.err(`skipped ${p}: ${why}`))) entries.push(entry);
+      for await (const entry of walkEntries(root, (p, why) => io.err(escapeTerminal(`skipped ${p}: ${why}`)))) entries.push({ ...entry, named: entry.path === root });
     } catch (err) {
-      io.err(`${root}: ${errorMessage(err)}`);
+      io.err(escapeTerminal(`${root}: ${errorMessage(err)}`));
       code = ExitCode.unreadable;
     }
   }
   const files = entries.filter((e) => e.kind === 'file').length;
+  // Sizes for the bar's byte count and ETA, only when a bar can be drawn.
+  const sizes = io.progress ? await Promise.all(entries.map((e) => (e.kind === 'file' ? stat(e.path).then((s) => s.size, () => 0) : 0))) : [];
+  progress.add(files, sizes.reduce((a, b) => a + b, 0));
   const pool =
     files >= PARALLEL_FROM
       ? new InspectPool({
@@ -90,21 +130,21 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
       : undefined;
   const bundleContexts = new Map<string, BundleContext>();
   // Settled results, so that a failure waiting its turn in the output is never an unhandled rejection.
-  const pending: Array<Promise<{ record: ModuleRecord } | { error: unknown }>> = [];
-  const settle = (p: Promise<ModuleRecord>): Promise<{ record: ModuleRecord } | { error: unknown }> =>
-    p.then((record) => ({ record }), (error: unknown) => ({ error }));
+  const pending: Array<Promise<({ record: ModuleRecord } | { error: unknown }) & { named: boolean }>> = [];
+  const settle = (p: Promise<ModuleRecord>, size: number): Promise<{ record: ModuleRecord } | { error: unknown }> =>
+    p.then((record) => ({ record }), (error: unknown) => ({ error })).finally(() => progress.done(1, size));
   const local = async (path: string, bundle?: BundleContext): Promise<ModuleRecord> => {
     const { facts, bytes } = await readModuleFile(path, options.maxFileBytes);
     return inspectBytes(facts, bytes, ctx, bundle);
   };
   try {
-    for (const entry of entries) {
+    for (const [i, entry] of entries.entries()) {
       if (entry.kind === 'directory') {
         const layout = await bundleLayout(entry.path);
         if (!layout) continue;
         const result = await inspectBundle(layout, ctx);
         if (result.executable) bundleContexts.set(result.executable, result.context);
-        pending.push(Promise.resolve({ record: result.record }));
+        pending.push(Promise.resolve({ record: result.record, named: entry.named }));
         continue;
       }
       const bundle = bundleContexts.get(entry.path);
@@ -116,19 +156,29 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
                 return reply.record;
               })
             : local(entry.path, bundle),
-        ),
+          sizes[i] ?? 0,
+        ).then((r) => ({ ...r, named: entry.named })),
       );
     }
     for (const p of pending) {
       const result = await p;
-      if ('record' in result) emit(result.record);
+      if ('record' in result) emit(result.record, result.named);
       else {
-        io.err(errorMessage(result.error));
+        progress.around(() => io.err(escapeTerminal(errorMessage(result.error))));
         code = ExitCode.unreadable;
       }
     }
   } finally {
+    progress.finish();
     await pool?.close();
   }
+  if (!options.json) io.out(inspectSummary(summary));
   return code;
+}
+
+/** The last line of `inspect` without --json: what was seen, in numbers. */
+export function inspectSummary(s: { modules: number; signed: number; trusted: number; invalid: number; hidden: number; malformed: number; skipped: number }): string {
+  const parts = [`${s.modules} module${s.modules === 1 ? '' : 's'}`, `${s.signed} signed`, `${s.trusted} trusted`, `${s.invalid} invalid`, `${s.hidden} with hidden data`];
+  if (s.malformed) parts.push(`${s.malformed} malformed`);
+  return `${parts.join(', ')}${s.skipped ? `; ${s.skipped} non-module file${s.skipped === 1 ? '' : 's'} not shown (--all shows them)` : ''}`;
 }

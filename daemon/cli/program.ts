@@ -1,9 +1,20 @@
 // argv → command. Each command is a function of its options and an output sink, so tests run it in-process.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ExitCode } from './exit-codes.ts';
 import { runInspect, type Output } from './inspect.ts';
 import { reportError, runDiff, runFindings, runHistory, runIoc, runReview, runScan, runScope } from './scan.ts';
 import { discoverApps } from '../inventory/discover.ts';
+import { errorMessage } from '../shared/errors.ts';
+import { colourWanted, parseWorkers, safe, table } from './terminal.ts';
+
+/** --workers checked as it is parsed: commander reports a bad value as a usage error (exit 2). */
+const workersOption = (v: string): number => {
+  try {
+    return parseWorkers(v);
+  } catch (err) {
+    throw new InvalidArgumentError(errorMessage(err));
+  }
+};
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -18,11 +29,12 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .description('verify and describe executable modules (PE, Mach-O, ELF, catalogs); directories recurse')
     .argument('<paths...>', 'files or directories')
     .option('--json', 'one JSON record per file (ECS field names)', false)
+    .option('--all', 'also show files found in directories that are not modules (format unknown)', false)
     .option('--trust <dir>', 'trust-anchor directory (repeatable; default: the shipped config/trust)', collect, [])
     .option('--catalog <dir>', 'directory of Windows .cat catalogs (repeatable; default on Windows: CatRoot)', collect, [])
     .option('--system-trust', "also trust the operating system's root store (host-dependent verdicts)", false)
-    .option('--at <iso-date>', 'judge certificate validity as of this time instead of now')
-    .action(async (paths: string[], opts: { json: boolean; trust: string[]; catalog: string[]; at?: string; systemTrust: boolean }) => {
+    .option('--at <iso-date>', 'judge certificate validity as of this time instead of now (ISO 8601; UTC unless an offset is given)')
+    .action(async (paths: string[], opts: { json: boolean; all: boolean; trust: string[]; catalog: string[]; at?: string; systemTrust: boolean }) => {
       exit = await runInspect(paths, opts, io);
     });
   const guard = (fn: () => Promise<number>) => async (): Promise<void> => {
@@ -44,7 +56,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--trust <dir>', 'trust-anchor directory (repeatable)', collect, [])
     .option('--catalog <dir>', 'Windows catalog directory (repeatable)', collect, [])
     .option('--system-trust', "also trust the operating system's root store (host-dependent verdicts)", false)
-    .option('--workers <n>', 'worker threads (default: one per core)', (v) => Number.parseInt(v, 10))
+    .option('--workers <n>', 'worker threads, 1 to twice the cores (default: one per core)', workersOption)
     .option('--reinit', 'start a new history where one existed and is gone, emptied or replaced (recorded as HISTORY_RESET)', false)
     .action((dir: string, o: { app: string; appVersion?: string; vendor?: string; db?: string; json: boolean; trust: string[]; catalog: string[]; systemTrust: boolean; workers?: number; reinit: boolean }) =>
       guard(() => runScan(dir, o, io))(),
@@ -55,7 +67,9 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--json', 'one JSON line per app', false)
     .action((o: { json: boolean }) =>
       guard(async () => {
-        for (const c of await discoverApps()) io.out(o.json ? JSON.stringify(c) : `${c.name}\t${c.version ?? '-'}\t${c.vendor ?? '-'}\t${c.root}\t(${c.source})`);
+        const apps = await discoverApps();
+        if (o.json) for (const c of apps) io.out(JSON.stringify(c));
+        else for (const l of table(['NAME', 'VERSION', 'VENDOR', 'SOURCE', 'ROOT'], apps.map((c) => [safe(c.name), safe(c.version), safe(c.vendor), safe(c.source), safe(c.root)]), false)) io.out(l);
         return 0;
       })(),
     );
@@ -64,7 +78,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .description('snapshots of an app')
     .argument('<app>')
     .option('--db <file>')
-    .option('--json', 'JSON', false)
+    .option('--json', 'one JSON object', false)
     .action((app: string, o: { db?: string; json: boolean }) => guard(() => runHistory(app, o.db, o.json, io))());
   program
     .command('diff')
@@ -73,14 +87,16 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .argument('[v1]')
     .argument('[v2]')
     .option('--db <file>')
-    .action((app: string, v1: string | undefined, v2: string | undefined, o: { db?: string }) => guard(() => runDiff(app, v1, v2, o.db, io))());
+    .option('--json', 'one JSON object', false)
+    .action((app: string, v1: string | undefined, v2: string | undefined, o: { db?: string; json: boolean }) => guard(() => runDiff(app, v1, v2, o.db, o.json, io))());
   program
     .command('findings')
-    .description('findings, one JSON line each')
+    .description('findings, most severe first (--json: one JSON line each, in the order they were raised)')
     .option('--app <name>')
     .option('--unexplained', 'only findings above info that no update explains', false)
     .option('--db <file>')
-    .action((o: { app?: string; unexplained: boolean; db?: string }) => guard(() => runFindings(o, o.db, io))());
+    .option('--json', 'one JSON line per finding', false)
+    .action((o: { app?: string; unexplained: boolean; db?: string; json: boolean }) => guard(() => runFindings(o, o.db, io))());
   program
     .command('review')
     .description('record a decision on a finding: accepted / dismissed take it off --unexplained')
@@ -88,21 +104,23 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .requiredOption('--state <state>', 'open | accepted | dismissed | escalated')
     .option('--note <text>')
     .option('--db <file>')
-    .action((id: string, o: { state: string; note?: string; db?: string }) => guard(() => runReview(Number(id), o.state, o.note, o.db, io))());
+    .action((id: string, o: { state: string; note?: string; db?: string }) => guard(() => runReview(/^\d+$/.test(id) ? Number(id) : Number.NaN, o.state, o.note, o.db, io))());
   program
     .command('ioc')
-    .description('every sighting of these SHA-256 hashes in all history: app, path, versions, first/last seen, still present')
-    .argument('[hashes...]')
-    .option('--file <list>', 'file of SHA-256 hashes')
+    .description('every sighting of these hashes in all history: app, path, versions, first/last seen, still present')
+    .argument('[hashes...]', 'SHA-256 (64 hex digits); SHA-1 (40) or MD5 (32) where the records have them')
+    .option('--file <list>', 'file of hashes, one per line (first word of the line; # comments)')
     .option('--db <file>')
-    .action((hashes: string[], o: { file?: string; db?: string }) => guard(() => runIoc(hashes, o.file, o.db, io))());
+    .option('--json', 'one JSON line per sighting', false)
+    .action((hashes: string[], o: { file?: string; db?: string; json: boolean }) => guard(() => runIoc(hashes, o.file, o.db, o.json, io))());
   program
     .command('scope')
     .description('everything that changed in a time window, to bound an incident')
-    .requiredOption('--since <date>')
-    .option('--until <date>')
+    .requiredOption('--since <date>', 'ISO 8601 date or date-time (UTC unless an offset is given)')
+    .option('--until <date>', 'ISO 8601 (default: now)')
     .option('--db <file>')
-    .action((o: { since: string; until?: string; db?: string }) => guard(() => runScope(o.since, o.until, o.db, io))());
+    .option('--json', 'one JSON line per snapshot', false)
+    .action((o: { since: string; until?: string; db?: string; json: boolean }) => guard(() => runScope(o.since, o.until, o.db, o.json, io))());
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
@@ -110,4 +128,28 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     throw err;
   }
   return exit;
+}
+
+/**
+ * The process's own output: lines to stdout and stderr; colour when stdout is a terminal (NO_COLOR honoured); a
+ * progress bar only when stderr is a terminal. A reader that goes away (`sealwatch findings | head -1`) ends the
+ * process quietly with status 0: nothing more is wanted.
+ */
+export function processOutput(): Output {
+  const quiet = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE') process.exit(ExitCode.ok);
+    throw err;
+  };
+  process.stdout.on('error', quiet);
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') return;
+    throw err;
+  });
+  return {
+    out: (line) => void process.stdout.write(`${line}\n`),
+    err: (line) => void process.stderr.write(`${line}\n`),
+    colour: colourWanted(process.stdout.isTTY),
+    stdoutTTY: process.stdout.isTTY === true,
+    ...(process.stderr.isTTY ? { progress: process.stderr } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 // `sealwatch scan DIR --app NAME [--app-version V] [--db FILE] [--json]` and the history queries:
 // `history APP`, `diff APP [V1 V2]`, `findings [--app A] [--unexplained]`, `ioc HASH…|--file LIST`, `scope --since --until`.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { diffModules } from '../diff/diff.ts';
@@ -8,11 +8,13 @@ import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { SEVERITY_ORDER } from '../detect/rules.ts';
 import { InspectPool } from '../inventory/pool.ts';
 import { DEFAULT_MAX_FILE_BYTES } from '../inventory/read.ts';
-import { Store } from '../inventory/store/store.ts';
+import { type AppRow, type FindingRow, Store } from '../inventory/store/store.ts';
 import { scanApp } from '../pipeline/scan-app.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { ExitCode } from './exit-codes.ts';
 import { type Output, verificationSettings } from './inspect.ts';
+import { Progress } from './progress.ts';
+import { bySeverity, escapeTerminal, parseIsoDate, safe, severityLabel, severitySummary, table, type Cell } from './terminal.ts';
 
 /** Where the history lives unless --db says otherwise. */
 export function defaultDatabase(): string {
@@ -64,10 +66,24 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
     },
     options.workers,
   );
+  // The bar counts what the scan hands to the pool (files read; files unchanged by stat are not).
+  const progress = new Progress('scan', io.progress);
+  if (io.progress) {
+    const inspect = pool.inspect.bind(pool);
+    pool.inspect = (path, target) => {
+      progress.add(1);
+      if (target) void stat(Buffer.from(target.abs)).then((s) => progress.add(0, s.size), () => undefined);
+      return inspect(path, target).then((reply) => {
+        progress.done(1, 'record' in reply ? reply.record.file.size : 0);
+        return reply;
+      });
+    };
+  }
   try {
     return await withStore(options.db, async (store) => {
       const report = await scanApp(store, pool, { app: options.app, root: dir, trigger: 'manual', now, ...(options.appVersion ? { appVersion: options.appVersion } : {}), ...(options.vendor ? { vendor: options.vendor } : {}) });
-      for (const u of report.unreadable) io.err(`unreadable: ${u.path}: ${u.reason}`);
+      progress.finish();
+      for (const u of report.unreadable) io.err(escapeTerminal(`unreadable: ${u.path}: ${u.reason}`));
       const out = {
         app: report.app,
         from_version: report.fromVersion ?? null,
@@ -80,91 +96,220 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
       };
       if (options.json) io.out(JSON.stringify(out));
       else {
-        io.out(`${report.app}: ${report.baseline ? 'baseline' : `${report.fromVersion ?? '?'} → ${report.toVersion ?? '?'}`} (version from ${report.versionSource}); ${report.files} files, ${report.read} read, ${report.reused} unchanged by stat`);
-        for (const f of report.findings) io.out(`  [${f.severity}] ${f.rule}: ${f.message}`);
+        io.out(`${safe(report.app)}: ${report.baseline ? 'baseline' : `${safe(report.fromVersion ?? '?')} → ${safe(report.toVersion ?? '?')}`} (version from ${safe(report.versionSource)}); ${report.files} files, ${report.read} read, ${report.reused} unchanged by stat`);
+        io.out(severitySummary(report.findings));
+        for (const f of bySeverity(report.findings)) io.out(`  ${severityLabel(f.severity, io.colour === true, `[${f.severity}]`)} ${f.rule}: ${escapeTerminal(f.message)}`);
       }
       const worst = Math.max(0, ...report.findings.map((f) => SEVERITY_ORDER.indexOf(f.severity)));
       return worst >= SEVERITY_ORDER.indexOf('high') ? ExitCode.findings : report.unreadable.length ? ExitCode.unreadable : ExitCode.ok;
     }, { write: true, reinit: options.reinit === true });
   } finally {
+    progress.finish();
     await pool.close();
   }
 }
 
+/** The app by name, or a usage error that says so (exit 2): an unknown app is never an empty answer. */
+function knownApp(store: Store, app: string): AppRow {
+  const a = store.app(app);
+  if (!a) {
+    const names = store.apps().map((x) => x.name);
+    throw new SealwatchError('CONFIG', `no app named ${app} in the database${names.length ? ` (apps: ${names.join(', ')})` : ' (it has no apps yet)'}`);
+  }
+  return a;
+}
+
 export async function runHistory(app: string, db: string | undefined, json: boolean, io: Output): Promise<number> {
   return withStore(db, (store) => {
-    const a = store.app(app);
-    if (!a) throw new SealwatchError('CONFIG', `no app named ${app} in the database`);
+    const a = knownApp(store, app);
     const rows = store.snapshots(a.id).map((s) => ({ snapshot: s.id, version: s.version, taken_at: s.taken_at, trigger: s.trigger, files: s.files, modules: s.modules, findings: store.findings({ snapshotId: s.id }).filter((f) => f.severity !== 'info').length }));
     if (json) io.out(JSON.stringify({ app, root: a.root, snapshots: rows }));
-    else for (const r of rows) io.out(`${r.snapshot}\t${r.taken_at}\t${r.version ?? '?'}\t${r.files} files\t${r.modules} modules\t${r.findings} findings above info`);
-    return ExitCode.ok;
-  });
-}
-
-export async function runDiff(app: string, v1: string | undefined, v2: string | undefined, db: string | undefined, io: Output): Promise<number> {
-  return withStore(db, (store) => {
-    const a = store.app(app);
-    if (!a) throw new SealwatchError('CONFIG', `no app named ${app} in the database`);
-    const snaps = store.snapshots(a.id);
-    const pick = (v: string | undefined, fallback: number): (typeof snaps)[number] | undefined =>
-      v === undefined ? snaps.at(fallback) : [...snaps].reverse().find((s) => s.version === v || String(s.id) === v);
-    const from = pick(v1, -2);
-    const to = pick(v2, -1);
-    if (!from || !to) throw new SealwatchError('CONFIG', `need two snapshots of ${app} to compare`);
-    const load = (snapId: number, root: string): Map<string, ModuleSummary> =>
-      new Map(store.files(snapId).map((f) => [f.path, summarise(f.path, store.record(f.record_id, root, f.path))]));
-    const changes = diffModules(load(from.id, from.root), load(to.id, to.root));
-    io.out(JSON.stringify({ app, from: { snapshot: from.id, version: from.version }, to: { snapshot: to.id, version: to.version }, changes: changes.map((c) => ({ kind: c.kind, path: c.path, module: (c.after ?? c.before)?.isCode ?? false, fields: c.fields, before: c.before?.sha256, after: c.after?.sha256, imports_added: c.importsAdded.slice(0, 50) })) }));
-    return ExitCode.ok;
-  });
-}
-
-export async function runFindings(filter: { app?: string; unexplained: boolean }, db: string | undefined, io: Output): Promise<number> {
-  return withStore(db, (store) => {
-    for (const f of store.findings({ ...(filter.app ? { app: filter.app } : {}), unexplained: filter.unexplained })) {
-      io.out(JSON.stringify({ id: f.id, app: f.app, version: f.version, rule: f.rule, severity: f.severity, path: f.path, message: f.message, state: f.state, created_at: f.created_at, evidence: JSON.parse(f.evidence) as unknown }));
+    else {
+      io.out(`${safe(app)} (${safe(a.root)}): ${rows.length} snapshot${rows.length === 1 ? '' : 's'}`);
+      for (const l of table(['SNAPSHOT', 'TAKEN AT', 'VERSION', 'TRIGGER', 'FILES', 'MODULES', 'FINDINGS ABOVE INFO'], rows.map((r) => [String(r.snapshot), safe(r.taken_at), safe(r.version ?? '?'), safe(r.trigger), String(r.files), String(r.modules), String(r.findings)]), false)) io.out(l);
     }
     return ExitCode.ok;
   });
 }
 
-export async function runIoc(hashes: readonly string[], file: string | undefined, db: string | undefined, io: Output): Promise<number> {
-  const all = [...hashes];
-  if (file) all.push(...(await readFile(file, 'utf8')).split(/\s+/).filter((h) => /^[0-9a-fA-F]{64}$/.test(h)));
-  if (all.length === 0) throw new SealwatchError('CONFIG', 'ioc: give SHA-256 hashes or --file LIST');
+export async function runDiff(app: string, v1: string | undefined, v2: string | undefined, db: string | undefined, json: boolean, io: Output): Promise<number> {
   return withStore(db, (store) => {
-    let hits = 0;
-    for (const h of all) {
-      for (const hit of store.ioc(h)) {
-        hits++;
-        io.out(JSON.stringify({ sha256: hit.sha256, app: hit.app, path: hit.path, first_seen: hit.first_seen, last_seen: hit.last_seen, first_version: hit.first_version, last_version: hit.last_version, still_present: hit.still_present === 1 }));
+    const a = knownApp(store, app);
+    const snaps = store.snapshots(a.id);
+    const pick = (v: string | undefined, fallback: number): (typeof snaps)[number] | undefined => {
+      if (v === undefined) return snaps.at(fallback);
+      const s = [...snaps].reverse().find((x) => x.version === v || String(x.id) === v);
+      if (!s) throw new SealwatchError('CONFIG', `no snapshot of ${app} with version or snapshot id ${v} (versions: ${[...new Set(snaps.map((x) => x.version ?? '?'))].join(', ')})`);
+      return s;
+    };
+    if (v1 !== undefined && v2 === undefined) throw new SealwatchError('CONFIG', `diff: give two versions (or snapshot ids) of ${app}, or none for the last two`);
+    const from = pick(v1, -2);
+    const to = pick(v2, -1);
+    if (!from || !to) throw new SealwatchError('CONFIG', `${app} has ${snaps.length} snapshot${snaps.length === 1 ? '' : 's'}: need two to compare`);
+    const load = (snapId: number, root: string): Map<string, ModuleSummary> =>
+      new Map(store.files(snapId).map((f) => [f.path, summarise(f.path, store.record(f.record_id, root, f.path))]));
+    const changes = diffModules(load(from.id, from.root), load(to.id, to.root));
+    const out = { app, from: { snapshot: from.id, version: from.version }, to: { snapshot: to.id, version: to.version }, changes: changes.map((c) => ({ kind: c.kind, path: c.path, module: (c.after ?? c.before)?.isCode ?? false, fields: c.fields, before: c.before?.sha256, after: c.after?.sha256, imports_added: c.importsAdded.slice(0, 50) })) };
+    if (json) {
+      io.out(JSON.stringify(out));
+      return ExitCode.ok;
+    }
+    const modules = out.changes.filter((c) => c.module).length;
+    io.out(`${safe(app)}: ${safe(from.version ?? '?')} (snapshot ${from.id}) → ${safe(to.version ?? '?')} (snapshot ${to.id}): ${out.changes.length} change${out.changes.length === 1 ? '' : 's'} (${modules} to modules)`);
+    const short = (h: string | undefined): string => (h ? `${h.slice(0, 12)}…` : '-');
+    const rows = out.changes.map((c) => [
+      c.kind,
+      c.module ? 'module' : 'file',
+      safe(c.path),
+      short(c.before),
+      short(c.after),
+      `${c.fields.map((f) => safe(f)).join(', ') || '-'}${c.imports_added.length ? `; imports added: ${c.imports_added.slice(0, 5).map((i) => safe(i)).join(', ')}${c.imports_added.length > 5 ? ', …' : ''}` : ''}`,
+    ]);
+    if (rows.length) for (const l of table(['CHANGE', 'KIND', 'PATH', 'BEFORE', 'AFTER', 'WHAT CHANGED'], rows, false)) io.out(l);
+    return ExitCode.ok;
+  });
+}
+
+function findingJson(f: FindingRow): Record<string, unknown> {
+  return { id: f.id, app: f.app, version: f.version, rule: f.rule, severity: f.severity, path: f.path, message: f.message, state: f.state, created_at: f.created_at, evidence: JSON.parse(f.evidence) as unknown };
+}
+
+export async function runFindings(filter: { app?: string; unexplained: boolean; json?: boolean }, db: string | undefined, io: Output): Promise<number> {
+  return withStore(db, (store) => {
+    if (filter.app !== undefined) knownApp(store, filter.app);
+    const rows = store.findings({ ...(filter.app ? { app: filter.app } : {}), unexplained: filter.unexplained });
+    if (filter.json) {
+      for (const f of rows) io.out(JSON.stringify(findingJson(f)));
+      return ExitCode.ok;
+    }
+    io.out(severitySummary(rows));
+    if (rows.length === 0) return ExitCode.ok;
+    const colour = io.colour === true;
+    const lines = table(
+      ['ID', 'SEVERITY', 'APP', 'VERSION', 'RULE', 'STATE', 'PATH', 'MESSAGE'],
+      bySeverity(rows).map((f): Cell[] => [String(f.id), { text: f.severity, severity: f.severity }, safe(f.app), safe(f.version), f.rule, safe(f.state), safe(f.path), safe(f.message)]),
+      colour,
+    );
+    for (const l of lines) io.out(l);
+    return ExitCode.ok;
+  });
+}
+
+const HASH_KIND: Readonly<Record<number, 'sha256' | 'sha1' | 'md5'>> = { 64: 'sha256', 40: 'sha1', 32: 'md5' };
+
+/** A hash argument: 64 hex digits (SHA-256), 40 (SHA-1) or 32 (MD5); anything else is a usage error. */
+function iocHash(value: string, where: string): { kind: 'sha256' | 'sha1' | 'md5'; hash: string } {
+  const kind = /^[0-9a-f]+$/i.test(value) ? HASH_KIND[value.length] : undefined;
+  if (!kind) throw new SealwatchError('CONFIG', `ioc: ${where}: not a SHA-256 (64 hex digits), SHA-1 (40) or MD5 (32): ${JSON.stringify(value)}`);
+  return { kind, hash: value.toLowerCase() };
+}
+
+export async function runIoc(hashes: readonly string[], file: string | undefined, db: string | undefined, json: boolean, io: Output): Promise<number> {
+  const all = hashes.map((h) => iocHash(h, 'argument'));
+  if (file) {
+    // One hash per line, first on its line (so `sha256sum` output works); blank lines and # comments are skipped.
+    const lines = (await readFile(file, 'utf8')).split(/\r?\n/);
+    lines.forEach((line, i) => {
+      const first = line.replace(/#.*/, '').trim().split(/\s+/)[0];
+      if (first) all.push(iocHash(first, `${file} line ${i + 1}`));
+    });
+  }
+  if (all.length === 0) throw new SealwatchError('CONFIG', 'ioc: give hashes (SHA-256; SHA-1 or MD5 where recorded) or --file LIST');
+  return withStore(db, (store) => {
+    // SHA-256 is indexed. SHA-1 and MD5 are kept in each stored record, not indexed: they are found by reading every
+    // distinct record of the history once, and only where the record has them.
+    const others = all.filter((h) => h.kind !== 'sha256');
+    const bySecondary = new Map<string, string>();
+    if (others.length) {
+      let records = 0;
+      const recorded = { sha1: 0, md5: 0 };
+      const seen = new Set<string>();
+      for (const a of store.apps()) {
+        for (const s of store.snapshots(a.id)) {
+          for (const f of store.files(s.id)) {
+            if (seen.has(f.sha256) || !/^[0-9a-f]{64}$/.test(f.sha256)) continue;
+            seen.add(f.sha256);
+            let hash: { sha1?: string; md5?: string } | undefined;
+            try {
+              hash = store.record(f.record_id, s.root, f.path).file.hash;
+            } catch {
+              continue;
+            }
+            records++;
+            if (hash.sha1) (recorded.sha1++, bySecondary.set(`sha1:${hash.sha1.toLowerCase()}`, f.sha256));
+            if (hash.md5) (recorded.md5++, bySecondary.set(`md5:${hash.md5.toLowerCase()}`, f.sha256));
+          }
+        }
       }
+      for (const kind of ['sha1', 'md5'] as const) {
+        if (!others.some((h) => h.kind === kind)) continue;
+        const name = kind === 'sha1' ? 'SHA-1' : 'MD5';
+        if (records > 0 && recorded[kind] === 0) throw new SealwatchError('CONFIG', `ioc: no ${name} digests are recorded in this database, so ${name} hashes cannot be searched: give SHA-256 hashes`);
+        if (recorded[kind] < records) io.err(`ioc: ${records - recorded[kind]} of ${records} stored files have no ${name} recorded; they can be matched by SHA-256 only`);
+      }
+    }
+    let hits = 0;
+    const rows: Cell[][] = [];
+    for (const h of all) {
+      const sha256 = h.kind === 'sha256' ? h.hash : bySecondary.get(`${h.kind}:${h.hash}`);
+      for (const hit of sha256 ? store.ioc(sha256) : []) {
+        hits++;
+        const line = { sha256: hit.sha256, app: hit.app, path: hit.path, first_seen: hit.first_seen, last_seen: hit.last_seen, first_version: hit.first_version, last_version: hit.last_version, still_present: hit.still_present === 1 };
+        if (json) io.out(JSON.stringify(h.kind === 'sha256' ? line : { ...line, [h.kind]: h.hash }));
+        rows.push([h.hash, safe(hit.app), safe(hit.path), `${safe(hit.first_seen)} (${safe(hit.first_version ?? '?')})`, `${safe(hit.last_seen)} (${safe(hit.last_version ?? '?')})`, hit.still_present === 1 ? { text: 'yes', severity: 'critical' } : 'no']);
+      }
+    }
+    if (!json) {
+      const found = new Set(rows.map((r) => r[0])).size;
+      io.out(`${hits} sighting${hits === 1 ? '' : 's'} of ${found} of ${all.length} hash${all.length === 1 ? '' : 'es'}`);
+      if (rows.length) for (const l of table(['HASH', 'APP', 'PATH', 'FIRST SEEN (VERSION)', 'LAST SEEN (VERSION)', 'STILL PRESENT'], rows, io.colour === true)) io.out(l);
     }
     return hits > 0 ? ExitCode.findings : ExitCode.ok;
   });
 }
 
-export async function runScope(since: string, until: string | undefined, db: string | undefined, io: Output): Promise<number> {
-  const from = new Date(since);
-  const to = until ? new Date(until) : new Date();
-  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new SealwatchError('CONFIG', 'scope: --since/--until must be dates');
+export async function runScope(since: string, until: string | undefined, db: string | undefined, json: boolean, io: Output): Promise<number> {
+  const from = parseIsoDate(since, '--since');
+  const to = until !== undefined ? parseIsoDate(until, '--until') : new Date();
+  if (to.getTime() < from.getTime()) throw new SealwatchError('CONFIG', `scope: --until (${to.toISOString()}) is before --since (${from.toISOString()})`);
   return withStore(db, (store) => {
+    const rows: Cell[][] = [];
+    const all: Array<{ severity: FindingRow['severity'] }> = [];
+    let snapshots = 0;
     for (const s of store.snapshotsBetween(from, to)) {
+      snapshots++;
       const prev = store.previousSnapshot(s.app_id, s.id);
       const before = new Map((prev ? store.files(prev.id) : []).map((f) => [f.path, f.sha256]));
       const after = store.files(s.id);
       const changed = after.filter((f) => before.get(f.path) !== f.sha256).map((f) => f.path);
       const present = new Set(after.map((f) => f.path));
       const removed = [...before.keys()].filter((p) => !present.has(p));
-      io.out(JSON.stringify({ app: s.app, snapshot: s.id, taken_at: s.taken_at, from_version: prev?.version ?? null, to_version: s.version, changed, removed, findings: store.findings({ snapshotId: s.id }).filter((f) => f.severity !== 'info').map((f) => ({ rule: f.rule, severity: f.severity, path: f.path })) }));
+      const findings = store.findings({ snapshotId: s.id }).filter((f) => f.severity !== 'info').map((f) => ({ rule: f.rule, severity: f.severity, path: f.path }));
+      if (json) {
+        io.out(JSON.stringify({ app: s.app, snapshot: s.id, taken_at: s.taken_at, from_version: prev?.version ?? null, to_version: s.version, changed, removed, findings }));
+        continue;
+      }
+      all.push(...findings);
+      const versions = `${safe(prev?.version ?? (prev ? '?' : 'baseline'))} → ${safe(s.version ?? '?')}`;
+      const worst = (path: string): Cell => {
+        const fs = bySeverity(findings.filter((f) => f.path === path));
+        const top = fs[0];
+        return top ? { text: `${top.severity} ${top.rule}${fs.length > 1 ? ` (+${fs.length - 1})` : ''}`, severity: top.severity } : '-';
+      };
+      for (const p of changed) rows.push([safe(s.taken_at), safe(s.app), String(s.id), versions, before.has(p) ? 'changed' : 'added', safe(p), worst(p)]);
+      for (const p of removed) rows.push([safe(s.taken_at), safe(s.app), String(s.id), versions, 'removed', safe(p), worst(p)]);
+    }
+    if (!json) {
+      io.out(`${snapshots} snapshot${snapshots === 1 ? '' : 's'} from ${from.toISOString()} to ${to.toISOString()}, ${rows.length} path${rows.length === 1 ? '' : 's'} changed; findings above info: ${all.length ? severitySummary(all) : 'none'}`);
+      if (rows.length) for (const l of table(['TAKEN AT', 'APP', 'SNAPSHOT', 'VERSIONS', 'CHANGE', 'PATH', 'WORST FINDING'], rows, io.colour === true)) io.out(l);
     }
     return ExitCode.ok;
   });
 }
 
 export async function runReview(id: number, state: string, note: string | undefined, db: string | undefined, io: Output): Promise<number> {
-  if (!['open', 'accepted', 'dismissed', 'escalated'].includes(state)) throw new SealwatchError('CONFIG', `review: unknown state ${state}`);
+  if (!Number.isSafeInteger(id) || id < 1) throw new SealwatchError('CONFIG', 'review: a finding id is a positive whole number (see `findings`)');
+  if (!['open', 'accepted', 'dismissed', 'escalated'].includes(state)) throw new SealwatchError('CONFIG', `review: unknown state ${state} (open, accepted, dismissed or escalated)`);
   return withStore(db, (store) => {
     if (!store.reviewFinding(id, state as 'open', note, new Date())) throw new SealwatchError('CONFIG', `review: no finding ${id}`);
     io.out(`finding ${id}: ${state}`);
@@ -173,7 +318,7 @@ export async function runReview(id: number, state: string, note: string | undefi
 }
 
 export function reportError(err: unknown, io: Output): number {
-  io.err(errorMessage(err));
+  io.err(escapeTerminal(errorMessage(err)));
   if (!(err instanceof SealwatchError)) return ExitCode.unreadable;
   return err.code === 'CONFIG' ? ExitCode.usage : err.code === 'DATABASE' ? ExitCode.database : ExitCode.unreadable;
 }

@@ -24,23 +24,24 @@ test('scan → history → diff → findings → ioc → scope on a real update,
   const history = JSON.parse((await sealwatch(['history', 'node', '--db', db, '--json'])).stdout) as { snapshots: Array<{ version: string }> };
   t.deepEqual(history.snapshots.map((s) => s.version), ['22.23.2', '22.23.3']);
 
-  const diff = JSON.parse((await sealwatch(['diff', 'node', '22.23.2', '22.23.3', '--db', db])).stdout) as { changes: Array<{ kind: string; path: string; module: boolean; fields: string[] }> };
+  const diff = JSON.parse((await sealwatch(['diff', 'node', '22.23.2', '22.23.3', '--db', db, '--json'])).stdout) as { changes: Array<{ kind: string; path: string; module: boolean; fields: string[] }> };
   t.deepEqual(diff.changes.map((c) => [c.kind, c.path, c.module]), [['changed', 'bin/node.exe', true], ['changed', 'package.json', false]]);
   t.true(diff.changes[0]?.fields.includes('signer-certificate'));
 
-  t.deepEqual(jsonLines((await sealwatch(['findings', '--db', db, '--unexplained'])).stdout), []);
-  t.true(jsonLines((await sealwatch(['findings', '--db', db, '--app', 'node'])).stdout).length >= 2);
+  t.deepEqual(jsonLines((await sealwatch(['findings', '--db', db, '--unexplained', '--json'])).stdout), []);
+  const all = await sealwatch(['findings', '--db', db, '--app', 'node', '--json']);
+  t.true(jsonLines(all.stdout).length >= 2, `${all.code}: ${all.stderr}`);
 
   const oldNode = readFileSync(join(realAppPath('node-win-22.23.2'), 'bin', 'node.exe'));
   const sha = (await import('node:crypto')).createHash('sha256').update(oldNode).digest('hex');
   const list = join(mkdtempSync(join(tmpdir(), 'sealwatch-ioc-')), 'iocs.txt');
   writeFileSync(list, `# published IoCs\n${sha}\n${'0'.repeat(64)}\n`);
-  const ioc = await sealwatch(['ioc', '--file', list, '--db', db]);
+  const ioc = await sealwatch(['ioc', '--file', list, '--db', db, '--json']);
   t.is(ioc.code, 1, 'a hit exits 1');
   t.like(jsonLines(ioc.stdout)[0], { sha256: sha, app: 'node', path: 'bin/node.exe', first_version: '22.23.2', last_version: '22.23.2', still_present: false });
   t.is((await sealwatch(['ioc', '1'.repeat(64), '--db', db])).code, 0, 'no hit exits 0');
 
-  const scope = jsonLines((await sealwatch(['scope', '--since', '2000-01-01', '--db', db])).stdout);
+  const scope = jsonLines((await sealwatch(['scope', '--since', '2000-01-01', '--db', db, '--json'])).stdout);
   t.is(scope.length, 2);
   t.deepEqual(scope[1]?.changed, ['bin/node.exe', 'package.json']);
 });
@@ -75,10 +76,10 @@ test('review: an accepted finding leaves --unexplained; unreadable files are kep
   chmodSync(join(app, 'secret.bin'), 0o600);
   t.regex(scan.stderr, /unreadable: secret\.bin: .*permission denied/i);
   t.is(scan.code, 1, 'a high finding (the DLL changed out of band) outranks the unreadable file');
-  const open = jsonLines((await sealwatch(['findings', '--db', db, '--unexplained'], env)).stdout);
+  const open = jsonLines((await sealwatch(['findings', '--db', db, '--unexplained', '--json'], env)).stdout);
   t.true(open.some((f) => f.rule === 'OUT_OF_BAND_CHANGE'));
   for (const f of open) t.is((await sealwatch(['review', String(f.id), '--state', 'accepted', '--note', 'vendor hotfix', '--db', db], env)).code, 0);
-  t.deepEqual(jsonLines((await sealwatch(['findings', '--db', db, '--unexplained'], env)).stdout), []);
+  t.deepEqual(jsonLines((await sealwatch(['findings', '--db', db, '--unexplained', '--json'], env)).stdout), []);
   t.is((await sealwatch(['review', '99999', '--state', 'accepted', '--db', db], env)).code, 2);
 });
 
