@@ -118,11 +118,17 @@ export function isBeneath(c: Confinement, abs: Uint8Array): boolean {
   return a.length > prefix.length && a.subarray(0, prefix.length).equals(prefix);
 }
 
+/** `dir` + separator + `name` (no doubled separator after a root such as `/` or `C:\\`). */
+export function child(dir: Uint8Array, name: Uint8Array | string): Buffer {
+  const d = Buffer.from(dir.buffer, dir.byteOffset, dir.byteLength);
+  return Buffer.concat(d.length > 0 && d[d.length - 1] === SEP[0] ? [d, Buffer.from(name)] : [d, SEP, Buffer.from(name)]);
+}
+
 /** The absolute path of `components` under the root. */
 export function beneath(c: Confinement, ...components: Array<Uint8Array | string>): Buffer {
-  const parts: Buffer[] = [Buffer.from(c.root)];
-  for (const comp of components) parts.push(SEP, Buffer.from(comp));
-  return Buffer.concat(parts);
+  let path: Buffer = Buffer.from(c.root);
+  for (const comp of components) path = child(path, comp);
+  return path;
 }
 
 function openError(display: string, err: unknown): RefusedError {
@@ -137,7 +143,8 @@ function openError(display: string, err: unknown): RefusedError {
  * O_NOFOLLOW — no link can be followed anywhere, so the result is under the root by construction.
  */
 async function openByComponents(c: Confinement, abs: Uint8Array, display: string): Promise<FileHandle> {
-  const rest = Buffer.from(abs).subarray(Buffer.from(c.root).length + 1);
+  const root = Buffer.from(c.root);
+  const rest = Buffer.from(abs).subarray(root.length + (root[root.length - 1] === SEP[0] ? 0 : 1));
   const comps: Buffer[] = [];
   for (let start = 0; start <= rest.length; ) {
     let end = rest.indexOf(SEP, start);

@@ -71,7 +71,7 @@ export async function* walkEntries(root: string, onSkip?: (path: string, reason:
   const c = await confine(root);
   const base = bytesText(c.root);
   const rootIsDir = (await lstat(Buffer.from(c.root))).isDirectory();
-  const at = (rel: string): string => (rel === '.' || !rootIsDir ? base : `${base}${sep}${rel.split('/').join(sep)}`);
+  const at = (rel: string): string => (rel === '.' || !rootIsDir ? base : `${base.endsWith(sep) ? base : base + sep}${rel.split('/').join(sep)}`);
   for await (const item of walkConfined(c)) {
     if (item.kind === 'directory') yield { kind: 'directory', path: at(item.rel) };
     else if (item.kind === 'file') yield { kind: 'file', path: at(item.rel) };

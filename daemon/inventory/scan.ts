@@ -73,7 +73,7 @@ export async function scanTree(root: string, previous: ReadonlyMap<string, Previ
   const c = await confine(root, options.crossFilesystems ?? false);
   const base = bytesText(c.root);
   const rootIsDir = (await lstat(Buffer.from(c.root))).isDirectory();
-  const display = (rel: string): string => (rel === '.' || !rootIsDir ? base : `${base}${sep}${rel.split('/').join(sep)}`);
+  const display = (rel: string): string => (rel === '.' || !rootIsDir ? base : `${base.endsWith(sep) ? base : base + sep}${rel.split('/').join(sep)}`);
   const bundleDirs: Array<{ dir: string; rel: string }> = [];
   const skipped: Array<{ path: string; reason: string }> = [];
   const special: SpecialEntry[] = [];

@@ -9,7 +9,7 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { errorMessage } from '../shared/errors.ts';
-import { isBeneath, kindOf, mountIdOf, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, PROC_FD, type Confinement } from './confined.ts';
+import { child, isBeneath, kindOf, mountIdOf, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, PROC_FD, type Confinement } from './confined.ts';
 import { bytesText } from './names.ts';
 import { statKey } from './scan-protocol.ts';
 
@@ -64,7 +64,7 @@ interface Parent {
   readonly handle: FileHandle | undefined;
 }
 
-const access = (p: Parent, name: Buffer): Buffer => (p.handle ? Buffer.concat([Buffer.from(`/proc/self/fd/${p.handle.fd}/`), name]) : Buffer.concat([p.abs, SEP, name]));
+const access = (p: Parent, name: Buffer): Buffer => (p.handle ? Buffer.concat([Buffer.from(`/proc/self/fd/${p.handle.fd}/`), name]) : child(p.abs, name));
 
 export interface WalkOptions {
   /** Walk a link to a regular file inside the root as that file too (default true; a bundle's seal wants links). */
@@ -130,7 +130,7 @@ async function* walkDir(c: Confinement, p: Parent, self: Stats, depth: number, o
       const name = batch[i] as Buffer;
       const st = stats[i] as Stats | Error;
       const rel = p.rel === '.' ? bytesText(name) : `${p.rel}/${bytesText(name)}`;
-      const abs = Buffer.concat([p.abs, SEP, name]);
+      const abs = child(p.abs, name);
       if (st instanceof Error) {
         yield { kind: 'unreadable', rel, reason: errno(st) === 'ENOENT' ? 'vanished while being scanned' : `cannot stat: ${errorMessage(st)}` };
         continue;
@@ -201,7 +201,7 @@ async function* link(c: Confinement, p: Parent, name: Buffer, rel: string, st: S
   // Resolved from the target as read (not through the link's path again, which may have changed since): relative
   // targets from the link's directory.
   const absolute = raw[0] === SEP[0] || (sep === '\\' && /^[a-zA-Z]:/.test(raw.toString('utf8')));
-  const from = absolute ? raw : p.handle ? Buffer.concat([Buffer.from(`/proc/self/fd/${p.handle.fd}/`), raw]) : Buffer.concat([p.abs, SEP, raw]);
+  const from = absolute ? raw : p.handle ? Buffer.concat([Buffer.from(`/proc/self/fd/${p.handle.fd}/`), raw]) : child(p.abs, raw);
   let real: Buffer;
   try {
     real = await realpath(from, { encoding: 'buffer' });
