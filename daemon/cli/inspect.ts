@@ -8,7 +8,8 @@ import { InspectPool } from '../inventory/pool.ts';
 import { bundleLayout, inspectBundle } from '../inventory/bundle.ts';
 import { UNAUTHENTICATED_DATA_CODES } from '../verify/problems.ts';
 import { type ModuleRecord } from '../shared/model.ts';
-import { errorMessage } from '../shared/errors.ts';
+import { errorMessage, SealwatchError } from '../shared/errors.ts';
+import { readdirSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { ExitCode } from './exit-codes.ts';
 import { Progress } from './progress.ts';
@@ -55,6 +56,25 @@ export function recordHasFindings(r: ModuleRecord): boolean {
   );
 }
 
+/**
+ * Every --trust and --catalog directory given must be a readable directory: a typo is a usage error (exit 2) for
+ * `inspect` and `scan` alike, never a silently smaller trust store or a scan of unreadable files.
+ */
+export function checkVerificationDirs(options: { trust: readonly string[]; catalog: readonly string[] }): void {
+  for (const [flag, dirs] of [['--trust', options.trust], ['--catalog', options.catalog]] as const) {
+    for (const dir of dirs) {
+      let ok = false;
+      try {
+        ok = statSync(dir).isDirectory();
+        if (ok) readdirSync(dir);
+      } catch (err) {
+        throw new SealwatchError('CONFIG', `${flag} ${dir}: cannot be read: ${errorMessage(err)}`);
+      }
+      if (!ok) throw new SealwatchError('CONFIG', `${flag} ${dir}: not a directory`);
+    }
+  }
+}
+
 /** --trust, --catalog and --system-trust as settings, with the shipped roots and the OS catalogs by default. */
 export function verificationSettings(options: { trust: readonly string[]; catalog: readonly string[]; systemTrust?: boolean }): VerificationSettings {
   return {
@@ -68,6 +88,7 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
   let now: Date;
   try {
     now = options.at !== undefined ? parseIsoDate(options.at, '--at') : new Date();
+    checkVerificationDirs(options);
   } catch (err) {
     io.err(escapeTerminal(errorMessage(err)));
     return ExitCode.usage;

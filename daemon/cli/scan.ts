@@ -12,7 +12,7 @@ import { type AppRow, type FindingRow, Store } from '../inventory/store/store.ts
 import { scanApp } from '../pipeline/scan-app.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { ExitCode } from './exit-codes.ts';
-import { type Output, verificationSettings } from './inspect.ts';
+import { checkVerificationDirs, type Output, verificationSettings } from './inspect.ts';
 import { Progress } from './progress.ts';
 import { bySeverity, escapeTerminal, parseIsoDate, safe, severityLabel, severitySummary, table, type Cell } from './terminal.ts';
 
@@ -57,6 +57,7 @@ export interface ScanOptions {
 }
 
 export async function runScan(dir: string, options: ScanOptions, io: Output): Promise<number> {
+  checkVerificationDirs(options);
   const now = new Date();
   const pool = new InspectPool(
     {

@@ -209,6 +209,12 @@ test('bad input is a usage error (exit 2) that says what is wrong', async (t) =>
   const list = join(dir, 'iocs.txt');
   writeFileSync(list, `# header\n${'0'.repeat(64)}  some-file.dll\nnot-a-hash\n`);
   await usage(['ioc', '--file', list, '--db', db], /iocs\.txt line 3: not a SHA-256/);
+  // A --trust or --catalog directory that is not there: the same usage error for inspect and scan (and no database).
+  for (const flag of ['--trust', '--catalog']) {
+    await usage(['inspect', flag, join(dir, 'missing'), peFixture('unsigned.exe')], new RegExp(`${flag} .*missing: cannot be read`));
+    await usage(['scan', dir, '--app', 'x', '--db', join(dir, 'h.db'), flag, join(dir, 'missing')], new RegExp(`${flag} .*missing: cannot be read`));
+  }
+  t.false((await import('node:fs')).existsSync(join(dir, 'h.db')), 'a refused scan creates no database');
   await usage(['review', 'abc', '--state', 'accepted', '--db', db], /a finding id is a positive whole number/);
   // Read-only commands never create a database.
   const none = join(dir, 'absent.db');
