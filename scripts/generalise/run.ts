@@ -334,6 +334,7 @@ function main(): number {
     arch: string;
     sw: string;
     codes: string[];
+    messages: string[];
     ind: IndResult | undefined;
     indVerdict: string;
     ossl?: Ossl;
@@ -348,6 +349,7 @@ function main(): number {
     const r = ind.get(file);
     const status = rec?.code_signature?.status ?? (rec?.error ? `error:${rec.error.code}` : 'missing');
     const codes = (rec?.code_signature?.problems ?? []).map((p) => `${p.code}(${p.severity[0]})`);
+    const messages = (rec?.code_signature?.problems ?? []).map((p) => `${p.code}: ${p.message}`);
     if (rec?.error) codes.push(`error:${rec.error.code}`);
     const indVerdict = r?.verdict ?? 'error';
     const j = judge(status, indVerdict);
@@ -363,7 +365,7 @@ function main(): number {
     }
     for (const s of r?.slices ?? []) if (s.entitlements && s.entitlements !== 'strict-ok') notes.push(`${s.arch} entitlements ${s.entitlements}`);
     if (indVerdict === 'error' || indVerdict === 'broken') notes.push(r?.detail ?? '');
-    return { m, file, format: r?.format ?? rec?.module?.format ?? '?', arch: archOf(r, rec), sw: status, codes, ind: r, indVerdict, ossl: o, ...j, notes };
+    return { m, file, format: r?.format ?? rec?.module?.format ?? '?', arch: archOf(r, rec), sw: status, codes, messages, ind: r, indVerdict, ossl: o, ...j, notes };
   });
 
   // "signed" = a signature the independent check verifies; "broken" = a signature is claimed but does not verify (or is
@@ -402,6 +404,8 @@ function main(): number {
       return `| ${md(r.m.vendor)} | ${md(`${r.m.package}@${r.m.version}`)} | ${md(r.m.member.replace(/^\.?\/?(package\/)?/, ''))} | ${r.format}/${r.arch} | ${r.sw}${r.codes.length ? ` ${r.codes.join(' ')}` : ''} | ${md(indText)} | ${ok} | ${md([signer && signer !== r.m.vendor ? `signer: ${signer}` : '', ...r.notes, r.why].filter(Boolean).join('; '))} |`;
     })
     .join('\n');
+  const classLine = (what: string, rs: Row[]): string =>
+    `- ${what}: ${rs.length} module(s)${rs.length ? ` — sealwatch ${[...new Set(rs.map((r) => `${r.sw}${r.codes.length ? ` [${r.codes.join(' ')}]` : ''}`))].join('; ')}; independent ${[...new Set(rs.map((r) => r.indVerdict))].join('/')}; ${rs.filter((r) => r.agree).length} agree (${rs.map((r) => basename(r.m.member)).join(', ')})` : ''}`;
   const listing = (rs: Row[]): string =>
     rs.length
       ? rs
@@ -442,12 +446,22 @@ ${listing(disagree)}
 ## Broken signatures in genuine vendor files (both sides agree the signature cannot be verified)
 ${listing(broken)}
 
+## The known false-"invalid" classes of issue 7 §1, as met in this set
+${classLine('PE images whose sections leave gaps (spec digest only)', rows.filter((r) => r.ind?.layout && !r.ind.layout.contiguous))}
+${classLine('Unexpected SpcIndirectData type (Debian fwupd, 1.3.6.1.4.1.311.2.1.21)', rows.filter((r) => (r.ind?.data_types ?? []).some((t) => t !== '1.3.6.1.4.1.311.2.1.15')))}
+${classLine('Entitlements a strict XML parser rejects (leading whitespace, trailing junk)', rows.filter((r) => (r.ind?.slices ?? []).some((x) => x.entitlements && x.entitlements !== 'strict-ok')))}
+${classLine('Microsoft-signed UEFI images (shim), judged against the UEFI db', rows.filter((r) => r.m.package.startsWith('shim-signed')))}
+${classLine('Several WIN_CERTIFICATE entries', rows.filter((r) => (r.ind?.entries ?? 0) > 1))}
+
 ## Trust differences (osslsigncode builds a chain, sealwatch says untrusted)
+osslsigncode accepts any root in its bundle for any purpose; sealwatch applies the Microsoft root program's per-root
+purposes (\`authroot.stl\`), so a timestamp whose TSA chains to a root not enabled for time stamping is not trusted, and
+a signer certificate that has expired since is then judged at the current time.
 ${listing(trustNotes)}
 
 ## How each module is checked
 - **sealwatch**: \`node daemon/main.ts inspect --json FILE...\` with the shipped trust store; status and problem codes
-  (severity initial: c critical, h high, m medium, w warning, i info) are shown.
+  (severity initial: i integrity, t trust, w warning) are shown.
 - **PE, independent** (\`scripts/generalise/independent.py\`, python3-pefile + python3-cryptography): the image digest
   is computed both as one straight pass (minus CheckSum, certificate directory entry and table) and by the PE/COFF
   spec's section-by-section procedure; for every WIN_CERTIFICATE entry and every nested signature the
