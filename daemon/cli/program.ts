@@ -5,7 +5,7 @@ import { runInspect, type Output } from './inspect.ts';
 import { reportError, runDiff, runFindings, runHistory, runIoc, runReview, runScan, runScope } from './scan.ts';
 import { discoverApps } from '../inventory/discover.ts';
 import { errorMessage } from '../shared/errors.ts';
-import { colourWanted, parseWorkers, safe, table } from './terminal.ts';
+import { colourWanted, escapeTerminal, parseWorkers, safe, table } from './terminal.ts';
 
 /** --workers checked as it is parsed: commander reports a bad value as a usage error (exit 2). */
 const workersOption = (v: string): number => {
@@ -23,7 +23,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
   const program = new Command('sealwatch')
     .description('Supply-chain update integrity monitor')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd().split('\n').map(escapeTerminal).join('\n')) });
   program
     .command('inspect')
     .description('verify and describe executable modules (PE, Mach-O, ELF, catalogs); directories recurse')
@@ -82,7 +82,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .action((app: string, o: { db?: string; json: boolean }) => guard(() => runHistory(app, o.db, o.json, io))());
   program
     .command('diff')
-    .description('what changed between two snapshots of an app (default: the last two); versions or snapshot ids')
+    .description('what changed between two snapshots of an app (default: the last two; one given: it and the latest); versions or snapshot ids')
     .argument('<app>')
     .argument('[v1]')
     .argument('[v2]')

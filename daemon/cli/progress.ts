@@ -87,7 +87,7 @@ export class Progress {
     const bar = new cliProgress.SingleBar({
       stream: this.stream,
       clearOnComplete: true,
-      hideCursor: true,
+      hideCursor: false, // a Ctrl-C must never leave the cursor hidden (and a SIGINT handler would keep the process alive)
       barsize: 24,
       format: (options) => this.format(options),
     });

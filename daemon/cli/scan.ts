@@ -143,7 +143,6 @@ export async function runDiff(app: string, v1: string | undefined, v2: string | 
       if (!s) throw new SealwatchError('CONFIG', `no snapshot of ${app} with version or snapshot id ${v} (versions: ${[...new Set(snaps.map((x) => x.version ?? '?'))].join(', ')})`);
       return s;
     };
-    if (v1 !== undefined && v2 === undefined) throw new SealwatchError('CONFIG', `diff: give two versions (or snapshot ids) of ${app}, or none for the last two`);
     const from = pick(v1, -2);
     const to = pick(v2, -1);
     if (!from || !to) throw new SealwatchError('CONFIG', `${app} has ${snaps.length} snapshot${snaps.length === 1 ? '' : 's'}: need two to compare`);

@@ -126,7 +126,8 @@ test('progress bar: on stderr when it is a terminal, never in the output, never 
   const tty = await onTerminal(`${cli(['inspect', '--json', dir])} > ${q(out)}`, { SEALWATCH_PROGRESS_AFTER_MS: '0' });
   t.is(tty.code, plain.code);
   t.regex(tty.stdout, /inspect .* \d+\/20 files \| [\d.]+ [KM]?B\/[\d.]+ KB \| [\d.]+ [KM]?B\/s \| ETA/);
-  t.true(tty.stdout.includes('\x1b[?25h'), 'the cursor is shown again');
+  t.false(tty.stdout.includes('\x1b[?25l'), 'the cursor is never hidden (an interrupted run must not leave it so)');
+  t.regex(tty.stdout, /\x1b\[2K$/, 'the bar is cleared at the end');
   t.deepEqual(readFileSync(out, 'utf8'), plain.stdout, 'the records are exactly those of a run without a terminal');
   t.notRegex(plain.stderr, /ETA/, 'no bar when stderr is not a terminal');
   // Shorter than the delay: no bar at all.
