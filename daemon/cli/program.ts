@@ -109,7 +109,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .command('ioc')
     .description('every sighting of these hashes in all history: app, path, versions, first/last seen, still present')
     .argument('[hashes...]', 'SHA-256 (64 hex digits); SHA-1 (40) or MD5 (32) where the records have them')
-    .option('--file <list>', 'file of hashes, one per line (first word of the line; # comments)')
+    .option('--file <list>', 'file of hashes (every hash-shaped word; # comments)')
     .option('--db <file>')
     .option('--json', 'one JSON line per sighting', false)
     .action((hashes: string[], o: { file?: string; db?: string; json: boolean }) => guard(() => runIoc(hashes, o.file, o.db, o.json, io))());

@@ -207,11 +207,15 @@ function iocHash(value: string, where: string): { kind: 'sha256' | 'sha1' | 'md5
 export async function runIoc(hashes: readonly string[], file: string | undefined, db: string | undefined, json: boolean, io: Output): Promise<number> {
   const all = hashes.map((h) => iocHash(h, 'argument'));
   if (file) {
-    // One hash per line, first on its line (so `sha256sum` output works); blank lines and # comments are skipped.
+    // Every word of a line that is a hash counts (`sha256sum` output, several digests of one file, hashes pasted on
+    // one line); `#` starts a comment; a line with words but no hash is a usage error naming it.
     const lines = (await readFile(file, 'utf8')).split(/\r?\n/);
     lines.forEach((line, i) => {
-      const first = line.replace(/#.*/, '').trim().split(/\s+/)[0];
-      if (first) all.push(iocHash(first, `${file} line ${i + 1}`));
+      const words = line.replace(/#.*/, '').trim().split(/\s+/).filter(Boolean);
+      if (words.length === 0) return;
+      const found = words.filter((w) => /^[0-9a-f]+$/i.test(w) && HASH_KIND[w.length] !== undefined);
+      if (found.length === 0) iocHash(words[0] ?? '', `${file} line ${i + 1}`);
+      for (const w of found) all.push(iocHash(w, `${file} line ${i + 1}`));
     });
   }
   if (all.length === 0) throw new SealwatchError('CONFIG', 'ioc: give hashes (SHA-256; SHA-1 or MD5 where recorded) or --file LIST');
@@ -250,9 +254,14 @@ export async function runIoc(hashes: readonly string[], file: string | undefined
     }
     let hits = 0;
     const rows: Cell[][] = [];
+    const reported = new Set<string>();
     for (const h of all) {
       const sha256 = h.kind === 'sha256' ? h.hash : bySecondary.get(`${h.kind}:${h.hash}`);
       for (const hit of sha256 ? store.ioc(sha256) : []) {
+        // The same file asked for twice (the same hash, or its SHA-1 and its SHA-256) is one sighting.
+        const key = JSON.stringify([hit.sha256, hit.app, hit.path]);
+        if (reported.has(key)) continue;
+        reported.add(key);
         hits++;
         const line = { sha256: hit.sha256, app: hit.app, path: hit.path, first_seen: hit.first_seen, last_seen: hit.last_seen, first_version: hit.first_version, last_version: hit.last_version, still_present: hit.still_present === 1 };
         if (json) io.out(JSON.stringify(h.kind === 'sha256' ? line : { ...line, [h.kind]: h.hash }));

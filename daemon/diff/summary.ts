@@ -2,6 +2,7 @@
 // data, capabilities. Pure.
 import { type ModuleRecord } from '../shared/model.ts';
 import { signerIdentity } from '../shared/signer.ts';
+import { tooLargeToVerify } from '../shared/verified.ts';
 import { UNAUTHENTICATED_DATA_CODES, type ProblemCode } from '../verify/problems.ts';
 
 export interface ModuleSummary {
@@ -35,7 +36,7 @@ export type EntryKind = 'file' | 'symlink' | 'link-out-of-root' | 'special' | 'u
 
 function entryKind(r: ModuleRecord): EntryKind {
   const e = r.entry;
-  if (!e) return 'file';
+  if (!e) return tooLargeToVerify(r) ? 'unreadable' : 'file';
   if (e.type === 'symlink') return e.inside ? 'symlink' : 'link-out-of-root';
   return e.type === 'unreadable' ? 'unreadable' : 'special';
 }
@@ -63,9 +64,9 @@ export function summarise(path: string, r: ModuleRecord): ModuleSummary {
     path,
     sha256: r.file.hash.sha256,
     format: r.module.format,
-    isCode: !r.entry && ['pe', 'macho', 'elf', 'bundle'].includes(r.module.format),
+    isCode: !r.entry && !tooLargeToVerify(r) && ['pe', 'macho', 'elf', 'bundle'].includes(r.module.format),
     state: entryKind(r),
-    detail: r.entry?.target ?? r.entry?.reason,
+    detail: r.entry?.target ?? r.entry?.reason ?? (tooLargeToVerify(r) ? `${r.file.size} bytes, hashed but not verified (over the in-memory bound)` : undefined),
     status: r.error ? 'error' : cs.status,
     signed: cs.exists && cs.status !== 'unsigned',
     signer: signerIdentity(r),

@@ -17,10 +17,10 @@ import { walkConfined, type SpecialEntry } from './walk.ts';
 
 export { type SpecialEntry, type SpecialKind } from './walk.ts';
 
+/** What the scan needs to know of a path's previous state to skip it when unchanged. */
 export interface PreviousFile {
   readonly stat: string;
   readonly recordId: number;
-  readonly sha256: string;
 }
 
 export interface ScannedFile {

@@ -12,13 +12,11 @@ import { type InspectContext } from '../inventory/inspect-file.ts';
 import { type InspectPool } from '../inventory/pool.ts';
 import { buildInspectContext } from '../inventory/verification-context.ts';
 import { scanTree, type ScanOutcome, type SpecialEntry } from '../inventory/scan.ts';
-import { type EntryFacts, type FileRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
+import { type EntryFacts, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
 import { type Finding } from '../shared/findings.ts';
 import { type EntryState, type ModuleRecord } from '../shared/model.ts';
 import { RecordSink, type FreshPath } from './record-sink.ts';
 import { withScanLock, type LockTiming } from './scan-lock.ts';
-
-const UNVERIFIED_OR_LINK = [...UNVERIFIED_STATUSES, 'symlink'];
 
 export interface ScanRequest {
   readonly app: string;
@@ -52,27 +50,29 @@ export async function scanApp(store: Store, pool: InspectPool, req: ScanRequest,
 async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, root: string): Promise<ScanReport> {
   const app = store.upsertApp(req.app, root, req.vendor, req.now);
   const prevSnapshot = store.latestSnapshot(app.id);
-  const prevByPath = new Map(store.currentFiles(app.id).map((f) => [f.path, f]));
+  const previous = store.currentStats(app.id);
 
   const sink = new RecordSink(store);
-  const outcome = await scanTree(root, prevByPath, pool, bundleInspector(pool, req.now), { onRecord: (f) => sink.add(f.path, f.stat, f.record) });
+  const outcome = await scanTree(root, previous, pool, bundleInspector(pool, req.now), { onRecord: (f) => sink.add(f.path, f.stat, f.record) });
+  const present = new Set<string>();
+  for (const f of outcome.files) present.add(f.path);
   // Paths the walk could not verify are part of the snapshot too, recorded as such (never silently missing).
-  for (const u of outcome.unreadable) if (!sink.has(u.path)) sink.add(u.path, 'unreadable', entryRecord(root, u.path, { type: 'unreadable', reason: u.reason }));
-  const files: FileRow[] = [];
+  for (const u of outcome.unreadable) {
+    present.add(u.path);
+    if (!sink.has(u.path)) sink.add(u.path, 'unreadable', entryRecord(root, u.path, { type: 'unreadable', reason: u.reason }));
+  }
   for (const e of outcome.special) {
+    present.add(e.path);
     if (e.inspected || sink.has(e.path)) continue;
-    const reused = prevByPath.get(e.path);
-    // An unchanged link or device keeps its row, like an unchanged file.
-    if (reused && reused.stat === e.stat && UNVERIFIED_OR_LINK.includes(reused.status)) files.push(reused);
-    else sink.add(e.path, e.stat, entryRecord(root, e.path, entryOf(e)));
+    // An unchanged link or device keeps its entry, like an unchanged file.
+    if (previous.get(e.path)?.stat !== e.stat) sink.add(e.path, e.stat, entryRecord(root, e.path, entryOf(e)));
   }
   sink.flush();
-  for (const f of outcome.files) if (!sink.has(f.path)) files.push(prevByPath.get(f.path) as FileRow);
-  for (const [path, f] of sink.fresh) files.push({ path, stat: f.stat, ...(f.facts as EntryFacts) });
+  const removed = [...previous.keys()].filter((p) => !present.has(p));
 
-  const version = await appVersion(root, versionSources(store, root, files, sink.topLevel), req.appVersion);
-  const changes = diffModules(...summariesToCompare(store, app.id, prevSnapshot?.root ?? root, prevByPath, sink.fresh, new Set(files.map((f) => f.path))));
-  const knownSigners = new Set([...prevByPath.values()].map((f) => f.signer).filter((s) => s.startsWith('org:') || s.startsWith('team:')));
+  const version = await appVersion(root, versionSources(store, app.id, root, sink.topLevel), req.appVersion);
+  const changes = diffModules(...summariesToCompare(store, app.id, prevSnapshot?.root ?? root, sink.fresh, removed));
+  const knownSigners = new Set([...store.currentSigners(app.id)].filter((s) => s.startsWith('org:') || s.startsWith('team:')));
   const baseline = prevSnapshot === undefined;
   const findings = detect({ baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes, knownSigners, appWasSigned: knownSigners.size > 0 });
   const reset = baseline ? store.historyReset() : undefined;
@@ -86,9 +86,9 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
     takenAt: req.now,
     trigger: req.trigger,
     root,
-    files,
+    changed: [...sink.fresh].map(([path, f]) => ({ path, stat: f.stat, ...(f.facts as EntryFacts) })),
+    removed,
     findings,
-    current: prevByPath,
   });
   return {
     app: req.app,
@@ -97,7 +97,7 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
     toVersion: version.version,
     versionSource: version.source,
     baseline,
-    files: files.length,
+    files: present.size,
     read: outcome.read,
     reused: outcome.reused,
     changes,
@@ -118,9 +118,9 @@ function bundleInspector(pool: InspectPool, now: Date): (dir: string) => Promise
 }
 
 /** Records the app version may come from: fresh top-level ones, plus the stored records of unchanged top-level executables. */
-function versionSources(store: Store, root: string, files: readonly FileRow[], freshTopLevel: ReadonlyMap<string, ModuleRecord>): Map<string, ModuleRecord> {
+function versionSources(store: Store, appId: number, root: string, freshTopLevel: ReadonlyMap<string, ModuleRecord>): Map<string, ModuleRecord> {
   const sources = new Map(freshTopLevel);
-  for (const f of files) if (!f.path.includes('/') && !sources.has(f.path) && f.format === 'pe') sources.set(f.path, store.record(f.record_id, root, f.path));
+  for (const f of store.currentTopLevel(appId)) if (!sources.has(f.path) && f.format === 'pe') sources.set(f.path, store.record(f.record_id, root, f.path));
   return sources;
 }
 
@@ -133,17 +133,17 @@ function summariesToCompare(
   store: Store,
   appId: number,
   prevRoot: string,
-  prevByPath: ReadonlyMap<string, FileRow>,
   fresh: ReadonlyMap<string, FreshPath>,
-  present: ReadonlySet<string>,
+  removed: readonly string[],
 ): [Map<string, ModuleSummary>, Map<string, ModuleSummary>] {
   const before = new Map<string, ModuleSummary>();
   const after = new Map<string, ModuleSummary>();
   for (const [path, f] of fresh) after.set(path, f.summary);
-  for (const old of prevByPath.values()) {
-    if (!fresh.has(old.path) && present.has(old.path)) continue;
-    const base = UNVERIFIED_STATUSES.includes(old.status) ? store.lastVerified(appId, old.path) : old;
-    if (base) before.set(old.path, summarise(old.path, store.record(base.record_id, prevRoot, old.path)));
+  for (const path of [...fresh.keys(), ...removed]) {
+    const old = store.currentEntry(appId, path);
+    if (!old) continue;
+    const base = UNVERIFIED_STATUSES.includes(old.status) ? store.lastVerified(appId, path) : old;
+    if (base) before.set(path, summarise(path, store.record(base.record_id, prevRoot, path)));
   }
   return [before, after];
 }

@@ -78,8 +78,7 @@ test('a snapshot with nothing changed costs ≤ 1 MB of database at 100,000 file
     return statSync(file).size;
   };
   const before = size();
-  const current = s.currentFiles(app.id);
-  s.commitScan({ appId: app.id, previousSnapshotId: s.latestSnapshot(app.id)?.id, version: '1', versionSource: 'test', takenAt: new Date(), trigger: 'manual', root: '/big', files: current, findings: [] });
+  s.commitScan({ appId: app.id, previousSnapshotId: s.latestSnapshot(app.id)?.id, version: '1', versionSource: 'test', takenAt: new Date(), trigger: 'manual', root: '/big', changed: [], removed: [], findings: [] });
   const grown = size() - before;
   t.true(grown <= 1024 * 1024, `unchanged snapshot grew the database by ${grown} bytes`);
   t.is(s.files(s.latestSnapshot(app.id)?.id ?? 0).length, 100_000);
@@ -91,7 +90,7 @@ test('one transaction: a scan that fails while storing its findings leaves no sn
   const app = s.upsertApp('a', '/app', undefined, new Date());
   const [facts] = s.putRecords([record(hex(1))]);
   const bad = { rule: 'SIGNATURE_INVALID', severity: 'critical', path: 'a.dll', message: 'x', evidence: { n: 1n }, explained: false } as const;
-  const err = t.throws(() => s.commitScan({ appId: app.id, previousSnapshotId: undefined, version: '1', versionSource: 't', takenAt: new Date(), trigger: 'manual', root: '/app', files: [{ path: 'a.dll', stat: 's', ...facts! }], findings: [bad as never] }));
+  const err = t.throws(() => s.commitScan({ appId: app.id, previousSnapshotId: undefined, version: '1', versionSource: 't', takenAt: new Date(), trigger: 'manual', root: '/app', changed: [{ path: 'a.dll', stat: 's', ...facts! }], removed: [], findings: [bad as never] }));
   t.true(err instanceof SealwatchError);
   t.is(s.latestSnapshot(app.id), undefined);
   t.deepEqual(s.currentFiles(app.id), []);

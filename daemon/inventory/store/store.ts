@@ -11,6 +11,7 @@ import { SealwatchError, errorMessage } from '../../shared/errors.ts';
 import { type Finding, type Severity } from '../../shared/findings.ts';
 import { type ModuleRecord } from '../../shared/model.ts';
 import { signerIdentity } from '../../shared/signer.ts';
+import { tooLargeToVerify } from '../../shared/verified.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { databaseError } from './sql-errors.ts';
 import { readWitness, writeWitness } from './witness.ts';
@@ -55,9 +56,14 @@ export interface FileRow extends EntryFacts {
   readonly stat: string;
 }
 
-/** A path's current entry: its row id, and its record id under the name the scan uses. */
+/** A path's current entry, with its row id. */
 export interface CurrentRow extends FileRow {
   readonly id: number;
+}
+
+/** What a rescan needs of each current path to skip unchanged files: little, as there may be 100,000 of them. */
+export interface CurrentStat {
+  readonly stat: string;
   readonly recordId: number;
 }
 
@@ -93,10 +99,11 @@ export interface ScanCommit {
   readonly takenAt: Date;
   readonly trigger: string;
   readonly root: string;
-  readonly files: readonly FileRow[];
+  /** Paths whose content (or what they hold) was read in this scan; every other current path is unchanged. */
+  readonly changed: readonly FileRow[];
+  /** Current paths that are gone. */
+  readonly removed: readonly string[];
   readonly findings: readonly Finding[];
-  /** The app's current entries as read at the start of the scan (valid: the commit checks no scan came between). */
-  readonly current?: ReadonlyMap<string, CurrentRow>;
 }
 
 export interface IocHit {
@@ -128,6 +135,7 @@ function storable(record: ModuleRecord): string {
 }
 
 export function rowStatus(r: ModuleRecord): string {
+  if (tooLargeToVerify(r)) return 'unreadable';
   if (r.entry) return r.entry.type === 'symlink' ? (r.entry.inside ? 'symlink' : 'link-out-of-root') : r.entry.type === 'unreadable' ? 'unreadable' : 'special';
   return r.error ? 'error' : r.code_signature.status;
 }
@@ -149,7 +157,14 @@ function prepareStatements(db: DatabaseSync) {
     snapshotById: p('SELECT * FROM snapshots WHERE id = ?'),
     insertSnapshot: p('INSERT INTO snapshots (app_id, version, version_source, taken_at, trigger, root, files, modules) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     filesOf: p(`SELECT e.path, e.sha256, e.size, e.stat, e.format, e.status, e.signer, e.record_id ${SNAPSHOT_ENTRIES} ORDER BY e.path`),
-    current: p('SELECT id, path, sha256, size, stat, format, status, signer, record_id, record_id AS recordId FROM entries WHERE app_id = ? AND end_snapshot IS NULL ORDER BY path'),
+    current: p('SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND end_snapshot IS NULL ORDER BY path'),
+    currentStats: p('SELECT path, stat, record_id FROM entries WHERE app_id = ? AND end_snapshot IS NULL'),
+    currentEntry: p('SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND path = ? AND end_snapshot IS NULL'),
+    currentSigners: p("SELECT DISTINCT signer FROM entries WHERE app_id = ? AND end_snapshot IS NULL AND signer <> ''"),
+    currentTopLevel: p("SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND end_snapshot IS NULL AND instr(path, '/') = 0"),
+    currentCounts: p(`SELECT count(*) AS files, coalesce(sum(format NOT IN ('unknown', 'catalog') AND status NOT IN ('unreadable', 'special', 'link-out-of-root', 'symlink')), 0) AS modules
+      FROM entries WHERE app_id = ? AND end_snapshot IS NULL`),
+    setCounts: p('UPDATE snapshots SET files = ?, modules = ? WHERE id = ?'),
     lastVerified: p(`SELECT path, sha256, size, stat, format, status, signer, record_id FROM entries
       WHERE app_id = ? AND path = ? AND status NOT IN ('unreadable', 'special', 'link-out-of-root') ORDER BY first_snapshot DESC LIMIT 1`),
     endEntry: p('UPDATE entries SET end_snapshot = ? WHERE id = ?'),
@@ -335,9 +350,30 @@ export class Store {
     return this.q.filesOf.all(snapshotId) as unknown as FileRow[];
   }
 
-  /** The app's files as of its latest snapshot (with `recordId` too, the shape the scan compares stats with). */
+  /** The app's files as of its latest snapshot. */
   currentFiles(appId: number): CurrentRow[] {
     return this.q.current.all(appId) as unknown as CurrentRow[];
+  }
+
+  /** Path → stat and record of every current path, compactly (one small object per path). */
+  currentStats(appId: number): Map<string, CurrentStat> {
+    const out = new Map<string, CurrentStat>();
+    for (const r of this.q.currentStats.iterate(appId) as Iterable<{ path: string; stat: string; record_id: number }>) out.set(r.path, { stat: r.stat, recordId: r.record_id });
+    return out;
+  }
+
+  currentEntry(appId: number, path: string): CurrentRow | undefined {
+    return this.q.currentEntry.get(appId, path) as CurrentRow | undefined;
+  }
+
+  /** Signer identities of the app's current files. */
+  currentSigners(appId: number): Set<string> {
+    return new Set((this.q.currentSigners.all(appId) as Array<{ signer: string }>).map((r) => r.signer));
+  }
+
+  /** Current files at the top of the root (where the main executable lives). */
+  currentTopLevel(appId: number): CurrentRow[] {
+    return this.q.currentTopLevel.all(appId) as unknown as CurrentRow[];
   }
 
   /** The most recent state of `path` whose content was verified (not unreadable, a device, or a link out of the root). */
@@ -377,11 +413,12 @@ export class Store {
       if (latest !== input.previousSnapshotId) {
         throw new SealwatchError('DATABASE', `database ${this.file}: another scan of this app was stored meanwhile (snapshot ${latest}); scan again`, { file: this.file });
       }
-      const modules = input.files.filter((f) => !['unknown', 'catalog'].includes(f.format) && !UNVERIFIED_STATUSES.includes(f.status)).length;
       const taken = input.takenAt.toISOString();
-      const snap = this.q.insertSnapshot.run(input.appId, input.version ?? null, input.versionSource ?? null, taken, input.trigger, input.root, input.files.length, modules);
+      const snap = this.q.insertSnapshot.run(input.appId, input.version ?? null, input.versionSource ?? null, taken, input.trigger, input.root, 0, 0);
       const snapshotId = Number(snap.lastInsertRowid);
-      this.writeEntries(input.appId, snapshotId, input.files, input.current);
+      this.writeEntries(input.appId, snapshotId, input.changed, input.removed);
+      const counts = this.q.currentCounts.get(input.appId) as { files: number; modules: number };
+      this.q.setCounts.run(counts.files, counts.modules, snapshotId);
       for (const f of input.findings) {
         this.q.insertFinding.run(input.appId, snapshotId, f.rule, f.severity, f.path ?? null, f.message, JSON.stringify(f.evidence), f.explained ? 1 : 0, taken);
       }
@@ -392,12 +429,9 @@ export class Store {
   }
 
   /** Ends the entries that changed or vanished and opens new ones; unchanged paths cost nothing. */
-  private writeEntries(appId: number, snapshotId: number, files: readonly FileRow[], known?: ReadonlyMap<string, CurrentRow>): void {
-    const current = known ?? new Map(this.currentFiles(appId).map((e) => [e.path, e]));
-    const present = new Set<string>();
-    for (const f of files) {
-      present.add(f.path);
-      const old = current.get(f.path);
+  private writeEntries(appId: number, snapshotId: number, changed: readonly FileRow[], removed: readonly string[]): void {
+    for (const f of changed) {
+      const old = this.currentEntry(appId, f.path);
       if (old && old.record_id === f.record_id && old.sha256 === f.sha256 && old.status === f.status && old.signer === f.signer) {
         // Same content: only the stat (the cache key for the next scan) moves, in place.
         if (old.stat !== f.stat) this.q.restatEntry.run(f.stat, old.id);
@@ -406,16 +440,23 @@ export class Store {
       if (old) this.q.endEntry.run(snapshotId, old.id);
       this.q.insertEntry.run(appId, f.path, f.sha256, f.size, f.stat, f.format, f.status, f.signer, f.record_id, snapshotId);
     }
-    for (const [path, gone] of current) if (!present.has(path)) this.q.endEntry.run(snapshotId, gone.id);
+    for (const path of removed) {
+      const old = this.currentEntry(appId, path);
+      if (old) this.q.endEntry.run(snapshotId, old.id);
+    }
   }
 
-  /** Stores records and a snapshot without findings (tools and benchmarks). */
-  recordSnapshot(input: Omit<ScanCommit, 'files' | 'findings' | 'previousSnapshotId'> & { files: readonly SnapshotFile[] }): { snapshotId: number } {
+  /** Stores records and a snapshot without findings (tools, tests and benchmarks): `files` is the whole snapshot. */
+  recordSnapshot(input: Omit<ScanCommit, 'changed' | 'removed' | 'findings' | 'previousSnapshotId'> & { files: readonly SnapshotFile[] }): { snapshotId: number } {
     const fresh = input.files.filter((f): f is Extract<SnapshotFile, { record: ModuleRecord }> => 'record' in f);
     const facts = this.putRecords(fresh.map((f) => f.record));
-    const byPath = new Map(fresh.map((f, i) => [f.path, facts[i] as EntryFacts]));
-    const files = input.files.map((f) => ({ path: f.path, stat: f.stat, ...('reused' in f ? f.reused : (byPath.get(f.path) as EntryFacts)) }));
-    return this.commitScan({ ...input, files, findings: [], previousSnapshotId: this.latestSnapshot(input.appId)?.id });
+    const changed = [
+      ...fresh.map((f, i) => ({ path: f.path, stat: f.stat, ...(facts[i] as EntryFacts) })),
+      ...input.files.filter((f): f is Extract<SnapshotFile, { reused: EntryFacts }> => 'reused' in f).map((f) => ({ ...f.reused, path: f.path, stat: f.stat })),
+    ];
+    const present = new Set(input.files.map((f) => f.path));
+    const removed = [...this.currentStats(input.appId).keys()].filter((p) => !present.has(p));
+    return this.commitScan({ ...input, changed, removed, findings: [], previousSnapshotId: this.latestSnapshot(input.appId)?.id });
   }
 
   findings(filter: { app?: string; unexplained?: boolean; snapshotId?: number } = {}): FindingRow[] {
