@@ -8,6 +8,7 @@ import { type WorkerConfig, type WorkerReply, type WorkerTarget } from './scan-p
 interface Job {
   readonly id: number;
   readonly path: string;
+  readonly now: string;
   readonly target: WorkerTarget | undefined;
   readonly resolve: (r: WorkerReply) => void;
 }
@@ -33,22 +34,37 @@ export class InspectPool {
   /** Set when workers cannot start at all: every file then fails with this reason. */
   private fatal: string | undefined;
 
-  constructor(config: WorkerConfig, size = Math.max(1, Math.min(availableParallelism(), 8)), timeoutMs = DEFAULT_FILE_TIMEOUT_MS) {
-    this.config = config;
-    this.timeoutMs = timeoutMs;
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
-  }
+  /** At most this many workers; they start when files are queued, so a scan that reads nothing starts none. */
+  readonly size: number;
+  /** The time each file is judged at: the configured time, or the clock when the pool was given one (a daemon). */
+  private readonly now: () => string;
 
-  get size(): number {
-    return this.slots.length;
+  constructor(config: WorkerConfig, size = Math.max(1, Math.min(availableParallelism(), 8)), timeoutMs = DEFAULT_FILE_TIMEOUT_MS, clock?: () => Date) {
+    this.config = config;
+    this.size = Math.max(1, size);
+    this.timeoutMs = timeoutMs;
+    this.now = clock ? () => clock().toISOString() : () => config.now;
   }
 
   /** Inspects `path`; with a target, the worker opens exactly what the walk saw under the root (confined.ts). */
   inspect(path: string, target?: WorkerTarget): Promise<WorkerReply> {
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, path, target, resolve });
+      this.queue.push({ id: this.nextId++, path, target, resolve, now: this.now() });
+      this.grow();
       this.pump();
     });
+  }
+
+  /** Workers started so far (they start on demand). */
+  get started(): number {
+    return this.slots.length;
+  }
+
+  /** Starts one more worker while more files wait than idle or starting workers can take. */
+  private grow(): void {
+    if (this.closed || this.fatal !== undefined || this.slots.length >= this.size) return;
+    const available = this.slots.filter((s) => !s.job).length;
+    if (this.queue.length > available) this.slots.push(this.spawn());
   }
 
   private spawn(): Slot {
@@ -101,7 +117,7 @@ export class InspectPool {
       const job = this.queue.shift() as Job;
       slot.job = job;
       slot.timer = setTimeout(() => this.replace(slot, `took longer than ${this.timeoutMs} ms`), this.timeoutMs);
-      slot.worker.postMessage(job.target ? { id: job.id, path: job.path, target: job.target } : { id: job.id, path: job.path });
+      slot.worker.postMessage(job.target ? { id: job.id, path: job.path, now: job.now, target: job.target } : { id: job.id, path: job.path, now: job.now });
     }
   }
 

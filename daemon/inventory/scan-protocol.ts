@@ -7,7 +7,7 @@ export interface WorkerConfig {
   readonly trustDirs: readonly string[];
   readonly catalogDirs: readonly string[];
   readonly systemTrust: boolean;
-  /** ISO time the verdicts are judged at. */
+  /** ISO time the verdicts are judged at, unless the pool has a clock (each job then carries its own). */
   readonly now: string;
   readonly maxFileBytes: number;
 }
@@ -25,6 +25,8 @@ export interface WorkerJob {
   readonly id: number;
   /** Path the record names (text form); opened as named when there is no target (a file the user named). */
   readonly path: string;
+  /** ISO time this file is judged at. */
+  readonly now: string;
   readonly target?: WorkerTarget;
 }
 

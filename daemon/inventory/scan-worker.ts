@@ -1,12 +1,11 @@
 // Worker thread of the scan pool: opens a file once (confined to the root, no-follow, non-blocking: confined.ts),
 // inspects it from that descriptor (streaming when it is over the in-memory bound), and checks it did not change
-// while being read. Each worker builds its own trust store and catalog index from the same configuration.
+// while being read. Each worker builds its verification context from the same settings, once.
 import { parentPort, workerData } from 'node:worker_threads';
-import { addSystemTrust, loadTrustStore } from '../config/trust.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
-import { loadCatalogs } from './catalogs.ts';
 import { RefusedError, openConfined, type Opened } from './confined.ts';
 import { type InspectContext } from './inspect-file.ts';
+import { buildInspectContext, judgedAt } from './verification-context.ts';
 import { inspectOpenFile } from './inspect-open.ts';
 import { openNamedFile } from './read.ts';
 import { statKey, type WorkerConfig, type WorkerJob, type WorkerReply } from './scan-protocol.ts';
@@ -14,15 +13,8 @@ import { statKey, type WorkerConfig, type WorkerJob, type WorkerReply } from './
 const MAX_ATTEMPTS = 3;
 const config = workerData as WorkerConfig;
 
-async function context(): Promise<InspectContext> {
-  const store = loadTrustStore(config.trustDirs);
-  if (config.systemTrust) addSystemTrust(store);
-  const base = { store, now: new Date(config.now), signatureCache: new Map<string, boolean>() };
-  const catalogs = config.catalogDirs.length ? await loadCatalogs(config.catalogDirs, base) : undefined;
-  return catalogs ? { ...base, catalogs } : base;
-}
-
-const ready = context();
+// The one context builder (verification-context.ts); each file is then judged at its job's time.
+const ready = buildInspectContext(config, new Date(config.now));
 // A worker that cannot build its context (unreadable trust store) says so once; the pool then fails every file
 // with that reason instead of restarting it forever.
 void ready.then(
@@ -35,7 +27,7 @@ parentPort?.on('message', async (job: WorkerJob) => {
   if (!ctx) return;
   let reply: WorkerReply;
   try {
-    reply = await inspectStable(job, ctx);
+    reply = await inspectStable(job, judgedAt(ctx, new Date(job.now)));
   } catch (err) {
     const refusal = err instanceof RefusedError ? { refusal: err.refusal } : {};
     reply = { id: job.id, error: { code: err instanceof SealwatchError ? err.code : 'IO', message: errorMessage(err), ...refusal } };

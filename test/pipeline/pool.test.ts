@@ -47,3 +47,22 @@ test('workers that cannot load their trust store fail every file with the reason
     await pool.close();
   }
 });
+
+test('workers start only when files are queued (a rescan that reads nothing starts none), and a clock judges each file at its own time', async (t) => {
+  const { peFixture, peFixtureTrustDir } = await import('../helpers/fixtures.ts');
+  let now = new Date('2020-01-01T00:00:00Z');
+  const pool = new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR, peFixtureTrustDir()], catalogDirs: [], systemTrust: false, now: '1999-01-01T00:00:00Z', maxFileBytes: 1 << 30 }, 2, undefined, () => now);
+  try {
+    t.is(pool.started, 0);
+    const early = await pool.inspect(peFixture('expired-no-timestamp.exe'));
+    t.is(pool.started, 1, 'one file, one worker');
+    now = new Date('2099-01-01T00:00:00Z');
+    const late = await pool.inspect(peFixture('expired-no-timestamp.exe'));
+    if ('error' in early || 'error' in late) return t.fail(JSON.stringify([early, late]));
+    const expired = (r: typeof early) => r.record.code_signature.problems.some((p) => p.code === 'CERT_EXPIRED');
+    t.not(expired(early), expired(late), 'the same file judged at two clock times');
+    t.true(expired(late));
+  } finally {
+    await pool.close();
+  }
+});
