@@ -33,6 +33,8 @@ export interface ScanReport {
   readonly fromVersion: string | undefined;
   readonly toVersion: string | undefined;
   readonly versionSource: string;
+  /** Version sources that exist but were refused (a link out of the root, a FIFO, too large), with the reason. */
+  readonly versionRefused: readonly string[];
   readonly baseline: boolean;
   readonly files: number;
   readonly read: number;
@@ -96,6 +98,7 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
     fromVersion: prevSnapshot?.version ?? undefined,
     toVersion: version.version,
     versionSource: version.source,
+    versionRefused: version.refused ?? [],
     baseline,
     files: present.size,
     read: outcome.read,
