@@ -239,6 +239,12 @@ test('ioc: SHA-256, and SHA-1 and MD5 from the stored records; a table by defaul
     t.is(r.code, 1, `${alg}: ${r.stderr}`);
     t.deepEqual(jsonLines(r.stdout), bySha256.map((h) => ({ ...h, [alg]: digest(alg) })), alg);
   }
+  // A list: sha256sum lines, several digests on a line, comments; one file asked for three ways is one sighting.
+  const list = join(tmp('ioc'), 'list.txt');
+  writeFileSync(list, `# IoCs\n${digest('sha256')}  conpty.dll\n${digest('md5')} ${digest('sha1')} # same file\n\n${'2'.repeat(64)}\n`);
+  const fromList = await sealwatch(['ioc', '--file', list, '--json', '--db', db]);
+  t.is(fromList.code, 1, fromList.stderr);
+  t.deepEqual(jsonLines(fromList.stdout), bySha256);
   const miss = await sealwatch(['ioc', '1'.repeat(40), '--db', db]);
   t.is(miss.code, 0);
   t.regex(miss.stdout, /^0 sightings of 0 of 1 hash\n$/);
