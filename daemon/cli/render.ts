@@ -17,9 +17,9 @@ export function verifiedPublisher(r: ModuleRecord): string | undefined {
   const sigs = r.code_signature.signatures;
   const pick = (s: SignatureRecord | undefined): string | undefined => {
     if (!s) return undefined;
-    const who = s.kind === 'slice' ? (s.subject_name ?? s.team_id) : (s.organization ?? s.subject_name);
+    const who = s.organization ?? s.subject_name ?? s.team_id;
     if (!who) return undefined;
-    const team = s.kind === 'slice' && s.team_id && s.subject_name ? ` (team ${safe(s.team_id)})` : '';
+    const team = s.kind === 'slice' && s.team_id && who !== s.team_id ? ` (team ${safe(s.team_id)})` : '';
     return `${safe(who)}${team}${s.trusted ? '' : ' (valid signature, NOT trusted)'}`;
   };
   return pick(sigs.find((s) => s.valid && s.trusted)) ?? pick(sigs.find((s) => s.valid));

@@ -180,6 +180,10 @@ test('Publisher is the verified signer; the self-declared company is shown as su
   const signed = await sealwatch(['inspect', realCorpusPath('conpty')]);
   t.regex(signed.stdout, /\n {2}Publisher: Microsoft Corporation\n/);
   t.regex(signed.stdout, /\n {2}Company: {3}Microsoft Corporation \(self-declared\)\n/);
+  const apple = await sealwatch(['inspect', realCorpusPath('msal-dylib')]);
+  t.regex(apple.stdout, /\n {2}Publisher: Microsoft Corporation \(team UBF8T346G9\)\n/, 'Apple: the certificate organisation and its Team ID');
+  const linkerSigned = await sealwatch(['inspect', realCorpusPath('esbuild-darwin')]);
+  t.notRegex(linkerSigned.stdout, /Publisher/, 'linker-signed code has no identity, so no publisher');
   const untrusted = await sealwatch(['inspect', peFixture('rogue-root.exe')]);
   t.regex(untrusted.stdout, /\n {2}Publisher: Contoso Test Ltd \(valid signature, NOT trusted\)\n/);
 });
