@@ -370,6 +370,25 @@ function main(): number {
     return { m, file, format: r?.format ?? rec?.module?.format ?? '?', arch: archOf(r, rec), sw: status, codes, messages, ind: r, indVerdict, ossl: o, ...j, notes };
   });
 
+  // Both sides must be able to say no: a copy of the smallest intact PE and Mach-O with one code byte flipped must be
+  // "broken" for the independent check and "invalid" for sealwatch, or the agreement above means nothing.
+  const controls: { label: string; sw: string; ind: string; ok: boolean }[] = [];
+  for (const fmt of ['pe', 'macho']) {
+    const pick = rows.filter((r) => r.format === fmt && r.indVerdict === 'intact').sort((a, b) => a.m.size - b.m.size)[0];
+    if (!pick) continue;
+    const bytes = readFileSync(pick.file);
+    const at = Math.floor(bytes.length / 3);
+    bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+    const tampered = join(cache, 'control', `tampered-${basename(pick.file)}`);
+    mkdirSync(dirname(tampered), { recursive: true });
+    writeFileSync(tampered, bytes);
+    const swT = runSealwatch([tampered]).records.get(resolve(tampered))?.code_signature?.status ?? 'missing';
+    const indT = runIndependent([tampered]).get(resolve(tampered))?.verdict ?? 'missing';
+    controls.push({ label: `${basename(pick.m.member)} (${pick.m.package}) with byte ${at} flipped`, sw: swT, ind: indT, ok: swT === 'invalid' && indT === 'broken' });
+  }
+  for (const c of controls) console.error(`control: ${c.label}: sealwatch ${c.sw}, independent ${c.ind}${c.ok ? '' : '  <-- CONTROL FAILED'}`);
+  const controlsFailed = controls.filter((c) => !c.ok).length;
+
   // "signed" = a signature the independent check verifies; "broken" = a signature is claimed but does not verify (or is
   // not there: a certificate table past the end of the file), counted apart.
   const signed = rows.filter((r) => r.indVerdict === 'intact');
@@ -387,7 +406,7 @@ function main(): number {
   for (const r of [...falseInvalid, ...disagree]) console.error(`  ${r.m.package}@${r.m.version} ${r.m.member}: sealwatch ${r.sw} [${r.codes.join(' ')}], independent ${r.indVerdict}; ${r.why}`);
 
   writeFileSync(join(cache, 'results.json'), JSON.stringify(rows.map((r) => ({ ...r, ind: r.ind })), null, 1));
-  if (only) return falseInvalid.length || disagree.length ? 1 : 0;
+  if (only) return falseInvalid.length || disagree.length || controlsFailed ? 1 : 0;
 
   const date = started.toISOString().replace(/\.\d+Z$/, 'Z');
   const head = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
@@ -440,6 +459,8 @@ None of these files is used by a test of this project: any input whose SHA-256 a
 | trust differs: osslsigncode chains, sealwatch "untrusted" (not an integrity question) | ${trustNotes.length} |
 | sealwatch inspect time for all modules (${(rows.reduce((n, r) => n + r.m.size, 0) / 2 ** 30).toFixed(2)} GiB) | ${(swMs / 1000).toFixed(1)} s |
 
+Controls (both sides must reject a tampered copy): ${controls.map((c) => `${c.label} → sealwatch ${c.sw}, independent ${c.ind}${c.ok ? '' : ' **(CONTROL FAILED)**'}`).join('; ')}.
+
 ## False "invalid"
 ${listing(falseInvalid)}
 
@@ -490,7 +511,7 @@ npx node scripts/generalise/run.ts --commit HEAD      # judge a clean export of 
 npx node scripts/generalise/run.ts --sealwatch DIR   # judge another checkout's daemon/main.ts
 \`\`\`
 Needs \`npm\`, \`apt-get\`, \`dpkg-deb\`, \`osslsigncode\`, \`openssl\`, Debian's \`python3-pefile\` and \`python3-cryptography\`.
-Exit status 1 when there is a false "invalid" or another disagreement.
+Exit status 1 when there is a false "invalid", another disagreement, or a control that either side fails to reject.
 
 ## Modules
 | vendor | package | member | format/arch | sealwatch | independent | agree | notes |
@@ -499,7 +520,7 @@ ${table}
 `;
   writeFileSync(join(root, 'docs', 'generalisation.md'), doc);
   console.error('wrote docs/generalisation.md');
-  return falseInvalid.length || disagree.length ? 1 : 0;
+  return falseInvalid.length || disagree.length || controlsFailed ? 1 : 0;
 }
 
 process.exitCode = main();
