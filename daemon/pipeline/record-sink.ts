@@ -1,6 +1,6 @@
-// Fresh records stream from the scan into the store a batch at a time, so a scan never holds them all: what stays in
-// memory per fresh path is its stored facts and its diff summary (plus whole records of top-level files, which the app
-// version may be read from).
+// Fresh records stream from the scan into the store a batch at a time, so a scan never holds them all. What stays in
+// memory per fresh path is small: its stored facts, and a diff summary only for code and for paths that hold no
+// readable file (a data file's summary is rebuilt from its facts in the rare case a module was at its path before).
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { type EntryFacts, type Store } from '../inventory/store/store.ts';
 import { type ModuleRecord } from '../shared/model.ts';
@@ -9,13 +9,14 @@ const BATCH = 256;
 
 export interface FreshPath {
   readonly stat: string;
-  readonly summary: ModuleSummary;
+  /** Set for code and for unverified paths; undefined for data files (see dataSummary). */
+  readonly summary: ModuleSummary | undefined;
   facts?: EntryFacts;
 }
 
 export class RecordSink {
   readonly fresh = new Map<string, FreshPath>();
-  /** Records of files at the top of the root: version sources. */
+  /** Records of executables at the top of the root: the app version may come from their version resource. */
   readonly topLevel = new Map<string, ModuleRecord>();
   private pending: Array<{ path: string; record: ModuleRecord }> = [];
   private readonly store: Store;
@@ -25,8 +26,9 @@ export class RecordSink {
   }
 
   add(path: string, stat: string, record: ModuleRecord): void {
-    this.fresh.set(path, { stat, summary: summarise(path, record) });
-    if (!path.includes('/')) this.topLevel.set(path, record);
+    const summary = summarise(path, record);
+    this.fresh.set(path, { stat, summary: summary.isCode || summary.state !== 'file' ? summary : undefined });
+    if (!path.includes('/') && record.module.format === 'pe') this.topLevel.set(path, record);
     this.pending.push({ path, record });
     if (this.pending.length >= BATCH) this.flush();
   }
@@ -45,4 +47,30 @@ export class RecordSink {
     });
     this.pending = [];
   }
+}
+
+/** The summary of a data file (no code, nothing to verify), from what the store keeps of it. */
+export function dataSummary(path: string, facts: EntryFacts): ModuleSummary {
+  return {
+    path,
+    sha256: facts.sha256,
+    format: facts.format as ModuleSummary['format'],
+    isCode: false,
+    state: 'file',
+    detail: undefined,
+    status: facts.status,
+    signed: false,
+    signer: '',
+    signerSubject: undefined,
+    issuer: undefined,
+    leafThumbprint: undefined,
+    ownVersion: undefined,
+    hiddenData: [],
+    integrityProblems: [],
+    constructors: 0,
+    imports: new Set(),
+    signedAt: undefined,
+    compiledAt: undefined,
+    certificateTableSize: undefined,
+  };
 }

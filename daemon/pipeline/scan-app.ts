@@ -15,8 +15,10 @@ import { scanTree, type ScanOutcome, type SpecialEntry } from '../inventory/scan
 import { type EntryFacts, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
 import { type Finding } from '../shared/findings.ts';
 import { type EntryState, type ModuleRecord } from '../shared/model.ts';
-import { RecordSink, type FreshPath } from './record-sink.ts';
+import { dataSummary, RecordSink, type FreshPath } from './record-sink.ts';
 import { withScanLock, type LockTiming } from './scan-lock.ts';
+
+const CODE_FORMATS = new Set(['pe', 'macho', 'elf', 'bundle']);
 
 export interface ScanRequest {
   readonly app: string;
@@ -141,12 +143,24 @@ function summariesToCompare(
 ): [Map<string, ModuleSummary>, Map<string, ModuleSummary>] {
   const before = new Map<string, ModuleSummary>();
   const after = new Map<string, ModuleSummary>();
-  for (const [path, f] of fresh) after.set(path, f.summary);
-  for (const path of [...fresh.keys(), ...removed]) {
+  const baseOf = (path: string): ModuleSummary | undefined => {
     const old = store.currentEntry(appId, path);
-    if (!old) continue;
-    const base = UNVERIFIED_STATUSES.includes(old.status) ? store.lastVerified(appId, path) : old;
-    if (base) before.set(path, summarise(path, store.record(base.record_id, prevRoot, path)));
+    const base = old && UNVERIFIED_STATUSES.includes(old.status) ? store.lastVerified(appId, path) : old;
+    if (!base) return undefined;
+    // Only code needs its whole record back; a data file is what its row says.
+    return CODE_FORMATS.has(base.format) ? summarise(path, store.record(base.record_id, prevRoot, path)) : dataSummary(path, base);
+  };
+  for (const [path, f] of fresh) {
+    const b = baseOf(path);
+    // Data replacing data is no module's business; data replacing a module is (MODULE_DISPLACED).
+    const a = f.summary ?? (b?.isCode ? dataSummary(path, f.facts as EntryFacts) : undefined);
+    if (!a) continue;
+    after.set(path, a);
+    if (b) before.set(path, b);
+  }
+  for (const path of removed) {
+    const b = baseOf(path);
+    if (b) before.set(path, b);
   }
   return [before, after];
 }
