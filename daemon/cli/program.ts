@@ -1,4 +1,5 @@
 // argv → command. Each command is a function of its options and an output sink, so tests run it in-process.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ExitCode } from './exit-codes.ts';
 import { runInspect, type Output } from './inspect.ts';
@@ -16,12 +17,18 @@ const workersOption = (v: string): number => {
   }
 };
 
+/** package.json's version; daemon/cli/ and the compiled dist/cli/ both sit two levels below the package root. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export async function runCli(argv: readonly string[], io: Output): Promise<number> {
   let exit: number = ExitCode.ok;
   const program = new Command('sealwatch')
     .description('Supply-chain update integrity monitor')
+    .version(packageVersion(), '-V, --version', 'print the version of sealwatch')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd().split('\n').map(escapeTerminal).join('\n')) });
   program

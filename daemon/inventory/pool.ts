@@ -5,6 +5,9 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type WorkerConfig, type WorkerReply, type WorkerTarget } from './scan-protocol.ts';
 
+/** The worker's own module: scan-worker.ts when run from the sources, scan-worker.js when compiled into dist/. */
+const WORKER_SCRIPT = new URL(import.meta.url.endsWith('.ts') ? './scan-worker.ts' : './scan-worker.js', import.meta.url);
+
 interface Job {
   readonly id: number;
   readonly path: string;
@@ -68,7 +71,7 @@ export class InspectPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(new URL('./scan-worker.ts', import.meta.url), { workerData: this.config }), ready: false, job: undefined, timer: undefined };
+    const slot: Slot = { worker: new Worker(WORKER_SCRIPT, { workerData: this.config }), ready: false, job: undefined, timer: undefined };
     slot.worker.on('message', (message: WorkerReply | { ready: true } | { fatal: string }) => {
       if ('ready' in message) {
         slot.ready = true;
