@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Fetches the vendor binaries listed in test/corpus/real-corpus.json (from ../shared/corpus/REAL.md) by name with
+// Fetches the vendor binaries listed in test/corpus/real-corpus.json (from test/corpus/REAL.md) by name with
 // the ordinary clients (npm pack, apt-get download) into a cache outside git, and pins each by SHA-256.
 // A hash mismatch or a failed fetch is a hard failure: tests never skip a missing real input.
 import { execFileSync } from 'node:child_process';

@@ -160,7 +160,6 @@ function testedHashes(): Set<string> {
       else if (e.isFile() && statSync(p).size >= 1024 && statSync(p).size < 2 ** 30) out.add(sha256File(p));
     }
   };
-  walk(join(root, '..', 'shared', 'corpus'));
   walk(join(root, 'test'));
   walk(join(homedir(), '.cache', 'sealwatch', 'fixtures'));
   return out;
@@ -445,7 +444,7 @@ ${judged}); do not edit by hand.
 (the independent check verifies the signature) from **${vendors.size} vendors** (by signing organisation: ${[...vendors].sort().join(', ')}),
 architectures ${[...signedArchs].sort().join(', ')} among the signed (${[...archs].sort().join(', ')} in all).
 None of these files is used by a test of this project: any input whose SHA-256 appears in
-\`test/corpus/real-corpus.json\`, \`../shared/corpus\`, \`test/\` or the generated fixtures is skipped
+\`test/corpus/real-corpus.json\`, \`test/\` (the corpus in \`test/corpus\` included) or the generated fixtures is skipped
 (${adopted.length ? `${adopted.length} skipped in this run, adopted by tests since they were pinned: ${adopted.map((m) => `\`${basename(m.member)}\``).join(', ')}` : 'none skipped in this run'}).
 
 | total | count |

@@ -1,4 +1,4 @@
-// Where the pinned vendor binaries of ../shared/corpus/REAL.md live once scripts/fetch-real-corpus.ts has run.
+// Where the pinned vendor binaries of test/corpus/REAL.md live once scripts/fetch-real-corpus.ts has run.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -13,9 +13,10 @@ export interface RealCorpusEntry {
 
 const projectRoot = resolve(import.meta.dirname, '..', '..');
 
-/** The shared corpus of public test-suite binaries beside the project (../shared/corpus). */
-export const sharedCorpus = resolve(projectRoot, '..', 'shared', 'corpus');
-export const sharedTrust = resolve(projectRoot, '..', 'shared', 'trust');
+/** The corpus of public test-suite binaries carried by the project (test/corpus: pe/, catalog/, macho/; see its README). */
+export const sharedCorpus = resolve(projectRoot, 'test', 'corpus');
+/** The roots of trust the tests use are the shipped ones (config/trust; origins in its README). */
+export const sharedTrust = resolve(projectRoot, 'config', 'trust');
 
 export function corpusCacheDir(): string {
   return process.env.SEALWATCH_CORPUS_CACHE ?? join(homedir(), '.cache', 'sealwatch', 'real-corpus');

@@ -1,4 +1,4 @@
-// The catalog rows of ../shared/corpus/README.md, plus catalog-signed lookups and a tampered catalog.
+// The catalog rows of test/corpus/README.md, plus catalog-signed lookups and a tampered catalog.
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Every Mach-O row of ../shared/corpus/README.md (Santa's test binaries) and of REAL.md, asserted on the real files:
+// Every Mach-O row of test/corpus/README.md (Santa's test binaries) and of REAL.md, asserted on the real files:
 // cdhash, Team ID, identifier, flags and status exactly.
 import test from 'ava';
 import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Every PE row of ../shared/corpus/README.md, asserted on the real file.
+// Every PE row of test/corpus/README.md, asserted on the real file.
 import test from 'ava';
 import { join } from 'node:path';
 import { UNAUTHENTICATED_DATA_CODES } from '../../daemon/verify/problems.ts';

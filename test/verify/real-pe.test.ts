@@ -1,4 +1,4 @@
-// The PE rows of ../shared/corpus/REAL.md: real vendor binaries fetched by name and pinned by SHA-256.
+// The PE rows of test/corpus/REAL.md: real vendor binaries fetched by name and pinned by SHA-256.
 import test from 'ava';
 import { codes, inspectFile } from '../helpers/inspect.ts';
 import { realCorpusEntries, realCorpusPath } from '../helpers/real-corpus.ts';
