@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Builds the synthetic fixtures (scripts/fixtures/*.sh) into a cache outside git, rebuilding only when the recipes
-// change. Tests read them through test/helpers/fixtures.ts.
+// change. Tests and the demo read them through scripts/lib/fixtures.ts.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixtureDir, fixtureRecipeDir } from '../test/helpers/fixtures.ts';
+import { fixtureDir, fixtureRecipeDir } from './lib/fixtures.ts';
 
 const recipes = readdirSync(fixtureRecipeDir).sort();
 const hash = createHash('sha256');

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { corpusCacheDir, realAppPath } from '../test/helpers/real-corpus.ts';
+import { corpusCacheDir, realAppPath } from './lib/real-corpus.ts';
 
 const root = resolve(import.meta.dirname, '..');
 execFileSync(process.execPath, [join(root, 'scripts', 'fetch-real-corpus.ts'), '--npm-only'], { stdio: 'inherit' });

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { corpusCacheDir, realAppEntries, realAppPath, realCorpusEntries, realCorpusPath, type RealCorpusEntry } from '../test/helpers/real-corpus.ts';
+import { corpusCacheDir, realAppEntries, realAppPath, realCorpusEntries, realCorpusPath, type RealCorpusEntry } from './lib/real-corpus.ts';
 
 function sha256Of(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');

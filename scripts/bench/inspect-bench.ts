@@ -7,8 +7,8 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadTrustStore } from '../../daemon/config/trust.ts';
 import { inspectBytes } from '../../daemon/inventory/inspect-file.ts';
-import { allPeFiles } from '../../test/helpers/pe-files.ts';
-import { realCorpusPath } from '../../test/helpers/real-corpus.ts';
+import { allPeFiles } from '../lib/pe-files.ts';
+import { realCorpusPath } from '../lib/real-corpus.ts';
 import { runTool } from './tool.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');

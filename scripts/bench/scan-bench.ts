@@ -13,7 +13,7 @@ import { DEFAULT_MAX_FILE_BYTES } from '../../daemon/inventory/read.ts';
 import { Store } from '../../daemon/inventory/store/store.ts';
 import { scanApp } from '../../daemon/pipeline/scan-app.ts';
 import { type ModuleRecord } from '../../daemon/shared/model.ts';
-import { corpusCacheDir, realAppEntries, realAppPath } from '../../test/helpers/real-corpus.ts';
+import { corpusCacheDir, realAppEntries, realAppPath } from '../lib/real-corpus.ts';
 import { runTool } from './tool.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');

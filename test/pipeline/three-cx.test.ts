@@ -1,42 +1,19 @@
 // A 3CX-shaped compromise built from real signed binaries and our signed fixtures: every module still carries a
 // valid signature, and each change raises its rule with the documented severity.
 import test from 'ava';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { loadIdentity, signMacho } from '../helpers/apple-signer.ts';
 import { appleFixture, peFixture, peFixtureTrustDir } from '../helpers/fixtures.ts';
-import { hidePayloadInCertificateEntry } from '../helpers/pe-mutate.ts';
 import { realCorpusPath } from '../helpers/real-corpus.ts';
 import { above, appDir, harness } from '../helpers/scan.ts';
-
-function put(root: string, rel: string, bytes: Uint8Array | string): void {
-  mkdirSync(dirname(join(root, rel)), { recursive: true });
-  writeFileSync(join(root, rel), bytes);
-}
+import { put, writeThreeCxApp } from '../../scripts/lib/three-cx.ts';
 
 async function threeCxApp(): Promise<{ v1: string; v2: string; trojanDylib: Buffer }> {
-  const vendor = await loadIdentity(appleFixture('pki/vendor.der'), appleFixture('pki/vendor.pk8'), [appleFixture('pki/devid-ca.der')]);
-  const dylib = await signMacho(readFileSync(appleFixture('libffmpeg-arm64.dylib')), { identifier: 'com.contoso.libffmpeg', teamId: 'CONTOSO123', identity: vendor });
-  const trojanDylib = await signMacho(readFileSync(appleFixture('libffmpeg-trojan-arm64.dylib')), { identifier: 'com.contoso.libffmpeg', teamId: 'CONTOSO123', identity: vendor });
   const v1 = appDir();
-  put(v1, 'package.json', JSON.stringify({ name: 'contoso-desktop', version: '18.12.407' }));
-  put(v1, 'd3dcompiler_47.dll', readFileSync(realCorpusPath('vcruntime140'))); // a Microsoft-signed DLL
-  put(v1, 'contoso.dll', readFileSync(peFixture('vendor-signed.dll'))); // the vendor's own DLL, version 1.2.3.4
-  put(v1, 'Frameworks/libffmpeg.dylib', dylib);
-  put(v1, 'resources/app.asar', 'console.log("contoso")');
   const v2 = appDir();
-  put(v2, 'package.json', JSON.stringify({ name: 'contoso-desktop', version: '18.12.416' }));
-  // 1. the Microsoft-signed DLL gains an RC4-style payload inside its certificate table (CVE-2013-3900)
-  const payload = Buffer.concat([Buffer.from('feedface', 'hex'), randomBytes(4096)]);
-  put(v2, 'd3dcompiler_47.dll', hidePayloadInCertificateEntry(readFileSync(realCorpusPath('vcruntime140')), payload));
-  // 2. the vendor DLL changes, validly signed by the vendor, without a version change
-  put(v2, 'contoso.dll', readFileSync(peFixture('vendor-trojan-signed.dll')));
-  // 3. an unsigned DLL appears
-  put(v2, 'ffmpeg.dll', readFileSync(realCorpusPath('pty-node')));
-  // 4. the dylib, re-signed with the same Team ID, gains a constructor and process/network imports
-  put(v2, 'Frameworks/libffmpeg.dylib', trojanDylib);
-  put(v2, 'resources/app.asar', 'console.log("contoso 416")');
+  const { trojanDylib } = await writeThreeCxApp(v1, v2);
   return { v1, v2, trojanDylib };
 }
 
