@@ -24,6 +24,13 @@ interface Slot {
   timer: NodeJS.Timeout | undefined;
 }
 
+/**
+ * Heap bounds per worker. File bytes live outside the heap (Buffers); the heap holds what parsing and verifying one
+ * file builds, and without a bound a worker's heap grows with every file it has seen until V8 decides to collect.
+ * A file that needs more fails alone (the worker is replaced and the file reported), never the scan.
+ */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 };
+
 /** Per-file time limit: generous for 1 GiB on a slow disk, finite for a file that never finishes. */
 export const DEFAULT_FILE_TIMEOUT_MS = 5 * 60_000;
 
@@ -71,7 +78,7 @@ export class InspectPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(WORKER_SCRIPT, { workerData: this.config }), ready: false, job: undefined, timer: undefined };
+    const slot: Slot = { worker: new Worker(WORKER_SCRIPT, { workerData: this.config, resourceLimits: WORKER_LIMITS }), ready: false, job: undefined, timer: undefined };
     slot.worker.on('message', (message: WorkerReply | { ready: true } | { fatal: string }) => {
       if ('ready' in message) {
         slot.ready = true;
