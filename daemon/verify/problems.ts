@@ -17,7 +17,7 @@ export const PROBLEMS = {
   UNEXPECTED_INDIRECT_DATA_TYPE: 'warning',
   DIGEST_ALGORITHM_INCONSISTENT: 'warning',
   CERT_TABLE_INSIDE_HEADERS: 'integrity',
-  CERT_TABLE_PAST_EOF: 'integrity',
+  CERT_TABLE_PAST_EOF: 'warning',
   CERT_ENTRY_MALFORMED: 'integrity',
   CERT_ENTRY_UNSUPPORTED: 'warning',
   // digest and signature math

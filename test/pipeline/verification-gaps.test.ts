@@ -183,3 +183,25 @@ test('deleting the history does not launder the next update: scan refuses (exit 
   t.deepEqual(out.findings.filter((f) => f.rule === 'HISTORY_RESET').map((f) => f.severity), ['high']);
   t.is((await sealwatch(['scan', root, '--app', 'wiped', '--db', db])).code, 0, 'the new history is the known one now');
 });
+
+test('a signature cut off at the end of the file (as Remotion ships zlib1.dll) is unsigned with a warning, and a signed module arriving so "lost its signature"', async (t) => {
+  const h = harness();
+  try {
+    const root = app('1.0.0');
+    await h.scan('cut', root);
+    const bytes = readFileSync(realCorpusPath('conpty'));
+    const pe = bytes.readUInt32LE(0x3c);
+    const dir = pe + 24 + (bytes.readUInt16LE(pe + 24) === 0x20b ? 144 : 128);
+    const [offset, size] = [bytes.readUInt32LE(dir), bytes.readUInt32LE(dir + 4)];
+    writeFileSync(join(root, 'conpty.dll'), bytes.subarray(0, offset + Math.floor(size / 2)));
+    put(root, 'package.json', JSON.stringify({ name: 'contoso', version: '1.0.1' }));
+    const r = await h.scan('cut', root);
+    const row = h.store.files(r.snapshotId).find((f) => f.path === 'conpty.dll');
+    t.is(row?.status, 'unsigned');
+    const rec = h.store.record(row?.record_id ?? 0, root, 'conpty.dll');
+    t.deepEqual(rec.code_signature.problems.filter((p) => p.code === 'CERT_TABLE_PAST_EOF').map((p) => p.severity), ['warning']);
+    t.true(ruleOf(r.findings, 'conpty.dll').includes('NEW_UNSIGNED_MODULE:high'), JSON.stringify(r.findings));
+  } finally {
+    await h.close();
+  }
+});

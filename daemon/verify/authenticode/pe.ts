@@ -118,7 +118,9 @@ export function verifyPeSignatures(bytes: Uint8Array, pe: PeFile, ctx: PeVerifyC
     }
   }
   return {
-    embedded: (table?.entries.length ?? 0) > 0 || (table !== undefined && !table.usable),
+    // A table cut off at the end of the file holds no signature to verify: the file is unsigned (with a warning);
+    // one that overlaps the headers makes verification impossible: invalid.
+    embedded: (table?.entries.length ?? 0) > 0 || (table !== undefined && !table.usable && !table.anomalies.every((a) => a.code === 'CERT_TABLE_PAST_EOF')),
     signatures,
     problems,
     authentihash: { sha1: Buffer.from(imageDigest('sha1')).toString('hex'), sha256: Buffer.from(imageDigest('sha256')).toString('hex') },
