@@ -4,16 +4,18 @@
 // A hash mismatch or a failed fetch is a hard failure: tests never skip a missing real input.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { corpusCacheDir, realAppEntries, realAppPath, realCorpusEntries, realCorpusPath, type RealCorpusEntry } from './lib/real-corpus.ts';
+import { fetchDeb, type FetchedDeb } from './lib/debian.ts';
+import { corpusCacheDir, currentBuildDir, realAppEntries, realAppPath, realCorpusEntries, realCorpusPath, type CurrentBuild, type RealCorpusEntry } from './lib/real-corpus.ts';
 
 function sha256Of(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-function fetchArchive(entry: RealCorpusEntry, workDir: string): string {
+/** The archive holding an entry: an npm tarball, or a .deb (see scripts/lib/debian.ts for dropped versions). */
+async function fetchArchive(entry: RealCorpusEntry, workDir: string): Promise<{ path: string; via: FetchedDeb['via'] | 'npm'; version?: string }> {
   if (entry.source === 'npm') {
     const out = execFileSync('npm', ['pack', entry.package, '--silent', '--ignore-scripts', '--pack-destination', workDir], {
       encoding: 'utf8',
@@ -21,33 +23,9 @@ function fetchArchive(entry: RealCorpusEntry, workDir: string): string {
     });
     const name = out.trim().split('\n').pop();
     if (!name) throw new Error(`npm pack ${entry.package} printed no file name`);
-    return join(workDir, name);
+    return { path: join(workDir, name), via: 'npm' };
   }
-  execFileSync('apt-get', [...aptArchOptions(entry.package), 'download', entry.package], { cwd: workDir, stdio: ['ignore', 'inherit', 'inherit'] });
-  const deb = readdirSync(workDir).find((f) => f.endsWith('.deb'));
-  if (!deb) throw new Error(`apt-get download ${entry.package} produced no .deb`);
-  return join(workDir, deb);
-}
-
-const updatedForArch = new Set<string>();
-
-/**
- * Debian signs EFI images of every architecture (fwupdaa64.efi.signed is arm64-only). For a package named
- * `name:arch=version` of an architecture dpkg is not configured for, apt is told about that architecture for this
- * download only, and its package index is fetched once (`apt-get update` with the same option).
- */
-function aptArchOptions(pkg: string): string[] {
-  const arch = /^[^:=]+:([a-z0-9]+)/.exec(pkg)?.[1];
-  if (!arch) return [];
-  const native = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
-  const foreign = execFileSync('dpkg', ['--print-foreign-architectures'], { encoding: 'utf8' }).split('\n').map((a) => a.trim());
-  if (arch === native || foreign.includes(arch)) return [];
-  const options = ['-o', `APT::Architectures::=${native}`, '-o', `APT::Architectures::=${arch}`];
-  if (!updatedForArch.has(arch)) {
-    execFileSync('apt-get', [...options, 'update', '-qq'], { stdio: ['ignore', 'inherit', 'inherit'] });
-    updatedForArch.add(arch);
-  }
-  return options;
+  return fetchDeb(entry, workDir);
 }
 
 function extractMember(entry: RealCorpusEntry, archive: string): Buffer {
@@ -57,36 +35,49 @@ function extractMember(entry: RealCorpusEntry, archive: string): Buffer {
   return execFileSync('tar', ['-xOf', '-', entry.member], { input: tar, maxBuffer });
 }
 
-function main(): void {
+async function main(): Promise<void> {
   // --npm-only: skip Debian packages (for machines without apt-get, e.g. the demo on macOS).
   const npmOnly = process.argv.includes('--npm-only');
   const cache = corpusCacheDir();
   mkdirSync(cache, { recursive: true });
-  const archives = new Map<string, string>();
+  const archives = new Map<string, Awaited<ReturnType<typeof fetchArchive>>>();
   const work = mkdtempSync(join(tmpdir(), 'sealwatch-corpus-'));
   let fetched = 0;
   try {
     for (const entry of realCorpusEntries()) {
       if (npmOnly && entry.source !== 'npm') continue;
-      const target = realCorpusPath(entry.id, { mustExist: false });
+      const target = realCorpusPath(entry.id, { mustExist: false, pinned: true });
       if (existsSync(target) && sha256Of(target) === entry.sha256) continue;
       let archive = archives.get(entry.package);
       if (!archive) {
         const dir = join(work, String(archives.size));
         mkdirSync(dir);
-        archive = fetchArchive(entry, dir);
+        archive = await fetchArchive(entry, dir);
         archives.set(entry.package, archive);
       }
-      const bytes = extractMember(entry, archive);
+      const bytes = extractMember(entry, archive.path);
       const got = createHash('sha256').update(bytes).digest('hex');
+      if (archive.via === 'current') {
+        // The pinned Debian version is gone and no snapshot served it: keep the current build apart, with its origin.
+        const dir = currentBuildDir(entry);
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, basename(entry.member)), bytes);
+        const record: CurrentBuild = { package: entry.package.replace(/=.*$/, `=${archive.version ?? ''}`), version: archive.version ?? '', sha256: got };
+        writeFileSync(join(dir, 'source.json'), `${JSON.stringify(record, null, 2)}\n`);
+        fetched++;
+        console.warn(`fetched ${entry.id} from ${record.package} IN PLACE OF the pinned ${entry.package} (SHA-256 ${got}): build-specific expectations are not checked`);
+        continue;
+      }
       if (got !== entry.sha256) {
         throw new Error(`${entry.package} ${entry.member}: SHA-256 ${got} does not match the pinned ${entry.sha256}`);
       }
       mkdirSync(join(target, '..'), { recursive: true });
       writeFileSync(`${target}.part`, bytes);
       renameSync(`${target}.part`, target);
+      rmSync(currentBuildDir(entry), { recursive: true, force: true });
       fetched++;
-      console.log(`fetched ${entry.id}: ${basename(target)} (${bytes.length} bytes)`);
+      console.log(`fetched ${entry.id}: ${basename(target)} (${bytes.length} bytes${archive.via === 'snapshot' ? ', from snapshot.debian.org' : ''})`);
     }
     // Whole vendor packages as app versions (update tests): the tarball must match npm's recorded SHA-512 integrity.
     for (const app of realAppEntries()) {
@@ -94,7 +85,7 @@ function main(): void {
       if (existsSync(join(target, 'package.json'))) continue;
       const dir = join(work, `app-${app.id}`);
       mkdirSync(dir);
-      const tgz = fetchArchive({ id: app.id, source: 'npm', package: app.package, member: '', sha256: '' }, dir);
+      const tgz = (await fetchArchive({ id: app.id, source: 'npm', package: app.package, member: '', sha256: '' }, dir)).path;
       const integrity = `sha512-${createHash('sha512').update(readFileSync(tgz)).digest('base64')}`;
       if (integrity !== app.integrity) throw new Error(`${app.package}: tarball integrity ${integrity} does not match the pinned ${app.integrity}`);
       const extracted = join(dir, 'x');
@@ -112,4 +103,4 @@ function main(): void {
   console.log(`real corpus: ${realCorpusEntries().length} files and ${realAppEntries().length} app versions pinned in ${cache} (${fetched} fetched now)`);
 }
 
-main();
+await main();

@@ -9,6 +9,9 @@ export interface RealCorpusEntry {
   readonly package: string;
   readonly member: string;
   readonly sha256: string;
+  /** Debian only: the .deb's own SHA-256 and SHA-1, to fetch the pinned build by content once mirrors drop it. */
+  readonly deb_sha256?: string;
+  readonly deb_sha1?: string;
 }
 
 const projectRoot = resolve(import.meta.dirname, '..', '..');
@@ -52,11 +55,44 @@ export function realAppPath(id: string, options: { mustExist?: boolean } = {}): 
   return path;
 }
 
-/** Path of a fetched vendor binary; throws (never skips) when `npm run corpus:fetch` has not fetched it. */
-export function realCorpusPath(id: string, options: { mustExist?: boolean } = {}): string {
+/** Where a Debian member of the current version is kept when the pinned version is gone (see fetch-real-corpus.ts). */
+export function currentBuildDir(entry: RealCorpusEntry): string {
+  return join(corpusCacheDir(), `${entry.id}-current`);
+}
+
+/** What was fetched in place of a pinned Debian build that no mirror or snapshot served any more. */
+export interface CurrentBuild {
+  readonly package: string;
+  readonly version: string;
+  readonly sha256: string;
+}
+
+/**
+ * The build of a fetched vendor binary: `undefined` for the pinned bytes; for a Debian package whose pinned version
+ * could not be fetched any more, the current version used instead (expectations that depend on the exact build cannot
+ * hold for it).
+ */
+export function realCorpusBuild(id: string): CurrentBuild | undefined {
   const entry = realCorpusEntries().find((e) => e.id === id);
   if (!entry) throw new Error(`no real-corpus entry named ${id}`);
-  const path = join(corpusCacheDir(), `${entry.id}-${entry.sha256.slice(0, 12)}`, basename(entry.member));
+  if (existsSync(pinnedPath(entry))) return undefined;
+  const record = join(currentBuildDir(entry), 'source.json');
+  return entry.source === 'deb' && existsSync(record) ? (JSON.parse(readFileSync(record, 'utf8')) as CurrentBuild) : undefined;
+}
+
+function pinnedPath(entry: RealCorpusEntry): string {
+  return join(corpusCacheDir(), `${entry.id}-${entry.sha256.slice(0, 12)}`, basename(entry.member));
+}
+
+/**
+ * Path of a fetched vendor binary: the pinned bytes, else (Debian only) the current build fetched in their place;
+ * throws (never skips) when `npm run corpus:fetch` has fetched neither. `pinned: true` gives the pinned path only.
+ */
+export function realCorpusPath(id: string, options: { mustExist?: boolean; pinned?: boolean } = {}): string {
+  const entry = realCorpusEntries().find((e) => e.id === id);
+  if (!entry) throw new Error(`no real-corpus entry named ${id}`);
+  const path = pinnedPath(entry);
+  if (!options.pinned && !existsSync(path) && realCorpusBuild(id)) return join(currentBuildDir(entry), basename(entry.member));
   if ((options.mustExist ?? true) && !existsSync(path)) {
     throw new Error(`${path} is missing: run \`npm run corpus:fetch\` first`);
   }
