@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { promisify } from 'node:util';
 import { allPeFiles } from '../helpers/pe-files.ts';
 import { inspectFile } from '../helpers/inspect.ts';
-import { realCorpusPath } from '../helpers/real-corpus.ts';
+import { pinnedBuild, realCorpusPath } from '../helpers/real-corpus.ts';
 
 const run = promisify(execFile);
 
@@ -54,8 +54,9 @@ test('REAL fwupdaa64.efi.signed: osslsigncode calculates the straight pass and r
   const file = realCorpusPath('fwupd-aa64');
   const [theirs] = await osslDigests(file);
   const sig = inspectFile(file).code_signature.signatures[0];
-  t.is(sig?.digest_method, 'sections');
   t.is(theirs?.digest, inspectFile(file).pe?.authentihash.sha256, 'osslsigncode = our straight pass');
+  if (!pinnedBuild(t, 'fwupd-aa64')) return; // signed over the sections: a fact of this build
+  t.is(sig?.digest_method, 'sections');
   t.not(theirs?.digest, sig?.signed_digest, 'which is not what Debian signed');
   t.is(sig?.computed_digest, sig?.signed_digest);
 });

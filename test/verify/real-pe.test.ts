@@ -1,7 +1,7 @@
 // The PE rows of test/corpus/REAL.md: real vendor binaries fetched by name and pinned by SHA-256.
 import test from 'ava';
 import { codes, inspectFile } from '../helpers/inspect.ts';
-import { realCorpusEntries, realCorpusPath } from '../helpers/real-corpus.ts';
+import { pinnedBuild, realCorpusEntries, realCorpusPath } from '../helpers/real-corpus.ts';
 
 interface Expected {
   id: string;
@@ -77,6 +77,9 @@ test('REAL shimx64.efi.signed: EFI image with TWO WIN_CERTIFICATE entries, both 
   t.is(r.module.kind, 'efi');
   t.deepEqual(r.module.arch, ['x86_64']);
   const cs = r.code_signature;
+  t.true(cs.valid);
+  t.false(codes(r).includes('CERT_TABLE_EXTRA_ENTRY'), 'several entries are normal for UEFI images');
+  if (!pinnedBuild(t, 'shim')) return; // which CAs signed it is a fact of this build
   t.deepEqual(
     cs.signatures.map((s) => [s.index, s.subject_name, s.issuer_name, s.valid]),
     [
@@ -84,11 +87,9 @@ test('REAL shimx64.efi.signed: EFI image with TWO WIN_CERTIFICATE entries, both 
       ['1', 'Microsoft UEFI CA 2023 signer', 'Microsoft UEFI CA 2023', true],
     ],
   );
-  t.true(cs.valid);
   // Firmware trusts the db certificates directly (UEFI trust profile, config/trust/uefi): the 2011 CA is one of them.
   t.true(cs.trusted);
   t.deepEqual(cs.signatures.map((s) => s.trusted), [true, false]);
-  t.false(codes(r).includes('CERT_TABLE_EXTRA_ENTRY'), 'several entries are normal for UEFI images');
 });
 
 test('REAL node-pty: unsigned pty.node ships beside the Microsoft-signed conpty.dll', (t) => {

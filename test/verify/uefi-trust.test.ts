@@ -12,7 +12,7 @@ import { parsePe } from '../../daemon/formats/pe/index.ts';
 import { verifyPeSignatures } from '../../daemon/verify/authenticode/pe.ts';
 import { efiAnchors, windowsAnchors } from '../../daemon/verify/chain/trust-store.ts';
 import { codes, context, inspectFile, TEST_NOW } from '../helpers/inspect.ts';
-import { realCorpusPath, sharedCorpus } from '../helpers/real-corpus.ts';
+import { pinnedBuild, realCorpusPath, sharedCorpus } from '../helpers/real-corpus.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const uefiDir = join(DEFAULT_TRUST_DIR, 'uefi');
@@ -55,6 +55,8 @@ test('OVMF_VARS.ms.fd: the variable store parser finds PK, KEK, db and dbx; db h
 
 test('REAL shimx64.efi.signed: trusted through the UEFI db (Microsoft Corporation UEFI CA 2011 is the anchor, as in firmware)', (t) => {
   const r = inspectFile(realCorpusPath('shim'));
+  t.true(r.code_signature.valid, JSON.stringify(r.code_signature.problems));
+  if (!pinnedBuild(t, 'shim')) return; // a later shim may be signed by the 2023 CA only, which this db lacks
   t.is(r.code_signature.status, 'trusted', JSON.stringify(r.code_signature.problems));
   const [s2011, s2023] = r.code_signature.signatures;
   t.true(s2011?.trusted);
@@ -79,10 +81,11 @@ test('REAL grubx64.efi.signed and fwupdx64.efi.signed (Debian Secure Boot CA, no
 
 test('REAL fwupdx64.efi.signed: SpcIndirectData type 1.3.6.1.4.1.311.2.1.21 (Debian signer) is a warning, never invalid', (t) => {
   const r = inspectFile(realCorpusPath('fwupd-x64'));
+  t.not(r.code_signature.status, 'invalid');
+  if (!pinnedBuild(t, 'fwupd-x64')) return; // the indirect data type is how this build was signed
   const p = r.code_signature.problems.find((x) => x.code === 'UNEXPECTED_INDIRECT_DATA_TYPE');
   t.is(p?.severity, 'warning');
   t.regex(p?.message ?? '', /1\.3\.6\.1\.4\.1\.311\.2\.1\.21/);
-  t.not(r.code_signature.status, 'invalid');
 });
 
 test('signify-DXCore.dll (Microsoft Windows, under Windows Production PCA 2011, which is a db certificate): a DLL is never anchored by the db', (t) => {
