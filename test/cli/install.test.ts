@@ -107,6 +107,10 @@ test('npm pack → npm install -g into a prefix: `sealwatch --version`, inspect 
     t.is(npxInspect.code, 0, npxInspect.stderr);
     t.regex(npxInspect.stdout, /^1 module, 1 signed, 1 trusted/m);
     t.notRegex(npxInspect.stderr, /EBADENGINE|Warning/i);
+    // `npm run sealwatch -- …` runs in the package root: relative paths are still the caller's (INIT_CWD).
+    const npmRun = await run('npm', ['run', '--silent', 'sealwatch', '--', 'inspect', 'pe/signify-whois.exe'], join(root, 'test', 'corpus'), env);
+    t.is(npmRun.code, 0, npmRun.stderr);
+    t.regex(npmRun.stdout, /^1 module, 1 signed, 1 trusted/m);
 
     // The launcher on an older Node: a clear message with both versions, exit 2, nothing else run.
     const old = await olderNode();
