@@ -3,7 +3,8 @@
 // EDK2 variable store whose `db` holds EFI_SIGNATURE_LISTs of X.509 certificates), into config/trust/uefi/ as DER.
 // These become the UEFI trust profile: anchors for EFI images only (daemon/verify/chain/trust-store.ts, efiAnchors).
 //   node scripts/extract-uefi-db.ts [/usr/share/OVMF/OVMF_VARS.ms.fd] [config/trust/uefi]
-// Prints the provenance table for config/trust/README.md. Needs `apt-get install ovmf` (for the input file only).
+// Prints the provenance table for config/trust/README.md. Input: an installed ovmf's file, or the pinned copy that
+// `npm run corpus:fetch` keeps (real corpus entry ovmf-vars; what test/verify/uefi-trust.test.ts reads).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
