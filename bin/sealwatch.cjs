@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The `sealwatch` command. Plain ES5 CommonJS on purpose, so that any Node can parse it and say which Node it needs
 // before anything else runs; then the compiled JavaScript in ../dist (built by `npm run build`, shipped by `npm pack`)
-// does the work. No TypeScript runs here: Node refuses to strip types under node_modules, and an installed command
-// must not depend on that feature.
+// does the work — or, in a checkout, the TypeScript sources. An installed command never runs TypeScript: Node refuses
+// to strip types under node_modules.
 'use strict';
 var path = require('path');
 var fs = require('fs');
