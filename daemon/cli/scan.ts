@@ -85,6 +85,7 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
       const report = await scanApp(store, pool, { app: options.app, root: dir, trigger: 'manual', now, ...(options.appVersion ? { appVersion: options.appVersion } : {}), ...(options.vendor ? { vendor: options.vendor } : {}) });
       progress.finish();
       for (const u of report.unreadable) io.err(escapeTerminal(`unreadable: ${u.path}: ${u.reason}`));
+      for (const r of report.versionRefused) io.err(escapeTerminal(`version source refused: ${r}`));
       const out = {
         app: report.app,
         from_version: report.fromVersion ?? null,
