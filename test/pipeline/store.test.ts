@@ -192,3 +192,15 @@ test('migration 2 turns a version-1 history into entries that read back the same
   t.like(s.ioc('h2').map((h) => ({ first: h.first_version, last: h.last_version, present: h.still_present })), [{ first: '1', last: '3', present: 1 }]);
   s.close();
 });
+
+test('witness: processes recording different databases at once never drop each other\'s entries', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const { readWitness } = await import('../../daemon/inventory/store/witness.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-witness-'));
+  const witness = join(dir, 'w.json');
+  const script = `import { writeWitness } from ${JSON.stringify(join(import.meta.dirname, '..', '..', 'daemon', 'inventory', 'store', 'witness.ts'))};
+    for (let i = 0; i < 20; i++) writeWitness(process.argv[1], process.argv[2] + '-' + i, { database_id: 'x', created_at: 'now', last_snapshot_id: i });`;
+  const runs = Array.from({ length: 6 }, (_, p) => new Promise<number | null>((resolve) => spawn(process.execPath, ['--input-type=module', '-e', script, witness, `db${p}`], { stdio: 'inherit' }).once('exit', resolve)));
+  t.deepEqual(await Promise.all(runs), [0, 0, 0, 0, 0, 0]);
+  t.is(Object.keys(readWitness(witness)).length, 120);
+});
