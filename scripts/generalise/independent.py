@@ -354,8 +354,12 @@ def check_pe(path, data):
     if not t_size:
         res['verdict'] = 'unsigned'
         return res
-    if t_off + t_size > len(data) or t_off < lay['size_of_headers']:
-        res['verdict'], res['detail'] = 'broken', 'certificate table outside the file'
+    if t_off < lay['size_of_headers']:
+        res['verdict'], res['detail'] = 'broken', 'certificate table inside the headers'
+        return res
+    if t_off + t_size > len(data):
+        # The signature was cut off: there is none to verify (osslsigncode: "Unable to extract existing signature").
+        res['verdict'], res['detail'] = 'unsigned', 'certificate table runs past the end of the file (signature cut off)'
         return res
     res['table_at_eof'] = t_off + t_size == len(data)
     sigs, entries, p = [], 0, t_off
