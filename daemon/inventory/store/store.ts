@@ -3,16 +3,16 @@
 // one `entries` row from the snapshot where it appeared until the one where it changed, so an unchanged snapshot
 // costs one row. A scan commits its snapshot, entries and findings in one transaction.
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { SealwatchError, errorMessage } from '../../shared/errors.ts';
+import { type DatabaseSync } from 'node:sqlite';
+import { SealwatchError } from '../../shared/errors.ts';
 import { type Finding, type Severity } from '../../shared/findings.ts';
 import { type ModuleRecord } from '../../shared/model.ts';
 import { signerIdentity } from '../../shared/signer.ts';
 import { tooLargeToVerify } from '../../shared/verified.ts';
-import { MIGRATIONS } from './migrations.ts';
+import { openDatabase } from './database.ts';
+import { prepareStatements } from './statements.ts';
 import { databaseError } from './sql-errors.ts';
 import { readWitness, writeWitness } from './witness.ts';
 
@@ -140,66 +140,6 @@ export function rowStatus(r: ModuleRecord): string {
   return r.error ? 'error' : r.code_signature.status;
 }
 
-const SNAPSHOT_ENTRIES = `FROM snapshots s JOIN entries e ON e.app_id = s.app_id AND e.first_snapshot <= s.id
-  AND (e.end_snapshot IS NULL OR e.end_snapshot > s.id) WHERE s.id = ?`;
-
-/** Every statement, prepared once; a typed object so a misspelt name does not compile. */
-function prepareStatements(db: DatabaseSync) {
-  const p = (sql: string): StatementSync => db.prepare(sql);
-  return {
-    appByName: p('SELECT * FROM apps WHERE name = ?'),
-    insertApp: p('INSERT INTO apps (name, vendor, root, created_at) VALUES (?, ?, ?, ?)'),
-    updateAppRoot: p('UPDATE apps SET root = ?, vendor = coalesce(?, vendor) WHERE id = ?'),
-    apps: p('SELECT * FROM apps ORDER BY name'),
-    latestSnapshot: p('SELECT * FROM snapshots WHERE app_id = ? ORDER BY id DESC LIMIT 1'),
-    maxSnapshotId: p('SELECT coalesce(max(id), 0) AS id FROM snapshots'),
-    snapshots: p('SELECT * FROM snapshots WHERE app_id = ? ORDER BY id'),
-    snapshotById: p('SELECT * FROM snapshots WHERE id = ?'),
-    insertSnapshot: p('INSERT INTO snapshots (app_id, version, version_source, taken_at, trigger, root, files, modules) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-    filesOf: p(`SELECT e.path, e.sha256, e.size, e.stat, e.format, e.status, e.signer, e.record_id ${SNAPSHOT_ENTRIES} ORDER BY e.path`),
-    current: p('SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND end_snapshot IS NULL ORDER BY path'),
-    currentStats: p('SELECT path, stat, record_id FROM entries WHERE app_id = ? AND end_snapshot IS NULL'),
-    currentEntry: p('SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND path = ? AND end_snapshot IS NULL'),
-    currentSigners: p("SELECT DISTINCT signer FROM entries WHERE app_id = ? AND end_snapshot IS NULL AND signer <> ''"),
-    currentTopLevel: p("SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND end_snapshot IS NULL AND instr(path, '/') = 0"),
-    currentCounts: p(`SELECT count(*) AS files, coalesce(sum(format NOT IN ('unknown', 'catalog') AND status NOT IN ('unreadable', 'special', 'link-out-of-root', 'symlink')), 0) AS modules
-      FROM entries WHERE app_id = ? AND end_snapshot IS NULL`),
-    setCounts: p('UPDATE snapshots SET files = ?, modules = ? WHERE id = ?'),
-    lastVerified: p(`SELECT path, sha256, size, stat, format, status, signer, record_id FROM entries
-      WHERE app_id = ? AND path = ? AND status NOT IN ('unreadable', 'special', 'link-out-of-root') ORDER BY first_snapshot DESC LIMIT 1`),
-    endEntry: p('UPDATE entries SET end_snapshot = ? WHERE id = ?'),
-    restatEntry: p('UPDATE entries SET stat = ? WHERE id = ?'),
-    insertEntry: p(`INSERT INTO entries (app_id, path, sha256, size, stat, format, status, signer, record_id, first_snapshot)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    recordById: p('SELECT json FROM records WHERE id = ?'),
-    recordByDigest: p('SELECT id FROM records WHERE digest = ?'),
-    insertRecord: p('INSERT INTO records (digest, json) VALUES (?, ?)'),
-    insertFinding: p(`INSERT INTO findings (app_id, snapshot_id, rule, severity, path, message, evidence, explained, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    review: p('UPDATE findings SET state = ?, note = coalesce(?, note), reviewed_at = ? WHERE id = ?'),
-    // One row per (app, path, content): first and last snapshot where that content was seen there.
-    ioc: p(`WITH hits AS (
-        SELECT app_id, path, sha256, min(first_snapshot) AS first_snapshot,
-          CASE WHEN count(*) > count(end_snapshot) THEN NULL ELSE max(end_snapshot) END AS end_snapshot
-        FROM entries WHERE sha256 = ? GROUP BY app_id, path, sha256)
-      SELECT h.sha256, a.name AS app, h.path, fs.taken_at AS first_seen, ls.taken_at AS last_seen,
-        fs.version AS first_version, ls.version AS last_version, (h.end_snapshot IS NULL) AS still_present
-      FROM hits h JOIN apps a ON a.id = h.app_id JOIN snapshots fs ON fs.id = h.first_snapshot
-      JOIN snapshots ls ON ls.id = (SELECT max(id) FROM snapshots WHERE app_id = h.app_id AND (h.end_snapshot IS NULL OR id < h.end_snapshot))
-      ORDER BY a.name, h.path`),
-    snapshotsBetween: p('SELECT s.*, a.name AS app FROM snapshots s JOIN apps a ON a.id = s.app_id WHERE s.taken_at >= ? AND s.taken_at < ? ORDER BY s.taken_at'),
-    previousSnapshot: p('SELECT * FROM snapshots WHERE app_id = ? AND id < ? ORDER BY id DESC LIMIT 1'),
-    meta: p('SELECT value FROM meta WHERE key = ?'),
-    setMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-    lockOf: p('SELECT * FROM scan_locks WHERE app = ?'),
-    takeLock: p(`INSERT INTO scan_locks (app, owner, pid, host, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT (app) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host,
-        acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at`),
-    heartbeat: p('UPDATE scan_locks SET heartbeat_at = ? WHERE app = ? AND owner = ?'),
-    releaseLock: p('DELETE FROM scan_locks WHERE app = ? AND owner = ?'),
-  };
-}
-
 export interface ScanLockRow {
   readonly app: string;
   readonly owner: string;
@@ -230,12 +170,7 @@ export class Store {
     if (options.mustExist && !existed) throw new SealwatchError('DATABASE', `database ${file} does not exist (no scan has been recorded there)`, { file });
     let db: DatabaseSync | undefined;
     try {
-      if (!memory) mkdirSync(dirname(file), { recursive: true });
-      db = new DatabaseSync(file);
-      db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 30_000)};`);
-      if (existed) quickCheck(db, file);
-      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
-      migrate(db, file);
+      db = openDatabase(file, { existed, busyTimeoutMs: options.busyTimeoutMs ?? 30_000 });
       const store = new Store(db, file);
       store.ensureIdentity(existed);
       if (options.witness && !memory) store.checkWitness(options.witness, existed, options.reinit === true);
@@ -524,31 +459,5 @@ function lockIsStale(lock: ScanLockRow, now: Date, staleAfterMs: number): boolea
     return false;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
-function quickCheck(db: DatabaseSync, file: string): void {
-  const rows = (db.prepare('PRAGMA quick_check(20)').all() as Array<Record<string, string>>).map((r) => Object.values(r)[0] ?? '');
-  if (rows.length === 1 && rows[0] === 'ok') return;
-  throw new SealwatchError('DATABASE', `database ${file} is corrupt (SQLITE_CORRUPT: ${rows.slice(0, 5).join('; ')}): restore it from a backup, or move it aside and start a new history with --reinit`, { file });
-}
-
-function migrate(db: DatabaseSync, file: string): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-  const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
-  const newest = Math.max(0, ...done);
-  const known = Math.max(...MIGRATIONS.map((m) => m.version));
-  if (newest > known) throw new SealwatchError('CONFIG', `database ${file}: schema version ${newest} is newer than this sealwatch (${known})`, { file });
-  for (const m of MIGRATIONS) {
-    if (done.has(m.version)) continue;
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
-      db.exec('COMMIT');
-    } catch (err) {
-      if (db.isTransaction) db.exec('ROLLBACK');
-      throw new SealwatchError('DATABASE', `database ${file}: migration ${m.version} failed: ${errorMessage(err)}`, { cause: err, file });
-    }
   }
 }

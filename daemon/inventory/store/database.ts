@@ -1,0 +1,49 @@
+// Opening the history database file: integrity checked before anything reads it, WAL and foreign keys on, numbered
+// forward-only migrations applied.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { SealwatchError, errorMessage } from '../../shared/errors.ts';
+import { MIGRATIONS } from './migrations.ts';
+
+/** Opens `file` (creating its directory); an existing file is integrity-checked before anything else reads it. */
+export function openDatabase(file: string, options: { existed: boolean; busyTimeoutMs: number }): DatabaseSync {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new DatabaseSync(file);
+  try {
+    db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs)};`);
+    if (options.existed) quickCheck(db, file);
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+    migrate(db, file);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function quickCheck(db: DatabaseSync, file: string): void {
+  const rows = (db.prepare('PRAGMA quick_check(20)').all() as Array<Record<string, string>>).map((r) => Object.values(r)[0] ?? '');
+  if (rows.length === 1 && rows[0] === 'ok') return;
+  throw new SealwatchError('DATABASE', `database ${file} is corrupt (SQLITE_CORRUPT: ${rows.slice(0, 5).join('; ')}): restore it from a backup, or move it aside and start a new history with --reinit`, { file });
+}
+
+function migrate(db: DatabaseSync, file: string): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
+  const newest = Math.max(0, ...done);
+  const known = Math.max(...MIGRATIONS.map((m) => m.version));
+  if (newest > known) throw new SealwatchError('CONFIG', `database ${file}: schema version ${newest} is newer than this sealwatch (${known})`, { file });
+  for (const m of MIGRATIONS) {
+    if (done.has(m.version)) continue;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
+      db.exec('COMMIT');
+    } catch (err) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw new SealwatchError('DATABASE', `database ${file}: migration ${m.version} failed: ${errorMessage(err)}`, { cause: err, file });
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// Every SQL statement of the store, prepared once: a typed object, so a misspelt name does not compile.
+import { type DatabaseSync, type StatementSync } from 'node:sqlite';
+
+const SNAPSHOT_ENTRIES = `FROM snapshots s JOIN entries e ON e.app_id = s.app_id AND e.first_snapshot <= s.id
+  AND (e.end_snapshot IS NULL OR e.end_snapshot > s.id) WHERE s.id = ?`;
+
+export function prepareStatements(db: DatabaseSync) {
+  const p = (sql: string): StatementSync => db.prepare(sql);
+  return {
+    appByName: p('SELECT * FROM apps WHERE name = ?'),
+    insertApp: p('INSERT INTO apps (name, vendor, root, created_at) VALUES (?, ?, ?, ?)'),
+    updateAppRoot: p('UPDATE apps SET root = ?, vendor = coalesce(?, vendor) WHERE id = ?'),
+    apps: p('SELECT * FROM apps ORDER BY name'),
+    latestSnapshot: p('SELECT * FROM snapshots WHERE app_id = ? ORDER BY id DESC LIMIT 1'),
+    maxSnapshotId: p('SELECT coalesce(max(id), 0) AS id FROM snapshots'),
+    snapshots: p('SELECT * FROM snapshots WHERE app_id = ? ORDER BY id'),
+    snapshotById: p('SELECT * FROM snapshots WHERE id = ?'),
+    insertSnapshot: p('INSERT INTO snapshots (app_id, version, version_source, taken_at, trigger, root, files, modules) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    filesOf: p(`SELECT e.path, e.sha256, e.size, e.stat, e.format, e.status, e.signer, e.record_id ${SNAPSHOT_ENTRIES} ORDER BY e.path`),
+    current: p('SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND end_snapshot IS NULL ORDER BY path'),
+    currentStats: p('SELECT path, stat, record_id FROM entries WHERE app_id = ? AND end_snapshot IS NULL'),
+    currentEntry: p('SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND path = ? AND end_snapshot IS NULL'),
+    currentSigners: p("SELECT DISTINCT signer FROM entries WHERE app_id = ? AND end_snapshot IS NULL AND signer <> ''"),
+    currentTopLevel: p("SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND end_snapshot IS NULL AND instr(path, '/') = 0"),
+    currentCounts: p(`SELECT count(*) AS files, coalesce(sum(format NOT IN ('unknown', 'catalog') AND status NOT IN ('unreadable', 'special', 'link-out-of-root', 'symlink')), 0) AS modules
+      FROM entries WHERE app_id = ? AND end_snapshot IS NULL`),
+    setCounts: p('UPDATE snapshots SET files = ?, modules = ? WHERE id = ?'),
+    lastVerified: p(`SELECT path, sha256, size, stat, format, status, signer, record_id FROM entries
+      WHERE app_id = ? AND path = ? AND status NOT IN ('unreadable', 'special', 'link-out-of-root') ORDER BY first_snapshot DESC LIMIT 1`),
+    endEntry: p('UPDATE entries SET end_snapshot = ? WHERE id = ?'),
+    restatEntry: p('UPDATE entries SET stat = ? WHERE id = ?'),
+    insertEntry: p(`INSERT INTO entries (app_id, path, sha256, size, stat, format, status, signer, record_id, first_snapshot)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    recordById: p('SELECT json FROM records WHERE id = ?'),
+    recordByDigest: p('SELECT id FROM records WHERE digest = ?'),
+    insertRecord: p('INSERT INTO records (digest, json) VALUES (?, ?)'),
+    insertFinding: p(`INSERT INTO findings (app_id, snapshot_id, rule, severity, path, message, evidence, explained, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    review: p('UPDATE findings SET state = ?, note = coalesce(?, note), reviewed_at = ? WHERE id = ?'),
+    // One row per (app, path, content): first and last snapshot where that content was seen there.
+    ioc: p(`WITH hits AS (
+        SELECT app_id, path, sha256, min(first_snapshot) AS first_snapshot,
+          CASE WHEN count(*) > count(end_snapshot) THEN NULL ELSE max(end_snapshot) END AS end_snapshot
+        FROM entries WHERE sha256 = ? GROUP BY app_id, path, sha256)
+      SELECT h.sha256, a.name AS app, h.path, fs.taken_at AS first_seen, ls.taken_at AS last_seen,
+        fs.version AS first_version, ls.version AS last_version, (h.end_snapshot IS NULL) AS still_present
+      FROM hits h JOIN apps a ON a.id = h.app_id JOIN snapshots fs ON fs.id = h.first_snapshot
+      JOIN snapshots ls ON ls.id = (SELECT max(id) FROM snapshots WHERE app_id = h.app_id AND (h.end_snapshot IS NULL OR id < h.end_snapshot))
+      ORDER BY a.name, h.path`),
+    snapshotsBetween: p('SELECT s.*, a.name AS app FROM snapshots s JOIN apps a ON a.id = s.app_id WHERE s.taken_at >= ? AND s.taken_at < ? ORDER BY s.taken_at'),
+    previousSnapshot: p('SELECT * FROM snapshots WHERE app_id = ? AND id < ? ORDER BY id DESC LIMIT 1'),
+    meta: p('SELECT value FROM meta WHERE key = ?'),
+    setMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    lockOf: p('SELECT * FROM scan_locks WHERE app = ?'),
+    takeLock: p(`INSERT INTO scan_locks (app, owner, pid, host, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (app) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host,
+        acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at`),
+    heartbeat: p('UPDATE scan_locks SET heartbeat_at = ? WHERE app = ? AND owner = ?'),
+    releaseLock: p('DELETE FROM scan_locks WHERE app = ? AND owner = ?'),
+  };
+}
+
