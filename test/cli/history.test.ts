@@ -70,9 +70,9 @@ test('review: an accepted finding leaves --unexplained; unreadable files are kep
   writeFileSync(join(app, 'lib.dll'), readFileSync(realCorpusPath('msalruntime')));
   writeFileSync(join(app, 'secret.bin'), 'x');
   chmodSync(join(app, 'secret.bin'), 0o000);
-  // Root reads a mode-000 file, so as root this scan runs as an unprivileged user (setpriv), for whom it is
-  // unreadable: the assertion below runs whoever runs the tests.
-  const scan = await scanWithoutPrivilege(['scan', app, '--app', 'x', '--app-version', '1', '--db', db], env, [app, dbDir, witnessDir]);
+  // Root reads a mode-000 file, so as root this scan runs without root's read-anything capabilities (setpriv), for
+  // which it is unreadable: the assertion below runs whoever runs the tests.
+  const scan = await scanWithoutPrivilege(['scan', app, '--app', 'x', '--app-version', '1', '--db', db], env, join(app, 'secret.bin'));
   chmodSync(join(app, 'secret.bin'), 0o600);
   t.regex(scan.stderr, /unreadable: secret\.bin: .*permission denied/i);
   t.is(scan.code, 1, 'a high finding (the DLL changed out of band) outranks the unreadable file');
@@ -83,17 +83,17 @@ test('review: an accepted finding leaves --unexplained; unreadable files are kep
   t.is((await sealwatch(['review', '99999', '--state', 'accepted', '--db', db], env)).code, 2);
 });
 
-/** As root: the CLI as user nobody (setpriv), with `dirs` made reachable and writable for it. Otherwise as is. */
-async function scanWithoutPrivilege(args: readonly string[], env: Readonly<Record<string, string>>, dirs: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * As root: the CLI stays root but without the capabilities that let root read any file (CAP_DAC_OVERRIDE,
+ * CAP_DAC_READ_SEARCH: setpriv's bounding set), and `unreadable` belongs to another user. Its own directories stay
+ * usable (root owns them), and the checkout may sit in a private directory. Otherwise: as is.
+ */
+async function scanWithoutPrivilege(args: readonly string[], env: Readonly<Record<string, string>>, unreadable: string): Promise<{ code: number; stdout: string; stderr: string }> {
   if (process.getuid?.() !== 0) return sealwatch(args, env);
-  const nobody = 65534;
-  for (const d of dirs) {
-    chmodSync(d, 0o755);
-    execFileSync('chown', ['-R', `${nobody}:${nobody}`, d]);
-  }
+  execFileSync('chown', ['65534:65534', unreadable]);
   const main = join(resolve(import.meta.dirname, '..', '..'), 'daemon', 'main.ts');
   try {
-    const { stdout, stderr } = await promisify(execFile)('setpriv', [`--reuid=${nobody}`, `--regid=${nobody}`, '--clear-groups', '--', process.execPath, main, ...args], { maxBuffer: 64 << 20, env: { ...process.env, ...env } });
+    const { stdout, stderr } = await promisify(execFile)('setpriv', ['--bounding-set=-dac_override,-dac_read_search', '--', process.execPath, main, ...args], { maxBuffer: 64 << 20, env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
