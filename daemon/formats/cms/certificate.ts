@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import * as pkijs from 'pkijs';
 import { FormatError } from '../../shared/errors.ts';
-import { type Asn1, TagClass, UniversalTag } from './asn1.ts';
+import { type Asn1, decodeExact, TagClass, UniversalTag } from './asn1.ts';
 import { OID } from './oids.ts';
 
 export interface AlgorithmIdentifier {
@@ -103,7 +103,34 @@ function renderName(name: pkijs.RelativeDistinguishedNames): { text: string; fie
 
 const hex = (b: ArrayBuffer | Uint8Array): string => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('hex');
 
+/**
+ * Parsed certificates by the SHA-256 of their exact DER. The same few vendor, CA and timestamping certificates come
+ * back in nearly every signature a scan reads; parsing one with pkijs costs far more than hashing its bytes. The key
+ * is the whole encoding, so a hit is the same certificate byte for byte, and each entry holds its own copy of the
+ * bytes (never a view into the file it came from). Bounded: the oldest entries go first.
+ */
+const parsedByDer = new Map<string, CertificateInfo>();
+const PARSED_CACHE_MAX = 1024;
+
 export function parseCertificate(node: Asn1): CertificateInfo {
+  const raw = node.raw;
+  const key = createHash('sha256').update(raw).digest('hex');
+  const hit = parsedByDer.get(key);
+  if (hit) return hit;
+  // Parsed from a private copy of the bytes, so the cached summary keeps nothing of the file alive.
+  let own: Asn1;
+  try {
+    own = decodeExact(new Uint8Array(raw), 'Certificate');
+  } catch {
+    return parseCertificateNode(node);
+  }
+  const info = parseCertificateNode(own);
+  if (parsedByDer.size >= PARSED_CACHE_MAX) parsedByDer.delete(parsedByDer.keys().next().value as string);
+  parsedByDer.set(key, info);
+  return info;
+}
+
+function parseCertificateNode(node: Asn1): CertificateInfo {
   const der = node.raw;
   let cert: pkijs.Certificate;
   try {
