@@ -1,15 +1,13 @@
 // `sealwatch inspect [--json] [--trust DIR] [--catalog DIR] PATH...`
-import { DEFAULT_TRUST_DIR } from '../config/trust.ts';
-import { defaultCatalogDirs } from '../inventory/catalogs.ts';
-import { buildInspectContext, type VerificationSettings } from '../inventory/verification-context.ts';
+import { buildInspectContext } from '../inventory/verification-context.ts';
+import { checkVerificationDirs, verificationSettings } from './verification-options.ts';
 import { inspectBytes, type BundleContext, type InspectContext } from '../inventory/inspect-file.ts';
 import { DEFAULT_MAX_FILE_BYTES, readModuleFile, walkEntries } from '../inventory/read.ts';
 import { InspectPool } from '../inventory/pool.ts';
 import { bundleLayout, inspectBundle } from '../inventory/bundle.ts';
 import { UNAUTHENTICATED_DATA_CODES } from '../verify/problems.ts';
 import { type ModuleRecord } from '../shared/model.ts';
-import { errorMessage, SealwatchError } from '../shared/errors.ts';
-import { readdirSync, statSync } from 'node:fs';
+import { errorMessage } from '../shared/errors.ts';
 import { stat } from 'node:fs/promises';
 import { ExitCode } from './exit-codes.ts';
 import { Progress } from './progress.ts';
@@ -27,6 +25,8 @@ export interface InspectOptions {
   readonly maxFileBytes?: number;
   /** Also print (and count) files found in directories that are not modules (format `unknown`). */
   readonly all?: boolean;
+  /** Also record SHA-1 and MD5 of every file (and a PE's SHA-1 image digest), for IoC matching. */
+  readonly iocDigests?: boolean;
 }
 
 export interface Output {
@@ -56,33 +56,7 @@ export function recordHasFindings(r: ModuleRecord): boolean {
   );
 }
 
-/**
- * Every --trust and --catalog directory given must be a readable directory: a typo is a usage error (exit 2) for
- * `inspect` and `scan` alike, never a silently smaller trust store or a scan of unreadable files.
- */
-export function checkVerificationDirs(options: { trust: readonly string[]; catalog: readonly string[] }): void {
-  for (const [flag, dirs] of [['--trust', options.trust], ['--catalog', options.catalog]] as const) {
-    for (const dir of dirs) {
-      let ok = false;
-      try {
-        ok = statSync(dir).isDirectory();
-        if (ok) readdirSync(dir);
-      } catch (err) {
-        throw new SealwatchError('CONFIG', `${flag} ${dir}: cannot be read: ${errorMessage(err)}`);
-      }
-      if (!ok) throw new SealwatchError('CONFIG', `${flag} ${dir}: not a directory`);
-    }
-  }
-}
-
-/** --trust, --catalog and --system-trust as settings, with the shipped roots and the OS catalogs by default. */
-export function verificationSettings(options: { trust: readonly string[]; catalog: readonly string[]; systemTrust?: boolean }): VerificationSettings {
-  return {
-    trustDirs: options.trust.length ? options.trust : [DEFAULT_TRUST_DIR],
-    catalogDirs: options.catalog.length ? options.catalog : defaultCatalogDirs(),
-    systemTrust: options.systemTrust ?? false,
-  };
-}
+export { checkVerificationDirs, verificationSettings } from './verification-options.ts';
 
 export async function runInspect(paths: readonly string[], options: InspectOptions, io: Output): Promise<number> {
   let now: Date;
@@ -172,7 +146,7 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
       pending.push(
         settle(
           pool && !bundle
-            ? pool.inspect(entry.path).then((reply) => {
+            ? pool.inspect(entry.path, undefined, sizes[i] ?? 0).then((reply) => {
                 if ('error' in reply) throw new Error(reply.error.message);
                 return reply.record;
               })

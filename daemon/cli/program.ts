@@ -2,11 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ExitCode } from './exit-codes.ts';
-import { runInspect, type Output } from './inspect.ts';
-import { reportError, runDiff, runFindings, runHistory, runIoc, runReview, runScan, runScope } from './scan.ts';
-import { discoverApps } from '../inventory/discover.ts';
+import type { Output } from './inspect.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { colourWanted, escapeTerminal, parseWorkers, safe, table } from './terminal.ts';
+
+// Each command loads its own code when it runs (start-up is module loading): `--version` and the history queries
+// load the history store only (scan.ts loads the scanner itself when `scan` runs), and only `inspect` and `scan`
+// load parsing and verification.
+const inspectCommand = (): Promise<typeof import('./inspect.ts')> => import('./inspect.ts');
+const scanCommands = (): Promise<typeof import('./scan.ts')> => import('./scan.ts');
 
 /** --workers checked as it is parsed: commander reports a bad value as a usage error (exit 2). */
 const workersOption = (v: string): number => {
@@ -41,14 +45,15 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--catalog <dir>', 'directory of Windows .cat catalogs (repeatable; default on Windows: CatRoot)', collect, [])
     .option('--system-trust', "also trust the operating system's root store (host-dependent verdicts)", false)
     .option('--at <iso-date>', 'judge certificate validity as of this time instead of now (ISO 8601; UTC unless an offset is given)')
-    .action(async (paths: string[], opts: { json: boolean; all: boolean; trust: string[]; catalog: string[]; at?: string; systemTrust: boolean }) => {
-      exit = await runInspect(paths, opts, io);
+    .option('--ioc-digests', 'also compute SHA-1 and MD5 of every file (for matching IoC lists; SHA-256 is always computed)', false)
+    .action(async (paths: string[], opts: { json: boolean; all: boolean; trust: string[]; catalog: string[]; at?: string; systemTrust: boolean; iocDigests: boolean }) => {
+      exit = await (await inspectCommand()).runInspect(paths, opts, io);
     });
   const guard = (fn: () => Promise<number>) => async (): Promise<void> => {
     try {
       exit = await fn();
     } catch (err) {
-      exit = reportError(err, io);
+      exit = (await scanCommands()).reportError(err, io);
     }
   };
   program
@@ -65,8 +70,9 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--system-trust', "also trust the operating system's root store (host-dependent verdicts)", false)
     .option('--workers <n>', 'worker threads, 1 to twice the cores (default: one per core)', workersOption)
     .option('--reinit', 'start a new history where one existed and is gone, emptied or replaced (recorded as HISTORY_RESET)', false)
-    .action((dir: string, o: { app: string; appVersion?: string; vendor?: string; db?: string; json: boolean; trust: string[]; catalog: string[]; systemTrust: boolean; workers?: number; reinit: boolean }) =>
-      guard(() => runScan(dir, o, io))(),
+    .option('--ioc-digests', 'also record SHA-1 and MD5 of every file read, so `ioc` can search them (SHA-256 is always recorded)', false)
+    .action((dir: string, o: { app: string; appVersion?: string; vendor?: string; db?: string; json: boolean; trust: string[]; catalog: string[]; systemTrust: boolean; workers?: number; reinit: boolean; iocDigests: boolean }) =>
+      guard(async () => (await scanCommands()).runScan(dir, o, io))(),
     );
   program
     .command('discover')
@@ -74,7 +80,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--json', 'one JSON line per app', false)
     .action((o: { json: boolean }) =>
       guard(async () => {
-        const apps = await discoverApps();
+        const apps = await (await import('../inventory/discover.ts')).discoverApps();
         if (o.json) for (const c of apps) io.out(JSON.stringify(c));
         else for (const l of table(['NAME', 'VERSION', 'VENDOR', 'SOURCE', 'ROOT'], apps.map((c) => [safe(c.name), safe(c.version), safe(c.vendor), safe(c.source), safe(c.root)]), false)) io.out(l);
         return 0;
@@ -86,7 +92,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .argument('<app>')
     .option('--db <file>')
     .option('--json', 'one JSON object', false)
-    .action((app: string, o: { db?: string; json: boolean }) => guard(() => runHistory(app, o.db, o.json, io))());
+    .action((app: string, o: { db?: string; json: boolean }) => guard(async () => (await scanCommands()).runHistory(app, o.db, o.json, io))());
   program
     .command('diff')
     .description('what changed between two snapshots of an app (default: the last two; one given: it and the latest); versions or snapshot ids')
@@ -95,7 +101,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .argument('[v2]')
     .option('--db <file>')
     .option('--json', 'one JSON object', false)
-    .action((app: string, v1: string | undefined, v2: string | undefined, o: { db?: string; json: boolean }) => guard(() => runDiff(app, v1, v2, o.db, o.json, io))());
+    .action((app: string, v1: string | undefined, v2: string | undefined, o: { db?: string; json: boolean }) => guard(async () => (await scanCommands()).runDiff(app, v1, v2, o.db, o.json, io))());
   program
     .command('findings')
     .description('findings, most severe first (--json: one JSON line each, in the order they were raised)')
@@ -103,7 +109,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--unexplained', 'only findings above info that no update explains', false)
     .option('--db <file>')
     .option('--json', 'one JSON line per finding', false)
-    .action((o: { app?: string; unexplained: boolean; db?: string; json: boolean }) => guard(() => runFindings(o, o.db, io))());
+    .action((o: { app?: string; unexplained: boolean; db?: string; json: boolean }) => guard(async () => (await scanCommands()).runFindings(o, o.db, io))());
   program
     .command('review')
     .description('record a decision on a finding: accepted / dismissed take it off --unexplained')
@@ -111,7 +117,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .requiredOption('--state <state>', 'open | accepted | dismissed | escalated')
     .option('--note <text>')
     .option('--db <file>')
-    .action((id: string, o: { state: string; note?: string; db?: string }) => guard(() => runReview(/^\d+$/.test(id) ? Number(id) : Number.NaN, o.state, o.note, o.db, io))());
+    .action((id: string, o: { state: string; note?: string; db?: string }) => guard(async () => (await scanCommands()).runReview(/^\d+$/.test(id) ? Number(id) : Number.NaN, o.state, o.note, o.db, io))());
   program
     .command('ioc')
     .description('every sighting of these hashes in all history: app, path, versions, first/last seen, still present')
@@ -119,7 +125,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--file <list>', 'file of hashes (every hash-shaped word; # comments)')
     .option('--db <file>')
     .option('--json', 'one JSON line per sighting', false)
-    .action((hashes: string[], o: { file?: string; db?: string; json: boolean }) => guard(() => runIoc(hashes, o.file, o.db, o.json, io))());
+    .action((hashes: string[], o: { file?: string; db?: string; json: boolean }) => guard(async () => (await scanCommands()).runIoc(hashes, o.file, o.db, o.json, io))());
   program
     .command('scope')
     .description('everything that changed in a time window, to bound an incident')
@@ -127,7 +133,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--until <date>', 'ISO 8601 (default: now)')
     .option('--db <file>')
     .option('--json', 'one JSON line per snapshot', false)
-    .action((o: { since: string; until?: string; db?: string; json: boolean }) => guard(() => runScope(o.since, o.until, o.db, o.json, io))());
+    .action((o: { since: string; until?: string; db?: string; json: boolean }) => guard(async () => (await scanCommands()).runScope(o.since, o.until, o.db, o.json, io))());
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {

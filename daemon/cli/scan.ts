@@ -6,14 +6,10 @@ import { join } from 'node:path';
 import { diffModules } from '../diff/diff.ts';
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { SEVERITY_ORDER } from '../detect/rules.ts';
-import { InspectPool } from '../inventory/pool.ts';
-import { DEFAULT_MAX_FILE_BYTES } from '../inventory/read.ts';
 import { type AppRow, type FindingRow, Store } from '../inventory/store/store.ts';
-import { scanApp } from '../pipeline/scan-app.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { ExitCode } from './exit-codes.ts';
-import { checkVerificationDirs, type Output, verificationSettings } from './inspect.ts';
-import { Progress } from './progress.ts';
+import type { Output } from './inspect.ts';
 import { bySeverity, escapeTerminal, parseIsoDate, safe, severityLabel, severitySummary, table, type Cell } from './terminal.ts';
 
 /** Where the history lives unless --db says otherwise. */
@@ -54,9 +50,19 @@ export interface ScanOptions {
   readonly systemTrust?: boolean;
   readonly workers?: number;
   readonly reinit?: boolean;
+  /** Also record SHA-1 and MD5 of every file read, so `ioc` can search them (costs hashing time: docs/benchmarks.md). */
+  readonly iocDigests?: boolean;
 }
 
 export async function runScan(dir: string, options: ScanOptions, io: Output): Promise<number> {
+  // The scanner, the pool and verification load here, not with the history queries of this file (start-up).
+  const [{ checkVerificationDirs, verificationSettings }, { InspectPool }, { DEFAULT_MAX_FILE_BYTES }, { scanApp }, { Progress }] = await Promise.all([
+    import('./verification-options.ts'),
+    import('../inventory/pool.ts'),
+    import('../inventory/read.ts'),
+    import('../pipeline/scan-app.ts'),
+    import('./progress.ts'),
+  ]);
   checkVerificationDirs(options);
   const now = new Date();
   const pool = new InspectPool(
@@ -71,10 +77,10 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
   const progress = new Progress('scan', io.progress);
   if (io.progress) {
     const inspect = pool.inspect.bind(pool);
-    pool.inspect = (path, target) => {
+    pool.inspect = (path, target, size) => {
       progress.add(1);
       if (target) void stat(Buffer.from(target.abs)).then((s) => progress.add(0, s.size), () => undefined);
-      return inspect(path, target).then((reply) => {
+      return inspect(path, target, size).then((reply) => {
         progress.done(1, 'record' in reply ? reply.record.file.size : 0);
         return reply;
       });
@@ -249,8 +255,10 @@ export async function runIoc(hashes: readonly string[], file: string | undefined
       for (const kind of ['sha1', 'md5'] as const) {
         if (!others.some((h) => h.kind === kind)) continue;
         const name = kind === 'sha1' ? 'SHA-1' : 'MD5';
-        if (records > 0 && recorded[kind] === 0) throw new SealwatchError('CONFIG', `ioc: no ${name} digests are recorded in this database, so ${name} hashes cannot be searched: give SHA-256 hashes`);
-        if (recorded[kind] < records) io.err(`ioc: ${records - recorded[kind]} of ${records} stored files have no ${name} recorded; they can be matched by SHA-256 only`);
+        // SHA-1 and MD5 are recorded only by scans run with --ioc-digests (SHA-256 always is): say so, never answer
+        // "no sightings" for a digest that was never computed.
+        if (records > 0 && recorded[kind] === 0) throw new SealwatchError('CONFIG', `ioc: no ${name} digests are recorded in this database (scans record them only with --ioc-digests), so ${name} hashes cannot be searched: give SHA-256 hashes`);
+        if (recorded[kind] < records) io.err(`ioc: ${records - recorded[kind]} of ${records} stored files have no ${name} recorded (scanned without --ioc-digests); they can be matched by SHA-256 only`);
       }
     }
     let hits = 0;

@@ -4,7 +4,7 @@
 // for EFI images only, each certificate an anchor whether self-signed or not); any other directory is "custom".
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { getCACertificates } from 'node:tls';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   decode,
   parseCertificate,
@@ -20,7 +20,8 @@ import { SealwatchError, errorMessage } from '../shared/errors.ts';
 import { authrootPolicies, TrustStore, type AnchorPolicy, type TrustSource } from '../verify/chain/trust-store.ts';
 import { policyFromIndex, readTrustIndex } from './trust-index.ts';
 
-export const DEFAULT_TRUST_DIR = resolve(import.meta.dirname, '..', '..', 'config', 'trust');
+import { DEFAULT_TRUST_DIR } from './trust-dir.ts';
+export { DEFAULT_TRUST_DIR };
 
 function readCertificates(path: string, warnings: string[]): Array<{ peek: CertificatePeek; node: Asn1; der: Uint8Array }> {
   const bytes = readFileSync(path);

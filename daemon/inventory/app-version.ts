@@ -4,7 +4,6 @@
 // non-blocking, bounded — a `package.json` linked outside, a FIFO or `/dev/zero` gives no version, and says why.
 import { readdir } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { parsePlistDict } from '../formats/plist/index.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { type ModuleRecord } from '../shared/model.ts';
 import { beneath, confine, readConfined, type Confinement } from './confined.ts';
@@ -43,6 +42,8 @@ export async function appVersion(root: string, records: ReadonlyMap<string, Modu
   const info = (await tryRead('Contents', 'Info.plist')) ?? (await tryRead('Info.plist'));
   if (info) {
     try {
+      // The plist parser (and its XML parser) loads only for an app that has an Info.plist.
+      const { parsePlistDict } = await import('../formats/plist/index.ts');
       const d = parsePlistDict(info, 'Info.plist');
       const v = typeof d.CFBundleShortVersionString === 'string' ? d.CFBundleShortVersionString : typeof d.CFBundleVersion === 'string' ? d.CFBundleVersion : undefined;
       if (v) return found(v, 'Info.plist');

@@ -12,13 +12,14 @@ import { parseCodeResources, verifySeal, type BundleEntry, type SealReport } fro
 import { problem, type Problem } from '../verify/problems.ts';
 import { confine, DEFAULT_MAX_FILE_BYTES, isBeneath, openConfined, readAll, readAt, readConfined, RefusedError, type Confinement } from './confined.ts';
 import { digestStream } from './hash.ts';
-import { inspectBytes, type BundleContext, type InspectContext } from './inspect-file.ts';
+import { digestChoice, inspectBytes, type BundleContext, type InspectContext } from './inspect-file.ts';
 import { inspectOpenFile } from './inspect-open.ts';
 import { bytesText, textBytes } from './names.ts';
 import { problemRecord } from './records.ts';
 import { walkConfined } from './walk.ts';
 
-export const BUNDLE_NAME = /\.(app|framework|bundle|appex|xpc|plugin|kext|qlgenerator|mdimporter|prefPane|saver|driver)$/i;
+import { BUNDLE_NAME } from './bundle-name.ts';
+export { BUNDLE_NAME };
 const MAX_NESTING = 6;
 const MAX_FILES = 200_000;
 /** Info.plist and CodeResources are read whole: bounded far below a module (a real CodeResources is a few MB). */
@@ -243,7 +244,7 @@ export async function inspectBundle(layout: BundleLayout, ctx: InspectContext, d
     seal: { added: seal?.added ?? [], modified: seal?.modified ?? [], missing: seal?.missing ?? [], type_changed: seal?.typeChanged ?? [], nested_invalid: seal?.nestedInvalid ?? [] },
   };
   const record: ModuleRecord = {
-    file: { path: layout.root, name: basename(layout.root), size: totalBytes, hash: { sha256: treeHash.digest('hex'), sha1: '', md5: '' } },
+    file: { path: layout.root, name: basename(layout.root), size: totalBytes, hash: { sha256: treeHash.digest('hex') } },
     module: {
       format: 'bundle',
       arch: exeRecord?.module.arch ?? [],
@@ -286,13 +287,13 @@ async function hashBundleFile(
     const head = await readAt(handle, 0, Math.min(stat.size, 4096));
     if (isMachO(head) && !(executable && executable.equals(abs)) && stat.size <= maxFileBytes) {
       const bytes = await readAll(handle, stat.size, maxFileBytes, display);
-      const r = inspectBytes({ path: display, size: bytes.length }, bytes, ctx);
+      const r = inspectBytes({ path: display, size: bytes.length }, bytes, { ...ctx, fileSha1: true });
       return {
         entry: { path: rel, type: 'file', sha1: r.file.hash.sha1, sha256: r.file.hash.sha256, nested: { cdhashes: cdhashesOf(r), valid: r.code_signature.valid } },
         size: bytes.length,
       };
     }
-    const d = await digestStream(handle, stat.size);
+    const d = await digestStream(handle, stat.size, undefined, undefined, { ...digestChoice(ctx), sha1: true });
     const unverifiedCode = isMachO(head) && !(executable && executable.equals(abs));
     return { entry: { path: rel, type: 'file', sha1: d.sha1, sha256: d.sha256 }, size: d.bytesRead, ...(unverifiedCode ? { unverifiedCode } : {}) };
   } finally {

@@ -8,23 +8,47 @@ import { type AuthentihashPlan } from '../formats/pe/digest.ts';
 
 const CHUNK = 1 << 20;
 
+/**
+ * Which digests beside the whole-file SHA-256 (always) and the SHA-256 image digest of a PE (always). SHA-1 and MD5
+ * of the whole file serve IoC matching and Windows catalogs (members by file SHA-1); the SHA-1 image digest serves
+ * catalogs and SHA-1 signatures, which compute it themselves when they need it. MD5 is the slowest digest of all
+ * (about half the speed of SHA-256 with SHA extensions), so nothing pays for it unless asked.
+ */
+export interface DigestChoice {
+  readonly sha1?: boolean;
+  readonly md5?: boolean;
+  readonly imageSha1?: boolean;
+}
+
 export interface FileDigests {
   readonly sha256: string;
-  readonly sha1: string;
-  readonly md5: string;
-  /** Authentihash by algorithm, when an image-digest plan was given. */
-  readonly image: { readonly sha1: Uint8Array; readonly sha256: Uint8Array } | undefined;
+  /** Present when chosen (DigestChoice.sha1). */
+  readonly sha1?: string;
+  /** Present when chosen (DigestChoice.md5). */
+  readonly md5?: string;
+  /** Authentihash by algorithm, when an image-digest plan was given (SHA-1 only when chosen). */
+  readonly image: { readonly sha1?: Uint8Array; readonly sha256: Uint8Array } | undefined;
 }
 
 /** Feeds chunks in file order (each with its offset) to every digest; ranges of the plan go to the image digests. */
 class Digester {
-  private readonly whole: Hash[] = [createHash('sha256'), createHash('sha1'), createHash('md5')];
+  private readonly sha256 = createHash('sha256');
+  private readonly sha1: Hash | undefined;
+  private readonly md5: Hash | undefined;
+  private readonly whole: Hash[];
+  private readonly imageSha256: Hash | undefined;
+  private readonly imageSha1: Hash | undefined;
   private readonly image: Hash[];
   private readonly plan: AuthentihashPlan | undefined;
 
-  constructor(plan?: AuthentihashPlan) {
+  constructor(plan: AuthentihashPlan | undefined, choice: DigestChoice) {
     this.plan = plan;
-    this.image = plan ? [createHash('sha1'), createHash('sha256')] : [];
+    this.sha1 = choice.sha1 ? createHash('sha1') : undefined;
+    this.md5 = choice.md5 ? createHash('md5') : undefined;
+    this.whole = [this.sha256, this.sha1, this.md5].filter((h): h is Hash => h !== undefined);
+    this.imageSha256 = plan ? createHash('sha256') : undefined;
+    this.imageSha1 = plan && choice.imageSha1 ? createHash('sha1') : undefined;
+    this.image = [this.imageSha256, this.imageSha1].filter((h): h is Hash => h !== undefined);
   }
 
   update(chunk: Uint8Array, start: number): void {
@@ -40,15 +64,19 @@ class Digester {
 
   finish(): FileDigests {
     if (this.plan && this.plan.zeroPadding > 0) for (const h of this.image) h.update(new Uint8Array(this.plan.zeroPadding));
-    const [sha256, sha1, md5] = this.whole.map((h) => h.digest('hex')) as [string, string, string];
-    const [isha1, isha256] = this.image.map((h) => h.digest());
-    return { sha256, sha1, md5, image: isha1 && isha256 ? { sha1: isha1, sha256: isha256 } : undefined };
+    return {
+      sha256: this.sha256.digest('hex'),
+      ...(this.sha1 ? { sha1: this.sha1.digest('hex') } : {}),
+      ...(this.md5 ? { md5: this.md5.digest('hex') } : {}),
+      image: this.imageSha256 ? { sha256: this.imageSha256.digest(), ...(this.imageSha1 ? { sha1: this.imageSha1.digest() } : {}) } : undefined,
+    };
   }
 }
 
-export function digestOnePass(bytes: Uint8Array, plan?: AuthentihashPlan): FileDigests {
-  const d = new Digester(plan);
-  for (let start = 0; start < bytes.length; start += CHUNK) d.update(bytes.subarray(start, Math.min(bytes.length, start + CHUNK)), start);
+/** Every chosen digest of bytes in memory: each digest is fed the whole buffer at once (no copies, no chunk loop). */
+export function digestOnePass(bytes: Uint8Array, plan?: AuthentihashPlan, choice: DigestChoice = {}): FileDigests {
+  const d = new Digester(plan, choice);
+  d.update(bytes, 0);
   return d.finish();
 }
 
@@ -58,8 +86,9 @@ export async function digestStream(
   size: number,
   plan?: AuthentihashPlan,
   onChunk?: (chunk: Uint8Array, start: number) => void,
+  choice: DigestChoice = {},
 ): Promise<FileDigests & { readonly bytesRead: number }> {
-  const d = new Digester(plan);
+  const d = new Digester(plan, choice);
   const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, size)));
   let at = 0;
   while (at < size) {

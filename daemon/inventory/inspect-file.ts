@@ -12,7 +12,7 @@ import { verifyPeSignatures } from '../verify/authenticode/pe.ts';
 import { verifyAuthenticodeSignedData } from '../verify/authenticode/signature.ts';
 import { type CatalogIndex, parseCatalog } from '../verify/catalog/catalog.ts';
 import { type ChainContext } from '../verify/chain/build.ts';
-import { digestOnePass, type FileDigests } from './hash.ts';
+import { digestOnePass, type DigestChoice, type FileDigests } from './hash.ts';
 import { catalogSignerRecord, machoSliceRecords, problemRecord, summarise, summariseMacho } from './records.ts';
 import { verifyMachoFile } from '../verify/codesign/macho.ts';
 import { appleAnchors, efiAnchors, windowsAnchors } from '../verify/chain/trust-store.ts';
@@ -21,6 +21,19 @@ export interface InspectContext extends ChainContext {
   /** Reference time for certificate validity when there is no trusted timestamp. */
   readonly now: Date;
   readonly catalogs?: CatalogIndex;
+  /** Also record each file's SHA-1 and MD5 (and a PE's SHA-1 image digest) for IoC matching (`--ioc-digests`). */
+  readonly iocDigests?: boolean;
+  /** Compute the file SHA-1 whatever else is set: a bundle's seal (CodeResources) names its files by SHA-1. */
+  readonly fileSha1?: boolean;
+}
+
+/**
+ * The digests a file's record carries beyond SHA-256: SHA-1 and MD5 when asked for IoC matching; SHA-1 (file and
+ * image) also when catalogs are configured, since catalog members name files by them.
+ */
+export function digestChoice(ctx: Pick<InspectContext, 'iocDigests' | 'catalogs' | 'fileSha1'>): DigestChoice {
+  const sha1 = ctx.iocDigests === true || ctx.catalogs !== undefined;
+  return { sha1: sha1 || ctx.fileSha1 === true, md5: ctx.iocDigests === true, imageSha1: sha1 };
 }
 
 export interface FileFacts {
@@ -37,7 +50,7 @@ function fileBlock(facts: FileFacts, digests: FileDigests): ModuleRecord['file']
     name: basename(facts.path),
     size: facts.size,
     ...(facts.mtime ? { mtime: facts.mtime.toISOString() } : {}),
-    hash: { sha256: digests.sha256, sha1: digests.sha1, md5: digests.md5 },
+    hash: { sha256: digests.sha256, ...(digests.sha1 !== undefined ? { sha1: digests.sha1 } : {}), ...(digests.md5 !== undefined ? { md5: digests.md5 } : {}) },
   };
 }
 
@@ -46,16 +59,17 @@ function inspectPe(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): Mo
   try {
     pe = parsePe(bytes);
   } catch (err) {
-    return malformed(facts, bytes, 'pe', err);
+    return malformed(facts, bytes, 'pe', err, ctx);
   }
   const plan = authentihashPlan(pe.headers, pe.certificateTable, bytes.length);
-  const digests = digestOnePass(bytes, plan);
-  const report = verifyPeSignatures(bytes, pe, { ...ctx, acceptAnchor: pe.kind === 'efi' ? efiAnchors : windowsAnchors, knownImageDigests: digests.image ?? {} });
+  const choice = digestChoice(ctx);
+  const digests = digestOnePass(bytes, plan, choice);
+  const report = verifyPeSignatures(bytes, pe, { ...ctx, acceptAnchor: pe.kind === 'efi' ? efiAnchors : windowsAnchors, knownImageDigests: digests.image ?? {}, recordImageSha1: choice.imageSha1 === true });
   const catalog = ctx.catalogs?.lookup({
     authentihash_sha256: report.authentihash.sha256,
-    authentihash_sha1: report.authentihash.sha1,
+    ...(report.authentihash.sha1 !== undefined ? { authentihash_sha1: report.authentihash.sha1 } : {}),
     file_sha256: digests.sha256,
-    file_sha1: digests.sha1,
+    ...(digests.sha1 !== undefined ? { file_sha1: digests.sha1 } : {}),
   });
   const v = pe.version;
   const str = (k: string): string | undefined => v?.strings[k] || undefined;
@@ -99,7 +113,7 @@ function plausibleTime(seconds: number): string | undefined {
 }
 
 function inspectCatalog(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): ModuleRecord {
-  const digests = digestOnePass(bytes);
+  const digests = digestOnePass(bytes, undefined, digestChoice(ctx));
   try {
     const cat = parseCatalog(bytes, basename(facts.path), ctx);
     const sig = cat.signature;
@@ -125,12 +139,12 @@ function inspectCatalog(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext
       },
     };
   } catch (err) {
-    return malformed(facts, bytes, 'catalog', err, digests);
+    return malformed(facts, bytes, 'catalog', err, ctx, digests);
   }
 }
 
 function inspectP7x(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): ModuleRecord {
-  const digests = digestOnePass(bytes);
+  const digests = digestOnePass(bytes, undefined, digestChoice(ctx));
   try {
     const { signedData } = parseContentInfoSignedData(bytes.subarray(4));
     const sigs = verifyAuthenticodeSignedData(signedData, '0', { ...ctx, acceptAnchor: windowsAnchors, imageDigest: undefined });
@@ -140,13 +154,13 @@ function inspectP7x(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): M
       code_signature: summarise(sigs, [], true, undefined),
     };
   } catch (err) {
-    return malformed(facts, bytes, 'p7x', err, digests);
+    return malformed(facts, bytes, 'p7x', err, ctx, digests);
   }
 }
 
 
-function inspectElf(facts: FileFacts, bytes: Uint8Array): ModuleRecord {
-  const digests = digestOnePass(bytes);
+function inspectElf(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): ModuleRecord {
+  const digests = digestOnePass(bytes, undefined, digestChoice(ctx));
   try {
     const h = parseElf(bytes);
     return {
@@ -163,7 +177,7 @@ function inspectElf(facts: FileFacts, bytes: Uint8Array): ModuleRecord {
       code_signature: UNSIGNED,
     };
   } catch (err) {
-    return malformed(facts, bytes, 'elf', err, digests);
+    return malformed(facts, bytes, 'elf', err, ctx, digests);
   }
 }
 
@@ -173,7 +187,7 @@ export interface BundleContext {
 }
 
 function inspectMacho(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext, bundle?: BundleContext): ModuleRecord {
-  const digests = digestOnePass(bytes);
+  const digests = digestOnePass(bytes, undefined, digestChoice(ctx));
   try {
     const report = verifyMachoFile(bytes, { ...ctx, acceptAnchor: appleAnchors, ...bundle });
     const slices = machoSliceRecords(report);
@@ -190,11 +204,11 @@ function inspectMacho(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext, 
       code_signature: summariseMacho(report),
     };
   } catch (err) {
-    return malformed(facts, bytes, 'macho', err, digests);
+    return malformed(facts, bytes, 'macho', err, ctx, digests);
   }
 }
 
-function malformed(facts: FileFacts, bytes: Uint8Array, format: ModuleRecord['module']['format'], err: unknown, digests = digestOnePass(bytes)): ModuleRecord {
+function malformed(facts: FileFacts, bytes: Uint8Array, format: ModuleRecord['module']['format'], err: unknown, ctx: InspectContext, digests = digestOnePass(bytes, undefined, digestChoice(ctx))): ModuleRecord {
   const code = err instanceof SealwatchError ? err.code : 'INTERNAL';
   return {
     file: fileBlock(facts, digests),
@@ -213,7 +227,7 @@ export function inspectBytes(facts: FileFacts, bytes: Uint8Array, ctx: InspectCo
   try {
     return inspectAs(format, facts, bytes, ctx, bundle);
   } catch (err) {
-    return malformed(facts, bytes, format, err);
+    return malformed(facts, bytes, format, err, ctx);
   }
 }
 
@@ -224,13 +238,13 @@ function inspectAs(format: ReturnType<typeof sniffFormat>, facts: FileFacts, byt
     case 'macho':
       return inspectMacho(facts, bytes, ctx, bundle);
     case 'elf':
-      return inspectElf(facts, bytes);
+      return inspectElf(facts, bytes, ctx);
     case 'p7x':
       return inspectP7x(facts, bytes, ctx);
     default:
       if (looksLikeCatalog(bytes)) return inspectCatalog(facts, bytes, ctx);
       return {
-        file: fileBlock(facts, digestOnePass(bytes)),
+        file: fileBlock(facts, digestOnePass(bytes, undefined, digestChoice(ctx))),
         module: { format: 'unknown', arch: [], kind: undefined, version: { file: undefined, product: undefined } },
         code_signature: UNSIGNED,
       };

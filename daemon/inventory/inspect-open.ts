@@ -14,8 +14,8 @@ import { errorMessage } from '../shared/errors.ts';
 import { type ModuleRecord } from '../shared/model.ts';
 import { problem } from '../verify/problems.ts';
 import { readAll, readAt } from './confined.ts';
-import { digestStream } from './hash.ts';
-import { inspectBytes, type BundleContext, type FileFacts, type InspectContext } from './inspect-file.ts';
+import { digestStream, type DigestChoice } from './hash.ts';
+import { digestChoice, inspectBytes, type BundleContext, type FileFacts, type InspectContext } from './inspect-file.ts';
 import { problemRecord } from './records.ts';
 
 /** Bytes read from the start of a large file to parse its headers. */
@@ -26,7 +26,7 @@ export async function inspectOpenFile(facts: FileFacts, handle: FileHandle, size
     const bytes = await readAll(handle, size, maxBytes, facts.path);
     return inspectBytes({ ...facts, size: bytes.length }, bytes, ctx, bundle);
   }
-  return inspectLarge(facts, handle, size, maxBytes);
+  return inspectLarge(facts, handle, size, maxBytes, digestChoice(ctx));
 }
 
 interface PeHead {
@@ -47,7 +47,7 @@ function peHead(head: Uint8Array, size: number): PeHead {
   return { headers, table: { offset, size: length, usable, entries: [], anomalies: [], bytesAfterTable: usable ? size - (offset + length) : 0 } };
 }
 
-async function inspectLarge(facts: FileFacts, handle: FileHandle, size: number, maxBytes: number): Promise<ModuleRecord> {
+async function inspectLarge(facts: FileFacts, handle: FileHandle, size: number, maxBytes: number, choice: DigestChoice): Promise<ModuleRecord> {
   const head = await readAt(handle, 0, Math.min(size, HEAD_BYTES));
   const format = sniffFormat(head.subarray(0, 16));
   let pe: PeHead | undefined;
@@ -70,7 +70,7 @@ async function inspectLarge(facts: FileFacts, handle: FileHandle, size: number, 
         while (checksumSum > 0xffff) checksumSum = (checksumSum % 0x10000) + Math.floor(checksumSum / 0x10000);
       }
     : undefined;
-  const digests = await digestStream(handle, size, plan, onChunk);
+  const digests = await digestStream(handle, size, plan, onChunk, choice);
   const hex = (b: Uint8Array | undefined): string => (b ? Buffer.from(b).toString('hex') : '');
   const signed = pe?.table !== undefined;
   const why = `${size} bytes is over the ${maxBytes}-byte bound for verification in memory: hashed by streaming, signature not verified`;
@@ -81,7 +81,7 @@ async function inspectLarge(facts: FileFacts, handle: FileHandle, size: number, 
       name: basename(facts.path),
       size: digests.bytesRead,
       ...(facts.mtime ? { mtime: facts.mtime.toISOString() } : {}),
-      hash: { sha256: digests.sha256, sha1: digests.sha1, md5: digests.md5 },
+      hash: { sha256: digests.sha256, ...(digests.sha1 !== undefined ? { sha1: digests.sha1 } : {}), ...(digests.md5 !== undefined ? { md5: digests.md5 } : {}) },
     },
     module: {
       format,
@@ -95,7 +95,7 @@ async function inspectLarge(facts: FileFacts, handle: FileHandle, size: number, 
       ? {
           pe: {
             dotnet: dataDirectory(pe.headers, DataDirectory.clr) !== undefined,
-            authentihash: { sha1: hex(digests.image?.sha1), sha256: hex(digests.image?.sha256) },
+            authentihash: { ...(digests.image?.sha1 ? { sha1: hex(digests.image.sha1) } : {}), sha256: hex(digests.image?.sha256) },
             checksum: { stored: pe.headers.checksum, computed: (checksumSum + digests.bytesRead) >>> 0 },
             certificate_table_size: pe.table?.size ?? 0,
             overlay_bytes: 0,

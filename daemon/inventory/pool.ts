@@ -13,6 +13,8 @@ interface Job {
   readonly path: string;
   readonly now: string;
   readonly target: WorkerTarget | undefined;
+  /** Bytes, as the walk saw them: the largest waiting file goes first. */
+  readonly size: number;
   readonly resolve: (r: WorkerReply) => void;
 }
 
@@ -56,10 +58,14 @@ export class InspectPool {
     this.now = clock ? () => clock().toISOString() : () => config.now;
   }
 
-  /** Inspects `path`; with a target, the worker opens exactly what the walk saw under the root (confined.ts). */
-  inspect(path: string, target?: WorkerTarget): Promise<WorkerReply> {
+  /**
+   * Inspects `path`; with a target, the worker opens exactly what the walk saw under the root (confined.ts). `size`
+   * (when known) orders the queue: the largest waiting file is taken first, so that a big file does not start last
+   * and leave the other workers idle while it finishes.
+   */
+  inspect(path: string, target?: WorkerTarget, size = 0): Promise<WorkerReply> {
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, path, target, resolve, now: this.now() });
+      this.queue.push({ id: this.nextId++, path, target, size, resolve, now: this.now() });
       this.grow();
       this.pump();
     });
@@ -124,11 +130,18 @@ export class InspectPool {
     }
     for (const slot of this.slots) {
       if (!slot.ready || slot.job || this.queue.length === 0) continue;
-      const job = this.queue.shift() as Job;
+      const job = this.takeLargest();
       slot.job = job;
       slot.timer = setTimeout(() => this.replace(slot, `took longer than ${this.timeoutMs} ms`), this.timeoutMs);
       slot.worker.postMessage(job.target ? { id: job.id, path: job.path, now: job.now, target: job.target } : { id: job.id, path: job.path, now: job.now });
     }
+  }
+
+  /** Removes and returns the largest queued job (the earliest of equal sizes). The queue is bounded by the scan. */
+  private takeLargest(): Job {
+    let best = 0;
+    for (let i = 1; i < this.queue.length; i++) if ((this.queue[i] as Job).size > (this.queue[best] as Job).size) best = i;
+    return this.queue.splice(best, 1)[0] as Job;
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@ import { lstat, open, realpath, type FileHandle } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { errorMessage } from '../shared/errors.ts';
 import { confine, kindOf, O_NOFOLLOW, O_NONBLOCK, readAll, RefusedError, type Opened } from './confined.ts';
-import { type FileFacts } from './inspect-file.ts';
+import type { FileFacts } from './inspect-file.ts';
 import { bytesText } from './names.ts';
 import { walkConfined } from './walk.ts';
 

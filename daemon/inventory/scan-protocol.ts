@@ -10,6 +10,8 @@ export interface WorkerConfig {
   /** ISO time the verdicts are judged at, unless the pool has a clock (each job then carries its own). */
   readonly now: string;
   readonly maxFileBytes: number;
+  /** Also record SHA-1 and MD5 of every file for IoC matching (InspectContext.iocDigests). */
+  readonly iocDigests?: boolean;
 }
 
 /** What the walk saw, so the worker opens exactly that file under the root (confined.ts) and nothing else. */

@@ -10,7 +10,7 @@ import { errorMessage } from '../shared/errors.ts';
 import { type ModuleRecord } from '../shared/model.ts';
 import { confine, type RefusalCode } from './confined.ts';
 import { type InspectPool } from './pool.ts';
-import { BUNDLE_NAME } from './bundle.ts';
+import { BUNDLE_NAME } from './bundle-name.ts';
 import { bytesText } from './names.ts';
 import { statKey, type WorkerReply } from './scan-protocol.ts';
 import { walkConfined, type SpecialEntry } from './walk.ts';
@@ -104,13 +104,13 @@ export async function scanTree(root: string, previous: ReadonlyMap<string, Previ
   const refused = (rel: string, reply: Extract<WorkerReply, { error: unknown }>): void => {
     unreadable.push({ path: rel, reason: `${reply.error.code}: ${reply.error.message}`, ...(reply.error.refusal ? { refusal: reply.error.refusal } : {}) });
   };
-  const inspect = async (rel: string, abs: Buffer, dev: number, ino: number): Promise<void> => {
+  const inspect = async (rel: string, abs: Buffer, dev: number, ino: number, size: number): Promise<void> => {
     const path = display(rel);
-    let reply = await pool.inspect(path, { confinement: c, abs, dev, ino });
+    let reply = await pool.inspect(path, { confinement: c, abs, dev, ino }, size);
     // Replaced between the walk and the open (an updater's atomic rename): look once more, then judge what is there.
     if ('error' in reply && reply.error.refusal === 'CHANGED') {
       const now = await lstat(abs).catch(() => undefined);
-      if (now?.isFile()) reply = await pool.inspect(path, { confinement: c, abs, dev: now.dev, ino: now.ino });
+      if (now?.isFile()) reply = await pool.inspect(path, { confinement: c, abs, dev: now.dev, ino: now.ino }, now.size);
     }
     if ('error' in reply) refused(rel, reply);
     else await keep(rel, reply.stat, reply.record);
@@ -133,7 +133,7 @@ export async function scanTree(root: string, previous: ReadonlyMap<string, Previ
         reused++;
         continue;
       }
-      const job = inspect(item.rel, item.abs, item.stat.dev, item.stat.ino).catch((err: unknown) => {
+      const job = inspect(item.rel, item.abs, item.stat.dev, item.stat.ino, item.stat.size).catch((err: unknown) => {
         unreadable.push({ path: item.rel, reason: errorMessage(err) });
       });
       const tracked = job.finally(() => {

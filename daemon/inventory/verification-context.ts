@@ -10,6 +10,8 @@ export interface VerificationSettings {
   readonly trustDirs: readonly string[];
   readonly catalogDirs: readonly string[];
   readonly systemTrust: boolean;
+  /** Also record SHA-1 and MD5 of every file for IoC matching (InspectContext.iocDigests). */
+  readonly iocDigests?: boolean;
 }
 
 /** Builds the context once; `warnings` collects what the trust store and catalogs had to say. */
@@ -18,7 +20,7 @@ export async function buildInspectContext(settings: VerificationSettings, now: D
   const store = loadTrustStore(settings.trustDirs, undefined, trustWarnings);
   if (settings.systemTrust) addSystemTrust(store, trustWarnings);
   warnings.push(...trustWarnings.map((w) => `trust: ${w}`));
-  const base = { store, now, signatureCache: new Map<string, boolean>() };
+  const base = { store, now, signatureCache: new Map<string, boolean>(), ...(settings.iocDigests ? { iocDigests: true } : {}) };
   if (settings.catalogDirs.length === 0) return base;
   const catalogs = await loadCatalogs(settings.catalogDirs, base);
   for (const e of catalogs.errors) warnings.push(`catalog: ${e}`);

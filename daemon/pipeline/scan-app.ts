@@ -7,10 +7,8 @@ import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { detect } from '../detect/rules.ts';
 import { ruleSeverity } from '../detect/rule-table.ts';
 import { appVersion } from '../inventory/app-version.ts';
-import { bundleLayout, inspectBundle } from '../inventory/bundle.ts';
-import { type InspectContext } from '../inventory/inspect-file.ts';
-import { type InspectPool } from '../inventory/pool.ts';
-import { buildInspectContext } from '../inventory/verification-context.ts';
+import type { InspectContext } from '../inventory/inspect-file.ts';
+import type { InspectPool } from '../inventory/pool.ts';
 import { scanTree, type ScanOutcome, type SpecialEntry } from '../inventory/scan.ts';
 import { type EntryFacts, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
 import { type Finding } from '../shared/findings.ts';
@@ -111,13 +109,17 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
   };
 }
 
-/** Bundles are verified in this thread (their seal needs every file under them), with a context built on first use. */
+/**
+ * Bundles are verified in this thread (their seal needs every file under them), with a context built on first use.
+ * The bundle verifier and the trust store load only then: a scan without a changed bundle never loads them here.
+ */
 function bundleInspector(pool: InspectPool, now: Date): (dir: string) => Promise<ModuleRecord | undefined> {
   let context: Promise<InspectContext> | undefined;
   return async (dir) => {
+    const { bundleLayout, inspectBundle } = await import('../inventory/bundle.ts');
     const layout = await bundleLayout(dir);
     if (!layout) return undefined;
-    context ??= buildInspectContext(pool.config, now);
+    context ??= import('../inventory/verification-context.ts').then(({ buildInspectContext }) => buildInspectContext(pool.config, now));
     return (await inspectBundle(layout, await context)).record;
   };
 }

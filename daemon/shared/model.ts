@@ -128,8 +128,12 @@ export interface ModuleRecord {
     /** For a bundle: the total size of its files. */
     readonly size: number;
     readonly mtime?: string;
-    /** For a bundle: sha256 is a tree hash over every item's path and content hash; sha1/md5 are empty. */
-    readonly hash: { readonly sha256: string; readonly sha1: string; readonly md5: string };
+    /**
+     * SHA-256 always. SHA-1 and MD5 only when recorded for IoC matching (`--ioc-digests`; SHA-1 also when Windows
+     * catalogs are configured): absent otherwise. For a bundle: sha256 is a tree hash over every item's path and
+     * content hash, and sha1/md5 are absent.
+     */
+    readonly hash: { readonly sha256: string; readonly sha1?: string; readonly md5?: string };
   };
   readonly module: {
     readonly format: 'pe' | 'macho' | 'elf' | 'catalog' | 'p7x' | 'bundle' | 'unknown';
@@ -150,7 +154,8 @@ export interface ModuleRecord {
     readonly original_file_name?: string;
     readonly internal_name?: string;
     readonly dotnet: boolean;
-    readonly authentihash: { readonly sha1: string; readonly sha256: string };
+    /** Image digests: SHA-256 always; SHA-1 when a signature uses it, catalogs are configured or `--ioc-digests`. */
+    readonly authentihash: { readonly sha1?: string; readonly sha256: string };
     readonly checksum: { readonly stored: number; readonly computed: number };
     /** COFF TimeDateStamp as a date, when it looks like one (reproducible builds put a hash there). */
     readonly compiled_at?: string;

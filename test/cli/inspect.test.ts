@@ -1,5 +1,7 @@
 // The CLI as users run it: a real child process on Node 24, JSON lines out, documented exit codes.
 import test from 'ava';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { sealwatch } from '../helpers/cli.ts';
 import { peFixture, peFixtureTrustDir } from '../helpers/fixtures.ts';
@@ -23,10 +25,26 @@ test('inspect --json on a directory: one ECS record per file, recursing, with th
     code_signature: { exists: true, status: 'trusted', valid: true, trusted: true, subject_name: 'Microsoft Corporation', digest_algorithm: 'sha256' },
   });
   t.regex(whois?.file.hash.sha256 ?? '', /^[0-9a-f]{64}$/);
-  t.regex(whois?.file.hash.sha1 ?? '', /^[0-9a-f]{40}$/);
+  // SHA-1 and MD5 only with --ioc-digests (below); the SHA-256 authentihash always.
+  t.is(whois?.file.hash.sha1, undefined);
+  t.is(whois?.file.hash.md5, undefined);
+  t.regex(whois?.pe?.authentihash.sha256 ?? '', /^[0-9a-f]{64}$/);
   t.regex(whois?.code_signature.thumbprint_sha256 ?? '', /^[0-9a-f]{64}$/);
   t.is(whois?.code_signature.signatures[0]?.timestamp?.kind, 'rfc3161');
   t.is(code, 1, 'the corpus holds invalid and malformed files: exit 1');
+});
+
+test('inspect --ioc-digests: SHA-1 and MD5 of the file and the SHA-1 authentihash are recorded too, and are the right ones', async (t) => {
+  const path = join(sharedCorpus, 'pe', 'signify-whois.exe');
+  const { stdout } = await sealwatch(['inspect', '--json', '--ioc-digests', '--at', '2026-11-01T00:00:00Z', path]);
+  const [r] = records(stdout);
+  const bytes = readFileSync(path);
+  const digest = (alg: string): string => createHash(alg).update(bytes).digest('hex');
+  t.is(r?.file.hash.sha256, digest('sha256'));
+  t.is(r?.file.hash.sha1, digest('sha1'));
+  t.is(r?.file.hash.md5, digest('md5'));
+  t.regex(r?.pe?.authentihash.sha1 ?? '', /^[0-9a-f]{40}$/);
+  t.is(r?.code_signature.status, 'trusted', 'the verdict does not depend on the digests recorded');
 });
 
 test('exit 0 when everything verifies; human output names signer, timestamp and hashes', async (t) => {

@@ -39,15 +39,15 @@ const EVIL_ESCAPED = 'lib\\x1b[2K\\r  [info] fine.dll';
 const BIDI = 'report\u202egpj.exe';
 
 /** An app whose evil-named DLL changes under the same version: high, medium and info findings on it. */
-async function evilHistory(): Promise<{ db: string; app: string; scan: { code: number; stdout: string; stderr: string } }> {
+async function evilHistory(scanOptions: readonly string[] = []): Promise<{ db: string; app: string; scan: { code: number; stdout: string; stderr: string } }> {
   const db = join(tmp('out'), 'history.db');
   const app = tmp('app');
   copyFileSync(realCorpusPath('conpty'), join(app, EVIL));
   copyFileSync(peFixture('unsigned.exe'), join(app, BIDI));
-  const first = await sealwatch(['scan', app, '--app', 'evil', '--app-version', '1', '--db', db]);
+  const first = await sealwatch(['scan', app, '--app', 'evil', '--app-version', '1', '--db', db, ...scanOptions]);
   if (first.code !== 0) throw new Error(first.stderr);
   copyFileSync(realCorpusPath('msalruntime'), join(app, EVIL));
-  const scan = await sealwatch(['scan', app, '--app', 'evil', '--app-version', '1', '--db', db]);
+  const scan = await sealwatch(['scan', app, '--app', 'evil', '--app-version', '1', '--db', db, ...scanOptions]);
   return { db, app, scan };
 }
 
@@ -228,8 +228,20 @@ test('bad input is a usage error (exit 2) that says what is wrong', async (t) =>
   t.false((await import('node:fs')).existsSync(none));
 });
 
-test('ioc: SHA-256, and SHA-1 and MD5 from the stored records; a table by default, JSON lines with --json', async (t) => {
+test('ioc without --ioc-digests: SHA-256 found; SHA-1 and MD5 refused with a message saying they are not recorded', async (t) => {
   const { db } = await evilHistory();
+  const bytes = readFileSync(realCorpusPath('conpty'));
+  const digest = (alg: string): string => createHash(alg).update(bytes).digest('hex');
+  t.is((await sealwatch(['ioc', digest('sha256'), '--db', db])).code, 1);
+  for (const [alg, name] of [['sha1', 'SHA-1'], ['md5', 'MD5']] as const) {
+    const r = await sealwatch(['ioc', digest(alg), '--db', db]);
+    t.is(r.code, 2, `${alg}: ${r.stdout}`);
+    t.true(r.stderr.includes(`no ${name} digests are recorded in this database (scans record them only with --ioc-digests)`), r.stderr);
+  }
+});
+
+test('ioc: SHA-256, and SHA-1 and MD5 from the stored records (scans with --ioc-digests); a table by default, JSON lines with --json', async (t) => {
+  const { db } = await evilHistory(['--ioc-digests']);
   const bytes = readFileSync(realCorpusPath('conpty'));
   const digest = (alg: string): string => createHash(alg).update(bytes).digest('hex');
   const human = await sealwatch(['ioc', digest('sha256'), '--db', db]);

@@ -10,8 +10,8 @@ import { DEFAULT_MAX_FILE_BYTES } from '../../daemon/inventory/confined.ts';
 
 export const tmp = (prefix = 'sealwatch-inv-'): string => mkdtempSync(join(tmpdir(), prefix));
 
-export function pool(maxFileBytes = DEFAULT_MAX_FILE_BYTES, size = 2): InspectPool {
-  return new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR], catalogDirs: [], systemTrust: false, now: '2026-11-01T00:00:00Z', maxFileBytes }, size);
+export function pool(maxFileBytes = DEFAULT_MAX_FILE_BYTES, size = 2, iocDigests = false): InspectPool {
+  return new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR], catalogDirs: [], systemTrust: false, now: '2026-11-01T00:00:00Z', maxFileBytes, ...(iocDigests ? { iocDigests } : {}) }, size);
 }
 
 export function tree(root: string, files: Record<string, string | Uint8Array>): void {

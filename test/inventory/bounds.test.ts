@@ -91,17 +91,26 @@ test('a PE over the in-memory bound is hashed by streaming: the same hashes, aut
   const odd = join(dir, 'odd-length.exe');
   copyFileSync(join(sharedCorpus, 'pe', 'signify-whois.exe'), odd);
   appendFileSync(odd, Buffer.from([1, 2, 3]));
+  // Both digest settings: the default (SHA-256 of the file and image; an in-memory record adds the SHA-1 image
+  // digest a SHA-1 signature used, which streaming never verifies) and --ioc-digests (every digest, both ways).
   const small = pool(64 * 1024, 1);
   const whole = pool(undefined, 1);
+  const smallIoc = pool(64 * 1024, 1, true);
+  const wholeIoc = pool(undefined, 1, true);
   try {
-    for (const path of [file, odd]) {
-      const streamed = await small.inspect(path);
-      const inMemory = await whole.inspect(path);
+    for (const [path, ioc] of [[file, false], [odd, false], [file, true], [odd, true]] as const) {
+      const streamed = await (ioc ? smallIoc : small).inspect(path);
+      const inMemory = await (ioc ? wholeIoc : whole).inspect(path);
       if ('error' in streamed || 'error' in inMemory) return t.fail(JSON.stringify({ streamed, inMemory }));
       const s = streamed.record;
       const m = inMemory.record;
       t.deepEqual(s.file.hash, m.file.hash);
-      t.deepEqual(s.pe?.authentihash, m.pe?.authentihash);
+      t.is(Object.keys(s.file.hash).length, ioc ? 3 : 1, 'SHA-256 always; SHA-1 and MD5 with --ioc-digests');
+      if (ioc) t.deepEqual(s.pe?.authentihash, m.pe?.authentihash);
+      else {
+        t.is(s.pe?.authentihash.sha256, m.pe?.authentihash.sha256);
+        t.is(s.pe?.authentihash.sha1, undefined);
+      }
       t.deepEqual(s.pe?.checksum, m.pe?.checksum);
       t.is(s.module.format, 'pe');
       t.is(s.pe?.certificate_table_size, m.pe?.certificate_table_size);
@@ -111,8 +120,7 @@ test('a PE over the in-memory bound is hashed by streaming: the same hashes, aut
       t.is(s.error, undefined);
     }
   } finally {
-    await small.close();
-    await whole.close();
+    await Promise.all([small.close(), whole.close(), smallIoc.close(), wholeIoc.close()]);
   }
 });
 

@@ -17,8 +17,11 @@ export interface PeSignatureReport {
   readonly signatures: readonly AuthenticodeSignature[];
   /** Problems about the file and its certificate table rather than one signature. */
   readonly problems: readonly Problem[];
-  /** Authentihash (image digest) as signtool/catalogs compute it; unsigned files padded to 8. */
-  readonly authentihash: { readonly sha1: string; readonly sha256: string };
+  /**
+   * Authentihash (image digest) as signtool/catalogs compute it; unsigned files padded to 8. SHA-1 only when a
+   * signature used it or the caller asked for it (`recordImageSha1`).
+   */
+  readonly authentihash: { readonly sha1?: string; readonly sha256: string };
   readonly plan: AuthentihashPlan;
 }
 
@@ -26,6 +29,8 @@ export interface PeVerifyContext extends ChainContext {
   readonly now: Date;
   /** Precomputed image digests (e.g. from the one-pass hasher), by algorithm. */
   readonly knownImageDigests?: Partial<Record<DigestName, Uint8Array>>;
+  /** Report the SHA-1 authentihash even when no signature needs it (catalog lookups, IoC digests). */
+  readonly recordImageSha1?: boolean;
 }
 
 export function imageDigester(bytes: Uint8Array, plan: AuthentihashPlan, known: Partial<Record<DigestName, Uint8Array>> = {}): (name: DigestName) => Uint8Array {
@@ -45,7 +50,12 @@ export function imageDigester(bytes: Uint8Array, plan: AuthentihashPlan, known: 
 export function verifyPeSignatures(bytes: Uint8Array, pe: PeFile, ctx: PeVerifyContext): PeSignatureReport {
   const table = pe.certificateTable;
   const plan = authentihashPlan(pe.headers, table, bytes.length);
-  const imageDigest = imageDigester(bytes, plan, ctx.knownImageDigests);
+  const digester = imageDigester(bytes, plan, ctx.knownImageDigests);
+  const used = new Set<DigestName>();
+  const imageDigest = (name: DigestName): Uint8Array => {
+    used.add(name);
+    return digester(name);
+  };
   const problems: Problem[] = [];
   const signatures: AuthenticodeSignature[] = [];
   if (pe.checksum.stored !== 0 && pe.checksum.stored !== pe.checksum.computed) {
@@ -123,7 +133,10 @@ export function verifyPeSignatures(bytes: Uint8Array, pe: PeFile, ctx: PeVerifyC
     embedded: (table?.entries.length ?? 0) > 0 || (table !== undefined && !table.usable && !table.anomalies.every((a) => a.code === 'CERT_TABLE_PAST_EOF')),
     signatures,
     problems,
-    authentihash: { sha1: Buffer.from(imageDigest('sha1')).toString('hex'), sha256: Buffer.from(imageDigest('sha256')).toString('hex') },
+    authentihash: {
+      ...(used.has('sha1') || ctx.recordImageSha1 === true ? { sha1: Buffer.from(digester('sha1')).toString('hex') } : {}),
+      sha256: Buffer.from(digester('sha256')).toString('hex'),
+    },
     plan,
   };
 }
