@@ -22,9 +22,17 @@ interface Slot {
   worker: Worker;
   /** The worker has built its trust store: the time limit counts file work only. */
   ready: boolean;
-  job: Job | undefined;
+  /**
+   * Jobs sent, in order: the first is the file the worker is on (its time limit running), the next waits in the
+   * worker's own queue so that it starts the moment the first ends, without a round trip through this thread
+   * (for small files that round trip was most of the time). The worker takes them one at a time.
+   */
+  jobs: Job[];
   timer: NodeJS.Timeout | undefined;
 }
+
+/** Jobs handed to one worker at a time: the one it is on and the next. */
+const JOBS_PER_WORKER = 2;
 
 /**
  * Heap bounds per worker. File bytes live outside the heap (Buffers); the heap holds what parsing and verifying one
@@ -79,12 +87,12 @@ export class InspectPool {
   /** Starts one more worker while more files wait than idle or starting workers can take. */
   private grow(): void {
     if (this.closed || this.fatal !== undefined || this.slots.length >= this.size) return;
-    const available = this.slots.filter((s) => !s.job).length;
+    const available = this.slots.filter((s) => s.jobs.length === 0).length;
     if (this.queue.length > available) this.slots.push(this.spawn());
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(WORKER_SCRIPT, { workerData: this.config, resourceLimits: WORKER_LIMITS }), ready: false, job: undefined, timer: undefined };
+    const slot: Slot = { worker: new Worker(WORKER_SCRIPT, { workerData: this.config, resourceLimits: WORKER_LIMITS }), ready: false, jobs: [], timer: undefined };
     slot.worker.on('message', (message: WorkerReply | { ready: true } | { fatal: string }) => {
       if ('ready' in message) {
         slot.ready = true;
@@ -92,7 +100,7 @@ export class InspectPool {
       } else if ('fatal' in message) {
         this.fatal = message.fatal;
         this.pump();
-      } else if (slot.job?.id === message.id) this.finish(slot, message);
+      } else if (slot.jobs[0]?.id === message.id) this.finish(slot, message);
     });
     // A crash (out of memory, a bug in native code) fails only the file it was on.
     slot.worker.on('error', (err) => this.replace(slot, `worker failed: ${err.message}`));
@@ -104,21 +112,29 @@ export class InspectPool {
 
   private finish(slot: Slot, reply: WorkerReply): void {
     clearTimeout(slot.timer);
-    const job = slot.job;
-    slot.job = undefined;
     slot.timer = undefined;
+    const job = slot.jobs.shift();
+    // The next job, already in the worker's queue, starts now: its time limit starts with it.
+    if (slot.jobs.length > 0) this.startTimer(slot);
     job?.resolve(reply);
     this.pump();
+  }
+
+  private startTimer(slot: Slot): void {
+    slot.timer = setTimeout(() => this.replace(slot, `took longer than ${this.timeoutMs} ms`), this.timeoutMs);
   }
 
   private replace(slot: Slot, reason: string): void {
     const i = this.slots.indexOf(slot);
     if (i < 0 || this.closed || this.fatal !== undefined) return;
-    const job = slot.job;
+    const [job, ...waiting] = slot.jobs;
     clearTimeout(slot.timer);
-    slot.job = undefined;
+    slot.timer = undefined;
+    slot.jobs = [];
     this.slots[i] = this.spawn();
     void slot.worker.terminate();
+    // Only the file the worker was on fails; the one waiting behind it goes back to the queue for another worker.
+    this.queue.unshift(...waiting);
     job?.resolve({ id: job.id, error: { code: 'LIMIT_EXCEEDED', message: `${job.path}: ${reason}` } });
     this.pump();
   }
@@ -128,12 +144,15 @@ export class InspectPool {
       for (const job of this.queue.splice(0)) job.resolve({ id: job.id, error: { code: 'CONFIG', message: `${job.path}: ${this.fatal}` } });
       return;
     }
-    for (const slot of this.slots) {
-      if (!slot.ready || slot.job || this.queue.length === 0) continue;
-      const job = this.takeLargest();
-      slot.job = job;
-      slot.timer = setTimeout(() => this.replace(slot, `took longer than ${this.timeoutMs} ms`), this.timeoutMs);
-      slot.worker.postMessage(job.target ? { id: job.id, path: job.path, now: job.now, target: job.target } : { id: job.id, path: job.path, now: job.now });
+    // Every idle worker gets a file before any worker gets a second one.
+    for (let depth = 0; depth < JOBS_PER_WORKER; depth++) {
+      for (const slot of this.slots) {
+        if (!slot.ready || slot.jobs.length !== depth || this.queue.length === 0) continue;
+        const job = this.takeLargest();
+        slot.jobs.push(job);
+        if (depth === 0) this.startTimer(slot);
+        slot.worker.postMessage(job.target ? { id: job.id, path: job.path, now: job.now, target: job.target } : { id: job.id, path: job.path, now: job.now });
+      }
     }
   }
 
