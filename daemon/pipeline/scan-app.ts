@@ -4,7 +4,7 @@
 import { realpath } from 'node:fs/promises';
 import { diffModules, type ModuleChange } from '../diff/diff.ts';
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
-import { detect } from '../detect/rules.ts';
+import { detect, type DetectInput } from '../detect/rules.ts';
 import { ruleSeverity } from '../detect/rule-table.ts';
 import { appVersion } from '../inventory/app-version.ts';
 import type { InspectContext } from '../inventory/inspect-file.ts';
@@ -52,13 +52,49 @@ export async function scanApp(store: Store, pool: InspectPool, req: ScanRequest,
 async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, root: string): Promise<ScanReport> {
   const app = store.upsertApp(req.app, root, req.vendor, req.now);
   const prevSnapshot = store.latestSnapshot(app.id);
-  const previous = store.currentStats(app.id);
+  const seen = await collect(store, app.id, pool, req, root);
+  const version = await appVersion(root, versionSources(store, app.id, root, seen.sink.topLevel), req.appVersion);
+  const changes = diffModules(...summariesToCompare(store, app.id, prevSnapshot?.root ?? root, seen.sink.fresh, seen.removed));
+  const baseline = prevSnapshot === undefined;
+  const findings = judge(store, app.id, { baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes });
+  const { snapshotId } = store.commitScan({
+    appId: app.id,
+    previousSnapshotId: prevSnapshot?.id,
+    version: version.version,
+    versionSource: version.source,
+    takenAt: req.now,
+    trigger: req.trigger,
+    root,
+    changed: [...seen.sink.fresh].map(([path, f]) => ({ path, stat: f.stat, ...(f.facts as EntryFacts) })),
+    removed: seen.removed,
+    findings,
+  });
+  return {
+    app: req.app,
+    snapshotId,
+    fromVersion: prevSnapshot?.version ?? undefined,
+    toVersion: version.version,
+    versionSource: version.source,
+    versionRefused: version.refused ?? [],
+    baseline,
+    files: seen.present,
+    read: seen.outcome.read,
+    reused: seen.outcome.reused,
+    changes,
+    findings,
+    unreadable: seen.outcome.unreadable,
+  };
+}
 
+/**
+ * Walks the root and stores what changed: fresh records (streamed into the store), and the paths that hold no
+ * readable file — unreadable, links, FIFOs, devices — recorded as such, never silently missing.
+ */
+async function collect(store: Store, appId: number, pool: InspectPool, req: ScanRequest, root: string) {
+  const previous = store.currentStats(appId);
   const sink = new RecordSink(store);
   const outcome = await scanTree(root, previous, pool, bundleInspector(pool, req.now), { onRecord: (f) => sink.add(f.path, f.stat, f.record) });
-  const present = new Set<string>();
-  for (const f of outcome.files) present.add(f.path);
-  // Paths the walk could not verify are part of the snapshot too, recorded as such (never silently missing).
+  const present = new Set<string>(outcome.files.map((f) => f.path));
   for (const u of outcome.unreadable) {
     present.add(u.path);
     if (!sink.has(u.path)) sink.add(u.path, 'unreadable', entryRecord(root, u.path, { type: 'unreadable', reason: u.reason }));
@@ -70,43 +106,19 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
     if (previous.get(e.path)?.stat !== e.stat) sink.add(e.path, e.stat, entryRecord(root, e.path, entryOf(e)));
   }
   sink.flush();
-  const removed = [...previous.keys()].filter((p) => !present.has(p));
+  return { sink, outcome, present: present.size, removed: [...previous.keys()].filter((p) => !present.has(p)) };
+}
 
-  const version = await appVersion(root, versionSources(store, app.id, root, sink.topLevel), req.appVersion);
-  const changes = diffModules(...summariesToCompare(store, app.id, prevSnapshot?.root ?? root, sink.fresh, removed));
-  const knownSigners = new Set([...store.currentSigners(app.id)].filter((s) => s.startsWith('org:') || s.startsWith('team:')));
-  const baseline = prevSnapshot === undefined;
-  const findings = detect({ baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes, knownSigners, appWasSigned: knownSigners.size > 0 });
-  const reset = baseline ? store.historyReset() : undefined;
-  if (reset) findings.unshift({ rule: 'HISTORY_RESET', severity: ruleSeverity('HISTORY_RESET'), path: undefined, message: `the history database was started again (${String(reset.reason)}): changes before this baseline are unknown`, evidence: reset, explained: false });
-
-  const { snapshotId } = store.commitScan({
-    appId: app.id,
-    previousSnapshotId: prevSnapshot?.id,
-    version: version.version,
-    versionSource: version.source,
-    takenAt: req.now,
-    trigger: req.trigger,
-    root,
-    changed: [...sink.fresh].map(([path, f]) => ({ path, stat: f.stat, ...(f.facts as EntryFacts) })),
-    removed,
-    findings,
-  });
-  return {
-    app: req.app,
-    snapshotId,
-    fromVersion: prevSnapshot?.version ?? undefined,
-    toVersion: version.version,
-    versionSource: version.source,
-    versionRefused: version.refused ?? [],
-    baseline,
-    files: present.size,
-    read: outcome.read,
-    reused: outcome.reused,
-    changes,
-    findings,
-    unreadable: outcome.unreadable,
-  };
+/** The detection rules on these changes, with what the app's history says (its signers; a reset history). */
+function judge(store: Store, appId: number, input: Pick<DetectInput, 'baseline' | 'fromVersion' | 'toVersion' | 'changes'>): Finding[] {
+  const knownSigners = new Set([...store.currentSigners(appId)].filter((s) => s.startsWith('org:') || s.startsWith('team:')));
+  const findings = detect({ ...input, knownSigners, appWasSigned: knownSigners.size > 0 });
+  const reset = input.baseline ? store.historyReset() : undefined;
+  if (reset) {
+    const message = `the history database was started again (${String(reset.reason)}): changes before this baseline are unknown`;
+    findings.unshift({ rule: 'HISTORY_RESET', severity: ruleSeverity('HISTORY_RESET'), path: undefined, message, evidence: reset, explained: false });
+  }
+  return findings;
 }
 
 /**
