@@ -91,7 +91,7 @@ Run by \`npm run bench\` (scripts/bench/scan-bench.ts), ${new Date().toISOString
 | what | s | vs sha256sum | note |
 |---|---|---|---|
 ${r('sha256sum over every file', sha, 'one digest per file, one process')}
-${r('sealwatch scan, baseline', baseline, 'three digests + authentihashes, parse and verify every module, store every record')}
+${r('sealwatch scan, baseline', baseline, 'SHA-256 + the image digests signatures use, parse and verify every module, store every record (in process, pool warmed up)')}
 ${r('sealwatch scan, nothing changed', rescan, 'unchanged by stat (dev, inode, size, mtime, ctime): no file read')}
 ${r('aide --init (SHA-256)', aideInit, 'hashes every file, no parsing')}
 ${r('aide --check (SHA-256)', aideCheck, 're-hashes every file')}
