@@ -69,7 +69,12 @@ export type BundleInspector = (dir: string) => Promise<ModuleRecord | undefined>
 /** Files handed to the pool and not yet answered: bounds what the walk runs ahead of the workers. */
 const MAX_IN_FLIGHT = 512;
 
-export async function scanTree(root: string, previous: ReadonlyMap<string, PreviousFile>, pool: InspectPool, inspectBundleAt?: BundleInspector, options: ScanOptions = {}): Promise<ScanOutcome> {
+/** A path's previous state, looked up as the walk reaches it (a Map will do; the scan asks the store per path). */
+export interface PreviousLookup {
+  get(path: string): PreviousFile | undefined;
+}
+
+export async function scanTree(root: string, previous: PreviousLookup, pool: InspectPool, inspectBundleAt?: BundleInspector, options: ScanOptions = {}): Promise<ScanOutcome> {
   const c = await confine(root, options.crossFilesystems ?? false);
   const base = bytesText(c.root);
   const rootIsDir = (await lstat(Buffer.from(c.root))).isDirectory();

@@ -91,7 +91,7 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
  * readable file — unreadable, links, FIFOs, devices — recorded as such, never silently missing.
  */
 async function collect(store: Store, appId: number, pool: InspectPool, req: ScanRequest, root: string) {
-  const previous = store.currentStats(appId);
+  const previous = { get: (path: string) => store.currentStat(appId, path) };
   const sink = new RecordSink(store);
   const outcome = await scanTree(root, previous, pool, bundleInspector(pool, req.now), { onRecord: (f) => sink.add(f.path, f.stat, f.record) });
   const present = new Set<string>(outcome.files.map((f) => f.path));
@@ -106,7 +106,7 @@ async function collect(store: Store, appId: number, pool: InspectPool, req: Scan
     if (previous.get(e.path)?.stat !== e.stat) sink.add(e.path, e.stat, entryRecord(root, e.path, entryOf(e)));
   }
   sink.flush();
-  return { sink, outcome, present: present.size, removed: [...previous.keys()].filter((p) => !present.has(p)) };
+  return { sink, outcome, present: present.size, removed: store.currentPathsMissingFrom(appId, present) };
 }
 
 /** The detection rules on these changes, with what the app's history says (its signers; a reset history). */

@@ -5,7 +5,11 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const entry = pathToFileURL(resolve(import.meta.dirname, '..', '..', 'dist', 'cli', 'program.js')).href;
+const dist = (...p: string[]): string => pathToFileURL(resolve(import.meta.dirname, '..', '..', 'dist', ...p)).href;
+// As dist/main.js does: the heavy commands re-execute with a small young generation.
+const { reexecWithSmallYoungGeneration } = (await import(dist('cli', 'young-generation.js'))) as typeof import('../../daemon/cli/young-generation.ts');
+reexecWithSmallYoungGeneration(process.argv.slice(2));
+const entry = dist('cli', 'program.js');
 const { runCli } = (await import(entry)) as typeof import('../../daemon/cli/program.ts');
 const code = await runCli(process.argv.slice(2), { out: () => {}, err: (l) => process.stderr.write(`${l}\n`) });
 process.stderr.write(`maxrss_kib=${process.resourceUsage().maxRSS}\n`);

@@ -204,3 +204,31 @@ test('witness: processes recording different databases at once never drop each o
   t.deepEqual(await Promise.all(runs), [0, 0, 0, 0, 0, 0]);
   t.is(Object.keys(readWitness(witness)).length, 120);
 });
+
+test('scan re-executes itself once with a small young generation (same pid), other commands do not', async (t) => {
+  if (process.platform !== 'linux') return t.pass('reads /proc');
+  const { spawn } = await import('node:child_process');
+  const { readFileSync: read } = await import('node:fs');
+  const main = join(import.meta.dirname, '..', '..', 'daemon', 'main.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-reexec-'));
+  const cmdlineOf = async (args: string[]): Promise<string[]> => {
+    const child = spawn(process.execPath, [main, ...args], { stdio: 'ignore', env: { ...process.env, SEALWATCH_WITNESS: join(dir, 'w.json') } });
+    const exited = new Promise((r) => child.once('exit', r));
+    const seen = new Set<string>();
+    let done = false;
+    void exited.then(() => (done = true));
+    while (!done) {
+      try {
+        seen.add(read(`/proc/${child.pid}/cmdline`, 'utf8'));
+      } catch {
+        // gone between checks
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return [...seen];
+  };
+  const scan = await cmdlineOf(['scan', dir, '--app', 'r', '--db', join(dir, 'h.db')]);
+  t.true(scan.some((c) => c.includes('--max-semi-space-size=2')), JSON.stringify(scan));
+  const version = await cmdlineOf(['--version']);
+  t.false(version.some((c) => c.includes('--max-semi-space-size')));
+});

@@ -19,6 +19,8 @@ export function prepareStatements(db: DatabaseSync) {
     filesOf: p(`SELECT e.path, e.sha256, e.size, e.stat, e.format, e.status, e.signer, e.record_id ${SNAPSHOT_ENTRIES} ORDER BY e.path`),
     current: p('SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND end_snapshot IS NULL ORDER BY path'),
     currentStats: p('SELECT path, stat, record_id FROM entries WHERE app_id = ? AND end_snapshot IS NULL'),
+    currentStat: p('SELECT stat, record_id AS recordId FROM entries WHERE app_id = ? AND path = ? AND end_snapshot IS NULL'),
+    currentPaths: p('SELECT path FROM entries WHERE app_id = ? AND end_snapshot IS NULL'),
     currentEntry: p('SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND path = ? AND end_snapshot IS NULL'),
     currentSigners: p("SELECT DISTINCT signer FROM entries WHERE app_id = ? AND end_snapshot IS NULL AND signer <> ''"),
     currentTopLevel: p("SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND end_snapshot IS NULL AND instr(path, '/') = 0"),

