@@ -1,35 +1,32 @@
-// Fresh records stream from the scan into the store a batch at a time, so a scan never holds them all. What stays in
-// memory per fresh path is small: its stored facts, and a diff summary only for code and for paths that hold no
-// readable file (a data file's summary is rebuilt from its facts in the rare case a module was at its path before).
+// Fresh records stream from the scan into the store a batch at a time, so a scan never holds them all: the records
+// go to `records`, each path's row waits in the store's staging table for the commit. What stays in memory per fresh
+// path is a diff summary, and only for code and for paths that hold no readable file (a data file's summary is
+// rebuilt from its staged row in the rare case a module was at its path before).
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
-import { type EntryFacts, type Store } from '../inventory/store/store.ts';
+import { type EntryFacts, type FileRow, type Store } from '../inventory/store/store.ts';
 import { type ModuleRecord } from '../shared/model.ts';
 
 const BATCH = 256;
 
-export interface FreshPath {
-  readonly stat: string;
-  /** Set for code and for unverified paths; undefined for data files (see dataSummary). */
-  readonly summary: ModuleSummary | undefined;
-  facts?: EntryFacts;
-}
-
 export class RecordSink {
-  readonly fresh = new Map<string, FreshPath>();
+  /** Every fresh path, with its summary when it is code or unverified. */
+  readonly fresh = new Map<string, ModuleSummary | undefined>();
   /** Records of executables at the top of the root: the app version may come from their version resource. */
   readonly topLevel = new Map<string, ModuleRecord>();
-  private pending: Array<{ path: string; record: ModuleRecord }> = [];
+  readonly scan: string;
+  private pending: Array<{ path: string; stat: string; record: ModuleRecord }> = [];
   private readonly store: Store;
 
   constructor(store: Store) {
     this.store = store;
+    this.scan = store.startStaging();
   }
 
   add(path: string, stat: string, record: ModuleRecord): void {
     const summary = summarise(path, record);
-    this.fresh.set(path, { stat, summary: summary.isCode || summary.state !== 'file' ? summary : undefined });
+    this.fresh.set(path, summary.isCode || summary.state !== 'file' ? summary : undefined);
     if (!path.includes('/') && record.module.format === 'pe') this.topLevel.set(path, record);
-    this.pending.push({ path, record });
+    this.pending.push({ path, stat, record });
     if (this.pending.length >= BATCH) this.flush();
   }
 
@@ -41,11 +38,21 @@ export class RecordSink {
   flush(): void {
     if (this.pending.length === 0) return;
     const facts = this.store.putRecords(this.pending.map((p) => p.record));
-    this.pending.forEach((p, i) => {
-      const f = this.fresh.get(p.path);
-      if (f) f.facts = facts[i];
-    });
+    this.store.stage(this.scan, this.pending.map((p, i) => ({ path: p.path, stat: p.stat, ...(facts[i] as EntryFacts) })));
     this.pending = [];
+  }
+
+  /** This scan's rows, for the commit. */
+  rows(): Iterable<FileRow> {
+    return this.store.stagedRows(this.scan);
+  }
+
+  row(path: string): FileRow | undefined {
+    return this.store.stagedRow(this.scan, path);
+  }
+
+  close(): void {
+    this.store.endStaging(this.scan);
   }
 }
 

@@ -10,10 +10,10 @@ import { appVersion } from '../inventory/app-version.ts';
 import type { InspectContext } from '../inventory/inspect-file.ts';
 import type { InspectPool } from '../inventory/pool.ts';
 import { scanTree, type ScanOutcome, type SpecialEntry } from '../inventory/scan.ts';
-import { type EntryFacts, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
+import { type SnapshotRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
 import { type Finding } from '../shared/findings.ts';
 import { type EntryState, type ModuleRecord } from '../shared/model.ts';
-import { dataSummary, RecordSink, type FreshPath } from './record-sink.ts';
+import { dataSummary, RecordSink } from './record-sink.ts';
 import { withScanLock, type LockTiming } from './scan-lock.ts';
 
 const CODE_FORMATS = new Set(['pe', 'macho', 'elf', 'bundle']);
@@ -50,22 +50,32 @@ export async function scanApp(store: Store, pool: InspectPool, req: ScanRequest,
 }
 
 async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, root: string): Promise<ScanReport> {
-  const app = store.upsertApp(req.app, root, req.vendor, req.now);
-  const prevSnapshot = store.latestSnapshot(app.id);
-  const seen = await collect(store, app.id, pool, req, root);
-  const version = await appVersion(root, versionSources(store, app.id, root, seen.sink.topLevel), req.appVersion);
-  const changes = diffModules(...summariesToCompare(store, app.id, prevSnapshot?.root ?? root, seen.sink.fresh, seen.removed));
+  const appId = store.upsertApp(req.app, root, req.vendor, req.now).id;
+  const prevSnapshot = store.latestSnapshot(appId);
+  const sink = new RecordSink(store);
+  try {
+    const seen = await collect(store, appId, pool, req, root, sink);
+    return await judgeAndCommit(store, appId, prevSnapshot, req, root, seen);
+  } finally {
+    sink.close();
+  }
+}
+
+/** Version, diff against the previous snapshot, findings, and the one commit. */
+async function judgeAndCommit(store: Store, appId: number, prevSnapshot: SnapshotRow | undefined, req: ScanRequest, root: string, seen: Collected): Promise<ScanReport> {
+  const version = await appVersion(root, versionSources(store, appId, root, seen.sink.topLevel), req.appVersion);
+  const changes = diffModules(...summariesToCompare(store, appId, prevSnapshot?.root ?? root, seen.sink, seen.removed));
   const baseline = prevSnapshot === undefined;
-  const findings = judge(store, app.id, { baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes });
+  const findings = judge(store, appId, { baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes });
   const { snapshotId } = store.commitScan({
-    appId: app.id,
+    appId: appId,
     previousSnapshotId: prevSnapshot?.id,
     version: version.version,
     versionSource: version.source,
     takenAt: req.now,
     trigger: req.trigger,
     root,
-    changed: [...seen.sink.fresh].map(([path, f]) => ({ path, stat: f.stat, ...(f.facts as EntryFacts) })),
+    changed: seen.sink.rows(),
     removed: seen.removed,
     findings,
   });
@@ -90,9 +100,15 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
  * Walks the root and stores what changed: fresh records (streamed into the store), and the paths that hold no
  * readable file — unreadable, links, FIFOs, devices — recorded as such, never silently missing.
  */
-async function collect(store: Store, appId: number, pool: InspectPool, req: ScanRequest, root: string) {
+interface Collected {
+  readonly sink: RecordSink;
+  readonly outcome: ScanOutcome;
+  readonly present: number;
+  readonly removed: string[];
+}
+
+async function collect(store: Store, appId: number, pool: InspectPool, req: ScanRequest, root: string, sink: RecordSink): Promise<Collected> {
   const previous = { get: (path: string) => store.currentStat(appId, path) };
-  const sink = new RecordSink(store);
   const outcome = await scanTree(root, previous, pool, bundleInspector(pool, req.now), { onRecord: (f) => sink.add(f.path, f.stat, f.record) });
   const present = new Set<string>(outcome.files.map((f) => f.path));
   for (const u of outcome.unreadable) {
@@ -148,13 +164,7 @@ function versionSources(store: Store, appId: number, root: string, freshTopLevel
  * state was not verified (unreadable, a device, a link out of the root) is compared with the last state that was,
  * so a gap in verification can never launder a change.
  */
-function summariesToCompare(
-  store: Store,
-  appId: number,
-  prevRoot: string,
-  fresh: ReadonlyMap<string, FreshPath>,
-  removed: readonly string[],
-): [Map<string, ModuleSummary>, Map<string, ModuleSummary>] {
+function summariesToCompare(store: Store, appId: number, prevRoot: string, sink: RecordSink, removed: readonly string[]): [Map<string, ModuleSummary>, Map<string, ModuleSummary>] {
   const before = new Map<string, ModuleSummary>();
   const after = new Map<string, ModuleSummary>();
   const baseOf = (path: string): ModuleSummary | undefined => {
@@ -164,10 +174,11 @@ function summariesToCompare(
     // Only code needs its whole record back; a data file is what its row says.
     return CODE_FORMATS.has(base.format) ? summarise(path, store.record(base.record_id, prevRoot, path)) : dataSummary(path, base);
   };
-  for (const [path, f] of fresh) {
+  for (const [path, summary] of sink.fresh) {
     const b = baseOf(path);
     // Data replacing data is no module's business; data replacing a module is (MODULE_DISPLACED).
-    const a = f.summary ?? (b?.isCode ? dataSummary(path, f.facts as EntryFacts) : undefined);
+    const staged = !summary && b?.isCode ? sink.row(path) : undefined;
+    const a = summary ?? (staged ? dataSummary(path, staged) : undefined);
     if (!a) continue;
     after.set(path, a);
     if (b) before.set(path, b);

@@ -100,7 +100,7 @@ export interface ScanCommit {
   readonly trigger: string;
   readonly root: string;
   /** Paths whose content (or what they hold) was read in this scan; every other current path is unchanged. */
-  readonly changed: readonly FileRow[];
+  readonly changed: Iterable<FileRow>;
   /** Current paths that are gone. */
   readonly removed: readonly string[];
   readonly findings: readonly Finding[];
@@ -353,6 +353,35 @@ export class Store {
     );
   }
 
+  /**
+   * A scan's fresh rows wait in a connection-private TEMP table until the commit, so a scan of 100,000 files holds
+   * none of them in memory; a crash leaves nothing behind (TEMP dies with the connection).
+   */
+  startStaging(): string {
+    this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS staged (scan TEXT NOT NULL, path TEXT NOT NULL, stat TEXT NOT NULL, sha256 TEXT NOT NULL,
+      size INTEGER NOT NULL, format TEXT NOT NULL, status TEXT NOT NULL, signer TEXT NOT NULL, record_id INTEGER NOT NULL, PRIMARY KEY (scan, path))`);
+    return randomUUID();
+  }
+
+  stage(scan: string, rows: readonly FileRow[]): void {
+    const insert = this.db.prepare('INSERT OR REPLACE INTO temp.staged VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.transaction('staging scanned files', () => {
+      for (const r of rows) insert.run(scan, r.path, r.stat, r.sha256, r.size, r.format, r.status, r.signer, r.record_id);
+    });
+  }
+
+  stagedRow(scan: string, path: string): FileRow | undefined {
+    return this.db.prepare('SELECT path, stat, sha256, size, format, status, signer, record_id FROM temp.staged WHERE scan = ? AND path = ?').get(scan, path) as FileRow | undefined;
+  }
+
+  stagedRows(scan: string): Iterable<FileRow> {
+    return this.db.prepare('SELECT path, stat, sha256, size, format, status, signer, record_id FROM temp.staged WHERE scan = ?').iterate(scan) as Iterable<FileRow>;
+  }
+
+  endStaging(scan: string): void {
+    this.db.prepare('DELETE FROM temp.staged WHERE scan = ?').run(scan);
+  }
+
   /** One scan, one transaction: the snapshot, every path's entry, and the findings — all or nothing. */
   commitScan(input: ScanCommit): { snapshotId: number } {
     const result = this.transaction('storing the scan', () => {
@@ -376,7 +405,7 @@ export class Store {
   }
 
   /** Ends the entries that changed or vanished and opens new ones; unchanged paths cost nothing. */
-  private writeEntries(appId: number, snapshotId: number, changed: readonly FileRow[], removed: readonly string[]): void {
+  private writeEntries(appId: number, snapshotId: number, changed: Iterable<FileRow>, removed: readonly string[]): void {
     for (const f of changed) {
       const old = this.currentEntry(appId, f.path);
       if (old && old.record_id === f.record_id && old.sha256 === f.sha256 && old.status === f.status && old.signer === f.signer) {
