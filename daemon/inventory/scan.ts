@@ -61,6 +61,11 @@ export interface ScanOptions {
    * (`streamed: true`), so a baseline of many files holds no records at all: memory is what the caller keeps.
    */
   readonly onRecord?: (file: { readonly path: string; readonly stat: string; readonly record: ModuleRecord }) => void | Promise<void>;
+  /**
+   * Each file unchanged since the previous snapshot. When given, the outcome keeps such files only where a bundle's
+   * key needs them (under a bundle directory), so a rescan of 100,000 unchanged files holds no list of them.
+   */
+  readonly onReused?: (path: string) => void;
 }
 
 /** Verifies a bundle directory (inventory/bundle.ts), when the scan finds one whose files changed. */
@@ -134,7 +139,8 @@ export async function scanTree(root: string, previous: PreviousLookup, pool: Ins
       const key = statKey(item.stat);
       const prev = previous.get(item.rel);
       if (prev && prev.stat === key) {
-        files.push({ path: item.rel, stat: key, reusedRecordId: prev.recordId });
+        options.onReused?.(item.rel);
+        if (!options.onReused || bundleDirs.some((b) => b.rel === '.' || item.rel.startsWith(`${b.rel}/`))) files.push({ path: item.rel, stat: key, reusedRecordId: prev.recordId });
         reused++;
         continue;
       }
@@ -174,5 +180,5 @@ export async function scanTree(root: string, previous: PreviousLookup, pool: Ins
     }
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, unreadable, skipped, special, read: files.length - reused, reused };
+  return { files, unreadable, skipped, special, read: files.filter((f) => f.reusedRecordId === undefined).length, reused };
 }

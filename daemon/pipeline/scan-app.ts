@@ -109,8 +109,9 @@ interface Collected {
 
 async function collect(store: Store, appId: number, pool: InspectPool, req: ScanRequest, root: string, sink: RecordSink): Promise<Collected> {
   const previous = { get: (path: string) => store.currentStat(appId, path) };
-  const outcome = await scanTree(root, previous, pool, bundleInspector(pool, req.now), { onRecord: (f) => sink.add(f.path, f.stat, f.record) });
-  const present = new Set<string>(outcome.files.map((f) => f.path));
+  const present = new Set<string>();
+  const outcome = await scanTree(root, previous, pool, bundleInspector(pool, req.now), { onRecord: (f) => sink.add(f.path, f.stat, f.record), onReused: (path) => present.add(path) });
+  for (const f of outcome.files) present.add(f.path);
   for (const u of outcome.unreadable) {
     present.add(u.path);
     if (!sink.has(u.path)) sink.add(u.path, 'unreadable', entryRecord(root, u.path, { type: 'unreadable', reason: u.reason }));
