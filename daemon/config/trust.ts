@@ -47,6 +47,17 @@ function sourceFor(dir: string): TrustSource {
   return name === 'apple' || name === 'microsoft' || name === 'uefi' ? name : 'custom';
 }
 
+/** Fails now, as a configuration error, when a trust directory cannot be listed (what a lazy store would find later). */
+export function checkTrustDirs(roots: readonly string[]): void {
+  for (const root of roots) {
+    try {
+      readdirSync(root);
+    } catch (err) {
+      throw new SealwatchError('CONFIG', `trust store directory ${root} cannot be read: ${errorMessage(err)}`, { cause: err, file: root });
+    }
+  }
+}
+
 /** Loads every trust directory under `root` (or `root` itself when it holds certificates directly). */
 export function loadTrustStore(roots: readonly string[] = [DEFAULT_TRUST_DIR], store = new TrustStore(), warnings: string[] = []): TrustStore {
   for (const root of roots) {
@@ -116,12 +127,12 @@ function loadOne(dir: string, store: TrustStore, warnings: string[]): void {
       const der = Buffer.from(r.der, 'base64');
       anchor(r.sha256, Buffer.from(r.subject_der, 'base64'), lazyCertificate(der), policyFromIndex(r.policy));
     }
-    for (const i of index.intermediates) store.intermediates.push(parseCertificate(decode(Buffer.from(i, 'base64'), 'Certificate').node));
+    for (const i of index.intermediates) store.addIntermediate(parseCertificate(decode(Buffer.from(i, 'base64'), 'Certificate').node));
     return;
   }
   const parsed = parseTrustDir(dir, warnings);
   for (const r of parsed.roots) anchor(r.peek.sha256, r.peek.subjectDer, lazyCertificate(r.der, r.node), r.policy);
-  for (const i of parsed.intermediates) store.intermediates.push(parseCertificate(i.node));
+  for (const i of parsed.intermediates) store.addIntermediate(parseCertificate(i.node));
 }
 
 /**

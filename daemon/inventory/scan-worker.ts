@@ -16,7 +16,7 @@ const MAX_ATTEMPTS = 3;
 const config = workerData as WorkerConfig;
 
 // The one context builder (verification-context.ts); each file is then judged at its job's time.
-const ready = buildInspectContext(config, new Date(config.now));
+const ready = buildInspectContext(config, new Date(config.now), [], { lazyTrust: true });
 // A worker that cannot build its context (unreadable trust store) says so once; the pool then fails every file
 // with that reason instead of restarting it forever.
 void ready.then(

@@ -1,7 +1,8 @@
 // The one place a verification context is built — trust anchors (shipped, custom, the system's), Windows catalogs,
 // the reference time — for every caller: `inspect`, the scan's worker threads and the bundles a scan verifies
 // in its own thread. Callers used to build their own and disagreed (bundles ignored --system-trust and --catalog).
-import { addSystemTrust, loadTrustStore } from '../config/trust.ts';
+import { addSystemTrust, checkTrustDirs, loadTrustStore } from '../config/trust.ts';
+import { TrustStore } from '../verify/chain/trust-store.ts';
 import { loadCatalogs } from './catalogs.ts';
 import { type InspectContext } from './inspect-file.ts';
 
@@ -15,10 +16,22 @@ export interface VerificationSettings {
 }
 
 /** Builds the context once; `warnings` collects what the trust store and catalogs had to say. */
-export async function buildInspectContext(settings: VerificationSettings, now: Date, warnings: string[] = []): Promise<InspectContext> {
+export async function buildInspectContext(settings: VerificationSettings, now: Date, warnings: string[] = [], options: { lazyTrust?: boolean } = {}): Promise<InspectContext> {
   const trustWarnings: string[] = [];
-  const store = loadTrustStore(settings.trustDirs, undefined, trustWarnings);
-  if (settings.systemTrust) addSystemTrust(store, trustWarnings);
+  const fill = (store: TrustStore): void => {
+    loadTrustStore(settings.trustDirs, store, trustWarnings);
+    if (settings.systemTrust) addSystemTrust(store, trustWarnings);
+  };
+  // Lazily (scan workers): the directories are checked now, the anchors loaded when a signature first needs them —
+  // a worker that only hashes data files never loads them. Its warnings are not shown, so nothing is lost.
+  let store: TrustStore;
+  if (options.lazyTrust) {
+    checkTrustDirs(settings.trustDirs);
+    store = new TrustStore(fill);
+  } else {
+    store = new TrustStore();
+    fill(store);
+  }
   warnings.push(...trustWarnings.map((w) => `trust: ${w}`));
   const base = { store, now, signatureCache: new Map<string, boolean>(), ...(settings.iocDigests ? { iocDigests: true } : {}) };
   if (settings.catalogDirs.length === 0) return base;

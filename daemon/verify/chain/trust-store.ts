@@ -44,8 +44,29 @@ export const appleAnchors = (a: TrustAnchor): boolean => a.source !== 'microsoft
 export class TrustStore {
   private readonly bySha256 = new Map<string, TrustAnchor>();
   private readonly bySubject = new Map<string, TrustAnchor[]>();
+  private readonly known: CertificateInfo[] = [];
+  private pending: ((store: TrustStore) => void) | undefined;
+
+  /** With `load`, the store fills itself the first time it is read: a process that verifies nothing never pays. */
+  constructor(load?: (store: TrustStore) => void) {
+    this.pending = load;
+  }
+
+  private ready(): void {
+    const load = this.pending;
+    this.pending = undefined;
+    load?.(this);
+  }
+
   /** Known intermediates (e.g. Apple WWDR / Developer ID CAs): usable to build a path, never anchors. */
-  readonly intermediates: CertificateInfo[] = [];
+  get intermediates(): readonly CertificateInfo[] {
+    this.ready();
+    return this.known;
+  }
+
+  addIntermediate(certificate: CertificateInfo): void {
+    this.known.push(certificate);
+  }
 
   add(anchor: TrustAnchor): void {
     if (this.bySha256.has(anchor.sha256)) return;
@@ -57,19 +78,23 @@ export class TrustStore {
   }
 
   get size(): number {
+    this.ready();
     return this.bySha256.size;
   }
 
   anchors(): IterableIterator<TrustAnchor> {
+    this.ready();
     return this.bySha256.values();
   }
 
   byFingerprint(sha256: string): TrustAnchor | undefined {
+    this.ready();
     return this.bySha256.get(sha256);
   }
 
   /** Anchors whose subject name equals `issuerDer` (byte-exact DER). */
   withSubject(issuerDer: Uint8Array): readonly TrustAnchor[] {
+    this.ready();
     return this.bySubject.get(subjectKey(issuerDer)) ?? [];
   }
 }
