@@ -47,16 +47,7 @@ function sourceFor(dir: string): TrustSource {
   return name === 'apple' || name === 'microsoft' || name === 'uefi' ? name : 'custom';
 }
 
-/** Fails now, as a configuration error, when a trust directory cannot be listed (what a lazy store would find later). */
-export function checkTrustDirs(roots: readonly string[]): void {
-  for (const root of roots) {
-    try {
-      readdirSync(root);
-    } catch (err) {
-      throw new SealwatchError('CONFIG', `trust store directory ${root} cannot be read: ${errorMessage(err)}`, { cause: err, file: root });
-    }
-  }
-}
+export { checkTrustDirs } from './trust-dir.ts';
 
 /** Loads every trust directory under `root` (or `root` itself when it holds certificates directly). */
 export function loadTrustStore(roots: readonly string[] = [DEFAULT_TRUST_DIR], store = new TrustStore(), warnings: string[] = []): TrustStore {

@@ -7,12 +7,13 @@ import { authentihashPlan } from '../formats/pe/digest.ts';
 import { parsePe, type PeFile } from '../formats/pe/index.ts';
 import { looksLikeCatalog, sniffFormat } from '../formats/sniff/index.ts';
 import { SealwatchError, errorMessage } from '../shared/errors.ts';
-import { type CodeSignatureRecord, type ModuleRecord, type SignatureStatus } from '../shared/model.ts';
+import { type ModuleRecord, type SignatureStatus } from '../shared/model.ts';
 import { verifyPeSignatures } from '../verify/authenticode/pe.ts';
 import { verifyAuthenticodeSignedData } from '../verify/authenticode/signature.ts';
 import { type CatalogIndex, parseCatalog } from '../verify/catalog/catalog.ts';
 import { type ChainContext } from '../verify/chain/build.ts';
-import { digestOnePass, type DigestChoice, type FileDigests } from './hash.ts';
+import { digestOnePass } from './hash.ts';
+import { dataRecord, digestChoice, fileBlock, type FileFacts, UNSIGNED } from './data-record.ts';
 import { catalogSignerRecord, machoSliceRecords, problemRecord, summarise, summariseMacho } from './records.ts';
 import { verifyMachoFile } from '../verify/codesign/macho.ts';
 import { appleAnchors, efiAnchors, windowsAnchors } from '../verify/chain/trust-store.ts';
@@ -27,32 +28,8 @@ export interface InspectContext extends ChainContext {
   readonly fileSha1?: boolean;
 }
 
-/**
- * The digests a file's record carries beyond SHA-256: SHA-1 and MD5 when asked for IoC matching; SHA-1 (file and
- * image) also when catalogs are configured, since catalog members name files by them.
- */
-export function digestChoice(ctx: Pick<InspectContext, 'iocDigests' | 'catalogs' | 'fileSha1'>): DigestChoice {
-  const sha1 = ctx.iocDigests === true || ctx.catalogs !== undefined;
-  return { sha1: sha1 || ctx.fileSha1 === true, md5: ctx.iocDigests === true, imageSha1: sha1 };
-}
+export { digestChoice, type FileFacts } from './data-record.ts';
 
-export interface FileFacts {
-  readonly path: string;
-  readonly size: number;
-  readonly mtime?: Date;
-}
-
-const UNSIGNED: CodeSignatureRecord = summarise([], [], false, undefined);
-
-function fileBlock(facts: FileFacts, digests: FileDigests): ModuleRecord['file'] {
-  return {
-    path: facts.path,
-    name: basename(facts.path),
-    size: facts.size,
-    ...(facts.mtime ? { mtime: facts.mtime.toISOString() } : {}),
-    hash: { sha256: digests.sha256, ...(digests.sha1 !== undefined ? { sha1: digests.sha1 } : {}), ...(digests.md5 !== undefined ? { md5: digests.md5 } : {}) },
-  };
-}
 
 function inspectPe(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): ModuleRecord {
   let pe: PeFile;
@@ -243,10 +220,6 @@ function inspectAs(format: ReturnType<typeof sniffFormat>, facts: FileFacts, byt
       return inspectP7x(facts, bytes, ctx);
     default:
       if (looksLikeCatalog(bytes)) return inspectCatalog(facts, bytes, ctx);
-      return {
-        file: fileBlock(facts, digestOnePass(bytes, undefined, digestChoice(ctx))),
-        module: { format: 'unknown', arch: [], kind: undefined, version: { file: undefined, product: undefined } },
-        code_signature: UNSIGNED,
-      };
+      return dataRecord(facts, bytes, ctx);
   }
 }

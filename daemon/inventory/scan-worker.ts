@@ -5,24 +5,45 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { closeSync, fstatSync } from 'node:fs';
 import { type ModuleRecord } from '../shared/model.ts';
-import { RefusedError, openConfined, openConfinedSync, readAllSync, type Opened } from './confined.ts';
-import { inspectBytes, type InspectContext } from './inspect-file.ts';
-import { buildInspectContext, judgedAt } from './verification-context.ts';
-import { inspectOpenFile } from './inspect-open.ts';
+import { RefusedError, openConfined, openConfinedSync, readAll, readAllSync, type Opened } from './confined.ts';
+import { checkTrustDirs } from '../config/trust-dir.ts';
+import { dataRecord, isPlainData } from './data-record.ts';
+import type { InspectContext } from './inspect-file.ts';
 import { openNamedFile } from './read.ts';
 import { statKey, type WorkerConfig, type WorkerJob, type WorkerReply } from './scan-protocol.ts';
 
 const MAX_ATTEMPTS = 3;
 const config = workerData as WorkerConfig;
 
-// The one context builder (verification-context.ts); each file is then judged at its job's time.
-const ready = buildInspectContext(config, new Date(config.now), [], { lazyTrust: true });
-// A worker that cannot build its context (unreadable trust store) says so once; the pool then fails every file
-// with that reason instead of restarting it forever.
+// At start only the trust directories are checked (a worker that cannot read them says so once, and the pool then
+// fails every file with that reason instead of restarting it forever). Parsers, verifiers and the verification context
+// (the one builder, verification-context.ts) load with the first file that is code: a worker that only hashes data
+// files never loads them.
+const ready = Promise.resolve().then(() => checkTrustDirs(config.trustDirs));
 void ready.then(
   () => parentPort?.postMessage({ ready: true }),
   (err: unknown) => parentPort?.postMessage({ fatal: errorMessage(err) }),
 );
+
+interface Verifiers {
+  readonly inspectBytes: typeof import('./inspect-file.ts').inspectBytes;
+  readonly inspectOpenFile: typeof import('./inspect-open.ts').inspectOpenFile;
+  /** The context, judged at this job's time. */
+  readonly at: (now: string) => InspectContext;
+}
+
+let verifiers: Promise<Verifiers> | undefined;
+function loadVerifiers(): Promise<Verifiers> {
+  verifiers ??= (async () => {
+    const [file, open, context] = await Promise.all([import('./inspect-file.ts'), import('./inspect-open.ts'), import('./verification-context.ts')]);
+    const ctx = await context.buildInspectContext(config, new Date(config.now), [], { lazyTrust: true });
+    return { inspectBytes: file.inspectBytes, inspectOpenFile: open.inspectOpenFile, at: (now) => context.judgedAt(ctx, new Date(now)) };
+  })();
+  return verifiers;
+}
+
+/** Digests of data files as the context would choose them (catalogs configured → SHA-1 too). */
+const dataDigests = { iocDigests: config.iocDigests === true, catalogs: config.catalogDirs.length > 0 ? true : undefined };
 
 // The pool sends the next job before this one ends (pool.ts JOBS_PER_WORKER): jobs run one after the other, never
 // two files at once, so memory stays bounded by one file per worker.
@@ -38,11 +59,10 @@ parentPort?.on('message', (job: WorkerJob) => {
 });
 
 async function handle(job: WorkerJob): Promise<void> {
-  const ctx = await ready.catch(() => undefined);
-  if (!ctx) return;
+  if (!(await ready.then(() => true, () => false))) return;
   let reply: WorkerReply;
   try {
-    reply = await inspectStable(job, judgedAt(ctx, new Date(job.now)));
+    reply = await inspectStable(job);
   } catch (err) {
     const refusal = err instanceof RefusedError ? { refusal: err.refusal } : {};
     reply = { id: job.id, error: { code: err instanceof SealwatchError ? err.code : 'IO', message: errorMessage(err), ...refusal } };
@@ -56,14 +76,16 @@ async function handle(job: WorkerJob): Promise<void> {
  * when that path does not apply (not Linux, a path too long to open whole, a file over the in-memory bound): the
  * asynchronous path below then handles it.
  */
-function inspectSync(job: WorkerJob, t: NonNullable<WorkerJob['target']>, ctx: InspectContext): { stat: string; record: ModuleRecord } | 'changed' | undefined {
+function inspectSync(job: WorkerJob, t: NonNullable<WorkerJob['target']>, v: Verifiers | undefined): { stat: string; record: ModuleRecord } | 'changed' | 'needs-verifiers' | undefined {
   const opened = openConfinedSync(t.confinement, t.abs, { dev: t.dev, ino: t.ino });
   if (!opened) return undefined;
   try {
     if (opened.stat.size > config.maxFileBytes) return undefined;
     const before = statKey(opened.stat);
     const bytes = readAllSync(opened.fd, opened.stat.size, config.maxFileBytes, job.path);
-    const record = inspectBytes({ path: job.path, size: bytes.length, mtime: opened.stat.mtime }, bytes, ctx);
+    const facts = { path: job.path, size: bytes.length, mtime: opened.stat.mtime };
+    const record = isPlainData(bytes) ? dataRecord(facts, bytes, dataDigests) : v?.inspectBytes(facts, bytes, v.at(job.now));
+    if (!record) return 'needs-verifiers';
     const after = statKey(fstatSync(opened.fd));
     return before === after ? { stat: after, record } : 'changed';
   } finally {
@@ -71,21 +93,41 @@ function inspectSync(job: WorkerJob, t: NonNullable<WorkerJob['target']>, ctx: I
   }
 }
 
+/** A file opened asynchronously: data is hashed here; code loads the verifiers (once) and is inspected by them. */
+async function inspectOpened(job: WorkerJob, facts: { path: string; size: number; mtime: Date }, opened: Opened): Promise<ModuleRecord> {
+  if (opened.stat.size <= config.maxFileBytes) {
+    const bytes = await readAll(opened.handle, opened.stat.size, config.maxFileBytes, job.path);
+    const read = { ...facts, size: bytes.length };
+    if (isPlainData(bytes)) return dataRecord(read, bytes, dataDigests);
+    const v = await loadVerifiers();
+    return v.inspectBytes(read, bytes, v.at(job.now));
+  }
+  const v = await loadVerifiers();
+  return v.inspectOpenFile(facts, opened.handle, opened.stat.size, v.at(job.now), config.maxFileBytes);
+}
+
 /** Never store a torn record: read from one descriptor, fstat before and after; if the file changed, read again. */
-async function inspectStable(job: WorkerJob, ctx: InspectContext): Promise<WorkerReply> {
+async function inspectStable(job: WorkerJob): Promise<WorkerReply> {
+  let v: Verifiers | undefined;
   for (let attempt = 1; ; attempt++) {
     const t = job.target;
-    const fast = t ? inspectSync(job, t, ctx) : undefined;
+    let fast = t ? inspectSync(job, t, v) : undefined;
+    if (t && fast === 'needs-verifiers') {
+      // Code: load what inspects it (once per worker) and read the file again.
+      v = await loadVerifiers();
+      fast = inspectSync(job, t, v);
+    }
     if (fast === 'changed') {
       if (attempt >= MAX_ATTEMPTS) throw new SealwatchError('IO', `${job.path}: kept changing while being read (${MAX_ATTEMPTS} attempts)`, { file: job.path });
       continue;
     }
+    if (fast === 'needs-verifiers') throw new SealwatchError('INTERNAL', `${job.path}: not inspected although the verifiers are loaded`, { file: job.path });
     if (fast) return { id: job.id, ...fast };
     const opened: Opened = t ? await openConfined(t.confinement, t.abs, { dev: t.dev, ino: t.ino }) : await openNamedFile(job.path);
     try {
       const before = statKey(opened.stat);
       const facts = { path: job.path, size: opened.stat.size, mtime: opened.stat.mtime };
-      const record = await inspectOpenFile(facts, opened.handle, opened.stat.size, ctx, config.maxFileBytes);
+      const record = await inspectOpened(job, facts, opened);
       const after = statKey(await opened.handle.stat());
       if (before === after) return { id: job.id, stat: after, record };
     } finally {
