@@ -4,7 +4,6 @@
 // checksum, are computed by streaming; headers are parsed from the first megabyte. The signature itself is not
 // verified then, and the record says so (NOT_VERIFIED_TOO_LARGE) rather than refusing the file.
 import { type FileHandle } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { type CertificateTable } from '../formats/pe/certificates.ts';
 import { computePeChecksum } from '../formats/pe/checksum.ts';
 import { authentihashPlan, type AuthentihashPlan } from '../formats/pe/digest.ts';
@@ -17,6 +16,7 @@ import { readAll, readAt } from './confined.ts';
 import { digestStream, type DigestChoice } from './hash.ts';
 import { digestChoice, inspectBytes, type BundleContext, type FileFacts, type InspectContext } from './inspect-file.ts';
 import { problemRecord } from './records.ts';
+import { fileBlock, UNSIGNED } from './data-record.ts';
 
 /** Bytes read from the start of a large file to parse its headers. */
 const HEAD_BYTES = 1 << 20;
@@ -76,13 +76,7 @@ async function inspectLarge(facts: FileFacts, handle: FileHandle, size: number, 
   const why = `${size} bytes is over the ${maxBytes}-byte bound for verification in memory: hashed by streaming, signature not verified`;
   const notVerified = problem('NOT_VERIFIED_TOO_LARGE', `${facts.path}: ${why}`);
   return {
-    file: {
-      path: facts.path,
-      name: basename(facts.path),
-      size: digests.bytesRead,
-      ...(facts.mtime ? { mtime: facts.mtime.toISOString() } : {}),
-      hash: { sha256: digests.sha256, ...(digests.sha1 !== undefined ? { sha1: digests.sha1 } : {}), ...(digests.md5 !== undefined ? { md5: digests.md5 } : {}) },
-    },
+    file: fileBlock({ ...facts, size: digests.bytesRead }, digests),
     module: {
       format,
       arch: pe ? [pe.headers.arch] : [],
@@ -105,17 +99,8 @@ async function inspectLarge(facts: FileFacts, handle: FileHandle, size: number, 
       : {}),
     code_signature: {
       // Present but not verified: neither valid nor invalid. NOT_VERIFIED_TOO_LARGE says which.
-      exists: signed || format === 'macho',
-      status: signed || format === 'macho' ? 'untrusted' : 'unsigned',
-      valid: false,
-      trusted: false,
-      source: signed || format === 'macho' ? 'embedded' : 'none',
-      subject_name: undefined,
-      issuer_name: undefined,
-      digest_algorithm: undefined,
-      timestamp: undefined,
-      thumbprint_sha256: undefined,
-      signatures: [],
+      ...UNSIGNED,
+      ...(signed || format === 'macho' ? { exists: true, status: 'untrusted' as const, source: 'embedded' as const } : {}),
       problems: [problemRecord(notVerified)],
     },
   };
