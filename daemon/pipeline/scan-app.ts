@@ -2,6 +2,7 @@
 // snapshot and its findings in one transaction. The watcher and the CLI both call this; it owns no state between
 // calls.
 import { realpath } from 'node:fs/promises';
+import { type AlertDestination } from '../alert/destination.ts';
 import { diffModules, type ModuleChange } from '../diff/diff.ts';
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { detect, type DetectInput } from '../detect/rules.ts';
@@ -25,6 +26,9 @@ export interface ScanRequest {
   readonly appVersion?: string;
   readonly trigger: 'manual' | 'watch' | 'schedule';
   readonly now: Date;
+  /** Destinations to alert: one outbox row each whose min_severity this scan's unexplained findings reach, committed
+   * in the snapshot's transaction. */
+  readonly alerts?: readonly AlertDestination[];
 }
 
 export interface ScanReport {
