@@ -1,0 +1,44 @@
+// What a path holds, before its content is judged: a module displaced by data, a link or a device, and new paths
+// that cannot be verified at all.
+import { type ModuleChange } from '../diff/diff.ts';
+import { type Finding } from '../shared/findings.ts';
+import { finding, STATE_WORDS } from './finding.ts';
+
+/** A path that held a module and now holds something else, or a new path that cannot be verified at all. */
+export function entryRules(c: ModuleChange): Finding[] | undefined {
+  const a = c.after;
+  const b = c.before;
+  if (!a) return undefined;
+  const held = b?.isCode === true;
+  if (held && !a.isCode) {
+    const now = a.state === 'file' ? `data (${a.format})` : STATE_WORDS[a.state];
+    const detail = a.detail ? ` (${a.detail})` : '';
+    return [finding('MODULE_DISPLACED', c, `${c.path}: held a module, now holds ${now}${detail}`)];
+  }
+  if (a.state === 'link-out-of-root' || a.state === 'special' || a.state === 'unreadable') {
+    const variant = a.state === 'link-out-of-root' ? 'link-out-of-root' : undefined;
+    return [finding('UNVERIFIED_PATH', c, `${c.path}: ${STATE_WORDS[a.state]}${a.detail ? ` (${a.detail})` : ''} — not verified`, {}, variant)];
+  }
+  return a.isCode ? undefined : [];
+}
+
+/**
+ * A directory that held modules and is now a link out of the root, a mount point or something unreadable: its
+ * modules did not go away in an update, they were put out of sight. One MODULE_DISPLACED finding for the directory;
+ * the modules under it map to that same finding and raise nothing of their own.
+ */
+export function directoriesDisplaced(changes: readonly ModuleChange[]): Map<string, Finding> {
+  const out = new Map<string, Finding>();
+  const removedCode = changes.filter((c) => c.kind === 'removed' && c.before?.isCode).map((c) => c.path);
+  for (const c of changes) {
+    const state = c.after?.state;
+    if (c.kind !== 'added' || !(state === 'link-out-of-root' || state === 'special' || state === 'unreadable')) continue;
+    const under = removedCode.filter((p) => p.startsWith(`${c.path}/`));
+    if (under.length === 0) continue;
+    const detail = c.after?.detail ? ` (${c.after.detail})` : '';
+    const f = finding('MODULE_DISPLACED', c, `${c.path}/: a directory that held ${under.length} module(s) now is ${STATE_WORDS[state]}${detail}`, { modules: under });
+    out.set(c.path, f);
+    for (const p of under) out.set(p, f);
+  }
+  return out;
+}
