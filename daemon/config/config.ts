@@ -1,0 +1,243 @@
+// The daemon's configuration: one YAML (or JSON) file, validated against config/sealwatch.schema.json, then turned
+// into settings with durations in milliseconds, paths made absolute (relative to the file) and url_env / secret_env
+// read from the environment. Every error names the file, the field path (apps[0].path) and, for YAML, the line.
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import cron from 'node-cron';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { type AlertDestination, type AlertType } from '../alert/destination.ts';
+import { errorMessage, SealwatchError } from '../shared/errors.ts';
+import { type Severity } from '../shared/findings.ts';
+import { DURATION_PATTERN, parseDuration } from './duration.ts';
+import { configPath, defaultLogDir } from './paths.ts';
+
+export const SCHEMA_FILE = resolve(import.meta.dirname, '..', '..', 'config', 'sealwatch.schema.json');
+
+export interface AppConfig {
+  readonly name: string;
+  /** Absolute. */
+  readonly path: string;
+  readonly version?: string;
+  readonly vendor?: string;
+}
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export interface SealwatchConfig {
+  /** The file this came from. */
+  readonly source: string;
+  /** Absolute; undefined: the per-OS default of `sealwatch scan`. */
+  readonly database?: string;
+  readonly apps: readonly AppConfig[];
+  readonly watch: { readonly settleMs: number; readonly maxWaitMs: number; readonly discover: boolean; readonly pollMs: number; readonly rootCheckMs: number };
+  readonly schedules: { readonly rescan: string; readonly maintenance: string; readonly timezone?: string };
+  /** url_env / secret_env already resolved. */
+  readonly alerts: readonly AlertDestination[];
+  readonly delivery: { readonly timeoutMs: number; readonly maxAttempts: number; readonly maxAgeMs: number };
+  readonly log: { readonly level: LogLevel; readonly dir: string; readonly maxSizeBytes: number; readonly maxFiles: number; readonly console: boolean };
+  readonly http?: { readonly host: string; readonly port: number };
+  readonly verification: { readonly trust: readonly string[]; readonly catalogs: readonly string[]; readonly systemTrust: boolean; readonly iocDigests: boolean };
+  /** Scan worker threads: at most one per core. */
+  readonly workers: number;
+}
+
+/** The file as written (after schema validation): snake_case keys, durations as text. */
+interface RawConfig {
+  database?: string;
+  apps: Array<{ name: string; path: string; version?: string; vendor?: string }>;
+  watch?: { settle?: string; max_wait?: string; discover?: boolean; poll?: string; root_check?: string };
+  schedules?: { rescan?: string; maintenance?: string; timezone?: string };
+  alerts?: Array<{ name?: string; type: AlertType; url?: string; url_env?: string; secret?: string; secret_env?: string; min_severity?: Severity }>;
+  delivery?: { timeout?: string; max_attempts?: number; max_age?: string };
+  log?: { level?: LogLevel; dir?: string; max_size_mb?: number; max_files?: number; console?: boolean };
+  http?: { host?: string; port: number };
+  verification?: { trust?: string[]; catalogs?: string[]; system_trust?: boolean; ioc_digests?: boolean };
+  workers?: number;
+}
+
+type Segment = string | number;
+
+/** A configuration error naming the file, the field and (YAML) the line; exit 2 through cli/scan.ts reportError. */
+class ConfigFault {
+  readonly file: string;
+  readonly where: (path: readonly Segment[]) => string;
+  constructor(file: string, where: (path: readonly Segment[]) => string) {
+    this.file = file;
+    this.where = where;
+  }
+  error(path: readonly Segment[], reason: string): SealwatchError {
+    return new SealwatchError('CONFIG', `config ${this.file}: ${this.where(path)}${fieldPath(path)}: ${reason}`, { file: this.file });
+  }
+}
+
+/** apps[0].path */
+export function fieldPath(path: readonly Segment[]): string {
+  if (path.length === 0) return '(top level)';
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+let compiled: ReturnType<Ajv['compile']> | undefined;
+function validator(): ReturnType<Ajv['compile']> {
+  compiled ??= new Ajv({ allErrors: true, strict: true, strictRequired: false, verbose: true }).compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
+  return compiled;
+}
+
+/** Reads, validates and resolves the config: `file` (--config), else $SEALWATCH_CONFIG, else the per-OS default. */
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): SealwatchConfig {
+  const source = resolve(configPath(file, env));
+  let text: string;
+  try {
+    text = readFileSync(source, 'utf8');
+  } catch (err) {
+    throw new SealwatchError('CONFIG', `config ${source}: cannot be read: ${errorMessage(err)}${file || env.SEALWATCH_CONFIG ? '' : ' (the default location; give --config FILE or set SEALWATCH_CONFIG)'}`, { file: source, cause: err });
+  }
+  const { data, fault } = parse(source, text);
+  const validate = validator();
+  if (!validate(data)) throw schemaError(fault, validate.errors ?? []);
+  return resolveConfig(data as RawConfig, fault, env);
+}
+
+/** YAML (JSON is YAML): the value, and a way to name the line of any field. */
+function parse(source: string, text: string): { data: unknown; fault: ConfigFault } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const first = doc.errors[0];
+  if (first) {
+    const pos = lineCounter.linePos(first.pos[0]);
+    throw new SealwatchError('CONFIG', `config ${source}: line ${pos.line}, column ${pos.col}: not valid YAML: ${first.message.split('\n')[0]}`, { file: source });
+  }
+  const fault = new ConfigFault(source, (path) => lineOf(doc, lineCounter, path));
+  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  return { data: data ?? {}, fault };
+}
+
+function lineOf(doc: Document, counter: LineCounter, path: readonly Segment[]): string {
+  // The deepest node that exists on the path (a missing field is reported at its parent).
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    if (range) return `line ${counter.linePos(range[0]).line}: `;
+  }
+  return '';
+}
+
+/** Every schema violation at its field, one per line: "config FILE: line 4: apps[0].path: must be string". */
+function schemaError(fault: ConfigFault, errors: readonly ErrorObject[]): SealwatchError {
+  // oneOf reports a summary beside its branches' errors: the summary says it better ("exactly one of url or url_env").
+  const messages: string[] = [];
+  for (const e of errors) {
+    if (e.keyword === 'required' && errors.some((x) => x.keyword === 'oneOf' && x.instancePath === e.instancePath)) continue;
+    const line = describe(fault, e, errors).message;
+    if (!messages.includes(line)) messages.push(line);
+  }
+  const shown = messages.slice(0, 10);
+  return new SealwatchError('CONFIG', shown.join('\n') + (messages.length > shown.length ? `\n(and ${messages.length - shown.length} more)` : ''), { file: fault.file });
+}
+
+function describe(fault: ConfigFault, e: ErrorObject, all: readonly ErrorObject[]): SealwatchError {
+  const path: Segment[] = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+  const p = e.params as Record<string, unknown>;
+  const pattern = (e.parentSchema as { pattern?: string } | undefined)?.pattern;
+  let reason = e.message ?? 'invalid';
+  if (e.keyword === 'additionalProperties') (path.push(String(p.additionalProperty)), (reason = `unknown field (${allowedKeys(e)})`));
+  else if (e.keyword === 'required') (path.push(String(p.missingProperty)), (reason = 'is required'));
+  else if (e.keyword === 'enum') reason = `must be one of ${(p.allowedValues as unknown[]).join(', ')}`;
+  else if (e.keyword === 'pattern' && pattern === DURATION_PATTERN) reason = 'must be a duration such as 500ms, 2s, 5m or 1h';
+  else if (e.keyword === 'pattern' && path.at(-1) === 'url') reason = 'must be an http:// or https:// URL';
+  else if (e.keyword === 'pattern' && /_env$/.test(String(path.at(-1)))) reason = 'must be an environment variable name';
+  else if (e.keyword === 'not' && path.at(-2) === 'alerts') reason = 'give secret or secret_env, not both';
+  else if (e.keyword === 'oneOf' && path.at(-2) === 'alerts') reason = all.some((x) => x.keyword === 'required' && x.instancePath === e.instancePath) ? 'give url or url_env' : 'give exactly one of url or url_env';
+  return fault.error(path, reason);
+}
+
+function allowedKeys(e: ErrorObject): string {
+  const props = (e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return props ? `known: ${Object.keys(props).join(', ')}` : 'not allowed here';
+}
+
+const DEFAULTS = { settle: '30s', maxWait: '15m', poll: '5m', rootCheck: '10s', rescan: '0 3 * * *', maintenance: '30 3 * * *', timeout: '10s', maxAttempts: 20, maxAge: '72h' };
+
+function resolveConfig(raw: RawConfig, fault: ConfigFault, env: NodeJS.ProcessEnv): SealwatchConfig {
+  const base = dirname(fault.file);
+  const abs = (p: string): string => resolve(base, p);
+  const ms = (path: Segment[], text: string): number => {
+    const v = parseDuration(text);
+    if (v === undefined) throw fault.error(path, 'must be a duration such as 500ms, 2s, 5m or 1h');
+    return v;
+  };
+  const names = new Set<string>();
+  for (const [i, a] of raw.apps.entries()) {
+    if (names.has(a.name)) throw fault.error(['apps', i, 'name'], `app ${JSON.stringify(a.name)} is configured twice`);
+    names.add(a.name);
+  }
+  const watch = raw.watch ?? {};
+  const settleMs = ms(['watch', 'settle'], watch.settle ?? DEFAULTS.settle);
+  const maxWaitMs = ms(['watch', 'max_wait'], watch.max_wait ?? DEFAULTS.maxWait);
+  if (maxWaitMs < settleMs) throw fault.error(['watch', 'max_wait'], `must not be shorter than watch.settle (${watch.settle ?? DEFAULTS.settle})`);
+  if (raw.apps.length === 0 && watch.discover !== true) throw fault.error(['apps'], 'lists no app (and watch.discover is off): nothing to watch');
+  const schedules = raw.schedules ?? {};
+  for (const key of ['rescan', 'maintenance'] as const) {
+    const expr = schedules[key];
+    if (expr !== undefined && !cron.validate(expr)) throw fault.error(['schedules', key], `not a valid node-cron expression: ${JSON.stringify(expr)}`);
+  }
+  if (schedules.timezone !== undefined && !validTimezone(schedules.timezone)) throw fault.error(['schedules', 'timezone'], `unknown time zone ${JSON.stringify(schedules.timezone)}`);
+  const log = raw.log ?? {};
+  const delivery = raw.delivery ?? {};
+  const verification = raw.verification ?? {};
+  const cores = availableParallelism();
+  if (raw.workers !== undefined && raw.workers > cores) throw fault.error(['workers'], `at most one worker per core (${cores} here)`);
+  return {
+    source: fault.file,
+    ...(raw.database !== undefined ? { database: abs(raw.database) } : {}),
+    apps: raw.apps.map((a) => ({ name: a.name, path: abs(a.path), ...(a.version ? { version: a.version } : {}), ...(a.vendor ? { vendor: a.vendor } : {}) })),
+    watch: { settleMs, maxWaitMs, discover: watch.discover ?? false, pollMs: ms(['watch', 'poll'], watch.poll ?? DEFAULTS.poll), rootCheckMs: ms(['watch', 'root_check'], watch.root_check ?? DEFAULTS.rootCheck) },
+    schedules: { rescan: schedules.rescan ?? DEFAULTS.rescan, maintenance: schedules.maintenance ?? DEFAULTS.maintenance, ...(schedules.timezone ? { timezone: schedules.timezone } : {}) },
+    alerts: destinations(raw.alerts ?? [], fault, env),
+    delivery: { timeoutMs: ms(['delivery', 'timeout'], delivery.timeout ?? DEFAULTS.timeout), maxAttempts: delivery.max_attempts ?? DEFAULTS.maxAttempts, maxAgeMs: ms(['delivery', 'max_age'], delivery.max_age ?? DEFAULTS.maxAge) },
+    log: { level: log.level ?? 'info', dir: log.dir !== undefined ? abs(log.dir) : defaultLogDir(env), maxSizeBytes: (log.max_size_mb ?? 10) * 1024 * 1024, maxFiles: log.max_files ?? 5, console: log.console ?? true },
+    ...(raw.http ? { http: { host: raw.http.host ?? '127.0.0.1', port: raw.http.port } } : {}),
+    verification: { trust: (verification.trust ?? []).map(abs), catalogs: (verification.catalogs ?? []).map(abs), systemTrust: verification.system_trust ?? false, iocDigests: verification.ioc_digests ?? false },
+    workers: raw.workers ?? cores,
+  };
+}
+
+/** One alert destination, its URL and secret read from the environment when named there. Values never in errors. */
+function destination(a: NonNullable<RawConfig['alerts']>[number], i: number, fault: ConfigFault, env: NodeJS.ProcessEnv): AlertDestination {
+  const fromEnv = (field: string, name: string): string => {
+    const v = env[name];
+    if (v === undefined || v === '') throw fault.error(['alerts', i, field], `environment variable ${name} is not set`);
+    return v;
+  };
+  const url = a.url ?? fromEnv('url_env', a.url_env as string);
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw fault.error(['alerts', i, a.url !== undefined ? 'url' : 'url_env'], 'not an http:// or https:// URL (value not shown: webhook URLs are secrets)');
+  }
+  const secret = a.secret ?? (a.secret_env !== undefined ? fromEnv('secret_env', a.secret_env) : undefined);
+  if (secret !== undefined && a.type !== 'generic') throw fault.error(['alerts', i, a.secret !== undefined ? 'secret' : 'secret_env'], `only the generic type signs its requests (this one is ${a.type})`);
+  return { name: a.name ?? `alerts[${i}]`, type: a.type, url, ...(secret !== undefined ? { secret } : {}), minSeverity: a.min_severity ?? 'medium' };
+}
+
+/** Destination names are ids (stored with each outbox row, given to `alerts test`): unique. */
+function destinations(raw: NonNullable<RawConfig['alerts']>, fault: ConfigFault, env: NodeJS.ProcessEnv): AlertDestination[] {
+  const seen = new Set<string>();
+  return raw.map((a, i) => {
+    const d = destination(a, i, fault, env);
+    if (seen.has(d.name)) throw fault.error(['alerts', i, 'name'], `destination name ${JSON.stringify(d.name)} is used twice`);
+    seen.add(d.name);
+    return d;
+  });
+}
+
+function validTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
