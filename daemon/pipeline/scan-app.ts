@@ -3,6 +3,7 @@
 // calls.
 import { realpath } from 'node:fs/promises';
 import { type AlertDestination } from '../alert/destination.ts';
+import { planAlerts, type PlannedAlert } from '../alert/enqueue.ts';
 import { diffModules, type ModuleChange } from '../diff/diff.ts';
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { detect, type DetectInput } from '../detect/rules.ts';
@@ -46,6 +47,8 @@ export interface ScanReport {
   readonly changes: readonly ModuleChange[];
   readonly findings: readonly Finding[];
   readonly unreadable: ScanOutcome['unreadable'];
+  /** Alerts queued in the outbox with this snapshot (one per destination whose threshold was reached). */
+  readonly alerts: readonly PlannedAlert[];
 }
 
 export async function scanApp(store: Store, pool: InspectPool, req: ScanRequest, lockTiming?: LockTiming): Promise<ScanReport> {
@@ -71,6 +74,7 @@ async function judgeAndCommit(store: Store, appId: number, prevSnapshot: Snapsho
   const changes = diffModules(...summariesToCompare(store, appId, prevSnapshot?.root ?? root, seen.sink, seen.removed));
   const baseline = prevSnapshot === undefined;
   const findings = judge(store, appId, { baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes });
+  const alerts = planAlerts(req.alerts ?? [], { app: req.app, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, time: req.now, findings });
   const { snapshotId } = store.commitScan({
     appId: appId,
     previousSnapshotId: prevSnapshot?.id,
@@ -82,6 +86,7 @@ async function judgeAndCommit(store: Store, appId: number, prevSnapshot: Snapsho
     changed: seen.sink.rows(),
     removed: seen.removed,
     findings,
+    alerts: alerts.rows,
   });
   return {
     app: req.app,
@@ -97,6 +102,7 @@ async function judgeAndCommit(store: Store, appId: number, prevSnapshot: Snapsho
     changes,
     findings,
     unreadable: seen.outcome.unreadable,
+    alerts: alerts.planned,
   };
 }
 

@@ -117,4 +117,33 @@ export const MIGRATIONS: ReadonlyArray<{ readonly version: number; readonly sql:
       );
     `,
   },
+  {
+    // The alert outbox: one row per (snapshot, destination), written in the snapshot's own transaction and drained by
+    // the deliverer. The body is built when queued and sent byte for byte on every attempt with the same delivery_id;
+    // the destination is kept by name only (its URL is a credential and stays in the config).
+    version: 3,
+    sql: `
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        delivery_id TEXT NOT NULL UNIQUE,
+        destination TEXT NOT NULL,
+        type TEXT NOT NULL,
+        app_id INTEGER NOT NULL REFERENCES apps(id),
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        summary TEXT NOT NULL,
+        body TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        queued_at TEXT NOT NULL,
+        next_attempt_at TEXT NOT NULL,
+        last_attempt_at TEXT,
+        last_status INTEGER,
+        last_error TEXT,
+        done_at TEXT,
+        UNIQUE (snapshot_id, destination)
+      );
+      CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+    `,
+  },
 ];

@@ -59,6 +59,26 @@ export function prepareStatements(db: DatabaseSync) {
         acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at`),
     heartbeat: p('UPDATE scan_locks SET heartbeat_at = ? WHERE app = ? AND owner = ?'),
     releaseLock: p('DELETE FROM scan_locks WHERE app = ? AND owner = ?'),
+    // The alert outbox (migration 3).
+    insertAlert: p(`INSERT INTO outbox (delivery_id, destination, type, app_id, snapshot_id, summary, body, created_at, queued_at, next_attempt_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    dueAlerts: p(`SELECT o.*, a.name AS app FROM outbox o JOIN apps a ON a.id = o.app_id
+      WHERE o.state = 'pending' AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?`),
+    // Taking a row for one attempt: counted now and leased until the attempt must be over, so a crash mid-attempt
+    // only delays it and two deliverers never send it at once.
+    claimAlert: p(`UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?, next_attempt_at = ?
+      WHERE id = ? AND state = 'pending' AND next_attempt_at <= ?`),
+    alertSent: p("UPDATE outbox SET state = 'sent', last_status = ?, done_at = ? WHERE id = ? AND state = 'pending'"),
+    alertFailed: p("UPDATE outbox SET next_attempt_at = ?, last_status = ?, last_error = ? WHERE id = ? AND state = 'pending'"),
+    alertDead: p("UPDATE outbox SET state = 'dead', last_status = ?, last_error = ?, done_at = ? WHERE id = ? AND state = 'pending'"),
+    alertsAll: p(`SELECT o.id, o.delivery_id, o.destination, o.type, a.name AS app, o.snapshot_id, o.summary, o.state, o.attempts, o.created_at,
+      o.queued_at, o.next_attempt_at, o.last_attempt_at, o.last_status, o.last_error, o.done_at FROM outbox o JOIN apps a ON a.id = o.app_id ORDER BY o.id`),
+    alertBody: p('SELECT body FROM outbox WHERE id = ?'),
+    requeueAlert: p(`UPDATE outbox SET state = 'pending', attempts = 0, queued_at = ?, next_attempt_at = ?, done_at = NULL
+      WHERE (id = ? OR delivery_id = ?) AND state IN ('pending', 'dead')`),
+    alertByKey: p('SELECT id, delivery_id, state FROM outbox WHERE id = ? OR delivery_id = ?'),
+    requeueDead: p("UPDATE outbox SET state = 'pending', attempts = 0, queued_at = ?, next_attempt_at = ?, done_at = NULL WHERE state = 'dead'"),
+    alertCounts: p('SELECT state, count(*) AS n FROM outbox GROUP BY state'),
   };
 }
 

@@ -104,6 +104,45 @@ export interface ScanCommit {
   /** Current paths that are gone. */
   readonly removed: readonly string[];
   readonly findings: readonly Finding[];
+  /** Alerts to queue with this snapshot, given its id: written in the same transaction as the findings. */
+  readonly alerts?: (snapshotId: number) => readonly AlertInsert[];
+}
+
+/** One alert to queue: its body is final (sent byte for byte on every attempt). */
+export interface AlertInsert {
+  readonly deliveryId: string;
+  readonly destination: string;
+  readonly type: string;
+  /** One line for `alerts list`: app, versions, counts. */
+  readonly summary: string;
+  readonly body: string;
+}
+
+export type AlertState = 'pending' | 'sent' | 'dead';
+
+/** An outbox row as `alerts list` shows it (no body). */
+export interface AlertRow {
+  readonly id: number;
+  readonly delivery_id: string;
+  readonly destination: string;
+  readonly type: string;
+  readonly app: string;
+  readonly snapshot_id: number;
+  readonly summary: string;
+  readonly state: AlertState;
+  readonly attempts: number;
+  readonly created_at: string;
+  readonly queued_at: string;
+  readonly next_attempt_at: string;
+  readonly last_attempt_at: string | null;
+  readonly last_status: number | null;
+  readonly last_error: string | null;
+  readonly done_at: string | null;
+}
+
+/** A row due for delivery, with what is sent. */
+export interface DueAlert extends AlertRow {
+  readonly body: string;
 }
 
 export interface IocHit {
@@ -398,6 +437,9 @@ export class Store {
       for (const f of input.findings) {
         this.q.insertFinding.run(input.appId, snapshotId, f.rule, f.severity, f.path ?? null, f.message, JSON.stringify(f.evidence), f.explained ? 1 : 0, taken);
       }
+      for (const a of input.alerts?.(snapshotId) ?? []) {
+        this.q.insertAlert.run(a.deliveryId, a.destination, a.type, input.appId, snapshotId, a.summary, a.body, taken, taken, taken);
+      }
       return { snapshotId };
     });
     this.updateWitness();
@@ -470,6 +512,57 @@ export class Store {
   /** Snapshot before `snapshotId` of the same app. */
   previousSnapshot(appId: number, snapshotId: number): SnapshotRow | undefined {
     return this.q.previousSnapshot.get(appId, snapshotId) as SnapshotRow | undefined;
+  }
+
+  /** Pending alerts whose next attempt is due at `now`, oldest first. */
+  dueAlerts(now: Date, limit: number): DueAlert[] {
+    return this.q.dueAlerts.all(now.toISOString(), limit) as unknown as DueAlert[];
+  }
+
+  /** Takes a due alert for one attempt (counted now) and leases it until `leaseUntil`; false when it is not due (any more). */
+  claimAlert(id: number, now: Date, leaseUntil: Date): boolean {
+    return this.transaction('claiming an alert', () => Number(this.q.claimAlert.run(now.toISOString(), leaseUntil.toISOString(), id, now.toISOString()).changes) === 1);
+  }
+
+  alertSent(id: number, status: number, now: Date): void {
+    this.transaction('marking an alert sent', () => this.q.alertSent.run(status, now.toISOString(), id));
+  }
+
+  /** A failed attempt: `error` must already be redacted (it is shown by `alerts list`). */
+  alertFailed(id: number, nextAttempt: Date, status: number | undefined, error: string): void {
+    this.transaction('recording a failed delivery', () => this.q.alertFailed.run(nextAttempt.toISOString(), status ?? null, error, id));
+  }
+
+  alertDead(id: number, status: number | undefined, error: string, now: Date): void {
+    this.transaction('dead-lettering an alert', () => this.q.alertDead.run(status ?? null, error, now.toISOString(), id));
+  }
+
+  alerts(): AlertRow[] {
+    return this.q.alertsAll.all() as unknown as AlertRow[];
+  }
+
+  alertCounts(): Record<AlertState, number> {
+    const counts: Record<AlertState, number> = { pending: 0, sent: 0, dead: 0 };
+    for (const r of this.q.alertCounts.all() as Array<{ state: AlertState; n: number }>) counts[r.state] = r.n;
+    return counts;
+  }
+
+  /**
+   * Queues a dead or pending alert (by row id or delivery id) for an attempt now, with a fresh attempt and age budget.
+   * A sent alert is left alone: sending it again would be a second delivery nothing asked for.
+   */
+  retryAlert(key: string, now: Date): { readonly found: false } | { readonly found: true; readonly id: number; readonly deliveryId: string; readonly state: AlertState; readonly requeued: boolean } {
+    return this.transaction('queueing an alert again', () => {
+      const row = this.q.alertByKey.get(key, key) as { id: number; delivery_id: string; state: AlertState } | undefined;
+      if (!row) return { found: false } as const;
+      const requeued = Number(this.q.requeueAlert.run(now.toISOString(), now.toISOString(), key, key).changes) === 1;
+      return { found: true, id: row.id, deliveryId: row.delivery_id, state: row.state, requeued } as const;
+    });
+  }
+
+  /** Queues every dead alert again; returns how many. */
+  retryDeadAlerts(now: Date): number {
+    return this.transaction('queueing dead alerts again', () => Number(this.q.requeueDead.run(now.toISOString(), now.toISOString()).changes));
   }
 
   /** Takes the scan lock of `app` when it is free or its holder is gone; returns the holder otherwise. */

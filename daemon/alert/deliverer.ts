@@ -1,0 +1,144 @@
+// Drains the outbox: every due alert gets one attempt per pass; a 2xx marks it sent, a failure schedules the next
+// attempt (backoff, or the service's Retry-After) or dead-letters it once it has had its attempts or its age.
+// At-least-once: a row is claimed (counted, leased) before it is sent and marked after, so only a crash between a 2xx
+// and the mark can send it twice — with the same delivery id. Destinations are drained in parallel, each in order.
+import { type DueAlert, type Store } from '../inventory/store/store.ts';
+import { type Logger } from '../shared/logger.ts';
+import { type BackoffPolicy, DEFAULT_BACKOFF, nextDelay } from './backoff.ts';
+import { type AlertDestination } from './destination.ts';
+import { sendOnce, type SendResult } from './send.ts';
+
+export interface DelivererOptions {
+  readonly logger: Logger;
+  readonly now?: () => Date;
+  /** One attempt's time limit (default 10 s). */
+  readonly timeoutMs?: number;
+  /** Attempts before an alert is dead (default 20). */
+  readonly maxAttempts?: number;
+  /** Age since queued after which a failed alert is dead (default 24 h); every alert gets at least one attempt. */
+  readonly maxAgeMs?: number;
+  /** How often start() looks for due alerts (default 1 s). */
+  readonly pollMs?: number;
+  readonly backoff?: BackoffPolicy;
+  /** Jitter source (tests make it fixed). */
+  readonly random?: () => number;
+  /** Rows taken per pass (default 100). */
+  readonly batch?: number;
+}
+
+export const DELIVERY_DEFAULTS = { timeoutMs: 10_000, maxAttempts: 20, maxAgeMs: 24 * 3_600_000, pollMs: 1_000, batch: 100 } as const;
+
+/** How long past its timeout a claimed attempt stays leased (a crashed attempt is retried after this). */
+const LEASE_SLACK_MS = 30_000;
+
+export class OutboxDeliverer {
+  private readonly store: Store;
+  private readonly destinations: ReadonlyMap<string, AlertDestination>;
+  private readonly o: Required<Omit<DelivererOptions, 'logger' | 'now' | 'random'>> & Pick<DelivererOptions, 'random'>;
+  private readonly logger: Logger;
+  private readonly now: () => Date;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private stopped = false;
+
+  constructor(store: Store, destinations: readonly AlertDestination[], options: DelivererOptions) {
+    this.store = store;
+    this.destinations = new Map(destinations.map((d) => [d.name, d]));
+    this.logger = options.logger;
+    this.now = options.now ?? (() => new Date());
+    this.o = {
+      timeoutMs: options.timeoutMs ?? DELIVERY_DEFAULTS.timeoutMs,
+      maxAttempts: options.maxAttempts ?? DELIVERY_DEFAULTS.maxAttempts,
+      maxAgeMs: options.maxAgeMs ?? DELIVERY_DEFAULTS.maxAgeMs,
+      pollMs: options.pollMs ?? DELIVERY_DEFAULTS.pollMs,
+      batch: options.batch ?? DELIVERY_DEFAULTS.batch,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      random: options.random,
+    };
+  }
+
+  /** Delivers on its own timer until stop(). */
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops the timer and waits for the pass under way (each attempt is bounded by the timeout). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass: an attempt at every due alert. Returns the number of attempts made. */
+  deliverDue(): Promise<number> {
+    // Passes never overlap: a timer pass and a direct call share the one under way.
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.deliverDue()
+        .catch((err: unknown) => this.logger.error('alert delivery pass failed', { error: err instanceof Error ? err.message : String(err) }))
+        .finally(() => this.schedule(this.o.pollMs));
+    }, delayMs);
+    this.timer.unref?.();
+  }
+
+  private async pass(): Promise<number> {
+    const due = this.store.dueAlerts(this.now(), this.o.batch);
+    const byDestination = new Map<string, DueAlert[]>();
+    for (const row of due) byDestination.set(row.destination, [...(byDestination.get(row.destination) ?? []), row]);
+    const counts = await Promise.all([...byDestination.values()].map((rows) => this.drain(rows)));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  private async drain(rows: readonly DueAlert[]): Promise<number> {
+    let attempts = 0;
+    for (const row of rows) {
+      if (this.stopped) break;
+      if (await this.attempt(row)) attempts++;
+    }
+    return attempts;
+  }
+
+  /** One attempt at one row; false when another deliverer had it or it is no longer due. */
+  private async attempt(row: DueAlert): Promise<boolean> {
+    const d = this.destinations.get(row.destination);
+    const started = this.now();
+    if (!this.store.claimAlert(row.id, started, new Date(started.getTime() + this.o.timeoutMs + LEASE_SLACK_MS))) return false;
+    const attempt = row.attempts + 1;
+    const meta = { delivery_id: row.delivery_id, destination: row.destination, app: row.app, snapshot_id: row.snapshot_id, attempt };
+    if (!d) {
+      const error = `destination ${row.destination} is not configured`;
+      this.store.alertDead(row.id, undefined, error, started);
+      this.logger.error('alert dead-lettered', { ...meta, error });
+      return true;
+    }
+    const result = await sendOnce(d, row.body, row.delivery_id, { now: started, timeoutMs: this.o.timeoutMs });
+    const done = this.now();
+    if (result.ok) {
+      this.store.alertSent(row.id, result.status ?? 200, done);
+      this.logger.info('alert delivered', { ...meta, status: result.status });
+    } else this.failed(row, attempt, result, done, meta);
+    return true;
+  }
+
+  private failed(row: DueAlert, attempt: number, result: SendResult, now: Date, meta: Record<string, unknown>): void {
+    const error = result.error ?? 'failed';
+    const age = now.getTime() - Date.parse(row.queued_at);
+    if (attempt >= this.o.maxAttempts || age >= this.o.maxAgeMs) {
+      this.store.alertDead(row.id, result.status, error, now);
+      this.logger.error('alert dead-lettered', { ...meta, status: result.status, error, reason: attempt >= this.o.maxAttempts ? 'max attempts' : 'max age' });
+      return;
+    }
+    const next = new Date(now.getTime() + nextDelay(attempt, result.status, result.retryAfter, now, this.o.backoff, this.o.random));
+    this.store.alertFailed(row.id, next, result.status, error);
+    this.logger.warn('alert delivery failed', { ...meta, status: result.status, error, next_attempt_at: next.toISOString() });
+  }
+}
