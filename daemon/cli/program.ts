@@ -134,6 +134,30 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--db <file>')
     .option('--json', 'one JSON line per snapshot', false)
     .action((o: { since: string; until?: string; db?: string; json: boolean }) => guard(async () => (await scanCommands()).runScope(o.since, o.until, o.db, o.json, io))());
+  const alerts = program.command('alerts').description('the alert outbox: what was queued, sent or dead-lettered, and why');
+  const alertsCommands = (): Promise<typeof import('./alerts.ts')> => import('./alerts.ts');
+  alerts
+    .command('list')
+    .description('alerts with their state (pending, sent, dead), attempts and last error (--json: one JSON line each)')
+    .option('--state <state>', 'only pending, sent or dead')
+    .option('--db <file>', "history database (default: the config's, else per OS or $SEALWATCH_DB)")
+    .option('--config <file>', 'config file whose database to use (default: $SEALWATCH_CONFIG or the per-OS place)')
+    .option('--json', 'one JSON line per alert', false)
+    .action((o: { state?: string; db?: string; config?: string; json: boolean }) => guard(async () => (await alertsCommands()).runAlertsList(o, io))());
+  alerts
+    .command('retry')
+    .description('queue a pending or dead alert for delivery now (by id or delivery id), or every dead one with --dead')
+    .argument('[id]')
+    .option('--dead', 'every dead alert', false)
+    .option('--db <file>')
+    .option('--config <file>')
+    .action((id: string | undefined, o: { dead: boolean; db?: string; config?: string }) => guard(async () => (await alertsCommands()).runAlertsRetry(id, o, io))());
+  alerts
+    .command('test')
+    .description('send a sample alert to a configured destination now (exit 0 when it was accepted, 1 when not)')
+    .argument('<destination>', "the destination's name, or its index in `alerts:`")
+    .option('--config <file>', 'config file (default: $SEALWATCH_CONFIG or the per-OS place)')
+    .action((destination: string, o: { config?: string }) => guard(async () => (await alertsCommands()).runAlertsTest(destination, o, io))());
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
