@@ -1,0 +1,195 @@
+// Delivery against a real HTTP receiver on 127.0.0.1 with a hand-moved clock: faults (500, 429 with Retry-After, a
+// hang past the timeout) then recovery deliver the alert once by id; attempts and age dead-letter; a crash between
+// claiming and marking only delays (and repeats with the same id).
+import test from 'ava';
+import { createHmac } from 'node:crypto';
+import { OutboxDeliverer } from '../../daemon/alert/deliverer.ts';
+import { type AlertDestination } from '../../daemon/alert/destination.ts';
+import { sendOnce } from '../../daemon/alert/send.ts';
+import { collectingLogger, commitWithAlerts, manualClock, manyFindings, receiver, tempStore } from './helpers.ts';
+
+const T0 = '2026-03-01T12:00:00.000Z';
+const SECRET = 'correct horse battery staple';
+const FAST = { baseMs: 1_000, maxMs: 8_000, maxRetryAfterMs: 60_000 };
+
+/** The receiver's own check of X-Sealwatch-Signature: HMAC-SHA256 of "<t>.<raw body>" with the shared secret. */
+function signatureValid(header: string | string[] | undefined, body: string, secret: string): { ok: boolean; t: number } {
+  const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(header));
+  if (!m) return { ok: false, t: Number.NaN };
+  const expected = createHmac('sha256', secret).update(`${m[1]}.${body}`).digest('hex');
+  return { ok: expected === m[2], t: Number(m[1]) };
+}
+
+test('500 → 429 Retry-After → hang past the timeout → recovery: the alert arrives once, by id, signed on every attempt', async (t) => {
+  const rx = await receiver();
+  const { store } = tempStore();
+  const clock = manualClock(T0);
+  const dest: AlertDestination = { name: 'soc', type: 'generic', url: `${rx.url}/hook`, secret: SECRET, minSeverity: 'medium' };
+  const log = collectingLogger();
+  const deliverer = new OutboxDeliverer(store, [dest], { logger: log.logger, now: clock.now, timeoutMs: 300, maxAttempts: 10, backoff: FAST, random: () => 0.5 });
+  try {
+    const { snapshotId, deliveryIds } = commitWithAlerts(store, [dest], manyFindings(5), clock.now());
+    t.is(deliveryIds.length, 1);
+    const id = deliveryIds[0] as string;
+    rx.script({ status: 500, body: 'boom' }, { status: 429, headers: { 'retry-after': '7' } }, 'hang', { status: 204 });
+
+    t.is(await deliverer.deliverDue(), 1);
+    let row = store.alerts()[0];
+    t.like(row, { state: 'pending', attempts: 1, last_status: 500, last_error: 'HTTP 500: boom' });
+    // Backoff after the first failure: base 1 s, equal jitter at 0.5 → 750 ms.
+    t.is(row?.next_attempt_at, new Date(clock.now().getTime() + 750).toISOString());
+    t.is(await deliverer.deliverDue(), 0, 'not due yet: no attempt');
+
+    clock.advance(750);
+    t.is(await deliverer.deliverDue(), 1);
+    row = store.alerts()[0];
+    t.like(row, { state: 'pending', attempts: 2, last_status: 429 });
+    t.is(row?.next_attempt_at, new Date(clock.now().getTime() + 7_000).toISOString(), 'Retry-After: 7 honoured exactly');
+    clock.advance(6_999);
+    t.is(await deliverer.deliverDue(), 0, 'not before Retry-After');
+
+    clock.advance(1);
+    t.is(await deliverer.deliverDue(), 1, 'the hung attempt ends at the timeout');
+    row = store.alerts()[0];
+    t.like(row, { state: 'pending', attempts: 3 });
+    t.regex(row?.last_error ?? '', /Timeout/i);
+
+    clock.advance(8_000);
+    t.is(await deliverer.deliverDue(), 1);
+    row = store.alerts()[0];
+    t.like(row, { state: 'sent', attempts: 4, last_status: 204 });
+    t.is(await deliverer.deliverDue(), 0, 'a sent alert is never sent again');
+
+    // What the receiver saw: four requests, one id, every one signed over its exact body; one 2xx.
+    t.is(rx.received.length, 4);
+    t.deepEqual([...new Set(rx.received.map((r) => r.headers['x-sealwatch-delivery']))], [id]);
+    const times = [0, 750, 7_750, 15_750].map((ms) => Math.floor((Date.parse(T0) + ms) / 1000));
+    rx.received.forEach((r, i) => {
+      const sig = signatureValid(r.headers['x-sealwatch-signature'], r.body, SECRET);
+      t.true(sig.ok, `attempt ${i + 1}: signature verifies`);
+      t.is(sig.t, times[i], `attempt ${i + 1}: t is the attempt's time`);
+      t.false(signatureValid(r.headers['x-sealwatch-signature'], r.body, 'wrong secret').ok);
+      t.is(r.method, 'POST');
+      t.is(r.url, '/hook');
+      t.regex(String(r.headers['content-type']), /^application\/json/);
+    });
+    t.is(new Set(rx.received.map((r) => r.body)).size, 1, 'the same bytes on every attempt');
+    const body = JSON.parse(rx.received[0]?.body ?? '{}') as Record<string, unknown>;
+    t.is(body.id, id);
+    t.is(body.snapshot, snapshotId);
+    t.deepEqual(log.lines.map((l) => l.message), ['alert delivery failed', 'alert delivery failed', 'alert delivery failed', 'alert delivered']);
+    t.like(log.lines.at(-1)?.meta, { delivery_id: id, destination: 'soc', app: 'ContosoChat', snapshot_id: snapshotId, attempt: 4, status: 204 });
+  } finally {
+    await deliverer.stop();
+    store.close();
+    await rx.close();
+  }
+});
+
+test('dead-letter after max attempts, and after max age (but never before one attempt); retry --dead revives', async (t) => {
+  const rx = await receiver();
+  const { store } = tempStore();
+  const clock = manualClock(T0);
+  const dest: AlertDestination = { name: 'hook', type: 'generic', url: rx.url, minSeverity: 'low' };
+  const log = collectingLogger();
+  const deliverer = new OutboxDeliverer(store, [dest], { logger: log.logger, now: clock.now, timeoutMs: 1_000, maxAttempts: 3, maxAgeMs: 3_600_000, backoff: FAST, random: () => 0 });
+  try {
+    commitWithAlerts(store, [dest], manyFindings(2), clock.now(), 'A');
+    rx.script(...Array.from({ length: 3 }, () => ({ status: 502 })));
+    for (let i = 0; i < 3; i++) {
+      t.is(await deliverer.deliverDue(), 1);
+      clock.advance(10_000);
+    }
+    t.like(store.alerts()[0], { state: 'dead', attempts: 3, last_status: 502, last_error: 'HTTP 502' });
+    t.is(await deliverer.deliverDue(), 0, 'dead stays dead');
+    t.like(log.lines.at(-1), { level: 'error', message: 'alert dead-lettered', meta: { reason: 'max attempts' } });
+
+    // An alert queued long ago (the daemon was down for days) still gets its attempt: here it succeeds.
+    commitWithAlerts(store, [dest], manyFindings(2), clock.now(), 'B');
+    clock.advance(48 * 3_600_000);
+    t.is(await deliverer.deliverDue(), 1);
+    t.like(store.alerts()[1], { state: 'sent', attempts: 1 });
+
+    // One that fails past its age is dead at once.
+    commitWithAlerts(store, [dest], manyFindings(2), clock.now(), 'C');
+    clock.advance(2 * 3_600_000);
+    rx.script({ status: 500 });
+    t.is(await deliverer.deliverDue(), 1);
+    t.like(store.alerts()[2], { state: 'dead', attempts: 1 });
+    t.like(log.lines.at(-1)?.meta, { reason: 'max age' });
+
+    t.is(store.retryDeadAlerts(clock.now()), 2);
+    t.is(await deliverer.deliverDue(), 2);
+    t.deepEqual(store.alerts().map((r) => r.state), ['sent', 'sent', 'sent']);
+  } finally {
+    await deliverer.stop();
+    store.close();
+    await rx.close();
+  }
+});
+
+test('a crash after claiming only delays the alert; a crash between a 2xx and the mark repeats it with the same id', async (t) => {
+  const rx = await receiver();
+  const { store } = tempStore();
+  const clock = manualClock(T0);
+  const dest: AlertDestination = { name: 'hook', type: 'generic', url: rx.url, secret: SECRET, minSeverity: 'low' };
+  try {
+    const { deliveryIds } = commitWithAlerts(store, [dest], manyFindings(3), clock.now());
+    const row = store.dueAlerts(clock.now(), 10)[0];
+    if (!row) return t.fail('no due alert');
+    // The "crashed" deliverer claimed the row and got a 2xx, but never marked it sent.
+    t.true(store.claimAlert(row.id, clock.now(), new Date(clock.now().getTime() + 40_000)));
+    t.false(store.claimAlert(row.id, clock.now(), new Date(clock.now().getTime() + 40_000)), 'a claimed row is not claimed twice');
+    t.true((await sendOnce(dest, row.body, row.delivery_id, { now: clock.now(), timeoutMs: 1_000 })).ok);
+
+    const restarted = new OutboxDeliverer(store, [dest], { logger: collectingLogger().logger, now: clock.now, timeoutMs: 1_000 });
+    t.is(await restarted.deliverDue(), 0, 'leased: not retried while the lease runs');
+    clock.advance(40_000);
+    t.is(await restarted.deliverDue(), 1);
+    t.like(store.alerts()[0], { state: 'sent', attempts: 2 });
+    t.deepEqual(rx.received.map((r) => r.headers['x-sealwatch-delivery']), [deliveryIds[0], deliveryIds[0]]);
+    t.is(rx.received[0]?.body, rx.received[1]?.body);
+  } finally {
+    store.close();
+    await rx.close();
+  }
+});
+
+test('start() delivers on its own timer; stop() waits for the attempt under way', async (t) => {
+  const rx = await receiver();
+  const { store } = tempStore();
+  const dest: AlertDestination = { name: 'hook', type: 'slack', url: `${rx.url}/services/T/B/x`, minSeverity: 'high' };
+  const deliverer = new OutboxDeliverer(store, [dest], { logger: collectingLogger().logger, timeoutMs: 2_000, pollMs: 20 });
+  try {
+    commitWithAlerts(store, [dest], manyFindings(4), new Date());
+    const arrived = new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (store.alerts()[0]?.state === 'sent') (clearInterval(check), resolve());
+      }, 10);
+    });
+    deliverer.start();
+    await arrived;
+    await deliverer.stop();
+    t.is(rx.received.length, 1);
+    t.is(rx.received[0]?.headers['x-sealwatch-signature'], undefined, 'only the generic destination is signed');
+    t.truthy(rx.received[0]?.headers['x-sealwatch-delivery']);
+  } finally {
+    await deliverer.stop();
+    store.close();
+    await rx.close();
+  }
+});
+
+test('an alert whose destination is no longer configured is dead-lettered with the reason, not retried forever', async (t) => {
+  const { store } = tempStore();
+  const clock = manualClock(T0);
+  const gone: AlertDestination = { name: 'old-hook', type: 'generic', url: 'http://127.0.0.1:9/x', minSeverity: 'low' };
+  const deliverer = new OutboxDeliverer(store, [], { logger: collectingLogger().logger, now: clock.now });
+  try {
+    commitWithAlerts(store, [gone], manyFindings(2), clock.now());
+    t.is(await deliverer.deliverDue(), 1);
+    t.like(store.alerts()[0], { state: 'dead', last_error: 'destination old-hook is not configured' });
+  } finally {
+    store.close();
+  }
+});
