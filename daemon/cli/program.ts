@@ -134,6 +134,18 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--db <file>')
     .option('--json', 'one JSON line per snapshot', false)
     .action((o: { since: string; until?: string; db?: string; json: boolean }) => guard(async () => (await scanCommands()).runScope(o.since, o.until, o.db, o.json, io))());
+  program
+    .command('run')
+    .description('the daemon, in the foreground: watch every configured app, scan each update once it settles, deliver its alerts')
+    .option('--config <file>', 'config file (default per OS, or $SEALWATCH_CONFIG)')
+    .action((o: { config?: string }) => guard(async () => (await import('./run.ts')).runDaemon(o, io))());
+  program
+    .command('status')
+    .description("per app: last scan, version, pending findings; the outbox's depth and last delivery error")
+    .option('--config <file>', 'config file (for its database; default per OS, or $SEALWATCH_CONFIG)')
+    .option('--db <file>', 'history database (default: the config\'s, else per OS)')
+    .option('--json', 'one JSON object', false)
+    .action((o: { config?: string; db?: string; json: boolean }) => guard(async () => (await import('./status.ts')).runStatus(o, io))());
   const alerts = program.command('alerts').description('the alert outbox: what was queued, sent or dead-lettered, and why');
   const alertsCommands = (): Promise<typeof import('./alerts.ts')> => import('./alerts.ts');
   alerts

@@ -284,6 +284,20 @@ export class Store {
     writeWitness(this.witness.file, this.witness.key, { database_id: this.meta('database_id') as string, created_at: this.meta('created_at') as string, last_snapshot_id: high });
   }
 
+  /**
+   * Routine upkeep (the daemon's maintenance schedule): fresh planner statistics, and the write-ahead log folded back
+   * into the database file and truncated, so a long-running daemon's WAL does not grow without bound.
+   */
+  maintain(): { readonly walFrames: number; readonly checkpointed: number; readonly busy: boolean } {
+    try {
+      this.db.exec('PRAGMA optimize');
+      const r = this.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number; log: number; checkpointed: number };
+      return { walFrames: r.log, checkpointed: r.checkpointed, busy: r.busy === 1 };
+    } catch (err) {
+      throw databaseError(this.file, 'maintaining it', err);
+    }
+  }
+
   /** Set when this database was started again with --reinit where another had existed. */
   historyReset(): Record<string, unknown> | undefined {
     const v = this.meta('history_reset');

@@ -1,0 +1,60 @@
+// `sealwatch run [--config FILE]`: the daemon in the foreground until SIGTERM or SIGINT (service wrappers come later).
+import { type AppConfig, loadConfig, type SealwatchConfig } from '../config/config.ts';
+import { closeDeps, createDeps } from '../deps.ts';
+import { Daemon } from '../run/daemon.ts';
+import { errorMessage } from '../shared/errors.ts';
+import { ExitCode } from './exit-codes.ts';
+import type { Output } from './inspect.ts';
+
+export async function runDaemon(options: { config?: string }, io: Output): Promise<number> {
+  const config = loadConfig(options.config, process.env);
+  const deps = createDeps(config);
+  const apps = await withDiscovered(config, (m) => deps.logger.info(m.message, m.meta));
+  const daemon = new Daemon(deps, apps);
+  let stopping = false;
+  const stopped = new Promise<string>((resolve) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(signal, () => {
+        if (stopping) {
+          // A second signal while stopping: the operator wants out now (nothing uncommitted is ever half-written).
+          io.err(`sealwatch: ${signal} again: exiting now`);
+          process.exit(ExitCode.unreadable);
+        }
+        stopping = true;
+        resolve(signal);
+      });
+    }
+  });
+  try {
+    await daemon.start();
+  } catch (err) {
+    deps.logger.error('sealwatch could not start', { error: errorMessage(err) });
+    await daemon.stop('start failed');
+    await closeDeps(deps);
+    throw err;
+  }
+  const signal = await stopped;
+  await daemon.stop(signal);
+  deps.logger.info('sealwatch stopped', { reason: signal });
+  await closeDeps(deps);
+  // Nothing should be left running; if a library still holds a handle, do not hang the service manager.
+  setTimeout(() => process.exit(ExitCode.ok), 3_000).unref();
+  return ExitCode.ok;
+}
+
+/** The configured apps, plus (watch.discover) the candidates `sealwatch discover` finds that are not configured. */
+async function withDiscovered(config: SealwatchConfig, log: (m: { message: string; meta: object }) => void): Promise<AppConfig[]> {
+  const apps = [...config.apps];
+  if (!config.watch.discover) return apps;
+  const { discoverApps } = await import('../inventory/discover.ts');
+  const names = new Set(apps.map((a) => a.name));
+  const roots = new Set(apps.map((a) => a.path));
+  for (const c of await discoverApps()) {
+    if (names.has(c.name) || roots.has(c.root)) continue;
+    names.add(c.name);
+    roots.add(c.root);
+    apps.push({ name: c.name, path: c.root, ...(c.vendor ? { vendor: c.vendor } : {}) });
+    log({ message: 'discovered app added to the watch', meta: { app: c.name, root: c.root, source: c.source } });
+  }
+  return apps;
+}

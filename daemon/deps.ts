@@ -1,0 +1,76 @@
+// The daemon's one composition root: the clock, the logger, the history store, the worker pool, the alert deliverer,
+// the metrics and the watcher factory are made here, from the config, and handed to whatever needs them — no module
+// holds a singleton. Tests and benchmarks build the same graph from their own config.
+import { availableParallelism } from 'node:os';
+import { OutboxDeliverer } from './alert/deliverer.ts';
+import { defaultDatabase, defaultWitness } from './cli/scan.ts';
+import { verificationSettings, checkVerificationDirs } from './cli/verification-options.ts';
+import { type SealwatchConfig } from './config/config.ts';
+import { InspectPool } from './inventory/pool.ts';
+import { DEFAULT_MAX_FILE_BYTES } from './inventory/read.ts';
+import { Store } from './inventory/store/store.ts';
+import { createDaemonLogger, type DaemonLogger } from './log/logger.ts';
+import { type Logger } from './shared/logger.ts';
+import { RootWatcher, type RootWatcherOptions } from './watch/root-watcher.ts';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** What the deliverer needs of its logger, and the hook that counts failed attempts for /metrics. */
+export interface Deliverer {
+  start(): void;
+  stop(): Promise<void>;
+  deliverDue(): Promise<number>;
+}
+
+export interface DaemonDeps {
+  readonly config: SealwatchConfig;
+  readonly clock: Clock;
+  readonly logger: DaemonLogger;
+  readonly store: Store;
+  readonly pool: InspectPool;
+  readonly deliverer: Deliverer;
+  /** Failed delivery attempts since start (counted from the deliverer's log lines). */
+  readonly deliveryFailures: () => number;
+  readonly watchRoot: (options: RootWatcherOptions) => RootWatcher;
+}
+
+/** Builds the graph. A failure after the logger exists closes what was opened. */
+export function createDeps(config: SealwatchConfig, clock: Clock = systemClock): DaemonDeps {
+  checkVerificationDirs({ trust: config.verification.trust, catalog: config.verification.catalogs });
+  const logger = createDaemonLogger({ ...config.log, secrets: config.alerts.flatMap((a) => [a.url, ...(a.secret ? [a.secret] : [])]) });
+  let store: Store | undefined;
+  try {
+    store = Store.open(config.database ?? defaultDatabase(), { witness: defaultWitness() });
+    const settings = verificationSettings({ trust: config.verification.trust, catalog: config.verification.catalogs, systemTrust: config.verification.systemTrust, iocDigests: config.verification.iocDigests });
+    // At most one worker per core, whatever the config says.
+    const pool = new InspectPool({ ...settings, now: clock.now().toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, Math.min(config.workers, availableParallelism()), undefined, () => clock.now());
+    let failures = 0;
+    const counting: Logger = {
+      error: (m, meta) => (countFailure(meta) && failures++, logger.error(m, meta)),
+      warn: (m, meta) => (countFailure(meta) && failures++, logger.warn(m, meta)),
+      info: (m, meta) => logger.info(m, meta),
+      debug: (m, meta) => logger.debug(m, meta),
+    };
+    const deliverer = new OutboxDeliverer(store, config.alerts, { logger: counting, now: () => clock.now(), timeoutMs: config.delivery.timeoutMs, maxAttempts: config.delivery.maxAttempts, maxAgeMs: config.delivery.maxAgeMs });
+    return { config, clock, logger, store, pool, deliverer, deliveryFailures: () => failures, watchRoot: (o) => new RootWatcher(o) };
+  } catch (err) {
+    store?.close();
+    void logger.close();
+    throw err;
+  }
+}
+
+/** A warning or error about one delivery attempt (the deliverer names the delivery id in every such line). */
+const countFailure = (meta: object | undefined): boolean => meta !== undefined && 'delivery_id' in meta;
+
+/** Closes what createDeps opened, in reverse order. */
+export async function closeDeps(deps: DaemonDeps): Promise<void> {
+  await deps.deliverer.stop();
+  await deps.pool.close();
+  deps.store.close();
+  await deps.logger.close();
+}

@@ -1,0 +1,77 @@
+// The daemon's winston logger: JSON lines to a size-rotated file in the log directory, readable lines on stderr,
+// the level from the config. Every secret the config holds (webhook URLs, HMAC keys) is replaced before any
+// transport sees a line — a last guard; callers already never pass them.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import winston from 'winston';
+import { type Logger } from '../shared/logger.ts';
+import { type LogLevel } from '../config/config.ts';
+
+export interface DaemonLoggerOptions {
+  readonly level: LogLevel;
+  /** Directory of sealwatch.log (created when missing). */
+  readonly dir: string;
+  readonly maxSizeBytes: number;
+  readonly maxFiles: number;
+  readonly console: boolean;
+  /** Strings that must never be written (webhook URLs, secrets). */
+  readonly secrets: readonly string[];
+}
+
+export interface DaemonLogger extends Logger {
+  readonly file: string;
+  /** Flushes the file and closes the transports. */
+  close(): Promise<void>;
+}
+
+export const LOG_FILE_NAME = 'sealwatch.log';
+
+/** Replaces every secret in a string, and in every string of the meta, with "[redacted]". */
+export function redactor(secrets: readonly string[]): (value: unknown) => unknown {
+  const list = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
+  const scrub = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return list.reduce((s, secret) => s.split(secret).join('[redacted]'), v);
+    if (depth > 6 || v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) return v.map((x) => scrub(x, depth + 1));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x, depth + 1)]));
+  };
+  return (v) => (list.length ? scrub(v, 0) : v);
+}
+
+export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
+  mkdirSync(options.dir, { recursive: true });
+  const file = join(options.dir, LOG_FILE_NAME);
+  const scrub = redactor(options.secrets);
+  const redact = winston.format((info) => {
+    for (const key of Object.keys(info)) (info as Record<string, unknown>)[key] = scrub(info[key]);
+    return info;
+  });
+  const transports: winston.transport[] = [
+    new winston.transports.File({ filename: file, maxsize: options.maxSizeBytes, maxFiles: options.maxFiles, tailable: true, format: winston.format.json() }),
+  ];
+  if (options.console) transports.push(new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'], format: winston.format.printf(readable) }));
+  const w = winston.createLogger({ level: options.level, format: winston.format.combine(redact(), winston.format.timestamp()), transports, exitOnError: false });
+  return {
+    file,
+    error: (m, meta) => void w.error(m, meta),
+    warn: (m, meta) => void w.warn(m, meta),
+    info: (m, meta) => void w.info(m, meta),
+    debug: (m, meta) => void w.debug(m, meta),
+    close: () =>
+      new Promise<void>((resolve) => {
+        w.on('finish', () => resolve());
+        w.end();
+        // Some transports never say they finished when nothing was written: do not hang a shutdown on it.
+        setTimeout(resolve, 2_000).unref();
+      }),
+  };
+}
+
+/** "2026-11-26T13:40:00.000Z info  scan done app=contoso snapshot=7 findings=5" */
+function readable(info: winston.Logform.TransformableInfo): string {
+  const { level, message, timestamp, ...meta } = info as Record<string, unknown>;
+  const fields = Object.entries(meta)
+    .filter(([k]) => typeof k === 'string')
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? (/[\s"]/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v)}`);
+  return `${String(timestamp)} ${String(level).padEnd(5)} ${String(message)}${fields.length ? ` ${fields.join(' ')}` : ''}`;
+}

@@ -1,0 +1,180 @@
+// `sealwatch run`: watch every app root, scan each update once it settles, deliver its alerts.
+// Start: the watchers first (an update that begins during the reconciliation is then not missed), the reconciliation
+// scan of every app (what changed while the daemon was down; an app's first scan is its baseline), the schedules,
+// the deliverer and the optional loopback HTTP endpoint. Stop: the reverse, waiting a bounded time for the scan under
+// way — a scan commits in one transaction, so one abandoned mid-way leaves nothing behind.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import cron, { type ScheduledTask } from 'node-cron';
+import { type AppConfig } from '../config/config.ts';
+import { type DaemonDeps } from '../deps.ts';
+import { scanApp } from '../pipeline/scan-app.ts';
+import { errorMessage } from '../shared/errors.ts';
+import { SEVERITY_ORDER } from '../shared/findings.ts';
+import { SettleBatcher } from '../watch/settle.ts';
+import { type RootWatcher } from '../watch/root-watcher.ts';
+import { startHttp, type HttpEndpoint } from './http.ts';
+import { DaemonMetrics } from './metrics.ts';
+import { ScanQueue } from './scan-queue.ts';
+import { type ScanTrigger } from './types.ts';
+
+/** How long a shutdown waits for the scan under way before abandoning it. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+export class Daemon {
+  readonly metrics: DaemonMetrics;
+  private readonly d: DaemonDeps;
+  private readonly apps = new Map<string, AppConfig>();
+  private readonly watchers = new Map<string, RootWatcher>();
+  private readonly batcher: SettleBatcher;
+  private readonly queue: ScanQueue;
+  private readonly tasks: ScheduledTask[] = [];
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  private http: HttpEndpoint | undefined;
+  private stopping = false;
+  private closed = false;
+  private lastScanAt: string | undefined;
+
+  constructor(deps: DaemonDeps, apps: readonly AppConfig[] = deps.config.apps) {
+    this.d = deps;
+    for (const a of apps) this.apps.set(a.name, a);
+    this.queue = new ScanQueue((app, trigger) => this.scan(app, trigger));
+    this.batcher = new SettleBatcher(deps.config.watch.settleMs, deps.config.watch.maxWaitMs, (app, waitedMs) => {
+      deps.logger.debug('update settled', { app, waited_ms: Math.round(waitedMs) });
+      this.queue.request(app, 'watch');
+    });
+    this.metrics = new DaemonMetrics(
+      () => (this.closed ? undefined : this.outboxCounts()),
+      () => this.watchStates(),
+      () => {
+        const max = this.loopDelay.max / 1e9;
+        this.loopDelay.reset();
+        return Number.isFinite(max) ? max : 0;
+      },
+    );
+  }
+
+  async start(): Promise<void> {
+    const { config, logger } = this.d;
+    this.loopDelay.enable();
+    logger.info('sealwatch starting', { config: config.source, database: this.d.store.file, apps: this.apps.size, alerts: config.alerts.map((a) => `${a.name} (${a.type}, min ${a.minSeverity})`), settle_ms: config.watch.settleMs, max_wait_ms: config.watch.maxWaitMs, workers: this.d.pool.size });
+    for (const app of this.apps.values()) await this.watch(app);
+    for (const app of this.apps.keys()) this.queue.request(app, 'schedule');
+    this.schedule('rescan', config.schedules.rescan, () => {
+      logger.info('scheduled rescan of every app');
+      for (const app of this.apps.keys()) this.queue.request(app, 'schedule');
+    });
+    this.schedule('maintenance', config.schedules.maintenance, () => this.maintain());
+    this.d.deliverer.start();
+    if (config.http) {
+      this.http = await startHttp(config.http.host, config.http.port, { health: () => this.health(), metrics: () => this.metrics.text() });
+      logger.info('http endpoint listening', { host: this.http.host, port: this.http.port });
+    }
+  }
+
+  /** Resolves when the start-up reconciliation (and anything queued meanwhile) has been scanned. */
+  reconciled(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  async stop(reason: string): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const { logger } = this.d;
+    logger.info('sealwatch stopping', { reason, scanning: this.queue.scanning });
+    this.batcher.close();
+    for (const t of this.tasks) await t.destroy();
+    await Promise.all([...this.watchers.values()].map((w) => w.close()));
+    await this.http?.close();
+    const current = this.queue.scanning;
+    const finished = await Promise.race([this.queue.stop().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), SHUTDOWN_GRACE_MS).unref())]);
+    // Abandoned: its rows wait in a connection-private staging table and its commit never happens; the scan lock row
+    // names this pid, which the next start sees is gone.
+    if (!finished) logger.warn('abandoning the scan under way (nothing of it is committed)', { app: current });
+    this.loopDelay.disable();
+    this.closed = true;
+  }
+
+  private async watch(app: AppConfig): Promise<void> {
+    const w = this.d.watchRoot({
+      app: app.name,
+      root: app.path,
+      rootCheckMs: this.d.config.watch.rootCheckMs,
+      pollMs: this.d.config.watch.pollMs,
+      logger: this.d.logger,
+      onChange: (name) => this.batcher.touch(name),
+      onRescan: (name, why) => {
+        this.d.logger.info('rescan requested', { app: name, why });
+        this.queue.request(name, 'schedule');
+      },
+    });
+    this.watchers.set(app.name, w);
+    await w.start();
+  }
+
+  private schedule(name: string, expression: string, fn: () => void): void {
+    const tz = this.d.config.schedules.timezone;
+    this.tasks.push(cron.schedule(expression, () => fn(), { name: `sealwatch-${name}`, noOverlap: true, ...(tz ? { timezone: tz } : {}) }));
+  }
+
+  /** One scan of one app: the ScanQueue guarantees no other scan runs meanwhile. */
+  private async scan(name: string, trigger: ScanTrigger): Promise<void> {
+    const app = this.apps.get(name);
+    if (!app || this.stopping) return;
+    // Events up to now are covered by this scan; later ones mark the app dirty again (one more scan after this one).
+    this.batcher.forget(name);
+    const w = this.watchers.get(name);
+    if (w?.state === 'missing') {
+      this.d.logger.warn('scan skipped: the app root is missing', { app: name, root: app.path, trigger });
+      return;
+    }
+    const { logger, store, pool, clock, config } = this.d;
+    const started = performance.now();
+    logger.info('scan started', { app: name, trigger });
+    try {
+      const r = await scanApp(store, pool, { app: name, root: app.path, trigger, now: clock.now(), alerts: config.alerts, ...(app.version ? { appVersion: app.version } : {}), ...(app.vendor ? { vendor: app.vendor } : {}) });
+      const seconds = (performance.now() - started) / 1000;
+      this.lastScanAt = clock.now().toISOString();
+      const counts = Object.fromEntries(SEVERITY_ORDER.map((s) => [s, r.findings.filter((f) => f.severity === s && !f.explained).length]));
+      for (const f of r.findings) if (!f.explained) this.metrics.findings.inc({ severity: f.severity });
+      this.metrics.scans.inc({ app: name, trigger, result: 'ok' });
+      this.metrics.scanDuration.observe({ app: name }, seconds);
+      logger.info('scan finished', { app: name, snapshot_id: r.snapshotId, trigger, baseline: r.baseline, from_version: r.fromVersion ?? null, to_version: r.toVersion ?? null, files: r.files, read: r.read, reused: r.reused, changes: r.changes.length, findings: counts, unreadable: r.unreadable.length, alerts: r.alerts.length, seconds: Number(seconds.toFixed(3)) });
+      for (const f of r.findings) if (!f.explained && f.severity !== 'info') logger.info('finding', { app: name, snapshot_id: r.snapshotId, rule: f.rule, severity: f.severity, path: f.path ?? null });
+      for (const a of r.alerts) logger.info('alert queued', { app: name, snapshot_id: r.snapshotId, delivery_id: a.deliveryId, destination: a.destination });
+      // Queued alerts go out now rather than at the deliverer's next tick.
+      if (r.alerts.length && !this.stopping) void this.d.deliverer.deliverDue().catch((err: unknown) => logger.error('alert delivery pass failed', { error: errorMessage(err) }));
+    } catch (err) {
+      if (this.closed) return;
+      this.metrics.scans.inc({ app: name, trigger, result: 'error' });
+      logger.error('scan failed', { app: name, trigger, error: errorMessage(err) });
+    }
+  }
+
+  private maintain(): void {
+    try {
+      const r = this.d.store.maintain();
+      this.d.logger.info('database maintenance done', { database: this.d.store.file, wal_frames: r.walFrames, checkpointed: r.checkpointed, busy: r.busy });
+    } catch (err) {
+      this.d.logger.error('database maintenance failed', { database: this.d.store.file, error: errorMessage(err) });
+    }
+  }
+
+  private outboxCounts(): { pending: number; dead: number; failures: number } {
+    const c = this.d.store.alertCounts();
+    return { pending: c.pending, dead: c.dead, failures: this.d.deliveryFailures() };
+  }
+
+  private watchStates(): Record<string, number> {
+    const states: Record<string, number> = { watching: 0, polling: 0, missing: 0, starting: 0 };
+    for (const w of this.watchers.values()) if (w.state !== 'closed') states[w.state] = (states[w.state] ?? 0) + 1;
+    return states;
+  }
+
+  private health(): { ok: boolean; body: Record<string, unknown> } {
+    const states = this.watchStates();
+    return {
+      ok: !this.stopping,
+      body: { status: this.stopping ? 'stopping' : 'ok', apps: this.apps.size, watch: states, scanning: this.queue.scanning ?? null, queued: this.queue.depth, settling: this.batcher.pending, last_scan_at: this.lastScanAt ?? null },
+    };
+  }
+}

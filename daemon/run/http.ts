@@ -1,0 +1,57 @@
+// The optional loopback-only endpoint: GET /healthz (JSON, 200 or 503 while stopping) and GET /metrics (Prometheus
+// text). It binds only to a loopback address (the schema allows nothing else) and answers nothing but these two.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type AddressInfo } from 'node:net';
+
+export interface HttpHandlers {
+  health(): { ok: boolean; body: Record<string, unknown> };
+  metrics(): Promise<string>;
+}
+
+export interface HttpEndpoint {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export async function startHttp(host: string, port: number, handlers: HttpHandlers): Promise<HttpEndpoint> {
+  if (!LOOPBACK.has(host)) throw new Error(`http: ${host} is not a loopback address`);
+  const server = createServer((req, res) => void answer(req, res, handlers));
+  server.keepAliveTimeout = 1_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    host: address.address,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function answer(req: IncomingMessage, res: ServerResponse, handlers: HttpHandlers): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0];
+  try {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
+    if (path === '/healthz') {
+      const h = handlers.health();
+      return send(res, h.ok ? 200 : 503, 'application/json', `${JSON.stringify(h.body)}\n`);
+    }
+    if (path === '/metrics') return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await handlers.metrics());
+    send(res, 404, 'text/plain', 'not found\n');
+  } catch {
+    send(res, 500, 'text/plain', 'internal error\n');
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.end(body);
+}
