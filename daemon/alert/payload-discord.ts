@@ -23,11 +23,13 @@ export function embedChars(embeds: readonly Embed[]): number {
 }
 
 /** Markdown inert: a backslash before every character Discord formats with. */
-const md = (s: string): string => s.replace(/[\\*_~`|>#[\]()-]/g, '\\$&');
+/** A code span that stays one (a backtick inside becomes a look-alike). */
+const code = (s: string): string => `\`${s.replace(/`/g, 'ˋ')}\``;
+const md = (s: string): string => s.replace(/[\\*_~`|>#[\]()]/g, '\\$&').replace(/^-/gm, '\\-');
 
 function findingEmbed(f: AlertFinding): Embed {
   const fields = keyEvidence(f).slice(0, DISCORD_LIMITS.fields).map((e) => ({ name: e.label, value: clip(md(e.value), DISCORD_LIMITS.fieldValue), inline: false }));
-  const where = f.path !== null ? `${md(f.path)}\n` : '';
+  const where = f.path !== null ? `${code(f.path)}\n` : '';
   // One finding's embed stays small so that several fit in the 6000 of the message.
   return { title: clip(`${f.severity.toUpperCase()} ${f.rule}`, DISCORD_LIMITS.title), description: clip(`${where}${md(f.message)}`, 600), color: SEVERITY_COLOUR[f.severity], fields };
 }
@@ -36,7 +38,7 @@ function render(c: AlertContent, shown: number): { content: string; embeds: Embe
   const more = c.findings.length - shown;
   const head: Embed = {
     title: clip(updateTitle(c), DISCORD_LIMITS.title),
-    description: clip(`${md(summaryLine(c))}\nsnapshot ${c.snapshotId} · ${c.time}\n\n**What to do next:** ${md(nextSteps(c))}`, 1500),
+    description: clip(`${md(summaryLine(c))}\nsnapshot ${c.snapshotId} · ${c.time}\n\n**What to do next:** ${nextSteps(c)}`, 1500),
     color: SEVERITY_COLOUR[worstSeverity(c.findings)],
   };
   const embeds = [head, ...c.findings.slice(0, shown).map(findingEmbed)];
