@@ -22,6 +22,9 @@ function secretParts(url: string): string[] {
   return parts.filter((p) => p.length >= 6);
 }
 
+/** Every character but letters and digits percent-encoded (what a strict encoder makes of it). */
+const percentAll = (s: string): string => [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
@@ -32,7 +35,7 @@ function safeDecode(s: string): string {
 
 /** `text` with the destination's URL (and pieces of it) and secret replaced by a mark; longest pieces first. */
 export function redact(text: string, d: Pick<AlertDestination, 'url' | 'secret'>): string {
-  const parts = [...new Set([...secretParts(d.url), ...(d.secret ? [d.secret, encodeURIComponent(d.secret)] : [])])].sort((a, b) => b.length - a.length);
+  const parts = [...new Set([...secretParts(d.url), ...(d.secret ? [d.secret, encodeURIComponent(d.secret), percentAll(d.secret)] : [])])].sort((a, b) => b.length - a.length);
   let out = text;
   for (const p of parts) out = out.split(p).join(MARK);
   return out;
