@@ -66,7 +66,7 @@ test('a real update queues one alert per destination whose min_severity it reach
     t.regex(rows[0]?.summary ?? '', /^sealwatch: Contoso \? → \? on .+: 2 findings \(1 high, 1 medium\)$/);
     const due = h.store.dueAlerts(new Date(TEST_NOW.getTime() + 3_600_000), 10);
     const generic = JSON.parse(due.find((r) => r.destination === 'soc')?.body ?? '{}') as { id: string; snapshot: number; summary: Record<string, number>; findings: Array<{ severity: string; path: string }> };
-    t.is<string | undefined>(generic.id, report.alerts[0]?.deliveryId);
+    t.is(generic.id, report.alerts[0]?.deliveryId ?? 'missing');
     t.is(generic.snapshot, report.snapshotId);
     t.like(generic.summary, { critical: 0, high: 1, medium: 1, low: 0, info: 0 });
     t.deepEqual(generic.findings.map((f) => [f.severity, f.path]), [['high', 'bin/helper'], ['medium', 'bin/whois.exe']], 'most severe first');
