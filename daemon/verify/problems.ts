@@ -78,6 +78,9 @@ export const PROBLEMS = {
   LINKEDIT_NOT_AT_END: 'warning',
   FAT_GAP_NONZERO: 'warning',
   DATA_AFTER_LAST_SLICE: 'warning',
+  // bytes in the code-signature area outside every blob, and blobs nothing binds (verify/codesign/signature-area.ts)
+  CODESIGN_SLACK_DATA: 'warning',
+  CODESIGN_UNKNOWN_BLOB: 'warning',
   SLICE_OVERLAP: 'integrity',
   // bundles
   BUNDLE_UNSEALED: 'integrity',
@@ -142,4 +145,6 @@ export const UNAUTHENTICATED_DATA_CODES: ReadonlySet<ProblemCode> = new Set([
   'DATA_AFTER_LAST_SLICE',
   'SLICE_OVERLAP',
   'CODE_LIMIT_MISMATCH',
+  'CODESIGN_SLACK_DATA',
+  'CODESIGN_UNKNOWN_BLOB',
 ]);

@@ -37,6 +37,7 @@ import { checkSignerInfo, findSignerCertificate, verifyRfc3161, type TimestampRe
 import { buildChain, type ChainContext } from '../chain/build.ts';
 import { caughtProblem, problem, rethrowUnexpected, type Problem } from '../problems.ts';
 import { appleCertKind, teamIdOf, type AppleCertKind } from './cert-kind.ts';
+import { signatureAreaProblems } from './signature-area.ts';
 
 export type SliceStatus = 'signed' | 'adhoc' | 'linker-signed' | 'unsigned' | 'invalid';
 
@@ -171,6 +172,7 @@ export function verifySlice(slice: Uint8Array, load: MachoLoadInfo, label: strin
   };
   const integrityOk = (): boolean => !problems.some((p) => p.severity === 'integrity');
   if (cms.length === 0 || (flags & CS_ADHOC) !== 0) {
+    problems.push(...signatureAreaProblems(slice, dataoff, datasize, sig, label));
     const status: SliceStatus = !integrityOk() ? 'invalid' : (flags & CS_LINKER_SIGNED) !== 0 ? 'linker-signed' : 'adhoc';
     if (cms.length > 0) problems.push(problem('CODESIGN_MALFORMED', 'ad-hoc flag set but a CMS signature is present', label));
     return { ...base, status, signer: undefined, chain: [], certKind: undefined, timestamp: undefined, signingTime: undefined, certificateExpired: false, valid: integrityOk(), trusted: false, problems };
@@ -178,8 +180,11 @@ export function verifySlice(slice: Uint8Array, load: MachoLoadInfo, label: strin
 
   let sd: SignedData;
   try {
-    sd = parseContentInfoSignedData(cms).signedData;
+    const parsed = parseContentInfoSignedData(cms);
+    sd = parsed.signedData;
+    problems.push(...signatureAreaProblems(slice, dataoff, datasize, sig, label, cms.subarray(parsed.encodedLength)));
   } catch (err) {
+    problems.push(...signatureAreaProblems(slice, dataoff, datasize, sig, label));
     problems.push(caughtProblem(err, 'SIGNATURE_MALFORMED', 'CMS', label));
     return { ...base, status: 'invalid', signer: undefined, chain: [], certKind: undefined, timestamp: undefined, signingTime: undefined, certificateExpired: false, valid: false, trusted: false, problems };
   }
