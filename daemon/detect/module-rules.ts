@@ -7,32 +7,49 @@ import { capabilityRules, timestampRules } from './capability-rules.ts';
 import { finding } from './finding.ts';
 import { type DetectInput } from './input.ts';
 import { signerRules } from './signer-rules.ts';
+import { notAnUpdate, type VersionState } from './version-state.ts';
 
-function versionRules(c: ModuleChange, a: ModuleSummary, b: ModuleSummary, input: DetectInput, appVersionChanged: boolean): Finding[] {
+function versionRules(c: ModuleChange, a: ModuleSummary, b: ModuleSummary, input: DetectInput, state: VersionState): Finding[] {
   const out: Finding[] = [];
-  if (a.ownVersion !== undefined && a.ownVersion === b.ownVersion) {
+  if (c.fields.includes('content') && a.ownVersion !== undefined && a.ownVersion === b.ownVersion) {
     out.push(finding('MODULE_CHANGED_SAME_VERSION', c, `${c.path}: content changed but its own version is still ${a.ownVersion}`));
   }
-  if (!appVersionChanged && input.toVersion !== undefined && !input.baseline) {
-    out.push(finding('OUT_OF_BAND_CHANGE', c, `${c.path}: changed while the app's version stayed ${input.toVersion}`));
+  if (state !== 'moved' && !input.baseline) {
+    const { why, variant } = notAnUpdate(input, state);
+    const what = c.renamedFrom ? `renamed from ${c.renamedFrom}` : 'changed';
+    out.push(finding('OUT_OF_BAND_CHANGE', c, `${c.path}: ${what} ${why}`, c.renamedFrom ? { renamed_from: c.renamedFrom } : {}, variant));
   }
   return out;
 }
 
+const hasIdentity = (s: string): boolean => s.startsWith('org:') || s.startsWith('team:');
+
+/** Why a new module is unexpected, in words, and whether it is signed by the app's own signer (medium). */
+function newModuleWhy(a: ModuleSummary, input: DetectInput): { why: string; own: boolean } {
+  if (!a.signed) return { why: 'unsigned', own: false };
+  // Ad-hoc and linker-signed code names no one: it is not "a publisher", known or not.
+  if (!hasIdentity(a.signer)) return { why: `${a.status === 'linker-signed' || a.signer === 'linker-signed' ? 'linker-signed' : 'ad-hoc signed'}, with no publisher identity`, own: false };
+  if (input.knownSigners.has(a.signer)) return { why: `signed by the app's own signer (${a.signer})`, own: true };
+  if (input.knownSigners.size === 0) return { why: `signed by ${a.signer}; the app had no signed code to compare with`, own: false };
+  return { why: `signed by ${a.signer}, a publisher this app has not used`, own: false };
+}
+
 function newModuleRule(c: ModuleChange, a: ModuleSummary, input: DetectInput): Finding {
-  const foreign = a.signed && a.signer !== '' && !input.knownSigners.has(a.signer) && input.knownSigners.size > 0;
-  const why = !a.signed ? 'unsigned' : foreign ? `signed by ${a.signer}, a publisher this app has not used` : `signed by the app's own signer (${a.signer})`;
+  const { why, own } = newModuleWhy(a, input);
   const where = c.before ? ` where ${c.path} held data before` : '';
-  return finding('NEW_MODULE', c, `${c.path}: new module${where}, ${why}`, {}, a.signed && !foreign ? 'own-signer' : undefined);
+  return finding('NEW_MODULE', c, `${c.path}: new module${where}, ${why}`, {}, own ? 'own-signer' : undefined);
 }
 
 /** The change rules for a module (not a bundle: its seal is a fact rule, its contents have records of their own). */
-export function changeRules(c: ModuleChange, a: ModuleSummary, input: DetectInput, appVersionChanged: boolean): Finding[] {
+export function changeRules(c: ModuleChange, a: ModuleSummary, input: DetectInput, state: VersionState): Finding[] {
   if (a.format === 'bundle') return [];
   const b = c.before?.isCode ? c.before : undefined;
+  const signer = signerRules(c, a, b, input);
+  // An unsigned module new in a signed app is reported once, as NEW_UNSIGNED_MODULE, not also as NEW_MODULE.
+  const reportedUnsigned = !b && signer.some((f) => f.rule === 'NEW_UNSIGNED_MODULE');
   return [
-    ...signerRules(c, a, b, input),
-    ...(b ? versionRules(c, a, b, input, appVersionChanged) : [newModuleRule(c, a, input)]),
+    ...signer,
+    ...(b ? versionRules(c, a, b, input, state) : reportedUnsigned ? [] : [newModuleRule(c, a, input)]),
     ...(b ? capabilityRules(c, a, b) : []),
     ...timestampRules(c, a, b),
   ];

@@ -13,6 +13,8 @@ export interface RuleSpec {
   readonly variants?: Readonly<Record<string, Severity>>;
   readonly kind: RuleKind;
   readonly firesWhen: string;
+  /** A change rule that a baseline does not raise at all (there is nothing new on a first scan), instead of at info. */
+  readonly notOnBaseline?: true;
 }
 
 export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
@@ -60,13 +62,15 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
   },
   OUT_OF_BAND_CHANGE: {
     severity: 'high',
+    variants: { 'unknown-version': 'medium' },
     kind: 'change',
-    firesWhen: "a module changed or was removed while the app's version did not",
+    firesWhen: "a module changed or was removed while the app's version did not, or while no version was known to explain it (medium when the app never had a version; high when its version vanished)",
   },
   NEW_MODULE: {
     severity: 'high',
     variants: { 'own-signer': 'medium' },
     kind: 'change',
+    notOnBaseline: true,
     firesWhen: 'a module appears: unsigned, or signed by a publisher the app has not used (medium: signed by the app\'s own signer, still unexpected)',
   },
   DOWNGRADE: {
@@ -89,10 +93,37 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
     kind: 'fact',
     firesWhen: 'the history database was started again (`--reinit`) where one had existed: what changed in between is unknown',
   },
+  STEERING_CHANGED: {
+    severity: 'high',
+    variants: { 'unknown-version': 'medium' },
+    kind: 'change',
+    notOnBaseline: true,
+    firesWhen: "a file that steers the app (`app.asar`, `app.asar.unpacked`, JavaScript, launch scripts, updater settings: `app-update.yml`, `update.json`, a bundle's `Info.plist` with its Sparkle keys; launchd plists in a bundle) changed, appeared or went away while the app's version did not move (medium when no version was known); inside a version change it is listed in `UPDATE_EXPLAINED`",
+  },
+  NEW_SCRIPT: {
+    severity: 'high',
+    variants: { 'in-update': 'low' },
+    kind: 'change',
+    notOnBaseline: true,
+    firesWhen: 'a launch script (`.ps1`, `.bat`, `.cmd`, `.vbs`, `.sh`, `.command`, any `#!` file) or a launchd plist in a bundle appears: high each outside a version change; low, one finding listing them, inside one',
+  },
+  UNSIGNED_VERSION_MOVED: {
+    severity: 'high',
+    kind: 'change',
+    notOnBaseline: true,
+    firesWhen: "an unsigned version source (`package.json`, `app-update.yml`, a Squirrel folder name) changed to a version that the signed one (a signed main executable's version resource) does not have: the app's version is taken from the signed source, so the edit explains nothing",
+  },
+  NEW_MODULE_GROUP: {
+    severity: 'medium',
+    variants: { 'new-architecture': 'low' },
+    kind: 'change',
+    notOnBaseline: true,
+    firesWhen: 'one finding for a set of new modules: a package that ships binaries for the first time (medium), or a new folder of modules the app already ships for another architecture (low when each is signed by a signer the app already has, or unsigned like the module it mirrors; medium otherwise); a member with a fact finding of its own or a publisher the app has not used is judged on its own',
+  },
   UPDATE_EXPLAINED: {
     severity: 'info',
     kind: 'record',
-    firesWhen: 'changed or removed modules that fit the update (same signers, versions moved or none of their own)',
+    firesWhen: 'changed, renamed or removed modules that fit the update (same signers, versions moved or none of their own), and the files that steer the app which changed with it, listed',
   },
   BASELINE: {
     severity: 'info',

@@ -1,19 +1,3 @@
-// Ordering version strings as vendors write them.
-
-function versionParts(v: string | undefined): number[] | undefined {
-  if (!v) return undefined;
-  const m = v.match(/\d+/g);
-  return m ? m.map(Number) : undefined;
-}
-
-/** -1, 0, 1, or undefined when either side has no numeric version. */
-export function compareVersions(a: string | undefined, b: string | undefined): number | undefined {
-  const x = versionParts(a);
-  const y = versionParts(b);
-  if (!x || !y) return undefined;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0);
-    if (d !== 0) return Math.sign(d);
-  }
-  return 0;
-}
+// Ordering version strings as vendors write them: the one implementation lives in shared/ (the scan's version
+// sources order Squirrel folders with it too).
+export { compareVersions, sameVersion } from '../shared/version-order.ts';

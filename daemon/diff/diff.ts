@@ -1,9 +1,9 @@
-// Snapshot against snapshot: which modules were added, removed or changed, and for changed ones what changed.
-// Pure: summaries in, changes out.
+// Snapshot against snapshot: which modules were added, removed, renamed or changed, and for changed ones what
+// changed. Pure: summaries in, changes out.
 import { type ModuleSummary } from './summary.ts';
 
 export type ChangeKind = 'added' | 'removed' | 'changed';
-export type ChangedField = 'content' | 'state' | 'version' | 'signer' | 'signer-certificate' | 'status' | 'imports' | 'constructors' | 'certificate-table' | 'hidden-data';
+export type ChangedField = 'content' | 'state' | 'version' | 'signer' | 'signer-certificate' | 'status' | 'imports' | 'constructors' | 'certificate-table' | 'hidden-data' | 'path';
 
 export interface ModuleChange {
   readonly kind: ChangeKind;
@@ -13,6 +13,77 @@ export interface ModuleChange {
   readonly fields: readonly ChangedField[];
   readonly importsAdded: readonly string[];
   readonly importsRemoved: readonly string[];
+  /** A module removed from this path and added at `path` in the same snapshot, paired as one rename (`changed`). */
+  readonly renamedFrom?: string;
+}
+
+/** Architecture words vendors put in module names (`libmsalruntime_arm64.dylib`, `clipboard_x86_64.exe`). */
+const ARCH = '(?:x86_64|x86-64|x64|x86|amd64|arm64|aarch64|arm64ec|armv7l?|arm|ia32|i386|i686|universal|win32|win64)';
+
+/**
+ * A module's name without what varies between builds of the same module: directory, extension(s), a `lib` prefix,
+ * architecture words and version numbers (`libmsalruntime_arm64.dylib`, `msalruntime_x86.dll` → `msalruntime`).
+ */
+export function moduleStem(path: string): string {
+  let n = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
+  n = n.replace(/(\.(so|dylib|dll|exe|node|sys|ocx|bundle|framework|app))+(\.\d+)*$/, '').replace(/\.\d+(\.\d+)*$/, '');
+  n = n.replace(new RegExp(`[-_.]${ARCH}(?=$|[-_.])`, 'g'), '').replace(/[-_.]v?\d+(\.\d+)*$/, '');
+  return n.replace(/^lib(?=.)/, '');
+}
+
+const dirOf = (p: string): string => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
+const hasIdentity = (s: ModuleSummary): boolean => s.signer.startsWith('org:') || s.signer.startsWith('team:');
+
+function fieldsOf(b: ModuleSummary, a: ModuleSummary): { fields: ChangedField[]; importsAdded: string[]; importsRemoved: string[] } {
+  const fields: ChangedField[] = b.sha256 === a.sha256 ? [] : ['content'];
+  if (b.state !== a.state || b.detail !== a.detail) fields.push('state');
+  if (b.ownVersion !== a.ownVersion) fields.push('version');
+  if (b.signer !== a.signer) fields.push('signer');
+  else if (b.leafThumbprint !== a.leafThumbprint || b.issuer !== a.issuer) fields.push('signer-certificate');
+  if (b.status !== a.status) fields.push('status');
+  const importsAdded = [...a.imports].filter((i) => !b.imports.has(i));
+  const importsRemoved = [...b.imports].filter((i) => !a.imports.has(i));
+  if (importsAdded.length || importsRemoved.length) fields.push('imports');
+  if (b.constructors !== a.constructors) fields.push('constructors');
+  if (b.certificateTableSize !== a.certificateTableSize) fields.push('certificate-table');
+  if (JSON.stringify(b.hiddenData.map((h) => h.code)) !== JSON.stringify(a.hiddenData.map((h) => h.code))) fields.push('hidden-data');
+  return { fields, importsAdded, importsRemoved };
+}
+
+/**
+ * The removed module an added one renames, if exactly one fits: the same content anywhere, else — in the same
+ * directory — the same format, the same trusted signer identity, and the same name apart from architecture words
+ * and version numbers. An unsigned or merely ad-hoc module never pairs by name: anyone can make one.
+ */
+function renameOf(a: ModuleSummary, removed: readonly ModuleSummary[]): ModuleSummary | undefined {
+  if (!a.isCode || a.state !== 'file') return undefined;
+  const same = removed.filter((b) => b.sha256 !== '' && b.sha256 === a.sha256);
+  if (same.length === 1) return same[0];
+  if (same.length > 1 || a.status !== 'trusted' || !hasIdentity(a)) return undefined;
+  const named = removed.filter(
+    (b) => b.status === 'trusted' && b.signer === a.signer && b.format === a.format && dirOf(b.path) === dirOf(a.path) && moduleStem(b.path) === moduleStem(a.path),
+  );
+  return named.length === 1 ? named[0] : undefined;
+}
+
+function pairRenames(changes: ModuleChange[]): ModuleChange[] {
+  const removed = changes.filter((c) => c.kind === 'removed' && c.before?.isCode && c.before.state === 'file').map((c) => c.before as ModuleSummary);
+  const paired = new Map<string, ModuleSummary>();
+  for (const c of changes) {
+    if (c.kind !== 'added' || !c.after) continue;
+    const b = renameOf(c.after, removed.filter((r) => ![...paired.values()].includes(r)));
+    if (b) paired.set(c.path, b);
+  }
+  if (paired.size === 0) return changes;
+  const gone = new Set([...paired.values()].map((b) => b.path));
+  return changes
+    .filter((c) => !(c.kind === 'removed' && gone.has(c.path)))
+    .map((c) => {
+      const b = paired.get(c.path);
+      if (!b || !c.after) return c;
+      const f = fieldsOf(b, c.after);
+      return { kind: 'changed', path: c.path, before: b, after: c.after, fields: ['path', ...f.fields], importsAdded: f.importsAdded, importsRemoved: f.importsRemoved, renamedFrom: b.path };
+    });
 }
 
 export function diffModules(before: ReadonlyMap<string, ModuleSummary>, after: ReadonlyMap<string, ModuleSummary>): ModuleChange[] {
@@ -24,22 +95,10 @@ export function diffModules(before: ReadonlyMap<string, ModuleSummary>, after: R
       continue;
     }
     if (b.sha256 === a.sha256 && b.state === a.state && b.detail === a.detail) continue;
-    const fields: ChangedField[] = b.sha256 === a.sha256 ? [] : ['content'];
-    if (b.state !== a.state || b.detail !== a.detail) fields.push('state');
-    if (b.ownVersion !== a.ownVersion) fields.push('version');
-    if (b.signer !== a.signer) fields.push('signer');
-    else if (b.leafThumbprint !== a.leafThumbprint || b.issuer !== a.issuer) fields.push('signer-certificate');
-    if (b.status !== a.status) fields.push('status');
-    const importsAdded = [...a.imports].filter((i) => !b.imports.has(i));
-    const importsRemoved = [...b.imports].filter((i) => !a.imports.has(i));
-    if (importsAdded.length || importsRemoved.length) fields.push('imports');
-    if (b.constructors !== a.constructors) fields.push('constructors');
-    if (b.certificateTableSize !== a.certificateTableSize) fields.push('certificate-table');
-    if (JSON.stringify(b.hiddenData.map((h) => h.code)) !== JSON.stringify(a.hiddenData.map((h) => h.code))) fields.push('hidden-data');
-    changes.push({ kind: 'changed', path, before: b, after: a, fields, importsAdded, importsRemoved });
+    changes.push({ kind: 'changed', path, before: b, after: a, ...fieldsOf(b, a) });
   }
   for (const [path, b] of before) {
     if (!after.has(path)) changes.push({ kind: 'removed', path, before: b, after: undefined, fields: [], importsAdded: [], importsRemoved: [...b.imports] });
   }
-  return changes.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  return pairRenames(changes).sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }

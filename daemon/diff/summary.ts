@@ -1,7 +1,9 @@
 // What the detector compares about a module, extracted from its record once: identity, version, signer, hidden
 // data, capabilities. Pure.
+import { classifyFile, type FileClass } from '../inventory/file-class.ts';
 import { type ModuleRecord } from '../shared/model.ts';
-import { signerIdentity } from '../shared/signer.ts';
+import { resolveOrdinal } from '../formats/pe/ordinals.ts';
+import { claimedIdentities, signerIdentity, sliceStandings, type Standing } from '../shared/signer.ts';
 import { tooLargeToVerify } from '../shared/verified.ts';
 import { UNAUTHENTICATED_DATA_CODES, type ProblemCode } from '../verify/problems.ts';
 
@@ -30,6 +32,18 @@ export interface ModuleSummary {
   readonly signedAt: string | undefined;
   readonly compiledAt: string | undefined;
   readonly certificateTableSize: number | undefined;
+  /** The signature's standing (weakest slice of a universal binary), and per slice by architecture. */
+  readonly standing: Standing;
+  readonly sliceStandings: Readonly<Record<string, Standing>>;
+  /** Identities the signatures name, trusted or not (`org:…`, `team:…`): how an impostor is recognised. */
+  readonly claimed: readonly string[];
+  /** The signing certificate's whole subject ("CN=…, O=…, L=…, C=…"). */
+  readonly signerDn: string | undefined;
+  /** PE version resource OriginalFilename and InternalName: what the build says the file is. */
+  readonly originalName: string | undefined;
+  readonly internalName: string | undefined;
+  /** What the file is to the app (inventory/file-class.ts): a module, content that steers the app, or data. */
+  readonly fileClass?: FileClass;
 }
 
 export type EntryKind = 'file' | 'symlink' | 'link-out-of-root' | 'special' | 'unreadable';
@@ -48,7 +62,11 @@ export function summarise(path: string, r: ModuleRecord): ModuleSummary {
   const cs = r.code_signature;
   const primary = cs.signatures.find((s) => s.trusted) ?? cs.signatures.find((s) => s.valid) ?? cs.signatures[0];
   const imports = new Set<string>();
-  for (const i of r.pe?.imports ?? []) for (const f of i.functions) imports.add(`${i.dll.toLowerCase()}!${f}`);
+  // Ordinal imports under the name the DLL exports them by (ws2_32 #4 is connect): a module that switches from names
+  // to ordinals gains nothing, and one that gains network access by ordinal is seen.
+  for (const i of r.pe?.imports ?? []) for (const f of i.functions) imports.add(`${i.dll.toLowerCase()}!${resolveOrdinal(i.dll, f)}`);
+  // Names found as strings in a module that resolves functions at run time (GetProcAddress, dlsym).
+  for (const n of r.pe?.dynamic_imports ?? r.macho?.dynamic_imports ?? []) imports.add(`dynamic!${n}`);
   let constructors = 0;
   for (const s of r.macho?.slices ?? []) {
     constructors += s.constructors;
@@ -81,5 +99,12 @@ export function summarise(path: string, r: ModuleRecord): ModuleSummary {
     signedAt: cs.timestamp,
     compiledAt: r.pe?.compiled_at,
     certificateTableSize: r.pe?.certificate_table_size,
+    standing: cs.status,
+    sliceStandings: sliceStandings(r),
+    claimed: claimedIdentities(r),
+    signerDn: primary?.chain[0]?.subject_name,
+    originalName: r.pe?.original_file_name,
+    internalName: r.pe?.internal_name,
+    fileClass: classifyFile(path, r.module.format, r.file.interpreter),
   };
 }

@@ -56,9 +56,17 @@ export function fileBlock(facts: FileFacts, digests: FileDigests): ModuleRecord[
 /** Not a module and not a catalog, by its magic bytes: nothing in it to parse or verify. */
 export const isPlainData = (bytes: Uint8Array): boolean => sniffFormat(bytes.subarray(0, 16)) === 'unknown' && !looksLikeCatalog(bytes);
 
+/** The interpreter a `#!` line names (first 256 bytes), which makes a data file a script whatever its name. */
+export function interpreterOf(bytes: Uint8Array): string | undefined {
+  if (bytes[0] !== 0x23 || bytes[1] !== 0x21) return undefined;
+  const line = Buffer.from(bytes.subarray(2, 258)).toString('latin1').split('\n')[0] ?? '';
+  return line.trim().split(/\s+/).slice(0, 2).join(' ').replace(/[^\x20-\x7e]/g, '?') || '?';
+}
+
 export function dataRecord(facts: FileFacts, bytes: Uint8Array, ctx: DigestSettings): ModuleRecord {
+  const interpreter = interpreterOf(bytes);
   return {
-    file: fileBlock(facts, digestOnePass(bytes, undefined, digestChoice(ctx))),
+    file: { ...fileBlock(facts, digestOnePass(bytes, undefined, digestChoice(ctx))), ...(interpreter ? { interpreter } : {}) },
     module: { format: 'unknown', arch: [], kind: undefined, version: { file: undefined, product: undefined } },
     code_signature: UNSIGNED,
   };

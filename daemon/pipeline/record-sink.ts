@@ -3,15 +3,16 @@
 // path is a diff summary, and only for code and for paths that hold no readable file (a data file's summary is
 // rebuilt from its staged row in the rare case a module was at its path before).
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
+import { classifyFile, isSteering } from '../inventory/file-class.ts';
 import { type EntryFacts, type FileRow, type Store } from '../inventory/store/store.ts';
 import { type ModuleRecord } from '../shared/model.ts';
 
 const BATCH = 256;
 
 export class RecordSink {
-  /** Every fresh path, with its summary when it is code or unverified. */
+  /** Every fresh path, with its summary when it is code, steers the app (scripts, app code, updater settings) or is unverified. */
   readonly fresh = new Map<string, ModuleSummary | undefined>();
-  /** Records of executables at the top of the root: the app version may come from their version resource. */
+  /** Records of executables at the top of the root (or of a Squirrel version folder) and of a bundle root: the app version may come from them. */
   readonly topLevel = new Map<string, ModuleRecord>();
   readonly scan: string;
   private pending: Array<{ path: string; stat: string; record: ModuleRecord }> = [];
@@ -24,8 +25,8 @@ export class RecordSink {
 
   add(path: string, stat: string, record: ModuleRecord): void {
     const summary = summarise(path, record);
-    this.fresh.set(path, summary.isCode || summary.state !== 'file' ? summary : undefined);
-    if (!path.includes('/') && record.module.format === 'pe') this.topLevel.set(path, record);
+    this.fresh.set(path, summary.isCode || summary.state !== 'file' || isSteering(summary.fileClass) ? summary : undefined);
+    if (isVersionSource(path, record)) this.topLevel.set(path, record);
     this.pending.push({ path, stat, record });
     if (this.pending.length >= BATCH) this.flush();
   }
@@ -56,6 +57,12 @@ export class RecordSink {
   }
 }
 
+/** An executable at the top of the root or of a Squirrel app-x.y.z folder, or a bundle at the top: the app version may come from it. */
+export function isVersionSource(path: string, record: { readonly module: { readonly format: string } }): boolean {
+  const top = !path.includes('/') || /^app-\d[^/]*\/[^/]+$/.test(path);
+  return top && (record.module.format === 'pe' || (record.module.format === 'bundle' && !path.includes('/')));
+}
+
 /** The summary of a data file (no code, nothing to verify), from what the store keeps of it. */
 export function dataSummary(path: string, facts: EntryFacts): ModuleSummary {
   return {
@@ -79,5 +86,6 @@ export function dataSummary(path: string, facts: EntryFacts): ModuleSummary {
     signedAt: undefined,
     compiledAt: undefined,
     certificateTableSize: undefined,
+    fileClass: classifyFile(path, facts.format),
   };
 }

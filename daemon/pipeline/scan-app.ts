@@ -7,15 +7,16 @@ import { planAlerts, type PlannedAlert } from '../alert/enqueue.ts';
 import { diffModules, type ModuleChange } from '../diff/diff.ts';
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { detect, type DetectInput } from '../detect/rules.ts';
+import { priorLayout, squirrelBases, squirrelHistory, versionTrust } from './judge-context.ts';
 import { ruleSeverity } from '../detect/rule-table.ts';
-import { appVersion } from '../inventory/app-version.ts';
+import { appVersion, squirrelFolders } from '../inventory/app-version.ts';
 import type { InspectContext } from '../inventory/inspect-file.ts';
 import type { InspectPool } from '../inventory/pool.ts';
 import { scanTree, type ScanOutcome, type SpecialEntry } from '../inventory/scan.ts';
 import { type SnapshotRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
 import { type Finding } from '../shared/findings.ts';
 import { type EntryState, type ModuleRecord } from '../shared/model.ts';
-import { dataSummary, RecordSink } from './record-sink.ts';
+import { dataSummary, isVersionSource, RecordSink } from './record-sink.ts';
 import { withScanLock, type LockTiming } from './scan-lock.ts';
 
 const CODE_FORMATS = new Set(['pe', 'macho', 'elf', 'bundle']);
@@ -70,10 +71,12 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
 
 /** Version, diff against the previous snapshot, findings, and the one commit. */
 async function judgeAndCommit(store: Store, appId: number, prevSnapshot: SnapshotRow | undefined, req: ScanRequest, root: string, seen: Collected): Promise<ScanReport> {
-  const version = await appVersion(root, versionSources(store, appId, root, seen.sink.topLevel), req.appVersion);
-  const changes = diffModules(...summariesToCompare(store, appId, prevSnapshot?.root ?? root, seen.sink, seen.removed));
+  const folders = squirrelHistory(await squirrelFolders(root), seen.removed);
+  const version = await appVersion(root, versionSources(store, appId, root, seen.sink.topLevel, folders[0]), req.appVersion);
+  const changes = diffModules(...summariesToCompare(store, appId, prevSnapshot?.root ?? root, seen.sink, seen.removed, folders));
   const baseline = prevSnapshot === undefined;
-  const findings = judge(store, appId, { baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes });
+  const context = { prior: priorLayout(store, appId, prevSnapshot, changes), version: versionTrust(version, seen.sink) };
+  const findings = judge(store, appId, { baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes, ...context });
   const alerts = planAlerts(req.alerts ?? [], { app: req.app, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, time: req.now, findings });
   const { snapshotId } = store.commitScan({
     appId: appId,
@@ -137,7 +140,7 @@ async function collect(store: Store, appId: number, pool: InspectPool, req: Scan
 }
 
 /** The detection rules on these changes, with what the app's history says (its signers; a reset history). */
-function judge(store: Store, appId: number, input: Pick<DetectInput, 'baseline' | 'fromVersion' | 'toVersion' | 'changes'>): Finding[] {
+function judge(store: Store, appId: number, input: Pick<DetectInput, 'baseline' | 'fromVersion' | 'toVersion' | 'changes' | 'prior' | 'version'>): Finding[] {
   const knownSigners = new Set([...store.currentSigners(appId)].filter((s) => s.startsWith('org:') || s.startsWith('team:')));
   const findings = detect({ ...input, knownSigners, appWasSigned: knownSigners.size > 0 });
   const reset = input.baseline ? store.historyReset() : undefined;
@@ -163,10 +166,14 @@ function bundleInspector(pool: InspectPool, now: Date): (dir: string) => Promise
   };
 }
 
-/** Records the app version may come from: fresh top-level ones, plus the stored records of unchanged top-level executables. */
-function versionSources(store: Store, appId: number, root: string, freshTopLevel: ReadonlyMap<string, ModuleRecord>): Map<string, ModuleRecord> {
-  const sources = new Map(freshTopLevel);
-  for (const f of store.currentTopLevel(appId)) if (!sources.has(f.path) && f.format === 'pe') sources.set(f.path, store.record(f.record_id, root, f.path));
+/**
+ * Records the app version may come from: fresh ones (top-level executables, a bundle root, executables of the newest
+ * Squirrel folder), plus the stored records of unchanged ones.
+ */
+function versionSources(store: Store, appId: number, root: string, fresh: ReadonlyMap<string, ModuleRecord>, squirrel: string | undefined): Map<string, ModuleRecord> {
+  const sources = new Map(fresh);
+  const stored = [...store.currentTopLevel(appId), ...(squirrel ? store.currentFiles(appId).filter((f) => f.path.startsWith(`${squirrel}/`)) : [])];
+  for (const f of stored) if (!sources.has(f.path) && isVersionSource(f.path, { module: { format: f.format } })) sources.set(f.path, store.record(f.record_id, root, f.path));
   return sources;
 }
 
@@ -175,7 +182,7 @@ function versionSources(store: Store, appId: number, root: string, freshTopLevel
  * state was not verified (unreadable, a device, a link out of the root) is compared with the last state that was,
  * so a gap in verification can never launder a change.
  */
-function summariesToCompare(store: Store, appId: number, prevRoot: string, sink: RecordSink, removed: readonly string[]): [Map<string, ModuleSummary>, Map<string, ModuleSummary>] {
+function summariesToCompare(store: Store, appId: number, prevRoot: string, sink: RecordSink, removed: readonly string[], squirrel: readonly string[]): [Map<string, ModuleSummary>, Map<string, ModuleSummary>] {
   const before = new Map<string, ModuleSummary>();
   const after = new Map<string, ModuleSummary>();
   const baseOf = (path: string): ModuleSummary | undefined => {
@@ -186,7 +193,8 @@ function summariesToCompare(store: Store, appId: number, prevRoot: string, sink:
     return CODE_FORMATS.has(base.format) ? summarise(path, store.record(base.record_id, prevRoot, path)) : dataSummary(path, base);
   };
   for (const [path, summary] of sink.fresh) {
-    const b = baseOf(path);
+    // Squirrel: a path new in the newest app-x.y.z folder is compared with the same path in the folder before it.
+    const b = baseOf(path) ?? squirrelBases(path, squirrel).map(baseOf).find((s) => s !== undefined);
     // Data replacing data is no module's business; data replacing a module is (MODULE_DISPLACED).
     const staged = !summary && b?.isCode ? sink.row(path) : undefined;
     const a = summary ?? (staged ? dataSummary(path, staged) : undefined);

@@ -134,6 +134,8 @@ export interface ModuleRecord {
      * content hash, and sha1/md5 are absent.
      */
     readonly hash: { readonly sha256: string; readonly sha1?: string; readonly md5?: string };
+    /** A data file that starts with `#!`: the interpreter it names (it is a script whatever its name). */
+    readonly interpreter?: string;
   };
   readonly module: {
     readonly format: 'pe' | 'macho' | 'elf' | 'catalog' | 'p7x' | 'bundle' | 'unknown';
@@ -162,8 +164,16 @@ export interface ModuleRecord {
     readonly certificate_table_size: number;
     readonly overlay_bytes: number;
     readonly imports: readonly { readonly dll: string; readonly functions: readonly string[]; readonly delay_loaded: boolean }[];
+    /** In a module that imports GetProcAddress: capability API names found as C strings in its data sections (what it
+     * can resolve at run time without importing). Absent when none. */
+    readonly dynamic_imports?: readonly string[];
   };
-  readonly macho?: { readonly universal: boolean; readonly slices: readonly MachoSliceRecord[] };
+  readonly macho?: {
+    readonly universal: boolean;
+    readonly slices: readonly MachoSliceRecord[];
+    /** In a file that imports dlsym: capability API names found as C strings in its __TEXT,__cstring (any slice). */
+    readonly dynamic_imports?: readonly string[];
+  };
   readonly bundle?: BundleRecord;
   readonly elf?: {
     readonly build_id?: string;

@@ -1,0 +1,19 @@
+// Whether this snapshot is an update: both versions known and different. An unknown version explains nothing — not
+// even when it appears (an attacker can add a package.json as easily as edit one).
+import { type DetectInput } from './input.ts';
+import { sameVersion } from './versions.ts';
+
+export type VersionState = 'moved' | 'same' | 'unknown' | 'vanished';
+
+export function versionState(input: Pick<DetectInput, 'fromVersion' | 'toVersion'>): VersionState {
+  const { fromVersion: from, toVersion: to } = input;
+  if (from !== undefined && to !== undefined) return sameVersion(from, to) || from === to ? 'same' : 'moved';
+  return from !== undefined ? 'vanished' : 'unknown';
+}
+
+/** Why a change is not explained by an update, in words, and the rule variant that goes with it. */
+export function notAnUpdate(input: Pick<DetectInput, 'fromVersion' | 'toVersion'>, state: Exclude<VersionState, 'moved'>): { why: string; variant: string | undefined } {
+  if (state === 'same') return { why: `while the app's version stayed ${input.toVersion ?? '?'}`, variant: undefined };
+  if (state === 'vanished') return { why: `while the app's version went from ${input.fromVersion ?? '?'} to unknown`, variant: undefined };
+  return { why: 'and the app has no version that could explain it', variant: 'unknown-version' };
+}

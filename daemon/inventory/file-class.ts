@@ -1,0 +1,49 @@
+// What a file is to the app it belongs to, decided once when it is read (pure: its path relative to the app root, its
+// module format, and at most its first two bytes). Executables are modules; besides them, content that steers what
+// the app does: JavaScript and Electron archives (app.asar and what sits in app.asar.unpacked), launch scripts,
+// updater configuration (where updates come from and which key signs them) and launchd plists inside bundles.
+// Everything else is data. Rules judge a steering file like code: a change outside a version change is a finding.
+
+export type FileClass = 'module' | 'steering-code' | 'launch-script' | 'updater-config' | 'launch-plist' | 'data';
+
+export const FILE_CLASSES: readonly FileClass[] = ['module', 'steering-code', 'launch-script', 'updater-config', 'launch-plist', 'data'];
+
+const CODE_FORMATS = new Set(['pe', 'macho', 'elf', 'bundle']);
+
+/** Code an app's runtime loads and runs: Electron/Node JavaScript, its archives and V8 snapshots of it. */
+const STEERING_EXTENSIONS = new Set(['js', 'mjs', 'cjs', 'jsc', 'asar', 'node-snapshot']);
+
+/** Scripts a shell, Windows Script Host, PowerShell or launchd runs as they are. */
+const SCRIPT_EXTENSIONS = new Set(['ps1', 'psm1', 'psd1', 'bat', 'cmd', 'vbs', 'vbe', 'wsf', 'wsh', 'hta', 'sh', 'bash', 'zsh', 'command', 'tool', 'applescript', 'scpt']);
+
+/** Files an updater reads: the feed, the channel, the key updates must be signed with. */
+const UPDATER_NAMES = new Set(['app-update.yml', 'dev-app-update.yml', 'update.json', 'updates.json', 'update.xml', 'update.ini', 'squirrel.json', 'releases']);
+
+const extensionOf = (name: string): string => (/\.([^./]+)$/.exec(name)?.[1] ?? '').toLowerCase();
+
+/**
+ * The class of the file at `path` (relative to the app root, `/`-separated; an absolute path works the same since
+ * only its last components are looked at). `interpreter`: what a `#!` first line names (the record's
+ * `file.interpreter`), which makes a file a script whatever its name.
+ */
+export function classifyFile(path: string, format: string, interpreter?: string): FileClass {
+  if (CODE_FORMATS.has(format)) return 'module';
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const lower = name.toLowerCase();
+  const ext = extensionOf(lower);
+  if (/(^|\/)Contents\/Library\/Launch(Agents|Daemons)\/[^/]+\.plist$/i.test(path)) return 'launch-plist';
+  // A bundle's Info.plist holds its Sparkle feed and key (SUFeedURL, SUPublicEDKey); a sealed one is covered by the seal.
+  if (/(^|\/)Contents\/Info\.plist$/.test(path) || UPDATER_NAMES.has(lower)) return 'updater-config';
+  if (SCRIPT_EXTENSIONS.has(ext)) return 'launch-script';
+  if (STEERING_EXTENSIONS.has(ext) || /(^|\/)app\.asar\.unpacked\//.test(path) && !isInertAsset(ext)) return 'steering-code';
+  if (interpreter !== undefined) return 'launch-script';
+  return 'data';
+}
+
+/** What app.asar.unpacked also holds that no runtime executes (images, maps, type declarations, text). */
+function isInertAsset(ext: string): boolean {
+  return ['png', 'jpg', 'jpeg', 'gif', 'svg', 'ico', 'icns', 'map', 'ts', 'md', 'txt', 'css', 'woff', 'woff2', 'ttf', 'license'].includes(ext);
+}
+
+/** Classes whose content steers the app (everything but modules, which have their own rules, and data). */
+export const isSteering = (c: FileClass | undefined): c is Exclude<FileClass, 'module' | 'data'> => c !== undefined && c !== 'module' && c !== 'data';
