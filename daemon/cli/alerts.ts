@@ -64,7 +64,9 @@ export async function runAlertsList(o: AlertsDbOptions & { json: boolean; state?
     const counts = STATES.map((s) => `${rows.filter((r) => r.state === s).length} ${s}`).join(', ');
     io.out(`${rows.length} alert${rows.length === 1 ? '' : 's'}: ${counts}`);
     if (rows.length === 0) return ExitCode.ok;
-    const when = (r: AlertRow): string => (r.state === 'pending' ? `next ${r.next_attempt_at}` : `${r.state} ${r.done_at ?? '-'}`);
+    const now = new Date().toISOString();
+    const when = (r: AlertRow): string =>
+      r.state !== 'pending' ? `${r.state} ${r.done_at ?? '-'}` : r.leased_until && r.leased_until > now ? `attempt under way since ${r.last_attempt_at ?? '-'}` : `next ${r.next_attempt_at}`;
     const lines = table(
       ['ID', 'STATE', 'DESTINATION', 'APP', 'SNAPSHOT', 'ATTEMPTS', 'WHEN', 'LAST ERROR', 'SUMMARY'],
       rows.map((r) => [String(r.id), r.state, safe(r.destination), safe(r.app), String(r.snapshot_id), String(r.attempts), safe(when(r)), safe(r.last_error), safe(r.summary)]),
@@ -86,6 +88,7 @@ export async function runAlertsRetry(id: string | undefined, o: AlertsDbOptions 
     }
     const r = store.retryAlert(id as string, now);
     if (!r.found) throw new SealwatchError('CONFIG', `alerts retry: no alert ${JSON.stringify(id)} (see \`sealwatch alerts list\`)`);
+    if (r.inFlight) throw new SealwatchError('CONFIG', `alerts retry: alert ${r.id} (${r.deliveryId}) is being delivered right now; see \`alerts list\` in a moment`);
     if (!r.requeued) throw new SealwatchError('CONFIG', `alerts retry: alert ${r.id} (${r.deliveryId}) was already delivered; it is not sent twice`);
     io.out(`alert ${r.id} (${r.deliveryId}) queued again (was ${r.state}; the running daemon delivers it)`);
     return ExitCode.ok;

@@ -99,7 +99,7 @@ test('alerts test sends a sample to a configured destination by name or index: s
     const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(r?.headers['x-sealwatch-signature']));
     t.is(m?.[2], createHmac('sha256', 'hook-secret-42').update(`${m?.[1]}.${r?.body}`).digest('hex'));
     const body = JSON.parse(r?.body ?? '{}') as { id: string; app: string; to_version: string; findings: unknown[] };
-    t.is(body.id, r?.headers['x-sealwatch-delivery']);
+    t.is(body.id, String(r?.headers['x-sealwatch-delivery']));
     t.is(body.app, 'sealwatch-test');
     t.regex(body.to_version, /TEST ALERT/);
     t.is(body.findings.length, 2);

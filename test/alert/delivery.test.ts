@@ -140,6 +140,8 @@ test('a crash after claiming only delays the alert; a crash between a 2xx and th
     // The "crashed" deliverer claimed the row and got a 2xx, but never marked it sent.
     t.true(store.claimAlert(row.id, clock.now(), new Date(clock.now().getTime() + 40_000)));
     t.false(store.claimAlert(row.id, clock.now(), new Date(clock.now().getTime() + 40_000)), 'a claimed row is not claimed twice');
+    t.like(store.retryAlert(String(row.id), clock.now()), { found: true, inFlight: true, requeued: false }, '`alerts retry` leaves an attempt under way alone');
+    t.is(store.dueAlerts(clock.now(), 10).length, 0, 'leased: not due');
     t.true((await sendOnce(dest, row.body, row.delivery_id, { now: clock.now(), timeoutMs: 1_000 })).ok);
 
     const restarted = new OutboxDeliverer(store, [dest], { logger: collectingLogger().logger, now: clock.now, timeoutMs: 1_000 });

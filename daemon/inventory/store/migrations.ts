@@ -137,6 +137,8 @@ export const MIGRATIONS: ReadonlyArray<{ readonly version: number; readonly sql:
         created_at TEXT NOT NULL,
         queued_at TEXT NOT NULL,
         next_attempt_at TEXT NOT NULL,
+        -- Set while an attempt is under way (or its process died during one): nobody else sends the row until then.
+        leased_until TEXT,
         last_attempt_at TEXT,
         last_status INTEGER,
         last_error TEXT,

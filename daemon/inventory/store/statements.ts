@@ -63,21 +63,21 @@ export function prepareStatements(db: DatabaseSync) {
     insertAlert: p(`INSERT INTO outbox (delivery_id, destination, type, app_id, snapshot_id, summary, body, created_at, queued_at, next_attempt_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     dueAlerts: p(`SELECT o.*, a.name AS app FROM outbox o JOIN apps a ON a.id = o.app_id
-      WHERE o.state = 'pending' AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?`),
+      WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 AND (o.leased_until IS NULL OR o.leased_until <= ?1) ORDER BY o.id LIMIT ?2`),
     // Taking a row for one attempt: counted now and leased until the attempt must be over, so a crash mid-attempt
     // only delays it and two deliverers never send it at once.
-    claimAlert: p(`UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?, next_attempt_at = ?
-      WHERE id = ? AND state = 'pending' AND next_attempt_at <= ?`),
-    alertSent: p("UPDATE outbox SET state = 'sent', last_status = ?, done_at = ? WHERE id = ? AND state = 'pending'"),
-    alertFailed: p("UPDATE outbox SET next_attempt_at = ?, last_status = ?, last_error = ? WHERE id = ? AND state = 'pending'"),
-    alertDead: p("UPDATE outbox SET state = 'dead', last_status = ?, last_error = ?, done_at = ? WHERE id = ? AND state = 'pending'"),
+    claimAlert: p(`UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?1, leased_until = ?2
+      WHERE id = ?3 AND state = 'pending' AND next_attempt_at <= ?1 AND (leased_until IS NULL OR leased_until <= ?1)`),
+    alertSent: p("UPDATE outbox SET state = 'sent', leased_until = NULL, last_status = ?, done_at = ? WHERE id = ? AND state = 'pending'"),
+    alertFailed: p("UPDATE outbox SET next_attempt_at = ?, leased_until = NULL, last_status = ?, last_error = ? WHERE id = ? AND state = 'pending'"),
+    alertDead: p("UPDATE outbox SET state = 'dead', leased_until = NULL, last_status = ?, last_error = ?, done_at = ? WHERE id = ? AND state = 'pending'"),
     alertsAll: p(`SELECT o.id, o.delivery_id, o.destination, o.type, a.name AS app, o.snapshot_id, o.summary, o.state, o.attempts, o.created_at,
-      o.queued_at, o.next_attempt_at, o.last_attempt_at, o.last_status, o.last_error, o.done_at FROM outbox o JOIN apps a ON a.id = o.app_id ORDER BY o.id`),
-    alertBody: p('SELECT body FROM outbox WHERE id = ?'),
-    requeueAlert: p(`UPDATE outbox SET state = 'pending', attempts = 0, queued_at = ?, next_attempt_at = ?, done_at = NULL
-      WHERE (id = ? OR delivery_id = ?) AND state IN ('pending', 'dead')`),
-    alertByKey: p('SELECT id, delivery_id, state FROM outbox WHERE id = ? OR delivery_id = ?'),
-    requeueDead: p("UPDATE outbox SET state = 'pending', attempts = 0, queued_at = ?, next_attempt_at = ?, done_at = NULL WHERE state = 'dead'"),
+      o.queued_at, o.next_attempt_at, o.leased_until, o.last_attempt_at, o.last_status, o.last_error, o.done_at FROM outbox o JOIN apps a ON a.id = o.app_id ORDER BY o.id`),
+    // Never a row whose attempt is under way: that would send it twice at once.
+    requeueAlert: p(`UPDATE outbox SET state = 'pending', attempts = 0, queued_at = ?1, next_attempt_at = ?1, done_at = NULL
+      WHERE id = ?2 AND state IN ('pending', 'dead') AND (leased_until IS NULL OR leased_until <= ?1)`),
+    alertByKey: p('SELECT id, delivery_id, state, leased_until FROM outbox WHERE id = ? OR delivery_id = ?'),
+    requeueDead: p("UPDATE outbox SET state = 'pending', attempts = 0, queued_at = ?1, next_attempt_at = ?1, done_at = NULL WHERE state = 'dead'"),
     alertCounts: p('SELECT state, count(*) AS n FROM outbox GROUP BY state'),
   };
 }

@@ -134,6 +134,8 @@ export interface AlertRow {
   readonly created_at: string;
   readonly queued_at: string;
   readonly next_attempt_at: string;
+  /** While an attempt is under way: until when nobody else may send it. */
+  readonly leased_until: string | null;
   readonly last_attempt_at: string | null;
   readonly last_status: number | null;
   readonly last_error: string | null;
@@ -535,7 +537,7 @@ export class Store {
 
   /** Takes a due alert for one attempt (counted now) and leases it until `leaseUntil`; false when it is not due (any more). */
   claimAlert(id: number, now: Date, leaseUntil: Date): boolean {
-    return this.transaction('claiming an alert', () => Number(this.q.claimAlert.run(now.toISOString(), leaseUntil.toISOString(), id, now.toISOString()).changes) === 1);
+    return this.transaction('claiming an alert', () => Number(this.q.claimAlert.run(now.toISOString(), leaseUntil.toISOString(), id).changes) === 1);
   }
 
   alertSent(id: number, status: number, now: Date): void {
@@ -565,18 +567,19 @@ export class Store {
    * Queues a dead or pending alert (by row id or delivery id) for an attempt now, with a fresh attempt and age budget.
    * A sent alert is left alone: sending it again would be a second delivery nothing asked for.
    */
-  retryAlert(key: string, now: Date): { readonly found: false } | { readonly found: true; readonly id: number; readonly deliveryId: string; readonly state: AlertState; readonly requeued: boolean } {
+  retryAlert(key: string, now: Date): { readonly found: false } | { readonly found: true; readonly id: number; readonly deliveryId: string; readonly state: AlertState; readonly inFlight: boolean; readonly requeued: boolean } {
     return this.transaction('queueing an alert again', () => {
-      const row = this.q.alertByKey.get(key, key) as { id: number; delivery_id: string; state: AlertState } | undefined;
+      const row = this.q.alertByKey.get(key, key) as { id: number; delivery_id: string; state: AlertState; leased_until: string | null } | undefined;
       if (!row) return { found: false } as const;
-      const requeued = Number(this.q.requeueAlert.run(now.toISOString(), now.toISOString(), key, key).changes) === 1;
-      return { found: true, id: row.id, deliveryId: row.delivery_id, state: row.state, requeued } as const;
+      const inFlight = row.state === 'pending' && row.leased_until !== null && row.leased_until > now.toISOString();
+      const requeued = Number(this.q.requeueAlert.run(now.toISOString(), row.id).changes) === 1;
+      return { found: true, id: row.id, deliveryId: row.delivery_id, state: row.state, inFlight, requeued } as const;
     });
   }
 
   /** Queues every dead alert again; returns how many. */
   retryDeadAlerts(now: Date): number {
-    return this.transaction('queueing dead alerts again', () => Number(this.q.requeueDead.run(now.toISOString(), now.toISOString()).changes));
+    return this.transaction('queueing dead alerts again', () => Number(this.q.requeueDead.run(now.toISOString()).changes));
   }
 
   /** Takes the scan lock of `app` when it is free or its holder is gone; returns the holder otherwise. */
