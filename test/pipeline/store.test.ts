@@ -16,7 +16,7 @@ test('reopening applies nothing twice; data survives; WAL is on', (t) => {
   t.is(s2.app('contoso')?.vendor, 'Contoso');
   s2.close();
   const raw = new DatabaseSync(file);
-  t.deepEqual((raw.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version), [1, 2]);
+  t.deepEqual((raw.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version), [1, 2, 3]);
   t.is((raw.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
   raw.close();
 });
