@@ -2,6 +2,7 @@
 // at most 10 embeds per message, 6000 characters across every embed's title, description, field names and values,
 // footer and author; title 256, description 4096, 25 fields, field name 256, value 1024; content 2000. Mentions are
 // switched off (`allowed_mentions`), so "@everyone" in a file name stays text.
+import type { APIEmbed, RESTPostAPIWebhookWithTokenJSONBody } from 'discord-api-types/v10';
 import { type Severity } from '../shared/findings.ts';
 import { type AlertContent, type AlertFinding, keyEvidence, moreText, nextSteps, summaryLine, updateTitle, worstSeverity } from './content.ts';
 import { clip, largestFitting } from './fit.ts';
@@ -10,12 +11,8 @@ export const DISCORD_LIMITS = { embeds: 10, total: 6000, title: 256, description
 
 export const SEVERITY_COLOUR: Readonly<Record<Severity, number>> = { critical: 0x8b0000, high: 0xe02424, medium: 0xf08c00, low: 0xf5c518, info: 0x3b82f6 };
 
-interface Embed {
-  title: string;
-  description: string;
-  color: number;
-  fields?: Array<{ name: string; value: string; inline: boolean }>;
-}
+/** Discord's own embed type (discord-api-types), with the parts sealwatch always sets required. */
+type Embed = APIEmbed & { title: string; description: string; color: number };
 
 /** Characters Discord counts towards the 6000 of a message. */
 export function embedChars(embeds: readonly Embed[]): number {
@@ -34,7 +31,7 @@ function findingEmbed(f: AlertFinding): Embed {
   return { title: clip(`${f.severity.toUpperCase()} ${f.rule}`, DISCORD_LIMITS.title), description: clip(`${where}${md(f.message)}`, 600), color: SEVERITY_COLOUR[f.severity], fields };
 }
 
-function render(c: AlertContent, shown: number): { content: string; embeds: Embed[]; allowed_mentions: { parse: [] } } {
+function render(c: AlertContent, shown: number): RESTPostAPIWebhookWithTokenJSONBody & { content: string; embeds: Embed[] } {
   const more = c.findings.length - shown;
   const head: Embed = {
     title: clip(updateTitle(c), DISCORD_LIMITS.title),
@@ -46,7 +43,7 @@ function render(c: AlertContent, shown: number): { content: string; embeds: Embe
   return { content: clip(md(summaryLine(c)), DISCORD_LIMITS.content), embeds, allowed_mentions: { parse: [] } };
 }
 
-export function discordPayload(c: AlertContent): Record<string, unknown> {
+export function discordPayload(c: AlertContent): RESTPostAPIWebhookWithTokenJSONBody {
   const fits = (k: number): boolean => {
     const p = render(c, k);
     return p.embeds.length <= DISCORD_LIMITS.embeds && embedChars(p.embeds) <= DISCORD_LIMITS.total;

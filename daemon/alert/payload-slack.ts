@@ -2,6 +2,7 @@
 // Block Kit reference: at most 50 blocks per message, a header's plain_text at most 150 characters, a section's text
 // at most 3000. Untrusted text (paths, messages, versions) is escaped (&, <, >) so it cannot mention (<!channel>) or
 // link; it sits in code spans where it is a name.
+import type { KnownBlock, SectionBlock } from '@slack/types';
 import { type AlertContent, type AlertFinding, keyEvidence, moreText, nextSteps, summaryLine, updateTitle } from './content.ts';
 import { clip, clipEscaped, largestFitting } from './fit.ts';
 
@@ -11,17 +12,23 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 /** A code span that stays one: backticks inside become a look-alike. */
 const code = (s: string): string => `\`${esc(s).replace(/`/g, 'ˋ')}\``;
 
-const section = (text: string): Record<string, unknown> => ({ type: 'section', text: { type: 'mrkdwn', text: clipEscaped(text, SLACK_LIMITS.sectionText) } });
+const section = (text: string): SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clipEscaped(text, SLACK_LIMITS.sectionText) } });
 
-function findingBlock(f: AlertFinding): Record<string, unknown> {
+function findingBlock(f: AlertFinding): SectionBlock {
   const lines = [`*${f.severity.toUpperCase()}* ${esc(f.rule)}${f.path !== null ? ` ${code(f.path)}` : ''}`, esc(f.message)];
   for (const e of keyEvidence(f)) lines.push(`${e.label}: ${code(e.value)}`);
   return section(lines.join('\n'));
 }
 
-function render(c: AlertContent, shown: number): Record<string, unknown> {
+/** Typed with Slack's own Block Kit definitions (@slack/types), so a misshapen block does not compile. */
+export interface SlackMessage {
+  readonly text: string;
+  readonly blocks: KnownBlock[];
+}
+
+function render(c: AlertContent, shown: number): SlackMessage {
   const more = c.findings.length - shown;
-  const blocks: Record<string, unknown>[] = [
+  const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(`sealwatch: ${updateTitle(c)}`, SLACK_LIMITS.headerText), emoji: false } },
     section(`${esc(summaryLine(c))}\nsnapshot ${c.snapshotId} · ${esc(c.time)}`),
     { type: 'divider' },
@@ -32,7 +39,7 @@ function render(c: AlertContent, shown: number): Record<string, unknown> {
   return { text: clipEscaped(esc(summaryLine(c)), SLACK_LIMITS.fallbackText), blocks };
 }
 
-export function slackPayload(c: AlertContent): Record<string, unknown> {
-  const shown = largestFitting(c.findings.length, (k) => (render(c, k).blocks as unknown[]).length <= SLACK_LIMITS.blocks);
+export function slackPayload(c: AlertContent): SlackMessage {
+  const shown = largestFitting(c.findings.length, (k) => render(c, k).blocks.length <= SLACK_LIMITS.blocks);
   return render(c, shown);
 }
