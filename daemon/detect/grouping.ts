@@ -42,7 +42,8 @@ function mirrors(a: ModuleSummary, input: DetectInput): boolean {
   const signers = prior.moduleNames.get(moduleStem(a.path));
   if (!signers) return false;
   if (a.signed && hasIdentity(a.signer)) return signers.has(a.signer) && input.knownSigners.has(a.signer);
-  return !a.signed && signers.has('');
+  // ELF has no signature format: a Linux build of a module the app signs elsewhere cannot be signed like it.
+  return !a.signed && (signers.has('') || a.format === 'elf');
 }
 
 export function groupNewModules(input: DetectInput, updating: boolean): ModuleGroup[] {
@@ -51,7 +52,8 @@ export function groupNewModules(input: DetectInput, updating: boolean): ModuleGr
   const span = `${input.fromVersion ?? '?'} → ${input.toVersion ?? '?'}`;
   if (input.prior.modules === 0) {
     const unsigned = added.filter((c) => !c.after?.signed).length;
-    const signers = [...new Set(added.map((c) => c.after?.signer).filter((s): s is string => !!s))];
+    // Ad-hoc and linker-signed code names no publisher: only identities are listed as signers.
+    const signers = [...new Set(added.map((c) => c.after?.signer ?? '').filter(hasIdentity))];
     const message = `the update ${span} ships binaries for the first time: ${added.length} new module(s) (${unsigned} unsigned${signers.length ? `; signers ${signers.join(', ')}` : ''}) — review them as one set`;
     return [group('first-binaries', added, message, { signers, unsigned })];
   }

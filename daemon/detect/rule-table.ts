@@ -46,14 +46,40 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
   },
   SIGNER_CHANGED: {
     severity: 'critical',
-    variants: { 'certificate-rotation': 'info' },
+    variants: { 'vendor-rename': 'high', 'certificate-rotation': 'info' },
     kind: 'change',
-    firesWhen: "a changed module's signer (organisation, or Apple Team ID) differs from before (info when only the leaf certificate or issuing CA changed, e.g. short-lived Trusted Signing certificates)",
+    firesWhen: "a changed module's signer (organisation, or Apple Team ID — identities only from trusted chains) differs from before (high when both are trusted, the issuing CA is the same and the subject's locality and country too, as in Node.js Foundation → OpenJS Foundation; info when only the leaf certificate or issuing CA changed, e.g. short-lived Trusted Signing certificates)",
+  },
+  SIGNER_IMPOSTOR: {
+    severity: 'critical',
+    kind: 'change',
+    firesWhen: 'a new or changed module has a signature that is not trusted — a self-made or untrusted certificate, an ad-hoc or linker-signed CodeDirectory, one slice of a universal binary — naming a signer the app trusts (its organisation, or its Team ID)',
+  },
+  SIGNATURE_DOWNGRADED: {
+    severity: 'critical',
+    variants: { 'was-untrusted': 'high' },
+    kind: 'change',
+    firesWhen: "a changed module's signature standing dropped: trusted → untrusted, signed → ad-hoc / linker-signed / unsigned, for the file or any slice of a universal binary (high when it had not been trusted before)",
+  },
+  MODULE_SWAPPED: {
+    severity: 'high',
+    kind: 'change',
+    firesWhen: "a changed PE's OriginalFilename or InternalName (version resource) differs from before: another program was put in its place",
+  },
+  MODULE_ROLLBACK: {
+    severity: 'high',
+    kind: 'change',
+    firesWhen: "a changed module's own version went backwards, or it was signed earlier (unsigned: built earlier) than the module it replaces, while the app's version did not go backwards",
+  },
+  SIDELOAD_NAME: {
+    severity: 'high',
+    kind: 'change',
+    firesWhen: 'a new PE module has the name of a Windows system DLL that programs load from their own folder first (`version.dll`, `winmm.dll`, `dbghelp.dll`, …: DLL side-loading targets), whoever signed it (Microsoft too)',
   },
   NEW_UNSIGNED_MODULE: {
     severity: 'high',
     kind: 'change',
-    firesWhen: 'an unsigned module appears in an app that had signed modules, or a signed module loses its signature',
+    firesWhen: 'an unsigned module appears in an app that had signed modules (a signed module that loses its signature: `SIGNATURE_DOWNGRADED`)',
   },
   MODULE_CHANGED_SAME_VERSION: {
     severity: 'high',
@@ -86,7 +112,7 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
   TIMESTAMP_ANOMALY: {
     severity: 'medium',
     kind: 'change',
-    firesWhen: 'a newer version was signed earlier than the previous one, or signed more than 400 days after its build time',
+    firesWhen: 'a module was signed more than 400 days after its build time (signed earlier than the module it replaces: `MODULE_ROLLBACK`)',
   },
   HISTORY_RESET: {
     severity: 'high',
@@ -118,7 +144,7 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
     variants: { 'new-architecture': 'low' },
     kind: 'change',
     notOnBaseline: true,
-    firesWhen: 'one finding for a set of new modules: a package that ships binaries for the first time (medium), or a new folder of modules the app already ships for another architecture (low when each is signed by a signer the app already has, or unsigned like the module it mirrors; medium otherwise); a member with a fact finding of its own or a publisher the app has not used is judged on its own',
+    firesWhen: 'one finding for a set of new modules that came with a version change: a package that ships binaries for the first time, or new folders of modules the app already ships for other architectures (low when every member is signed by a signer the app already has; medium when some are unsigned like the modules they mirror); a member mirroring nothing, or signed by a publisher the app has not used, is judged on its own, and facts (hidden data, broken signatures) still stand',
   },
   UPDATE_EXPLAINED: {
     severity: 'info',

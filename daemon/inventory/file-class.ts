@@ -35,7 +35,8 @@ export function classifyFile(path: string, format: string, interpreter?: string)
   // A bundle's Info.plist holds its Sparkle feed and key (SUFeedURL, SUPublicEDKey); a sealed one is covered by the seal.
   if (/(^|\/)Contents\/Info\.plist$/.test(path) || UPDATER_NAMES.has(lower)) return 'updater-config';
   if (SCRIPT_EXTENSIONS.has(ext)) return 'launch-script';
-  if (STEERING_EXTENSIONS.has(ext) || /(^|\/)app\.asar\.unpacked\//.test(path) && !isInertAsset(ext)) return 'steering-code';
+  // package.json names the entry point (`main`) Node and Electron load: pointing it elsewhere changes the app's code.
+  if (lower === 'package.json' || STEERING_EXTENSIONS.has(ext) || /(^|\/)app\.asar\.unpacked\//.test(path) && !isInertAsset(ext)) return 'steering-code';
   if (interpreter !== undefined) return 'launch-script';
   return 'data';
 }

@@ -5,7 +5,7 @@ import { moduleStem, type ModuleChange } from '../diff/diff.ts';
 import { type PriorLayout, type VersionTrust } from '../detect/input.ts';
 import { type AppVersion } from '../inventory/app-version.ts';
 import { type SnapshotRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
-import { compareVersions, sameVersion } from '../shared/version-order.ts';
+import { compareVersions, versionAgrees } from '../shared/version-order.ts';
 import { type RecordSink } from './record-sink.ts';
 
 const MODULE_FORMATS = new Set(['pe', 'macho', 'elf']);
@@ -31,7 +31,7 @@ export function versionTrust(version: AppVersion, sink: RecordSink): VersionTrus
   const signed = version.signed === true && version.source !== 'override';
   const touched = (path: string): boolean => sink.has(path) || [...sink.fresh.keys()].some((p) => p.startsWith(`${path}/`));
   const unsignedMoved = signed
-    ? (version.candidates ?? []).filter((c) => !c.signed && !sameVersion(c.version, version.version) && touched(c.path)).map((c) => ({ source: c.source, path: c.path, version: c.version }))
+    ? (version.candidates ?? []).filter((c) => !c.signed && !versionAgrees(c.version, version.version ?? '') && touched(c.path)).map((c) => ({ source: c.source, path: c.path, version: c.version }))
     : [];
   return { source: version.source, signed: version.signed === true, unsignedMoved };
 }

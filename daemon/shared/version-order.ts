@@ -59,3 +59,14 @@ export function compareVersions(a: string | undefined, b: string | undefined): n
 
 /** Two version strings that name the same version (`22.23.3` and `22.23.3.0`). */
 export const sameVersion = (a: string | undefined, b: string | undefined): boolean => compareVersions(a, b) === 0;
+
+/**
+ * Whether an unsigned version (`package.json`'s `1.2.3`) says the same as a signed one (the version resource's
+ * `1.2.3.0` or `1.2.3.456`): the same version, or its leading numeric parts.
+ */
+export function versionAgrees(unsigned: string, signed: string): boolean {
+  if (compareVersions(unsigned, signed) === 0) return true;
+  const u = parse(unsigned);
+  const s = parse(signed);
+  return !!u && !!s && u.pre === undefined && u.parts.length < s.parts.length && u.parts.every((n, i) => n === s.parts[i]);
+}

