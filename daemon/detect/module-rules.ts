@@ -4,6 +4,8 @@ import { type ModuleChange } from '../diff/diff.ts';
 import { type ModuleSummary } from '../diff/summary.ts';
 import { type Finding } from '../shared/findings.ts';
 import { capabilityRules, timestampRules } from './capability-rules.ts';
+import { rollbackRules, swapRules } from './rollback-rules.ts';
+import { sideloadRules } from './sideload-rules.ts';
 import { finding } from './finding.ts';
 import { type DetectInput } from './input.ts';
 import { signerRules } from './signer-rules.ts';
@@ -28,6 +30,7 @@ const hasIdentity = (s: string): boolean => s.startsWith('org:') || s.startsWith
 function newModuleWhy(a: ModuleSummary, input: DetectInput): { why: string; own: boolean } {
   if (!a.signed) return { why: 'unsigned', own: false };
   // Ad-hoc and linker-signed code names no one: it is not "a publisher", known or not.
+  if (a.signer.startsWith('untrusted:')) return { why: `signed by ${a.signer.slice('untrusted:'.length) || 'a certificate'} through a chain that is not trusted`, own: false };
   if (!hasIdentity(a.signer)) return { why: `${a.status === 'linker-signed' || a.signer === 'linker-signed' ? 'linker-signed' : 'ad-hoc signed'}, with no publisher identity`, own: false };
   if (input.knownSigners.has(a.signer)) return { why: `signed by the app's own signer (${a.signer})`, own: true };
   if (input.knownSigners.size === 0) return { why: `signed by ${a.signer}; the app had no signed code to compare with`, own: false };
@@ -51,6 +54,7 @@ export function changeRules(c: ModuleChange, a: ModuleSummary, input: DetectInpu
     ...signer,
     ...(b ? versionRules(c, a, b, input, state) : reportedUnsigned ? [] : [newModuleRule(c, a, input)]),
     ...(b ? capabilityRules(c, a, b) : []),
+    ...(b ? [...rollbackRules(c, a, b, input), ...swapRules(c, a, b)] : sideloadRules(c, a)),
     ...timestampRules(c, a, b),
   ];
 }

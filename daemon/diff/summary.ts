@@ -3,7 +3,7 @@
 import { classifyFile, type FileClass } from '../inventory/file-class.ts';
 import { type ModuleRecord } from '../shared/model.ts';
 import { resolveOrdinal } from '../formats/pe/ordinals.ts';
-import { claimedIdentities, signerIdentity, sliceStandings, type Standing } from '../shared/signer.ts';
+import { signerIdentity, sliceStandings, type Standing, untrustedClaims } from '../shared/signer.ts';
 import { tooLargeToVerify } from '../shared/verified.ts';
 import { UNAUTHENTICATED_DATA_CODES, type ProblemCode } from '../verify/problems.ts';
 
@@ -33,15 +33,15 @@ export interface ModuleSummary {
   readonly compiledAt: string | undefined;
   readonly certificateTableSize: number | undefined;
   /** The signature's standing (weakest slice of a universal binary), and per slice by architecture. */
-  readonly standing: Standing;
-  readonly sliceStandings: Readonly<Record<string, Standing>>;
-  /** Identities the signatures name, trusted or not (`org:…`, `team:…`): how an impostor is recognised. */
-  readonly claimed: readonly string[];
+  readonly standing?: Standing;
+  readonly sliceStandings?: Readonly<Record<string, Standing>>;
+  /** Identities named by signatures that are not trusted (`org:…`, `team:…`): how an impostor is recognised. */
+  readonly untrustedClaims?: readonly string[];
   /** The signing certificate's whole subject ("CN=…, O=…, L=…, C=…"). */
-  readonly signerDn: string | undefined;
+  readonly signerDn?: string | undefined;
   /** PE version resource OriginalFilename and InternalName: what the build says the file is. */
-  readonly originalName: string | undefined;
-  readonly internalName: string | undefined;
+  readonly originalName?: string | undefined;
+  readonly internalName?: string | undefined;
   /** What the file is to the app (inventory/file-class.ts): a module, content that steers the app, or data. */
   readonly fileClass?: FileClass;
 }
@@ -101,7 +101,7 @@ export function summarise(path: string, r: ModuleRecord): ModuleSummary {
     certificateTableSize: r.pe?.certificate_table_size,
     standing: cs.status,
     sliceStandings: sliceStandings(r),
-    claimed: claimedIdentities(r),
+    untrustedClaims: untrustedClaims(r),
     signerDn: primary?.chain[0]?.subject_name,
     originalName: r.pe?.original_file_name,
     internalName: r.pe?.internal_name,

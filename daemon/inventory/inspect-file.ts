@@ -5,6 +5,8 @@ import { parseContentInfoSignedData } from '../formats/cms/index.ts';
 import { parseElf } from '../formats/elf/index.ts';
 import { authentihashPlan } from '../formats/pe/digest.ts';
 import { parsePe, type PeFile } from '../formats/pe/index.ts';
+import { peDynamicImports } from '../formats/pe/dynamic-names.ts';
+import { machoDynamicImports } from '../formats/macho/dynamic-names.ts';
 import { looksLikeCatalog, sniffFormat } from '../formats/sniff/index.ts';
 import { SealwatchError, errorMessage } from '../shared/errors.ts';
 import { type ModuleRecord, type SignatureStatus } from '../shared/model.ts';
@@ -79,9 +81,15 @@ function inspectPe(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): Mo
       certificate_table_size: pe.certificateTable?.size ?? 0,
       overlay_bytes: pe.overlayBytes,
       imports: pe.imports.map((i) => ({ dll: i.dll, functions: i.functions, delay_loaded: i.delayLoaded })),
+      ...optList('dynamic_imports', peDynamicImports(bytes, pe)),
     },
     code_signature: summarise(report.signatures, report.problems, report.embedded, catalog),
   };
+}
+
+/** `{ key: list }` when the list has entries, else nothing (absent, never empty). */
+function optList<K extends string>(key: K, list: readonly string[]): { [P in K]?: readonly string[] } {
+  return (list.length ? { [key]: list } : {}) as { [P in K]?: readonly string[] };
 }
 
 /** A COFF TimeDateStamp between 2000 and 2100 is taken as a build time; anything else is a hash or zero. */
@@ -168,6 +176,7 @@ function inspectMacho(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext, 
   try {
     const report = verifyMachoFile(bytes, { ...ctx, acceptAnchor: appleAnchors, ...bundle });
     const slices = machoSliceRecords(report);
+    const dynamic = [...new Set(report.slices.flatMap((s) => (s.load ? machoDynamicImports(bytes.subarray(s.location.offset, s.location.offset + s.location.size), s.load) : [])))].sort();
     const idVersions = [...new Set(slices.map((s) => s.id_dylib?.current_version).filter((v): v is string => v !== undefined))];
     return {
       file: fileBlock(facts, digests),
@@ -177,7 +186,7 @@ function inspectMacho(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext, 
         kind: report.slices[0]?.load?.kind,
         version: { file: idVersions.join(', ') || undefined, product: undefined },
       },
-      macho: { universal: report.universal, slices },
+      macho: { universal: report.universal, slices, ...optList('dynamic_imports', dynamic) },
       code_signature: summariseMacho(report),
     };
   } catch (err) {

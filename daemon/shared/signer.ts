@@ -1,13 +1,68 @@
-// Who signed a module, in the one form every stage compares: an Apple Team ID, else the signer's organisation, else
-// its name; "adhoc"/"linker-signed" for Apple code without identity; "" when unsigned.
-import { type ModuleRecord } from './model.ts';
+// Who signed a module, in the one form every stage compares — and how much that claim is worth.
+// An identity (organisation, subject, Apple Team ID) counts only when it comes from a chain that is trusted: anyone can
+// make a certificate whose subject says O=Microsoft Corporation, and any ad-hoc signer can write any team identifier
+// into a CodeDirectory. So:
+// - signerIdentity: `team:<Team ID>` from a trusted Apple slice (its certificate-backed CodeDirectory; the verifier
+//   checked that the leaf OU matches), else `org:<organisation or name>` from a trusted signature; an untrusted
+//   signature gives `untrusted:<what it claims>`; "adhoc" / "linker-signed" for Apple code without identity; "" when
+//   unsigned.
+// - untrustedClaims: what signatures that are not trusted say (to name impostors).
+// - standing: the file's signature state, weakest slice first for universal binaries (macOS checks every slice).
+import { type ModuleRecord, type SignatureRecord, type SignatureStatus } from './model.ts';
+
+export type Standing = SignatureStatus;
+
+/** Higher is better. A drop in rank between two versions of a module is a finding of its own. */
+export const STANDING_RANK: Readonly<Record<Standing, number>> = { invalid: 0, unsigned: 1, adhoc: 2, 'linker-signed': 2, untrusted: 3, trusted: 4 };
+
+const slicesOf = (r: ModuleRecord): readonly SignatureRecord[] => r.code_signature.signatures.filter((s) => s.kind === 'slice');
+
+const nameOf = (s: SignatureRecord | undefined): string | undefined => s?.organization ?? s?.subject_name;
+
+/** The identity a signature record claims, trusted or not. */
+function claimOf(s: SignatureRecord | undefined): string {
+  if (!s) return '';
+  if (s.team_id) return `team:${s.team_id}`;
+  const name = nameOf(s);
+  return name ? `org:${name}` : '';
+}
 
 export function signerIdentity(r: ModuleRecord): string {
   const cs = r.code_signature;
   if (!cs.exists || cs.status === 'unsigned') return '';
-  if (cs.team_id) return `team:${cs.team_id}`;
-  const primary = cs.signatures.find((s) => s.trusted) ?? cs.signatures.find((s) => s.valid) ?? cs.signatures[0];
-  const name = primary?.organization ?? primary?.subject_name;
-  if (name) return `org:${name}`;
-  return cs.status === 'adhoc' || cs.status === 'linker-signed' ? cs.status : '';
+  const slices = slicesOf(r);
+  if (slices.length > 0) {
+    const trusted = slices.find((s) => s.status === 'trusted');
+    if (trusted) return claimOf(trusted) || 'untrusted:';
+    const signed = slices.find((s) => s.status === 'untrusted');
+    if (signed) return `untrusted:${claimOf(signed)}`;
+    return cs.status === 'adhoc' || cs.status === 'linker-signed' ? cs.status : slices.some((s) => s.status === 'adhoc') ? 'adhoc' : 'linker-signed';
+  }
+  const trusted = cs.signatures.find((s) => s.trusted);
+  if (trusted) return claimOf(trusted) || 'untrusted:';
+  const valid = cs.signatures.find((s) => s.valid) ?? cs.signatures[0];
+  return `untrusted:${claimOf(valid)}`;
+}
+
+/**
+ * Identities named by signatures that are not trusted: every slice that is not trusted (a universal binary with one
+ * genuine slice and one ad-hoc slice naming the same Team ID), or every signature of a PE that is not trusted.
+ */
+export function untrustedClaims(r: ModuleRecord): string[] {
+  const slices = slicesOf(r);
+  const untrusted = slices.length > 0 ? slices.filter((s) => s.status !== 'trusted') : r.code_signature.trusted ? [] : r.code_signature.signatures;
+  return [...new Set(untrusted.map(claimOf).filter((c) => c !== ''))];
+}
+
+/** Per slice (by architecture) for Mach-O, else one entry for the file. */
+export function sliceStandings(r: ModuleRecord): Record<string, Standing> {
+  const out: Record<string, Standing> = {};
+  const unsignedArchs = new Set(r.macho?.slices.map((s) => s.arch) ?? []);
+  for (const s of slicesOf(r)) {
+    const arch = s.arch ?? s.index;
+    out[arch] = (s.status as Standing | undefined) ?? 'invalid';
+    unsignedArchs.delete(arch);
+  }
+  for (const arch of unsignedArchs) out[arch] = 'unsigned';
+  return out;
 }

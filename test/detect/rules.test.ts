@@ -65,9 +65,9 @@ test('new modules: unsigned high (NEW_UNSIGNED_MODULE only, not twice), foreign 
   t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), mod('b.dll')])), ['NEW_MODULE:medium']);
 });
 
-test('a signed module losing its signature is NEW_UNSIGNED_MODULE high', (t) => {
-  const after = mod('a.dll', { sha256: 'b'.repeat(64), ownVersion: '1.1', signed: false, signer: '', status: 'unsigned' });
-  t.true(rules(run([mod('a.dll')], [after])).includes('NEW_UNSIGNED_MODULE:high'));
+test('a trusted module losing its signature is SIGNATURE_DOWNGRADED critical (not also NEW_UNSIGNED_MODULE)', (t) => {
+  const after = mod('a.dll', { sha256: 'b'.repeat(64), ownVersion: '1.1', signed: false, signer: '', status: 'unsigned', standing: 'unsigned' });
+  t.deepEqual(rules(run([mod('a.dll', { standing: 'trusted' })], [after])), ['SIGNATURE_DOWNGRADED:critical']);
 });
 
 test('capabilities: a constructor or process/network imports appear → medium', (t) => {
@@ -77,8 +77,8 @@ test('capabilities: a constructor or process/network imports appear → medium',
   t.regex(fs[0]?.message ?? '', /constructors 0 → 1; new imports popen/);
 });
 
-test('timestamps: a newer version signed before the older one, or signed long after its build', (t) => {
-  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll', { sha256: 'b'.repeat(64), ownVersion: '1.1', signedAt: '2025-06-01T00:00:00.000Z' })])), ['TIMESTAMP_ANOMALY:medium']);
+test('timestamps: a newer version signed before the older one is a rollback; signed long after its build an anomaly', (t) => {
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll', { sha256: 'b'.repeat(64), ownVersion: '1.1', signedAt: '2025-06-01T00:00:00.000Z' })])), ['MODULE_ROLLBACK:high']);
   t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll', { sha256: 'b'.repeat(64), ownVersion: '1.1', signedAt: '2026-02-01T00:00:00.000Z', compiledAt: '2024-01-01T00:00:00.000Z' })])), ['TIMESTAMP_ANOMALY:medium']);
 });
 
