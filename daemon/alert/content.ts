@@ -53,6 +53,12 @@ export function countsText(findings: readonly { severity: Severity }[]): string 
   return [...SEVERITY_ORDER].reverse().filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`).join(', ') || 'none';
 }
 
+/** "3 findings (1 critical, 2 high) on build-01": what goes under a title that already names the update. */
+export function countsLine(c: AlertContent): string {
+  const n = c.findings.length;
+  return `${n} finding${n === 1 ? '' : 's'} (${countsText(c.findings)}) on ${c.host}`;
+}
+
 /** The one-line summary: app, from → to version, counts by severity. */
 export function summaryLine(c: AlertContent): string {
   const n = c.findings.length;

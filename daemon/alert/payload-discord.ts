@@ -4,7 +4,7 @@
 // switched off (`allowed_mentions`), so "@everyone" in a file name stays text.
 import type { APIEmbed, RESTPostAPIWebhookWithTokenJSONBody } from 'discord-api-types/v10';
 import { type Severity } from '../shared/findings.ts';
-import { type AlertContent, type AlertFinding, keyEvidence, moreText, nextSteps, summaryLine, updateTitle, worstSeverity } from './content.ts';
+import { type AlertContent, type AlertFinding, countsLine, keyEvidence, moreText, nextSteps, summaryLine, updateTitle, worstSeverity } from './content.ts';
 import { clip, largestFitting } from './fit.ts';
 
 export const DISCORD_LIMITS = { embeds: 10, total: 6000, title: 256, description: 4096, fields: 25, fieldName: 256, fieldValue: 1024, content: 2000 } as const;
@@ -35,7 +35,7 @@ function render(c: AlertContent, shown: number): RESTPostAPIWebhookWithTokenJSON
   const more = c.findings.length - shown;
   const head: Embed = {
     title: clip(updateTitle(c), DISCORD_LIMITS.title),
-    description: clip(`${md(summaryLine(c))}\nsnapshot ${c.snapshotId} · ${c.time}\n\n**What to do next:** ${nextSteps(c)}`, 1500),
+    description: clip(`${md(countsLine(c))}\nsnapshot ${c.snapshotId} · ${c.time}\n\n**What to do next:** ${nextSteps(c)}`, 1500),
     color: SEVERITY_COLOUR[worstSeverity(c.findings)],
   };
   const embeds = [head, ...c.findings.slice(0, shown).map(findingEmbed)];

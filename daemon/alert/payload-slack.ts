@@ -3,7 +3,7 @@
 // at most 3000. Untrusted text (paths, messages, versions) is escaped (&, <, >) so it cannot mention (<!channel>) or
 // link; it sits in code spans where it is a name.
 import type { KnownBlock, SectionBlock } from '@slack/types';
-import { type AlertContent, type AlertFinding, keyEvidence, moreText, nextSteps, summaryLine, updateTitle } from './content.ts';
+import { type AlertContent, type AlertFinding, countsLine, keyEvidence, moreText, nextSteps, summaryLine, updateTitle } from './content.ts';
 import { clip, clipEscaped, largestFitting } from './fit.ts';
 
 export const SLACK_LIMITS = { blocks: 50, headerText: 150, sectionText: 3000, fallbackText: 3000 } as const;
@@ -30,7 +30,7 @@ function render(c: AlertContent, shown: number): SlackMessage {
   const more = c.findings.length - shown;
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(`sealwatch: ${updateTitle(c)}`, SLACK_LIMITS.headerText), emoji: false } },
-    section(`${esc(summaryLine(c))}\nsnapshot ${c.snapshotId} · ${esc(c.time)}`),
+    section(`*${esc(countsLine(c))}*\nsnapshot ${c.snapshotId} · ${esc(c.time)}`),
     { type: 'divider' },
     ...c.findings.slice(0, shown).map(findingBlock),
   ];

@@ -1,6 +1,6 @@
 // Microsoft Teams through a Workflows webhook ("When a Teams webhook request is received"): a message whose one
 // attachment is an Adaptive Card. Teams refuses a message over 28 KB, so the whole body is kept under TEAMS_MAX_BYTES.
-import { type AlertContent, type AlertFinding, keyEvidence, moreText, nextSteps, summaryLine, updateTitle, worstSeverity } from './content.ts';
+import { type AlertContent, type AlertFinding, countsLine, keyEvidence, moreText, nextSteps, updateTitle, worstSeverity } from './content.ts';
 import { clip, jsonBytes, largestFitting } from './fit.ts';
 import { type Severity } from '../shared/findings.ts';
 
@@ -30,7 +30,7 @@ function render(c: AlertContent, shown: number): Element {
   const more = c.findings.length - shown;
   const body: Element[] = [
     text(clip(`sealwatch: ${updateTitle(c)}`, 300), { size: 'Large', weight: 'Bolder', color: COLOUR[worstSeverity(c.findings)] }),
-    text(clip(summaryLine(c), 1000)),
+    text(clip(countsLine(c), 1000)),
     { type: 'FactSet', facts: [{ title: 'Host', value: clip(c.host, 300) }, { title: 'Snapshot', value: String(c.snapshotId) }, { title: 'Scanned', value: c.time }] },
     ...c.findings.slice(0, shown).map(findingElement),
   ];

@@ -15,7 +15,7 @@ export interface SendResult {
   readonly error?: string;
 }
 
-const USER_AGENT = 'sealwatch (+https://github.com/sealwatch)';
+const USER_AGENT = 'sealwatch-alerts';
 /** Enough of an error response to say why (Slack answers "invalid_blocks", Discord a JSON reason). */
 const BODY_EXCERPT = 300;
 
