@@ -60,7 +60,7 @@ export class OutboxDeliverer {
   /** Delivers on its own timer until stop(). */
   start(): void {
     this.stopped = false;
-    this.schedule(0);
+    if (!this.timer) this.schedule(0);
   }
 
   /** Stops the timer and waits for the pass under way (each attempt is bounded by the timeout). */
@@ -83,6 +83,7 @@ export class OutboxDeliverer {
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      this.timer = undefined;
       this.deliverDue()
         .catch((err: unknown) => this.logger.error('alert delivery pass failed', { error: err instanceof Error ? err.message : String(err) }))
         .finally(() => this.schedule(this.o.pollMs));
