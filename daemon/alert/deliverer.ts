@@ -60,7 +60,7 @@ export class OutboxDeliverer {
   /** Delivers on its own timer until stop(). */
   start(): void {
     this.stopped = false;
-    if (!this.timer) this.schedule(0);
+    this.schedule(0);
   }
 
   /** Stops the timer and waits for the pass under way (each attempt is bounded by the timeout). */
@@ -81,7 +81,8 @@ export class OutboxDeliverer {
   }
 
   private schedule(delayMs: number): void {
-    if (this.stopped) return;
+    // One timer chain at most, whatever the order of start(), stop() and a pass ending.
+    if (this.stopped || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.deliverDue()
