@@ -8,6 +8,7 @@ import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { SEVERITY_ORDER } from '../detect/rules.ts';
 import { type AppRow, type FindingRow, Store } from '../inventory/store/store.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
+import { type Finding } from '../shared/findings.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { Output } from './inspect.ts';
 import { bySeverity, escapeTerminal, parseIsoDate, safe, severityLabel, severitySummary, table, type Cell } from './terminal.ts';
@@ -92,6 +93,8 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
       progress.finish();
       for (const u of report.unreadable) io.err(escapeTerminal(`unreadable: ${u.path}: ${u.reason}`));
       for (const r of report.versionRefused) io.err(escapeTerminal(`version source refused: ${r}`));
+      const ordered = bySeverity(report.findings);
+      const summary = scanSummary(ordered);
       const out = {
         app: report.app,
         from_version: report.fromVersion ?? null,
@@ -100,13 +103,16 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
         files: report.files,
         read: report.read,
         reused: report.reused,
-        findings: report.findings.map((f) => ({ rule: f.rule, severity: f.severity, path: f.path ?? null, message: f.message, evidence: f.evidence })),
+        findings: ordered.map((f) => ({ rule: f.rule, severity: f.severity, path: f.path ?? null, message: f.message, evidence: f.evidence })),
+        summary,
+        version_source: report.versionSource,
+        version_signed: report.versionSigned,
       };
       if (options.json) io.out(JSON.stringify(out));
       else {
         io.out(`${safe(report.app)}: ${report.baseline ? 'baseline' : `${safe(report.fromVersion ?? '?')} → ${safe(report.toVersion ?? '?')}`} (version from ${safe(report.versionSource)}); ${report.files} files, ${report.read} read, ${report.reused} unchanged by stat`);
-        io.out(severitySummary(report.findings));
-        for (const f of bySeverity(report.findings)) io.out(`  ${severityLabel(f.severity, io.colour === true, `[${f.severity}]`)} ${f.rule}: ${escapeTerminal(f.message)}`);
+        io.out(escapeTerminal(summary));
+        for (const f of ordered) io.out(`  ${severityLabel(f.severity, io.colour === true, `[${f.severity}]`)} ${f.rule}: ${escapeTerminal(f.message)}`);
       }
       const worst = Math.max(0, ...report.findings.map((f) => SEVERITY_ORDER.indexOf(f.severity)));
       return worst >= SEVERITY_ORDER.indexOf('high') ? ExitCode.findings : report.unreadable.length ? ExitCode.unreadable : ExitCode.ok;
@@ -115,6 +121,17 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
     progress.finish();
     await pool.close();
   }
+}
+
+/**
+ * The one line before the findings: how many of each severity, and the most severe one, so that one real swap among
+ * 200 legitimate changes is read first (`findings` most severe first, the order raised within a severity).
+ */
+export function scanSummary(ordered: readonly Finding[]): string {
+  const top = ordered[0];
+  const counts = severitySummary(ordered);
+  if (!top || top.severity === 'info') return counts;
+  return `${counts} — most severe: ${top.severity} ${top.rule}${top.path ? ` ${top.path}` : ''}`;
 }
 
 /** The app by name, or a usage error that says so (exit 2): an unknown app is never an empty answer. */

@@ -39,6 +39,8 @@ export interface ScanReport {
   readonly fromVersion: string | undefined;
   readonly toVersion: string | undefined;
   readonly versionSource: string;
+  /** The version comes from a signed source (a trusted main executable's version resource, a sealed Info.plist) or the operator. */
+  readonly versionSigned: boolean;
   /** Version sources that exist but were refused (a link out of the root, a FIFO, too large), with the reason. */
   readonly versionRefused: readonly string[];
   readonly baseline: boolean;
@@ -97,6 +99,7 @@ async function judgeAndCommit(store: Store, appId: number, prevSnapshot: Snapsho
     fromVersion: prevSnapshot?.version ?? undefined,
     toVersion: version.version,
     versionSource: version.source,
+    versionSigned: version.signed === true,
     versionRefused: version.refused ?? [],
     baseline,
     files: seen.present,

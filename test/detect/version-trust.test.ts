@@ -1,0 +1,103 @@
+// Issue 9 §3: a version the attacker cannot simply write. The Electron-shaped app of real vendor files
+// (test/helpers/electron-app.ts) takes its version from its Microsoft-signed main executable; package.json,
+// app-update.yml and Squirrel folder names are unsigned and rank below it.
+import test from 'ava';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { MAIN_V1, put, UNPACKED, writeElectronApp } from '../helpers/electron-app.ts';
+import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
+import { above, appDir, copyTree, harness } from '../helpers/scan.ts';
+import { type ScanReport } from '../../daemon/pipeline/scan-app.ts';
+
+const CONPTY = `${UNPACKED}/prebuilds/win32-x64/conpty/conpty.dll`;
+const rules = (r: ScanReport): string[] => r.findings.filter((f) => above(f.severity)).map((f) => `${f.rule}:${f.severity}:${f.path ?? ''}`);
+
+test('the signed main executable outranks package.json; the report says which source won and that it is signed', async (t) => {
+  const h = harness();
+  try {
+    const root = appDir();
+    writeElectronApp(root);
+    const base = await h.scan('contoso', root);
+    t.is(base.toVersion, MAIN_V1.version);
+    t.is(base.versionSource, 'version resource of contoso.exe (signed)');
+    t.true(base.versionSigned);
+    t.like(base.findings.find((f) => f.rule === 'BASELINE')?.evidence, { version_signed: true });
+  } finally {
+    await h.close();
+  }
+});
+
+test('package.json bumped to explain a swapped DLL (ShadowHammer/CCleaner-style): UNSIGNED_VERSION_MOVED high, and the DLL is OUT_OF_BAND_CHANGE high', async (t) => {
+  const h = harness();
+  try {
+    const root = appDir();
+    writeElectronApp(root);
+    await h.scan('contoso', root);
+    put(root, 'package.json', JSON.stringify({ name: 'contoso-desktop', version: '6.1.7601', main: 'resources/app.asar' }));
+    // Another real Microsoft-signed DLL in conpty.dll's place: the signer is the same, only the version could explain it.
+    copyFileSync(realCorpusPath('vcruntime140'), join(root, CONPTY));
+    const r = await h.scan('contoso', root);
+    t.is(r.toVersion, MAIN_V1.version, 'the signed version did not move');
+    const moved = r.findings.find((f) => f.rule === 'UNSIGNED_VERSION_MOVED');
+    t.is(moved?.severity, 'high');
+    t.is(moved?.path, 'package.json');
+    t.like(moved?.evidence, { claimed: '6.1.7601', signed_version: MAIN_V1.version, source: 'package.json' });
+    t.is(r.findings.find((f) => f.rule === 'OUT_OF_BAND_CHANGE' && f.path === CONPTY)?.severity, 'high');
+    t.false(r.findings.some((f) => f.rule === 'UPDATE_EXPLAINED' && ((f.evidence.changed as string[]) ?? []).includes(CONPTY)));
+  } finally {
+    await h.close();
+  }
+});
+
+test('a fake Squirrel app-99.0.0 folder holding a copy of the signed executable: the version stays the signed one, UNSIGNED_VERSION_MOVED high', async (t) => {
+  const h = harness();
+  try {
+    const root = appDir();
+    writeElectronApp(root);
+    await h.scan('contoso', root);
+    put(root, 'app-99.0.0/contoso.exe', readFileSync(join(root, 'contoso.exe')));
+    const r = await h.scan('contoso', root);
+    t.is(r.toVersion, MAIN_V1.version);
+    t.regex(r.versionSource, /version resource of app-99\.0\.0\/contoso\.exe \(signed\)/);
+    t.like(r.findings.find((f) => f.rule === 'UNSIGNED_VERSION_MOVED'), { severity: 'high', path: 'app-99.0.0' });
+  } finally {
+    await h.close();
+  }
+});
+
+test('no version at all: a changed module is explained by nothing (OUT_OF_BAND_CHANGE medium), never "an update ? → ?"', async (t) => {
+  const h = harness();
+  try {
+    const root = appDir();
+    copyTree(join(realAppPath('msal-0.20.6'), 'dist'), join(root, 'dist'));
+    const base = await h.scan('msal', root);
+    t.is(base.toVersion, undefined);
+    copyTree(join(realAppPath('msal-0.20.7'), 'dist'), join(root, 'dist'));
+    const r = await h.scan('msal', root);
+    const oob = r.findings.filter((f) => f.rule === 'OUT_OF_BAND_CHANGE');
+    t.true(oob.length >= 10, `${oob.length} modules changed`);
+    t.true(oob.every((f) => f.severity === 'medium' && /the app has no version that could explain it/.test(f.message)));
+    t.false(r.findings.some((f) => f.rule === 'UPDATE_EXPLAINED' && ((f.evidence.changed as string[]) ?? []).length > 0));
+  } finally {
+    await h.close();
+  }
+});
+
+test('a version that vanishes (package.json deleted) while modules change → OUT_OF_BAND_CHANGE high', async (t) => {
+  const h = harness();
+  try {
+    const root = appDir();
+    copyTree(realAppPath('msal-0.20.6'), root);
+    await h.scan('msal', root);
+    copyTree(join(realAppPath('msal-0.20.7'), 'dist'), join(root, 'dist'));
+    rmSync(join(root, 'package.json'));
+    const r = await h.scan('msal', root);
+    t.is(r.toVersion, undefined);
+    const oob = r.findings.filter((f) => f.rule === 'OUT_OF_BAND_CHANGE');
+    t.true(oob.length >= 10);
+    t.true(oob.every((f) => f.severity === 'high' && /went from 0\.20\.6 to unknown/.test(f.message)));
+    t.deepEqual(rules(r).filter((x) => x.startsWith('STEERING_CHANGED')), ['STEERING_CHANGED:high:package.json']);
+  } finally {
+    await h.close();
+  }
+});
