@@ -1,6 +1,7 @@
 // One HTTP attempt at one destination with got: POST the stored body, a timeout per attempt, no retries of got's own
 // (the outbox schedules them, durably), no redirects followed (a hook that redirects is misconfigured, and the body
 // must not go elsewhere). What comes back is plain data with any failure text already redacted.
+import { type ClientRequest, type IncomingMessage } from 'node:http';
 import got from 'got';
 import { type AlertDestination } from './destination.ts';
 import { describeFailure, redact } from './redact.ts';
@@ -25,9 +26,15 @@ export function requestHeaders(d: AlertDestination, body: string, deliveryId: st
   return headers;
 }
 
+/** A service's answer is read up to this; a longer one (a broken or hostile endpoint) is cut off, never buffered whole. */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+
 export async function sendOnce(d: AlertDestination, body: string, deliveryId: string, options: { now: Date; timeoutMs: number }): Promise<SendResult> {
+  const abort = new AbortController();
+  let status: number | undefined;
+  let retryAfter: string | undefined;
   try {
-    const res = await got.post(d.url, {
+    const request = got.post(d.url, {
       body,
       headers: requestHeaders(d, body, deliveryId, options.now),
       timeout: { request: options.timeoutMs },
@@ -35,12 +42,30 @@ export async function sendOnce(d: AlertDestination, body: string, deliveryId: st
       throwHttpErrors: false,
       followRedirect: false,
       http2: false,
+      signal: abort.signal,
     });
-    if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true, status: res.statusCode };
-    const retryAfter = res.headers['retry-after'];
-    const excerpt = typeof res.body === 'string' ? res.body.slice(0, BODY_EXCERPT).replace(/\s+/g, ' ').trim() : '';
-    return { ok: false, status: res.statusCode, ...(retryAfter ? { retryAfter } : {}), error: redact(`HTTP ${res.statusCode}${excerpt ? `: ${excerpt}` : ''}`, d) };
+    // got reports its response only once the body is read: the status line is taken from the socket's request.
+    request.on('request', (req: ClientRequest) =>
+      req.once('response', (r: IncomingMessage) => {
+        status = r.statusCode;
+        const h = r.headers['retry-after'];
+        retryAfter = typeof h === 'string' ? h : undefined;
+      }),
+    );
+    request.on('downloadProgress', (p: { transferred: number }) => {
+      if (p.transferred > MAX_RESPONSE_BYTES) abort.abort(new Error(`response longer than ${MAX_RESPONSE_BYTES} bytes`));
+    });
+    const res = await request;
+    return answered(d, res.statusCode, res.headers['retry-after'], typeof res.body === 'string' ? res.body : '');
   } catch (err) {
+    // The status line came and only the (over-long) body was cut off: the service answered.
+    if (status !== undefined && abort.signal.aborted) return answered(d, status, retryAfter, '');
     return { ok: false, error: describeFailure(err, d) };
   }
+}
+
+function answered(d: AlertDestination, status: number, retryAfter: string | undefined, text: string): SendResult {
+  if (status >= 200 && status < 300) return { ok: true, status };
+  const excerpt = text.slice(0, BODY_EXCERPT).replace(/\s+/g, ' ').trim();
+  return { ok: false, status, ...(retryAfter ? { retryAfter } : {}), error: redact(`HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`, d) };
 }

@@ -26,7 +26,7 @@ test('500 → 429 Retry-After → hang past the timeout → recovery: the alert 
   const clock = manualClock(T0);
   const dest: AlertDestination = { name: 'soc', type: 'generic', url: `${rx.url}/hook`, secret: SECRET, minSeverity: 'medium' };
   const log = collectingLogger();
-  const deliverer = new OutboxDeliverer(store, [dest], { logger: log.logger, now: clock.now, timeoutMs: 300, maxAttempts: 10, backoff: FAST, random: () => 0.5 });
+  const deliverer = new OutboxDeliverer(store, [dest], { logger: log.logger, now: clock.now, timeoutMs: 1_500, maxAttempts: 10, backoff: FAST, random: () => 0.5 });
   try {
     const { snapshotId, deliveryIds } = commitWithAlerts(store, [dest], manyFindings(5), clock.now());
     t.is(deliveryIds.length, 1);
@@ -193,5 +193,39 @@ test('an alert whose destination is no longer configured is dead-lettered with t
     t.like(store.alerts()[0], { state: 'dead', last_error: 'destination old-hook is not configured' });
   } finally {
     store.close();
+  }
+});
+
+test('an endless answer is cut off after 64 KB: a 2xx still counts as delivered, an error keeps its status', async (t) => {
+  const { createServer } = await import('node:http');
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  let written = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(req.url === '/ok' ? 200 : 429, { 'retry-after': '3' });
+      // 8 MB unless the client goes away first.
+      const more = (): void => {
+        while (written < 8 << 20) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      res.on('close', () => (written = 8 << 20));
+      more();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    const ok = await sendOnce({ name: 'x', type: 'generic', url: `${base}/ok`, minSeverity: 'low' }, '{}', 'id', { now: new Date(), timeoutMs: 10_000 });
+    t.deepEqual(ok, { ok: true, status: 200 });
+    written = 0;
+    const busy = await sendOnce({ name: 'x', type: 'generic', url: `${base}/busy`, minSeverity: 'low' }, '{}', 'id', { now: new Date(), timeoutMs: 10_000 });
+    t.deepEqual(busy, { ok: false, status: 429, retryAfter: '3', error: 'HTTP 429' });
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });

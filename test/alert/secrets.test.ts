@@ -36,7 +36,7 @@ test('a secret or URL planted in failing destinations never shows in the logs, t
     { name: 'soc-teams', type: 'teams', url: `${hang.url}/workflows/TEAMSTOKEN-abcdef/triggers?sig=TEAMSSIG-123456`, minSeverity: 'low' },
   ];
   const log = collectingLogger();
-  const deliverer = new OutboxDeliverer(store, destinations, { logger: log.logger, now: clock.now, timeoutMs: 200, maxAttempts: 2, random: () => 0 });
+  const deliverer = new OutboxDeliverer(store, destinations, { logger: log.logger, now: clock.now, timeoutMs: 1_000, maxAttempts: 2, random: () => 0 });
   try {
     commitWithAlerts(store, destinations, manyFindings(6), clock.now());
     echo.script({ status: 500, body: 'refused' }, { status: 500, body: 'refused' });
