@@ -58,8 +58,10 @@ export async function sendOnce(d: AlertDestination, body: string, deliveryId: st
     const res = await request;
     return answered(d, res.statusCode, res.headers['retry-after'], typeof res.body === 'string' ? res.body : '');
   } catch (err) {
-    // The status line came and only the (over-long) body was cut off: the service answered.
-    if (status !== undefined && abort.signal.aborted) return answered(d, status, retryAfter, '');
+    // The status line came and only the body failed (cut off as over-long, or stalled): the service answered. A 2xx
+    // is a delivery — sending it again would only make a duplicate.
+    const accepted = status !== undefined && status >= 200 && status < 300;
+    if (status !== undefined && (abort.signal.aborted || accepted)) return answered(d, status, retryAfter, '');
     return { ok: false, error: describeFailure(err, d) };
   }
 }

@@ -229,3 +229,22 @@ test('an endless answer is cut off after 64 KB: a 2xx still counts as delivered,
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+test('a 2xx whose body then stalls past the timeout is a delivery, not a failure to repeat', async (t) => {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('partial');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+    t.deepEqual(await sendOnce({ name: 'x', type: 'generic', url, minSeverity: 'low' }, '{}', 'id', { now: new Date(), timeoutMs: 500 }), { ok: true, status: 200 });
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
