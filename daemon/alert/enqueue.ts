@@ -31,7 +31,9 @@ export interface AlertPlan {
 
 export function planAlerts(destinations: readonly AlertDestination[], u: UpdateFacts): AlertPlan {
   const host = u.host ?? hostname();
-  const chosen = destinations
+  // Names are ids (the config refuses duplicates); a duplicate here must not fail the scan's commit: first one wins.
+  const unique = destinations.filter((d, i) => destinations.findIndex((x) => x.name === d.name) === i);
+  const chosen = unique
     .map((d) => ({ d, findings: alertFindings(u.findings, d.minSeverity), deliveryId: randomUUID() }))
     .filter((x) => x.findings.length > 0);
   return {
