@@ -50,7 +50,7 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
     new winston.transports.File({ filename: file, maxsize: options.maxSizeBytes, maxFiles: options.maxFiles, tailable: true, format: winston.format.json() }),
   ];
   if (options.console) transports.push(new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'], format: winston.format.printf(readable) }));
-  const w = winston.createLogger({ level: options.level, format: winston.format.combine(redact(), winston.format.timestamp()), transports, exitOnError: false });
+  const w = winston.createLogger({ level: options.level, defaultMeta: { pid: process.pid }, format: winston.format.combine(redact(), winston.format.timestamp()), transports, exitOnError: false });
   return {
     file,
     error: (m, meta) => void w.error(m, meta),
