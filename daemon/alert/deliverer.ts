@@ -40,6 +40,7 @@ export class OutboxDeliverer {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private stopped = false;
+  private again = false;
 
   constructor(store: Store, destinations: readonly AlertDestination[], options: DelivererOptions) {
     this.store = store;
@@ -73,11 +74,25 @@ export class OutboxDeliverer {
 
   /** One pass: an attempt at every due alert. Returns the number of attempts made. */
   deliverDue(): Promise<number> {
-    // Passes never overlap: a timer pass and a direct call share the one under way.
-    this.running ??= this.pass().finally(() => {
+    // Passes never overlap. A call during a pass (an alert just queued) gets one more pass right after it, so a new
+    // alert never waits for the next tick.
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.passes().finally(() => {
       this.running = undefined;
     });
     return this.running;
+  }
+
+  private async passes(): Promise<number> {
+    let attempts = 0;
+    do {
+      this.again = false;
+      attempts += await this.pass();
+    } while (this.again && !this.stopped);
+    return attempts;
   }
 
   private schedule(delayMs: number): void {

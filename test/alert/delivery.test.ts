@@ -248,3 +248,28 @@ test('a 2xx whose body then stalls past the timeout is a delivery, not a failure
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+test('an alert queued during a pass is attempted right after it, not at the next tick', async (t) => {
+  const rx = await receiver();
+  const { store } = tempStore();
+  const clock = manualClock(T0);
+  const dest: AlertDestination = { name: 'hook', type: 'generic', url: rx.url, minSeverity: 'low' };
+  const deliverer = new OutboxDeliverer(store, [dest], { logger: collectingLogger().logger, now: clock.now, timeoutMs: 5_000 });
+  try {
+    commitWithAlerts(store, [dest], manyFindings(2), clock.now(), 'first');
+    rx.script('hang');
+    const first = deliverer.deliverDue();
+    // The first pass is waiting on the hung receiver when the second alert is queued and the daemon asks again.
+    while (rx.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    commitWithAlerts(store, [dest], manyFindings(2), clock.now(), 'second');
+    const second = deliverer.deliverDue();
+    t.is(second, first, 'one run of passes');
+    await rx.close();
+    t.is(await first, 2, 'the hung attempt, then the second alert in a pass of its own');
+    t.is(rx.received.length, 1, 'the receiver closed: the second attempt failed to connect, but it was made');
+    t.like(store.alerts()[1], { attempts: 1 });
+  } finally {
+    await deliverer.stop();
+    store.close();
+  }
+});
