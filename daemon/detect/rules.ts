@@ -13,7 +13,7 @@ import { groupNewModules } from './grouping.ts';
 import { type DetectInput } from './input.ts';
 import { changeRules } from './module-rules.ts';
 import { RULES, ruleSeverity } from './rule-table.ts';
-import { newScriptsInUpdate, steeringClass, steeringRule, type SteeringOutcome } from './steering-rules.ts';
+import { newScriptsInUpdate, steeringClass, steeringDisplaced, steeringRule, type SteeringOutcome } from './steering-rules.ts';
 import { notAnUpdate, versionState, type VersionState } from './version-state.ts';
 import { compareVersions } from './versions.ts';
 
@@ -107,6 +107,11 @@ export function detect(input: DetectInput): Finding[] {
       continue;
     }
     const a = c.after as ModuleSummary;
+    const displaced = cls && !input.baseline ? steeringDisplaced(c, cls) : undefined;
+    if (displaced) {
+      findings.push(displaced);
+      continue;
+    }
     const entry = entryRules(c);
     if (entry?.length === 0 && cls) {
       if (!input.baseline) steeringRule(c, cls, state, input, steering);

@@ -5,7 +5,7 @@ import { type ModuleChange } from '../diff/diff.ts';
 import { type ModuleSummary } from '../diff/summary.ts';
 import { isSteering, type FileClass } from '../inventory/file-class.ts';
 import { type Finding } from '../shared/findings.ts';
-import { finding } from './finding.ts';
+import { finding, STATE_WORDS } from './finding.ts';
 import { type DetectInput } from './input.ts';
 import { notAnUpdate, type VersionState } from './version-state.ts';
 
@@ -49,6 +49,16 @@ export function steeringRule(c: ModuleChange, cls: Exclude<FileClass, 'module' |
   }
   const what = c.kind === 'added' ? 'appeared' : c.kind === 'removed' ? 'was removed' : 'changed';
   out.findings.push(finding('STEERING_CHANGED', c, `${c.path}: ${words} ${what} ${why}`, { class: cls }, variant));
+}
+
+/**
+ * A steering file that is now a link out of the root, a FIFO/device or unreadable: the app would load whatever is
+ * there, and no update ships that. High whatever the version did (the counterpart of MODULE_DISPLACED).
+ */
+export function steeringDisplaced(c: ModuleChange, cls: Exclude<FileClass, 'module' | 'data'>): Finding | undefined {
+  const a = c.after;
+  if (!a || c.before?.state !== 'file' || a.state === 'file' || a.state === 'symlink') return undefined;
+  return finding('STEERING_CHANGED', c, `${c.path}: held ${CLASS_WORDS[cls]}, now holds ${STATE_WORDS[a.state]}${a.detail ? ` (${a.detail})` : ''}`, { class: cls });
 }
 
 /** The one NEW_SCRIPT (low) finding for launch scripts an update brought. */

@@ -18,14 +18,19 @@ export class RecordSink {
   private pending: Array<{ path: string; stat: string; record: ModuleRecord }> = [];
   private readonly store: Store;
 
-  constructor(store: Store) {
+  /** Keep summaries of files that steer the app (false on a baseline: nothing is compared, and 100,000 .js files
+   * would each hold one). */
+  private readonly keepSteering: boolean;
+
+  constructor(store: Store, options: { keepSteering?: boolean } = {}) {
+    this.keepSteering = options.keepSteering ?? true;
     this.store = store;
     this.scan = store.startStaging();
   }
 
   add(path: string, stat: string, record: ModuleRecord): void {
     const summary = summarise(path, record);
-    this.fresh.set(path, summary.isCode || summary.state !== 'file' || isSteering(summary.fileClass) ? summary : undefined);
+    this.fresh.set(path, summary.isCode || summary.state !== 'file' || (this.keepSteering && isSteering(summary.fileClass)) ? summary : undefined);
     if (isVersionSource(path, record)) this.topLevel.set(path, record);
     this.pending.push({ path, stat, record });
     if (this.pending.length >= BATCH) this.flush();

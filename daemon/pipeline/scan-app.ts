@@ -62,7 +62,7 @@ export async function scanApp(store: Store, pool: InspectPool, req: ScanRequest,
 async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, root: string): Promise<ScanReport> {
   const appId = store.upsertApp(req.app, root, req.vendor, req.now).id;
   const prevSnapshot = store.latestSnapshot(appId);
-  const sink = new RecordSink(store);
+  const sink = new RecordSink(store, { keepSteering: prevSnapshot !== undefined });
   try {
     const seen = await collect(store, appId, pool, req, root, sink);
     return await judgeAndCommit(store, appId, prevSnapshot, req, root, seen);

@@ -21,6 +21,8 @@ async function attacked(attack: (root: string) => void): Promise<ScanReport> {
     writeElectronApp(root);
     const base = await h.scan('contoso', root);
     if (base.findings.some((f) => above(f.severity))) throw new Error(`baseline raised ${JSON.stringify(ruled(base))}`);
+    // A baseline compares nothing: it keeps no summary of the files that steer the app (100,000 .js files would each hold one).
+    if (base.changes.some((c) => c.after?.fileClass !== 'module')) throw new Error('the baseline kept summaries of non-modules');
     attack(root);
     return await h.scan('contoso', root);
   } finally {
@@ -128,4 +130,17 @@ test('package.json pointed at a payload under a data name (an attacker who read 
     put(root, 'resources/notes.txt', 'require("child_process").exec("/tmp/x")\n');
   });
   t.deepEqual(ruled(r), ['STEERING_CHANGED:high:package.json']);
+});
+
+test('app.asar swapped for a symbolic link out of the app root → STEERING_CHANGED high, with the link target', async (t) => {
+  const { mkdtempSync, symlinkSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const outside = join(mkdtempSync(join(tmpdir(), 'sealwatch-outside-')), 'evil.asar');
+  writeFileSync(outside, asarOf(nodePtyLib()));
+  const r = await attacked((root) => {
+    rmSync(join(root, 'resources/app.asar'));
+    symlinkSync(outside, join(root, 'resources/app.asar'));
+  });
+  t.deepEqual(ruled(r), ['STEERING_CHANGED:high:resources/app.asar']);
+  t.regex(r.findings[0]?.message ?? '', new RegExp(`held app code, now holds a symbolic link out of the app root \\(${outside.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\)`));
 });
