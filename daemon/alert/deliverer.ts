@@ -28,8 +28,8 @@ export interface DelivererOptions {
 
 export const DELIVERY_DEFAULTS = { timeoutMs: 10_000, maxAttempts: 20, maxAgeMs: 24 * 3_600_000, pollMs: 1_000, batch: 100 } as const;
 
-/** How long past its timeout a claimed attempt stays leased (a crashed attempt is retried after this). */
-const LEASE_SLACK_MS = 30_000;
+/** How long past its timeout a claimed attempt stays leased: after a crash mid-attempt, the alert waits the timeout plus this. */
+const LEASE_SLACK_MS = 5_000;
 
 export class OutboxDeliverer {
   private readonly store: Store;
