@@ -72,7 +72,8 @@ test('Slack: ≤ 50 blocks, header ≤ 150, section text ≤ 3000, a text fallba
   t.false(all.includes('<!channel>') || all.includes('<!here>'), 'no live mention');
   t.true(all.includes('&lt;!channel&gt;'));
   t.true(texts.some((x) => /What to do next/.test(x)));
-  t.true(texts.some((x) => /sha256: `0{0}a+0`|sha256: `a+\d+ → b+\d+`/.test(x)), 'hashes before → after');
+  t.true(texts.some((x) => /sha256: `a+\d+ → b+\d+`/.test(x)), 'hashes before → after');
+  t.true(texts.some((x) => /signer: `org:Contoso Ltd \(Contoso Ltd\) → \(unsigned\)`|signer: `org:Contoso Ltd → \(unsigned\)`/.test(x)), 'signer before → after');
 });
 
 interface DiscordEmbed {
