@@ -17,6 +17,8 @@ export interface VersionTrust {
   readonly signed: boolean;
   /** Unsigned version sources changed in this scan to a version the signed source does not have. */
   readonly unsignedMoved: readonly { readonly source: string; readonly path: string; readonly version: string }[];
+  /** The previous snapshot's version came from this signed source, and no signed source gives one now. */
+  readonly lostSignature?: string;
 }
 
 export interface DetectInput {

@@ -3,16 +3,21 @@
 import { type DetectInput } from './input.ts';
 import { sameVersion } from './versions.ts';
 
-export type VersionState = 'moved' | 'same' | 'unknown' | 'vanished';
+export type VersionState = 'moved' | 'same' | 'unknown' | 'vanished' | 'unsigned-now';
 
-export function versionState(input: Pick<DetectInput, 'fromVersion' | 'toVersion'>): VersionState {
+export function versionState(input: Pick<DetectInput, 'fromVersion' | 'toVersion' | 'version'>): VersionState {
   const { fromVersion: from, toVersion: to } = input;
+  // A version that was signed and now comes from a file anyone can write explains nothing that changed with it.
+  if (from !== undefined && input.version?.lostSignature && !(to !== undefined && sameVersion(from, to))) return 'unsigned-now';
   if (from !== undefined && to !== undefined) return sameVersion(from, to) || from === to ? 'same' : 'moved';
   return from !== undefined ? 'vanished' : 'unknown';
 }
 
 /** Why a change is not explained by an update, in words, and the rule variant that goes with it. */
-export function notAnUpdate(input: Pick<DetectInput, 'fromVersion' | 'toVersion'>, state: Exclude<VersionState, 'moved'>): { why: string; variant: string | undefined } {
+export function notAnUpdate(input: Pick<DetectInput, 'fromVersion' | 'toVersion' | 'version'>, state: Exclude<VersionState, 'moved'>): { why: string; variant: string | undefined } {
+  if (state === 'unsigned-now') {
+    return { why: `while the app's version went from ${input.fromVersion ?? '?'} (${input.version?.lostSignature ?? 'signed'}) to ${input.toVersion ?? 'unknown'} from an unsigned source (${input.version?.source ?? '?'})`, variant: undefined };
+  }
   if (state === 'same') return { why: `while the app's version stayed ${input.toVersion ?? '?'}`, variant: undefined };
   if (state === 'vanished') return { why: `while the app's version went from ${input.fromVersion ?? '?'} to unknown`, variant: undefined };
   return { why: 'and the app has no version that could explain it', variant: 'unknown-version' };

@@ -97,14 +97,18 @@ function mainExecutable(root: string, records: ReadonlyMap<string, ModuleRecord>
 
 /**
  * `records`: records of the executables at the top of the root and of the newest Squirrel folder, and the root's own
- * bundle record (path `.`) when the root is a bundle.
+ * bundle record (path `./`) when the root is a bundle.
  */
 export async function appVersion(root: string, records: ReadonlyMap<string, ModuleRecord>, override?: string): Promise<AppVersion> {
   if (override) return { version: override, source: 'override', signed: true, candidates: [{ source: 'override', version: override, signed: true, path: '' }] };
   const r = await reader(root);
   const candidates: VersionCandidate[] = [];
   const info = await infoPlistVersion(r);
-  if (info) candidates.push({ source: 'Info.plist', version: info.version, signed: records.get('.')?.code_signature.status === 'trusted', path: info.path });
+  if (info) {
+    // The root's own bundle record (`./`): a trusted seal covers Info.plist (the CodeDirectory's info slot).
+    const sealed = info.path === 'Contents/Info.plist' && records.get('./')?.code_signature.status === 'trusted';
+    candidates.push({ source: sealed ? 'Info.plist (sealed)' : 'Info.plist', version: info.version, signed: sealed, path: info.path });
+  }
   const [newest] = await squirrelFolders(root);
   if (newest) candidates.push({ source: 'squirrel', version: newest.slice(4), signed: false, path: newest });
   const yml = await r.read('resources', 'app-update.yml');

@@ -27,13 +27,18 @@ export function priorLayout(store: Store, appId: number, prev: SnapshotRow | und
 }
 
 /** Unsigned version sources that changed in this scan to a version the signed source does not have. */
-export function versionTrust(version: AppVersion, sink: RecordSink): VersionTrust {
+/** A version source name that says it is signed (app-version.ts names them so; the snapshot keeps the name). */
+export const SIGNED_SOURCE = /\((signed|sealed)\)$/;
+
+export function versionTrust(version: AppVersion, sink: RecordSink, prev: SnapshotRow | undefined): VersionTrust {
   const signed = version.signed === true && version.source !== 'override';
   const touched = (path: string): boolean => sink.has(path) || [...sink.fresh.keys()].some((p) => p.startsWith(`${path}/`));
   const unsignedMoved = signed
     ? (version.candidates ?? []).filter((c) => !c.signed && !versionAgrees(c.version, version.version ?? '') && touched(c.path)).map((c) => ({ source: c.source, path: c.path, version: c.version }))
     : [];
-  return { source: version.source, signed: version.signed === true, unsignedMoved };
+  // The previous snapshot's version was signed and this one's is not: the signed source was removed or broken.
+  const lostSignature = !!prev?.version_source && SIGNED_SOURCE.test(prev.version_source) && version.signed !== true;
+  return { source: version.source, signed: version.signed === true, unsignedMoved, ...(lostSignature ? { lostSignature: prev?.version_source ?? '' } : {}) };
 }
 
 /** For a path in the newest Squirrel folder: the same path in each older folder, newest first. */

@@ -62,10 +62,11 @@ export class RecordSink {
   }
 }
 
-/** An executable at the top of the root or of a Squirrel app-x.y.z folder, or a bundle at the top: the app version may come from it. */
+/** An executable at the top of the root or of a Squirrel app-x.y.z folder, or the root itself as a bundle (`./`): the app version may come from it. */
 export function isVersionSource(path: string, record: { readonly module: { readonly format: string } }): boolean {
+  if (path === './') return record.module.format === 'bundle';
   const top = !path.includes('/') || /^app-\d[^/]*\/[^/]+$/.test(path);
-  return top && (record.module.format === 'pe' || (record.module.format === 'bundle' && !path.includes('/')));
+  return top && record.module.format === 'pe';
 }
 
 /** The summary of a data file (no code, nothing to verify), from what the store keeps of it. */

@@ -77,7 +77,7 @@ async function judgeAndCommit(store: Store, appId: number, prevSnapshot: Snapsho
   const version = await appVersion(root, versionSources(store, appId, root, seen.sink.topLevel, folders[0]), req.appVersion);
   const changes = diffModules(...summariesToCompare(store, appId, prevSnapshot?.root ?? root, seen.sink, seen.removed, folders));
   const baseline = prevSnapshot === undefined;
-  const context = { prior: priorLayout(store, appId, prevSnapshot, changes), version: versionTrust(version, seen.sink) };
+  const context = { prior: priorLayout(store, appId, prevSnapshot, changes), version: versionTrust(version, seen.sink, prevSnapshot) };
   const findings = judge(store, appId, { baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes, ...context });
   const alerts = planAlerts(req.alerts ?? [], { app: req.app, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, time: req.now, findings });
   const { snapshotId } = store.commitScan({
@@ -175,7 +175,8 @@ function bundleInspector(pool: InspectPool, now: Date): (dir: string) => Promise
  */
 function versionSources(store: Store, appId: number, root: string, fresh: ReadonlyMap<string, ModuleRecord>, squirrel: string | undefined): Map<string, ModuleRecord> {
   const sources = new Map(fresh);
-  const stored = [...store.currentTopLevel(appId), ...(squirrel ? store.currentFiles(appId).filter((f) => f.path.startsWith(`${squirrel}/`)) : [])];
+  const rootBundle = store.currentEntry(appId, './');
+  const stored = [...store.currentTopLevel(appId), ...(rootBundle ? [rootBundle] : []), ...(squirrel ? store.currentFiles(appId).filter((f) => f.path.startsWith(`${squirrel}/`)) : [])];
   for (const f of stored) if (!sources.has(f.path) && isVersionSource(f.path, { module: { format: f.format } })) sources.set(f.path, store.record(f.record_id, root, f.path));
   return sources;
 }

@@ -4,7 +4,7 @@
 import test from 'ava';
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAIN_V1, put, UNPACKED, writeElectronApp } from '../helpers/electron-app.ts';
+import { asarOf, MAIN_V1, nodePtyLib, put, UNPACKED, writeElectronApp } from '../helpers/electron-app.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
 import { above, appDir, copyTree, harness } from '../helpers/scan.ts';
 import { type ScanReport } from '../../daemon/pipeline/scan-app.ts';
@@ -97,6 +97,42 @@ test('a version that vanishes (package.json deleted) while modules change → OU
     t.true(oob.length >= 10);
     t.true(oob.every((f) => f.severity === 'high' && /went from 0\.20\.6 to unknown/.test(f.message)));
     t.deepEqual(rules(r).filter((x) => x.startsWith('STEERING_CHANGED')), ['STEERING_CHANGED:high:package.json']);
+  } finally {
+    await h.close();
+  }
+});
+
+test('macOS: a sealed Info.plist is a signed version source; edited to fake an update, the seal breaks and nothing that changed with it is explained', async (t) => {
+  const { buildAppBundle } = await import('../helpers/apple-bundle.ts');
+  const { loadIdentity } = await import('../helpers/apple-signer.ts');
+  const { appleFixture } = await import('../helpers/fixtures.ts');
+  const { writeFileSync } = await import('node:fs');
+  const vendor = await loadIdentity(appleFixture('pki/vendor.der'), appleFixture('pki/vendor.pk8'), [appleFixture('pki/devid-ca.der')]);
+  const h = harness([appleFixture('trust')]);
+  try {
+    const app = await buildAppBundle(appDir(), {
+      name: 'Contoso',
+      identifier: 'com.contoso.desktop',
+      teamId: 'CONTOSO123',
+      identity: vendor,
+      executable: readFileSync(appleFixture('app-main-arm64')),
+      shortVersion: '18.12.416',
+      resources: { 'Resources/app.asar': asarOf(nodePtyLib()) },
+    });
+    const base = await h.scan('contoso-mac', app);
+    t.is(base.versionSource, 'Info.plist (sealed)');
+    t.true(base.versionSigned);
+    const plist = join(app, 'Contents/Info.plist');
+    writeFileSync(plist, readFileSync(plist, 'utf8').replace('18.12.416', '18.12.420'));
+    writeFileSync(join(app, 'Contents/Resources/app.asar'), asarOf(new Map([['index.js', Buffer.from('require("child_process").exec("/tmp/x")')]])));
+    const r = await h.scan('contoso-mac', app);
+    t.is(r.toVersion, '18.12.420');
+    t.false(r.versionSigned, 'the seal no longer covers it');
+    t.is(r.findings.find((f) => f.rule === 'SIGNATURE_INVALID' && f.path === './')?.severity, 'critical');
+    const asar = r.findings.find((f) => f.path === 'Contents/Resources/app.asar');
+    t.like(asar, { rule: 'STEERING_CHANGED', severity: 'high' });
+    t.regex(asar?.message ?? '', /from 18\.12\.416 \(Info\.plist \(sealed\)\) to 18\.12\.420 from an unsigned source/);
+    t.false(r.findings.some((f) => f.rule === 'UPDATE_EXPLAINED' && ((f.evidence.steering as string[]) ?? []).includes('Contents/Resources/app.asar')));
   } finally {
     await h.close();
   }
