@@ -146,6 +146,16 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
     notOnBaseline: true,
     firesWhen: 'one finding for a set of new modules that came with a version change: a package that ships binaries for the first time, or new folders of modules the app already ships for other architectures (low when every member is signed by a signer the app already has; medium when some are unsigned like the modules they mirror); a member mirroring nothing, or signed by a publisher the app has not used, is judged on its own, and facts (hidden data, broken signatures) still stand',
   },
+  UNEXPECTED_SIGNER: {
+    severity: 'high',
+    kind: 'fact',
+    firesWhen: 'a new or changed module (every module on a baseline) of an app a policy recognises is signed by someone the policy does not allow for it — not an expected signer, not an allowed co-signer for that module, not allowed unsigned; identities count only from trusted chains (`policies/`)',
+  },
+  EXCEPTION_EXPIRED: {
+    severity: 'info',
+    kind: 'record',
+    firesWhen: "a policy exception's expiry date has passed (judged at the scan's time or `--at`): it no longer applies, and says so on every scan until it is renewed or removed",
+  },
   UPDATE_EXPLAINED: {
     severity: 'info',
     kind: 'record',

@@ -30,6 +30,8 @@ export type RuleId =
   | 'NEW_SCRIPT'
   | 'UNSIGNED_VERSION_MOVED'
   | 'NEW_MODULE_GROUP'
+  | 'UNEXPECTED_SIGNER'
+  | 'EXCEPTION_EXPIRED'
   | 'UPDATE_EXPLAINED'
   | 'BASELINE';
 
@@ -41,4 +43,6 @@ export interface Finding {
   readonly evidence: Readonly<Record<string, unknown>>;
   /** True when the update accounts for it (UPDATE_EXPLAINED, BASELINE): informational by construction. */
   readonly explained: boolean;
+  /** What a policy did to it (daemon/policy): the policy file, the entry that acted, the action and its reason. */
+  readonly policy?: { readonly file: string; readonly rule?: string; readonly action: string; readonly reason?: string };
 }
