@@ -26,13 +26,39 @@ export const CAPABILITY_APIS: ReadonlySet<string> = new Set([
 /** Imports that resolve functions by name at run time: with them, strings are imports too. */
 export const RUNTIME_RESOLVERS: ReadonlySet<string> = new Set(['GetProcAddress', 'LdrGetProcedureAddress', 'dlsym', '_dlsym']);
 
-// One pass per region: a NUL-delimited C string that is exactly one of the names.
-const escape = (s: string): string => s.replace(/[$_]/g, (c) => (c === '$' ? '\\$' : c));
-const C_STRING = new RegExp(`(?<=^|\\0)(${[...CAPABILITY_APIS].map(escape).join('|')})(?=\\0)`, 'g');
+/** Names worth looking for as strings. Not words that occur as text anyway ("system", "fork", "chmod"). */
+const GENERIC_WORDS = new Set(['system', 'fork', 'vfork', 'chmod', 'fchmod', 'chown', 'fchown', 'flock', 'setuid', 'dlopen']);
+const WINDOWS_ONLY = /^(?:[A-Z]|WSA|__WSA)/; // Win32 names start upper-case; POSIX and CF/NS names are checked below
+const APPLE_OR_POSIX = /^(?:[a-z_]|CF|SM|Authorization|OBJC_)/;
 
-/** Capability API names that occur as whole C strings in `region` (read as Latin-1: names are ASCII). */
-export function capabilityStrings(region: Uint8Array): string[] {
-  if (region.length === 0) return [];
+/** For GetProcAddress: Win32 names and the Winsock exports (connect, socket, getaddrinfo, gethostbyname …). */
+export const PE_RUNTIME_NAMES: ReadonlySet<string> = new Set(
+  [...CAPABILITY_APIS].filter((n) => !GENERIC_WORDS.has(n) && (WINDOWS_ONLY.test(n) || ['socket', 'connect', 'getaddrinfo', 'gethostbyname', 'gethostname'].includes(n)) && !/^(CF|SM|Authorization|OBJC_)/.test(n)),
+);
+/** For dlsym: POSIX, Mach and Apple framework names (no Win32). */
+export const MACHO_RUNTIME_NAMES: ReadonlySet<string> = new Set([...CAPABILITY_APIS].filter((n) => !GENERIC_WORDS.has(n) && APPLE_OR_POSIX.test(n)));
+
+// One regular expression per name set: a NUL, one of the names, a NUL (as lookahead, so adjacent strings match).
+// Alternatives grouped by first letter. Measured on the 87 MB node.exe (54 MB of .rdata), under load: the regular
+// expression ~115 ms plus ~110 ms for the Latin-1 view, about 2.5 times a SHA-256 of the same bytes; a byte loop in
+// JavaScript took 700+ ms. Only modules that import a run-time resolver pay it, and only once per distinct content.
+const escape = (s: string): string => s.replace(/\$/g, '\\$');
+const patterns = new Map<ReadonlySet<string>, RegExp>();
+function patternFor(names: ReadonlySet<string>): RegExp {
+  let re = patterns.get(names);
+  if (!re) {
+    const byFirst = new Map<string, string[]>();
+    for (const n of names) byFirst.set(n.charAt(0), [...(byFirst.get(n.charAt(0)) ?? []), escape(n.slice(1))]);
+    const groups = [...byFirst].map(([first, rest]) => `${escape(first)}(?:${rest.join('|')})`);
+    re = new RegExp(`\\0(${groups.join('|')})(?=\\0)`, 'g');
+    patterns.set(names, re);
+  }
+  return re;
+}
+
+/** Names of `names` that occur as whole C strings in `region` (read as Latin-1: the names are ASCII). */
+export function capabilityStrings(region: Uint8Array, names: ReadonlySet<string>): string[] {
+  if (region.length === 0 || names.size === 0) return [];
   const text = Buffer.from(region.buffer, region.byteOffset, region.length).toString('latin1');
-  return [...new Set([...text.matchAll(C_STRING)].map((m) => m[1] ?? ''))];
+  return [...new Set([...text.matchAll(patternFor(names))].map((m) => m[1] ?? ''))];
 }

@@ -1,6 +1,6 @@
 // Functions a Mach-O can call without importing them: dlsym(handle, "connect") takes the name as a C string in
 // __TEXT,__cstring. Only slices that import dlsym are searched, and only their C-string sections.
-import { CAPABILITY_APIS, capabilityStrings, RUNTIME_RESOLVERS } from '../../shared/capabilities.ts';
+import { capabilityStrings, MACHO_RUNTIME_NAMES, RUNTIME_RESOLVERS } from '../../shared/capabilities.ts';
 import { type MachoLoadInfo } from './load-commands.ts';
 
 /** Capability API names present as C strings in a slice that imports dlsym (else []). `slice`: the slice's bytes. */
@@ -12,8 +12,8 @@ export function machoDynamicImports(slice: Uint8Array, load: MachoLoadInfo): str
     for (const s of seg.sections) {
       if (s.sectname !== '__cstring') continue;
       const start = Math.min(s.offset, slice.length);
-      for (const name of capabilityStrings(slice.subarray(start, Math.min(start + s.size, slice.length)))) found.add(name);
+      for (const name of capabilityStrings(slice.subarray(start, Math.min(start + s.size, slice.length)), MACHO_RUNTIME_NAMES)) found.add(name);
     }
   }
-  return [...found].filter((n) => CAPABILITY_APIS.has(n) && !imported.has(n)).sort();
+  return [...found].filter((n) => !imported.has(n)).sort();
 }

@@ -1,7 +1,7 @@
 // Functions a PE can call without importing them: GetProcAddress(h, "connect") takes the name as a C string, which
 // sits in an initialised-data section (.rdata, .data). Only modules that import a run-time resolver are searched, and
 // only their non-executable data sections, so the cost stays proportional to what can matter.
-import { CAPABILITY_APIS, capabilityStrings, RUNTIME_RESOLVERS } from '../../shared/capabilities.ts';
+import { capabilityStrings, PE_RUNTIME_NAMES, RUNTIME_RESOLVERS } from '../../shared/capabilities.ts';
 import { type PeFile } from './index.ts';
 
 const IMAGE_SCN_CNT_INITIALIZED_DATA = 0x40;
@@ -16,8 +16,8 @@ export function peDynamicImports(bytes: Uint8Array, pe: PeFile): string[] {
   for (const s of pe.headers.sections) {
     if ((s.characteristics & IMAGE_SCN_CNT_INITIALIZED_DATA) === 0 || (s.characteristics & IMAGE_SCN_MEM_EXECUTE) !== 0) continue;
     const start = Math.min(s.pointerToRawData, bytes.length);
-    for (const name of capabilityStrings(bytes.subarray(start, Math.min(start + s.sizeOfRawData, bytes.length)))) found.add(name);
+    for (const name of capabilityStrings(bytes.subarray(start, Math.min(start + s.sizeOfRawData, bytes.length)), PE_RUNTIME_NAMES)) found.add(name);
   }
   // A name the module also imports adds nothing: keep the ones only reachable by name.
-  return [...found].filter((n) => CAPABILITY_APIS.has(n) && !imported.has(n)).sort();
+  return [...found].filter((n) => !imported.has(n)).sort();
 }
