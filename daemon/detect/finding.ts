@@ -21,6 +21,9 @@ export const evidenceOf = (m: ModuleSummary | undefined): Record<string, unknown
     status: m.status,
     version: m.ownVersion,
     signed_at: m.signedAt,
+    // per slice for universal binaries (a downgraded arm64 slice shows here), and what the build says the file is
+    ...(Object.keys(m.sliceStandings ?? {}).length > 1 ? { slices: m.sliceStandings } : {}),
+    ...(m.originalName ? { original_name: m.originalName } : {}),
     ...(m.state !== 'file' ? { state: m.state, detail: m.detail } : {}),
   };
 
