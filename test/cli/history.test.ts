@@ -19,7 +19,8 @@ test('scan → history → diff → findings → ioc → scope on a real update,
   const report = JSON.parse(second.stdout) as { from_version: string; to_version: string; findings: Array<{ rule: string; severity: string; path: string }> };
   t.is(second.code, 0, 'nothing above medium: exit 0');
   t.like(report, { from_version: '22.23.2', to_version: '22.23.3' });
-  t.deepEqual(report.findings.map((f) => [f.rule, f.severity, f.path]), [['SIGNER_CHANGED', 'info', 'bin/node.exe']]);
+  // package.json steers the app (issue 9 §2): it changed with the version, so it is explained and listed.
+  t.deepEqual(report.findings.map((f) => [f.rule, f.severity, f.path]), [['SIGNER_CHANGED', 'info', 'bin/node.exe'], ['UPDATE_EXPLAINED', 'info', null]]);
 
   const history = JSON.parse((await sealwatch(['history', 'node', '--db', db, '--json'])).stdout) as { snapshots: Array<{ version: string }> };
   t.deepEqual(history.snapshots.map((s) => s.version), ['22.23.2', '22.23.3']);

@@ -58,8 +58,8 @@ test('untrusted file names cannot act on the terminal: escaped in every human ou
   t.is(scan.code, 1, scan.stderr);
   t.notRegex(scan.stdout, RAW_CONTROL, 'scan: no raw control or bidi characters');
   const lines = scan.stdout.trim().split('\n');
-  t.is(lines[1], '3 findings: 1 high, 1 medium, 1 info', 'the summary line comes first');
-  t.deepEqual(lines.slice(2).map((l) => /\[(\w+)\]/.exec(l)?.[1]), ['high', 'medium', 'info'], 'most severe first');
+  t.is(lines[1], `4 findings: 2 high, 1 medium, 1 info — most severe: high OUT_OF_BAND_CHANGE ${EVIL_ESCAPED}`, 'the summary line comes first and names the top finding');
+  t.deepEqual(lines.slice(2).map((l) => /\[(\w+)\]/.exec(l)?.[1]), ['high', 'high', 'medium', 'info'], 'most severe first');
   t.true(lines[2]?.startsWith(`  [high] OUT_OF_BAND_CHANGE: ${EVIL_ESCAPED}: `), lines[2]);
 
   const findings = await sealwatch(['findings', '--db', db]);
@@ -88,16 +88,16 @@ test('untrusted file names cannot act on the terminal: escaped in every human ou
 test('findings: a summary, then a table most severe first; --json keeps the JSON lines in the order raised', async (t) => {
   const { db } = await evilHistory();
   const human = (await sealwatch(['findings', '--db', db])).stdout.trim().split('\n');
-  t.is(human[0], '4 findings: 1 high, 1 medium, 2 info');
+  t.is(human[0], '5 findings: 2 high, 1 medium, 2 info');
   t.regex(human[1] ?? '', /^ID +SEVERITY +APP +VERSION +RULE +STATE +PATH +MESSAGE$/);
-  t.deepEqual(human.slice(2).map((l) => l.split(/ +/)[1]), ['high', 'medium', 'info', 'info']);
+  t.deepEqual(human.slice(2).map((l) => l.split(/ +/)[1]), ['high', 'high', 'medium', 'info', 'info']);
   // Columns are aligned: RULE starts at the same place on every line.
   const ruleAt = (human[1] ?? '').indexOf('RULE');
   for (const l of human.slice(2)) t.regex(l.slice(ruleAt), /^[A-Z_]+ /);
   const json = jsonLines((await sealwatch(['findings', '--db', db, '--json'])).stdout);
-  t.deepEqual(json.map((f) => f.id), [1, 2, 3, 4]);
+  t.deepEqual(json.map((f) => f.id), [1, 2, 3, 4, 5]);
   for (const f of json) t.deepEqual(Object.keys(f), ['id', 'app', 'version', 'rule', 'severity', 'path', 'message', 'state', 'created_at', 'evidence']);
-  t.deepEqual(jsonLines((await sealwatch(['findings', '--db', db, '--json', '--unexplained'])).stdout).map((f) => f.severity), ['high', 'medium']);
+  t.deepEqual(jsonLines((await sealwatch(['findings', '--db', db, '--json', '--unexplained'])).stdout).map((f) => f.severity), ['high', 'high', 'medium']);
 });
 
 test('colour on a terminal only, and never with NO_COLOR', async (t) => {
