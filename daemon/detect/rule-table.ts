@@ -156,6 +156,31 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
     kind: 'record',
     firesWhen: "a policy exception's expiry date has passed (judged at the scan's time or `--at`): it no longer applies, and says so on every scan until it is renewed or removed",
   },
+  MANIFEST_MISMATCH: {
+    severity: 'critical',
+    kind: 'fact',
+    firesWhen: "a file's hash (SHA-256, else authentihash or cdhash; an MSIX file's 64 KiB blocks) differs from what a signed manifest that lists it says — sealwatch's own manifest under a pinned key, or a vendor-signed list (MSIX block map)",
+  },
+  NOT_IN_MANIFEST: {
+    severity: 'high',
+    kind: 'fact',
+    firesWhen: 'a module is in the app but not in the signed manifest of its version (`--manifest`, config `manifest:`)',
+  },
+  MISSING_FROM_MANIFEST: {
+    severity: 'medium',
+    kind: 'fact',
+    firesWhen: 'a file the signed manifest of the version lists is not in the app',
+  },
+  VERSION_UNKNOWN_TO_VENDOR: {
+    severity: 'high',
+    kind: 'fact',
+    firesWhen: "the installed version is absent from the vendor's feed (electron-builder latest*.yml: newer than the latest it names; Sparkle appcast, WinGet, Squirrel RELEASES: not among the versions listed, and not older than all of them)",
+  },
+  MANIFEST_INVALID: {
+    severity: 'high',
+    kind: 'fact',
+    firesWhen: 'a manifest given for the app cannot be used: malformed, unsigned, signed by a key that is not pinned, a signature that does not verify, expired (frozen), issued in the future, replayed (sequence not newer than the last accepted), for another app, or its source unavailable with no good copy',
+  },
   UPDATE_EXPLAINED: {
     severity: 'info',
     kind: 'record',

@@ -32,6 +32,11 @@ export type RuleId =
   | 'NEW_MODULE_GROUP'
   | 'UNEXPECTED_SIGNER'
   | 'EXCEPTION_EXPIRED'
+  | 'MANIFEST_MISMATCH'
+  | 'NOT_IN_MANIFEST'
+  | 'MISSING_FROM_MANIFEST'
+  | 'VERSION_UNKNOWN_TO_VENDOR'
+  | 'MANIFEST_INVALID'
   | 'UPDATE_EXPLAINED'
   | 'BASELINE';
 
@@ -43,6 +48,8 @@ export interface Finding {
   readonly evidence: Readonly<Record<string, unknown>>;
   /** True when the update accounts for it (UPDATE_EXPLAINED, BASELINE): informational by construction. */
   readonly explained: boolean;
+  /** The manifest that explained it (daemon/manifest), with its strength of evidence: set only with explained. */
+  readonly explained_by?: string;
   /** What a policy did to it (daemon/policy): the policy file, the entry that acted, the action and its reason. */
   readonly policy?: { readonly file: string; readonly rule?: string; readonly action: string; readonly reason?: string };
 }
