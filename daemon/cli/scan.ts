@@ -173,7 +173,7 @@ export async function runDiff(app: string, v1: string | undefined, v2: string | 
     const load = (snapId: number, root: string): Map<string, ModuleSummary> =>
       new Map(store.files(snapId).map((f) => [f.path, summarise(f.path, store.record(f.record_id, root, f.path))]));
     const changes = diffModules(load(from.id, from.root), load(to.id, to.root));
-    const out = { app, from: { snapshot: from.id, version: from.version }, to: { snapshot: to.id, version: to.version }, changes: changes.map((c) => ({ kind: c.kind, path: c.path, module: (c.after ?? c.before)?.isCode ?? false, fields: c.fields, before: c.before?.sha256, after: c.after?.sha256, imports_added: c.importsAdded.slice(0, 50) })) };
+    const out = { app, from: { snapshot: from.id, version: from.version }, to: { snapshot: to.id, version: to.version }, changes: changes.map((c) => ({ kind: c.kind, path: c.path, module: (c.after ?? c.before)?.isCode ?? false, fields: c.fields, before: c.before?.sha256, after: c.after?.sha256, imports_added: c.importsAdded.slice(0, 50), class: (c.after ?? c.before)?.fileClass ?? null, ...(c.renamedFrom ? { renamed_from: c.renamedFrom } : {}) })) };
     if (json) {
       io.out(JSON.stringify(out));
       return ExitCode.ok;
@@ -187,7 +187,7 @@ export async function runDiff(app: string, v1: string | undefined, v2: string | 
       safe(c.path),
       short(c.before),
       short(c.after),
-      `${c.fields.map((f) => safe(f)).join(', ') || '-'}${c.imports_added.length ? `; imports added: ${c.imports_added.slice(0, 5).map((i) => safe(i)).join(', ')}${c.imports_added.length > 5 ? ', …' : ''}` : ''}`,
+      `${c.renamed_from ? `renamed from ${safe(c.renamed_from)}; ` : ''}${c.fields.map((f) => safe(f)).join(', ') || '-'}${c.imports_added.length ? `; imports added: ${c.imports_added.slice(0, 5).map((i) => safe(i)).join(', ')}${c.imports_added.length > 5 ? ', …' : ''}` : ''}`,
     ]);
     if (rows.length) for (const l of table(['CHANGE', 'KIND', 'PATH', 'BEFORE', 'AFTER', 'WHAT CHANGED'], rows, false)) io.out(l);
     return ExitCode.ok;
