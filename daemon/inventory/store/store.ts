@@ -106,6 +106,8 @@ export interface ScanCommit {
   readonly findings: readonly Finding[];
   /** Alerts to queue with this snapshot, given its id: written in the same transaction as the findings. */
   readonly alerts?: (snapshotId: number) => readonly AlertInsert[];
+  /** `meta` keys to set with this snapshot (the manifests it accepted: their sequence, for replay checks). */
+  readonly meta?: Readonly<Record<string, string>>;
 }
 
 /** One alert to queue: its body is final (sent byte for byte on every attempt). */
@@ -453,6 +455,7 @@ export class Store {
       for (const f of input.findings) {
         this.q.insertFinding.run(input.appId, snapshotId, f.rule, f.severity, f.path ?? null, f.message, JSON.stringify(f.evidence), f.explained ? 1 : 0, taken);
       }
+      for (const [key, value] of Object.entries(input.meta ?? {})) this.q.setMeta.run(key, value);
       for (const a of input.alerts?.(snapshotId) ?? []) {
         this.q.insertAlert.run(a.deliveryId, a.destination, a.type, input.appId, snapshotId, a.summary, a.body, taken, taken, taken);
       }
