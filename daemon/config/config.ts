@@ -10,6 +10,8 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { type AlertDestination, type AlertType } from '../alert/destination.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { type Severity } from '../shared/findings.ts';
+import { loadPolicies, SHIPPED_POLICIES } from '../policy/load.ts';
+import { formatProblem, type Policy } from '../policy/types.ts';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { configPath, defaultLogDir } from './paths.ts';
 
@@ -41,6 +43,8 @@ export interface SealwatchConfig {
   readonly verification: { readonly trust: readonly string[]; readonly catalogs: readonly string[]; readonly systemTrust: boolean; readonly iocDigests: boolean };
   /** Scan worker threads: at most one per core. */
   readonly workers: number;
+  /** The shipped policies and those of `policies:`, loaded and checked (daemon/policy). */
+  readonly policies?: readonly Policy[];
 }
 
 /** The file as written (after schema validation): snake_case keys, durations as text. */
@@ -55,6 +59,7 @@ interface RawConfig {
   http?: { host?: string; port: number };
   verification?: { trust?: string[]; catalogs?: string[]; system_trust?: boolean; ioc_digests?: boolean };
   workers?: number;
+  policies?: string[];
 }
 
 type Segment = string | number;
@@ -200,6 +205,7 @@ function resolveConfig(raw: RawConfig, fault: ConfigFault, env: NodeJS.ProcessEn
     ...(raw.http ? { http: { host: raw.http.host ?? '127.0.0.1', port: raw.http.port } } : {}),
     verification: { trust: (verification.trust ?? []).map(abs), catalogs: (verification.catalogs ?? []).map(abs), systemTrust: verification.system_trust ?? false, iocDigests: verification.ioc_digests ?? false },
     workers: raw.workers ?? cores,
+    policies: configuredPolicies((raw.policies ?? []).map(abs), fault),
   };
 }
 
@@ -231,6 +237,14 @@ function destinations(raw: NonNullable<RawConfig['alerts']>, fault: ConfigFault,
     seen.add(d.name);
     return d;
   });
+}
+
+/** Policy files are checked like the config: any error stops the daemon (exit 2), naming the policy file and line. */
+function configuredPolicies(paths: readonly string[], fault: ConfigFault): readonly Policy[] {
+  const { policies, problems } = loadPolicies([SHIPPED_POLICIES, ...paths]);
+  const errors = problems.filter((p) => p.level === 'error');
+  if (errors.length) throw fault.error(['policies'], `policy errors:\n${errors.map(formatProblem).join('\n')}`);
+  return policies;
 }
 
 function validTimezone(tz: string): boolean {

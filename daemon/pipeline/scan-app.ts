@@ -15,6 +15,9 @@ import type { InspectPool } from '../inventory/pool.ts';
 import { scanTree, type ScanOutcome, type SpecialEntry } from '../inventory/scan.ts';
 import { type SnapshotRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
 import { type Finding } from '../shared/findings.ts';
+import { applyPolicies } from '../policy/apply.ts';
+import { appFacts } from '../policy/facts.ts';
+import { type Policy } from '../policy/types.ts';
 import { type EntryState, type ModuleRecord } from '../shared/model.ts';
 import { dataSummary, isVersionSource, RecordSink } from './record-sink.ts';
 import { withScanLock, type LockTiming } from './scan-lock.ts';
@@ -31,6 +34,8 @@ export interface ScanRequest {
   /** Destinations to alert: one outbox row each whose min_severity this scan's unexplained findings reach, committed
    * in the snapshot's transaction. */
   readonly alerts?: readonly AlertDestination[];
+  /** Policies (daemon/policy): those that recognise this app judge its findings after detection; time is `now`. */
+  readonly policies?: readonly Policy[];
 }
 
 export interface ScanReport {
@@ -74,11 +79,13 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
 /** Version, diff against the previous snapshot, findings, and the one commit. */
 async function judgeAndCommit(store: Store, appId: number, prevSnapshot: SnapshotRow | undefined, req: ScanRequest, root: string, seen: Collected): Promise<ScanReport> {
   const folders = squirrelHistory(await squirrelFolders(root), seen.removed);
-  const version = await appVersion(root, versionSources(store, appId, root, seen.sink.topLevel, folders[0]), req.appVersion);
+  const sources = versionSources(store, appId, root, seen.sink.topLevel, folders[0]);
+  const version = await appVersion(root, sources, req.appVersion);
   const changes = diffModules(...summariesToCompare(store, appId, prevSnapshot?.root ?? root, seen.sink, seen.removed, folders));
   const baseline = prevSnapshot === undefined;
   const context = { prior: priorLayout(store, appId, prevSnapshot, changes), version: versionTrust(version, seen.sink, prevSnapshot) };
-  const findings = judge(store, appId, { baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes, ...context });
+  const detected = judge(store, appId, { baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes, ...context });
+  const findings = req.policies?.length ? applyPolicies(detected, { policies: req.policies, app: appFacts(req.app, root, sources.get('./'), store.currentSigners(appId), changes), changes, baseline, at: req.now }) : detected;
   const alerts = planAlerts(req.alerts ?? [], { app: req.app, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, time: req.now, findings });
   const { snapshotId } = store.commitScan({
     appId: appId,

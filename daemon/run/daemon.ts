@@ -131,7 +131,7 @@ export class Daemon {
     const started = performance.now();
     logger.info('scan started', { app: name, trigger });
     try {
-      const r = await scanApp(store, pool, { app: name, root: app.path, trigger, now: clock.now(), alerts: config.alerts, ...(app.version ? { appVersion: app.version } : {}), ...(app.vendor ? { vendor: app.vendor } : {}) });
+      const r = await scanApp(store, pool, { app: name, root: app.path, trigger, now: clock.now(), alerts: config.alerts, ...(config.policies ? { policies: config.policies } : {}), ...(app.version ? { appVersion: app.version } : {}), ...(app.vendor ? { vendor: app.vendor } : {}) });
       const seconds = (performance.now() - started) / 1000;
       this.lastScanAt = clock.now().toISOString();
       const counts = Object.fromEntries(SEVERITY_ORDER.map((s) => [s, r.findings.filter((f) => f.severity === s && !f.explained).length]));

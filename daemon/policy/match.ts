@@ -1,0 +1,105 @@
+// Which policies recognise an app, which module patterns cover a path, and whether a module's signature is one a
+// policy names. An identity counts only from a trusted chain (shared/signer.ts): a self-made certificate saying
+// O=Microsoft Corporation, or an ad-hoc CodeDirectory naming a Team ID, matches no signer.
+import { minimatch } from 'minimatch';
+import { type ModuleSummary } from '../diff/summary.ts';
+import { type Policy, type SignerSpec } from './types.ts';
+
+/** What recognises an app: its name, its root, its root bundle's identifier, the trusted signers of its modules. */
+export interface AppFacts {
+  readonly name: string;
+  /** Absolute, `/` separators. */
+  readonly root: string;
+  readonly bundleId?: string | undefined;
+  /** Organisations and Apple Team IDs that sign at least one module with a trusted chain. */
+  readonly publishers: ReadonlySet<string>;
+}
+
+const GLOB = { nocase: true, dot: true } as const;
+
+/** A module pattern: without a slash it matches the file name anywhere (`vcruntime*.dll`), else the whole path. */
+export const modulePatternMatches = (path: string, pattern: string): boolean => minimatch(path, pattern, { ...GLOB, matchBase: true });
+
+const anyOf = (patterns: readonly string[] | undefined, test: (p: string) => boolean): boolean => patterns === undefined || patterns.some(test);
+
+/** Every criterion given must hold; a list holds when any entry does. */
+export function recognises(policy: Policy, app: AppFacts): boolean {
+  const m = policy.match;
+  const root = app.root.replace(/\\/g, '/').replace(/\/+$/, '');
+  return (
+    anyOf(m.apps, (p) => minimatch(app.name, p, GLOB)) &&
+    anyOf(m.paths, (p) => minimatch(root, p.replace(/\/+$/, ''), GLOB)) &&
+    anyOf(m.bundle_ids, (id) => app.bundleId === id) &&
+    anyOf(m.publishers, (p) => app.publishers.has(p))
+  );
+}
+
+/** `*` any run of characters, `?` one; case-insensitive. For certificate names, which may hold `/` and `,`. */
+export function namePatternMatches(value: string | undefined, pattern: string): boolean {
+  if (value === undefined) return false;
+  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${re}$`, 'i').test(value);
+}
+
+/** The signer as a policy may name it, only when the module's signature chains to a trusted root. */
+export interface TrustedIdentity {
+  readonly organization: string | undefined;
+  readonly teamId: string | undefined;
+  readonly subject: string | undefined;
+  readonly issuer: string | undefined;
+  readonly thumbprint: string | undefined;
+}
+
+/** O= of a distinguished name ("CN=…, OU=…, O=Microsoft Corporation, C=US"). */
+function organizationOf(dn: string | undefined): string | undefined {
+  const m = dn ? /(?:^|,\s*|\/)O=((?:\\,|[^,/])+)/.exec(dn) : null;
+  return m?.[1]?.replace(/\\,/g, ',').trim();
+}
+
+export function trustedIdentity(m: ModuleSummary): TrustedIdentity | undefined {
+  const trusted = m.signer.startsWith('org:') || m.signer.startsWith('team:');
+  if (!trusted) return undefined;
+  const org = m.signer.startsWith('org:') ? m.signer.slice(4) : organizationOf(m.signerDn);
+  return {
+    organization: org,
+    teamId: m.signer.startsWith('team:') ? m.signer.slice(5) : undefined,
+    subject: m.signerSubject,
+    issuer: m.issuer,
+    thumbprint: m.leafThumbprint?.toLowerCase(),
+  };
+}
+
+export function signerMatches(id: TrustedIdentity, spec: SignerSpec): boolean {
+  if (spec.organization !== undefined && id.organization !== spec.organization) return false;
+  if (spec.team_id !== undefined && id.teamId !== spec.team_id) return false;
+  if (spec.subject !== undefined && !namePatternMatches(id.subject, spec.subject)) return false;
+  if (spec.issuer !== undefined && !namePatternMatches(id.issuer, spec.issuer)) return false;
+  if (spec.thumbprints !== undefined && !spec.thumbprints.some((t) => t.toLowerCase() === id.thumbprint)) return false;
+  return true;
+}
+
+/** Signed by no one that claims an identity: unsigned, ad-hoc or linker-signed (an untrusted signature claims one). */
+export const withoutSigner = (m: ModuleSummary): boolean => m.signer === '' || m.signer === 'adhoc' || m.signer === 'linker-signed';
+
+/** How a policy allows a module, or undefined. */
+export interface Allowance {
+  readonly policy: Policy;
+  readonly entry: string;
+  readonly action: 'expected-signer' | 'co-signer' | 'allowed-unsigned';
+}
+
+export function allowance(policies: readonly Policy[], path: string, m: ModuleSummary): Allowance | undefined {
+  const id = trustedIdentity(m);
+  for (const policy of policies) {
+    if (id) {
+      const i = policy.signers?.findIndex((s) => signerMatches(id, s)) ?? -1;
+      if (i >= 0) return { policy, entry: `signers[${i}]`, action: 'expected-signer' };
+      const j = policy.co_signers?.findIndex((c) => c.modules.some((p) => modulePatternMatches(path, p)) && c.signers.some((s) => signerMatches(id, s))) ?? -1;
+      if (j >= 0) return { policy, entry: `co_signers[${j}]`, action: 'co-signer' };
+    } else if (withoutSigner(m)) {
+      const k = policy.unsigned?.findIndex((p) => modulePatternMatches(path, p)) ?? -1;
+      if (k >= 0) return { policy, entry: `unsigned[${k}]`, action: 'allowed-unsigned' };
+    }
+  }
+  return undefined;
+}
