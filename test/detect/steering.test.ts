@@ -144,3 +144,64 @@ test('app.asar swapped for a symbolic link out of the app root → STEERING_CHAN
   t.deepEqual(ruled(r), ['STEERING_CHANGED:high:resources/app.asar']);
   t.regex(r.findings[0]?.message ?? '', new RegExp(`held app code, now holds a symbolic link out of the app root \\(${outside.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\)`));
 });
+
+test('Sparkle: the feed URL in a sealed app\'s Info.plist edited → SIGNATURE_INVALID critical and STEERING_CHANGED high; a re-signed release with a new feed is listed, not raised', async (t) => {
+  const { buildAppBundle } = await import('../helpers/apple-bundle.ts');
+  const { loadIdentity } = await import('../helpers/apple-signer.ts');
+  const { appleFixture } = await import('../helpers/fixtures.ts');
+  const { cpSync, writeFileSync } = await import('node:fs');
+  const vendor = await loadIdentity(appleFixture('pki/vendor.der'), appleFixture('pki/vendor.pk8'), [appleFixture('pki/devid-ca.der')]);
+  const release = (dir: string, version: string, feed: string) =>
+    buildAppBundle(dir, {
+      name: 'Contoso',
+      identifier: 'com.contoso.desktop',
+      teamId: 'CONTOSO123',
+      identity: vendor,
+      executable: readFileSync(appleFixture('app-main-arm64')),
+      shortVersion: version,
+      info: { SUFeedURL: feed, SUPublicEDKey: 'pfIShU4dEXqPd5ObYNfDBiQWcXozk7estwzTnF9BamQ=' },
+    });
+  const h = harness([appleFixture('trust')]);
+  try {
+    const app = await release(appDir(), '2.0.0', 'https://updates.contoso.example/appcast.xml');
+    t.deepEqual(ruled(await h.scan('mac', app)), []);
+    const plist = join(app, 'Contents/Info.plist');
+    writeFileSync(plist, readFileSync(plist, 'utf8').replace('updates.contoso.example', 'updates.contoso-cdn.example'));
+    const r = await h.scan('mac', app);
+    t.deepEqual(ruled(r), ['SIGNATURE_INVALID:critical:./', 'STEERING_CHANGED:high:Contents/Info.plist']);
+    t.regex(r.findings.find((f) => f.rule === 'STEERING_CHANGED')?.message ?? '', /updater settings changed while the app's version stayed 2\.0\.0/);
+
+    // The vendor's next release, sealed, with a new feed: an update, and the feed change is listed in it.
+    const h2 = harness([appleFixture('trust')]);
+    try {
+      const root = join(appDir(), 'Contoso.app');
+      cpSync(await release(appDir(), '2.0.0', 'https://updates.contoso.example/appcast.xml'), root, { recursive: true });
+      await h2.scan('mac', root);
+      rmSync(root, { recursive: true });
+      cpSync(await release(appDir(), '2.1.0', 'https://updates2.contoso.example/appcast.xml'), root, { recursive: true });
+      const next = await h2.scan('mac', root);
+      t.is(next.versionSource, 'Info.plist (sealed)');
+      t.deepEqual(ruled(next), []);
+      t.true(((next.findings.find((f) => f.rule === 'UPDATE_EXPLAINED')?.evidence.steering as string[]) ?? []).includes('Contents/Info.plist'));
+    } finally {
+      await h2.close();
+    }
+  } finally {
+    await h.close();
+  }
+});
+
+test('update.json (a custom updater\'s feed) edited out of band → STEERING_CHANGED high', async (t) => {
+  const h = harness();
+  try {
+    const root = appDir();
+    writeElectronApp(root);
+    put(root, 'resources/update.json', JSON.stringify({ url: 'https://updates.contoso.example/win/latest', publicKey: 'MCowBQYDK2VwAyEA3w==' }));
+    await h.scan('contoso', root);
+    put(root, 'resources/update.json', JSON.stringify({ url: 'https://updates.contoso.example/win/latest', publicKey: 'MCowBQYDK2VwAyEAAA==' }));
+    const r = await h.scan('contoso', root);
+    t.deepEqual(ruled(r), ['STEERING_CHANGED:high:resources/update.json']);
+  } finally {
+    await h.close();
+  }
+});

@@ -21,6 +21,8 @@ export interface BundleSpec {
   readonly version?: string;
   readonly stapleTicket?: boolean;
   readonly entitlements?: string;
+  /** More Info.plist keys (Sparkle's SUFeedURL / SUPublicEDKey, …). */
+  readonly info?: Readonly<Record<string, string | boolean | number>>;
 }
 
 const RULES = {
@@ -61,6 +63,7 @@ export async function buildAppBundle(parent: string, spec: BundleSpec): Promise<
       CFBundlePackageType: 'APPL',
       CFBundleShortVersionString: spec.shortVersion ?? '1.0.0',
       CFBundleVersion: spec.version ?? '100',
+      ...(spec.info ?? {}),
     }),
   );
   write('Info.plist', info);
