@@ -25,6 +25,7 @@ function versionRules(c: ModuleChange, a: ModuleSummary, b: ModuleSummary, input
 }
 
 const hasIdentity = (s: string): boolean => s.startsWith('org:') || s.startsWith('team:');
+const baseName = (p: string): string => (p.split('/').pop() ?? p).toLowerCase();
 
 /** Why a new module is unexpected, in words, and whether it is signed by the app's own signer (medium). */
 function newModuleWhy(a: ModuleSummary, input: DetectInput): { why: string; own: boolean } {
@@ -54,7 +55,8 @@ export function changeRules(c: ModuleChange, a: ModuleSummary, input: DetectInpu
     ...signer,
     ...(b ? versionRules(c, a, b, input, state) : reportedUnsigned ? [] : [newModuleRule(c, a, input)]),
     ...(b ? capabilityRules(c, a, b) : []),
-    ...(b ? [...rollbackRules(c, a, b, input), ...swapRules(c, a, b)] : sideloadRules(c, a)),
+    // A module renamed into a side-loading name is as new at that name as one that just appeared.
+    ...(b ? [...rollbackRules(c, a, b, input), ...swapRules(c, a, b), ...(c.renamedFrom && baseName(c.renamedFrom) !== baseName(c.path) ? sideloadRules(c, a) : [])] : sideloadRules(c, a)),
     ...timestampRules(c, a, b),
   ];
 }

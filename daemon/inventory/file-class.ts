@@ -14,7 +14,7 @@ const CODE_FORMATS = new Set(['pe', 'macho', 'elf', 'bundle']);
 const STEERING_EXTENSIONS = new Set(['js', 'mjs', 'cjs', 'jsc', 'asar', 'node-snapshot']);
 
 /** Scripts a shell, Windows Script Host, PowerShell or launchd runs as they are. */
-const SCRIPT_EXTENSIONS = new Set(['ps1', 'psm1', 'psd1', 'bat', 'cmd', 'vbs', 'vbe', 'wsf', 'wsh', 'hta', 'sh', 'bash', 'zsh', 'command', 'tool', 'applescript', 'scpt']);
+const SCRIPT_EXTENSIONS = new Set(['ps1', 'psm1', 'psd1', 'bat', 'cmd', 'vbs', 'vbe', 'wsf', 'wsh', 'hta', 'sh', 'bash', 'zsh', 'command', 'tool', 'applescript', 'scpt', 'desktop']);
 
 /** Files an updater reads: the feed, the channel, the key updates must be signed with. */
 const UPDATER_NAMES = new Set(['app-update.yml', 'dev-app-update.yml', 'update.json', 'updates.json', 'update.xml', 'update.ini', 'squirrel.json', 'releases']);

@@ -143,3 +143,8 @@ test('findings come most severe first, the order raised within a severity; the s
   t.is(scanSummary(ordered), '4 findings: 1 high, 2 medium, 1 info — most severe: high STEERING_CHANGED resources/app.asar');
   t.is(scanSummary([raised[0]]), '1 finding: 1 info');
 });
+
+test('a vendor DLL moved to a side-loading name pairs as a rename, and the side-loading name is still raised', (t) => {
+  const fs = run([mod('bin/contoso_helper.dll')], [mod('bin/version.dll', { sha256: mod('bin/contoso_helper.dll').sha256 })]);
+  t.true(rules(fs).includes('SIDELOAD_NAME:high'), JSON.stringify(rules(fs)));
+});
