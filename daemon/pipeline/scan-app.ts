@@ -21,6 +21,7 @@ import { type Policy } from '../policy/types.ts';
 import { type EntryState, type ModuleRecord } from '../shared/model.ts';
 import { dataSummary, isVersionSource, RecordSink } from './record-sink.ts';
 import { withScanLock, type LockTiming } from './scan-lock.ts';
+import type { ManifestStage, ManifestUse } from '../manifest/stage.ts';
 
 const CODE_FORMATS = new Set(['pe', 'macho', 'elf', 'bundle']);
 
@@ -34,6 +35,8 @@ export interface ScanRequest {
   /** Destinations to alert: one outbox row each whose min_severity this scan's unexplained findings reach, committed
    * in the snapshot's transaction. */
   readonly alerts?: readonly AlertDestination[];
+  /** Manifests to check this scan against (issue 11): after detect, before policy. */
+  readonly manifests?: ManifestStage;
   /** Policies (daemon/policy): those that recognise this app judge its findings after detection; time is `now`. */
   readonly policies?: readonly Policy[];
 }
@@ -57,6 +60,8 @@ export interface ScanReport {
   readonly unreadable: ScanOutcome['unreadable'];
   /** Alerts queued in the outbox with this snapshot (one per destination whose threshold was reached). */
   readonly alerts: readonly PlannedAlert[];
+  /** What became of each manifest given: used, for another version, or rejected (with why). */
+  readonly manifests?: readonly ManifestUse[];
 }
 
 export async function scanApp(store: Store, pool: InspectPool, req: ScanRequest, lockTiming?: LockTiming): Promise<ScanReport> {
@@ -85,7 +90,9 @@ async function judgeAndCommit(store: Store, appId: number, prevSnapshot: Snapsho
   const baseline = prevSnapshot === undefined;
   const context = { prior: priorLayout(store, appId, prevSnapshot, changes), version: versionTrust(version, seen.sink, prevSnapshot) };
   const detected = judge(store, appId, { baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes, ...context });
-  const findings = req.policies?.length ? applyPolicies(detected, { policies: req.policies, app: appFacts(req.app, root, sources.get('./'), store.currentSigners(appId), changes), changes, baseline, at: req.now }) : detected;
+  const manifested = req.manifests ? await req.manifests.apply(detected, { store, appId, app: req.app, root, previous: prevSnapshot, version: version.version, rows: seen.sink.rows(), removed: seen.removed, now: req.now }) : undefined;
+  const checked = manifested?.findings ?? detected;
+  const findings = req.policies?.length ? applyPolicies(checked, { policies: req.policies, app: appFacts(req.app, root, sources.get('./'), store.currentSigners(appId), changes), changes, baseline, at: req.now }) : detected;
   const alerts = planAlerts(req.alerts ?? [], { app: req.app, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, time: req.now, findings });
   const { snapshotId } = store.commitScan({
     appId: appId,
@@ -99,6 +106,7 @@ async function judgeAndCommit(store: Store, appId: number, prevSnapshot: Snapsho
     removed: seen.removed,
     findings,
     alerts: alerts.rows,
+    ...(manifested ? { meta: manifested.meta } : {}),
   });
   return {
     app: req.app,
@@ -116,6 +124,7 @@ async function judgeAndCommit(store: Store, appId: number, prevSnapshot: Snapsho
     findings,
     unreadable: seen.outcome.unreadable,
     alerts: alerts.planned,
+    ...(manifested ? { manifests: manifested.uses } : {}),
   };
 }
 

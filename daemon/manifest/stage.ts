@@ -1,0 +1,204 @@
+// The manifest stage as the pipeline runs it: read every manifest given for the app (files or URLs, the latter
+// through a ManifestSource that keeps the last good copy), verify them, run the pure check (check.ts) over the app's
+// files after this scan, and say which meta keys the commit must set (the accepted sequence; the manifests used).
+import { type KeyObject } from 'node:crypto';
+import { openSync, closeSync, readSync, fstatSync, constants } from 'node:fs';
+import { bySeverityDesc } from '../detect/rules.ts';
+import { type FileRow, type SnapshotRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
+import { errorMessage } from '../shared/errors.ts';
+import { type Finding } from '../shared/findings.ts';
+import { type AcceptedSequence } from './envelope.ts';
+import { checkManifests, type CurrentFile } from './check.ts';
+import { ManifestSource, type FetchOptions } from './fetch.ts';
+import { type Manifest, type ManifestKind, type RejectedManifest } from './model.ts';
+import { readOwnManifest } from './own.ts';
+import { readFeed, type FeedKind } from './vendor/feeds.ts';
+
+export interface OwnManifestSpec {
+  readonly kind: 'sealwatch';
+  /** A file, or an https:// URL. */
+  readonly location: string;
+  readonly keys: readonly KeyObject[];
+}
+
+export interface FeedSpec {
+  readonly kind: FeedKind;
+  readonly location: string;
+}
+
+export type ManifestSpec = OwnManifestSpec | FeedSpec;
+
+/** One line per manifest for the scan's report: used, for another version, or rejected. */
+export interface ManifestUse {
+  readonly name: string;
+  readonly kind: ManifestKind;
+  readonly state: 'used' | 'other-version' | 'rejected';
+  readonly detail?: string;
+  /** The copy came from the cache because the fetch failed. */
+  readonly stale?: string;
+}
+
+export interface ManifestStageInput {
+  readonly store: Store;
+  readonly appId: number;
+  readonly app: string;
+  /** Snapshot root now (records are re-read relative to it). */
+  readonly root: string;
+  readonly previous: SnapshotRow | undefined;
+  readonly version: string | undefined;
+  /** This scan's fresh rows and removed paths. */
+  readonly rows: Iterable<FileRow>;
+  readonly removed: readonly string[];
+  readonly now: Date;
+}
+
+export interface ManifestStageResult {
+  readonly findings: Finding[];
+  readonly meta: Record<string, string>;
+  readonly uses: readonly ManifestUse[];
+}
+
+const MAX_MANIFEST_FILE = 64 * 1024 * 1024;
+const MODULE_FORMATS = new Set(['pe', 'macho', 'elf']);
+
+export const sequenceKey = (app: string): string => `manifest_sequence:${app}`;
+export const usedKey = (app: string): string => `manifests_used:${app}`;
+
+/** A manifest file, bounded, never through a FIFO or device. */
+function readManifestFile(file: string): Buffer {
+  const fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > MAX_MANIFEST_FILE) throw new Error(`larger than ${MAX_MANIFEST_FILE} bytes`);
+    const buf = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < buf.length) {
+      const n = readSync(fd, buf, off, buf.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.subarray(0, off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export class ManifestStage {
+  private readonly specs: readonly ManifestSpec[];
+  private readonly fetchOptions: FetchOptions;
+  private readonly sources = new Map<string, ManifestSource>();
+
+  constructor(specs: readonly ManifestSpec[], fetchOptions: FetchOptions = {}) {
+    this.specs = specs;
+    this.fetchOptions = fetchOptions;
+  }
+
+  /** The URL sources, for a schedule to refresh between scans. */
+  urlSources(): ManifestSource[] {
+    for (const s of this.specs) if (isUrl(s.location)) this.source(s.location);
+    return [...this.sources.values()];
+  }
+
+  private source(url: string): ManifestSource {
+    let s = this.sources.get(url);
+    if (!s) this.sources.set(url, (s = new ManifestSource(url, this.fetchOptions)));
+    return s;
+  }
+
+  private async bytesOf(location: string, now: Date): Promise<{ bytes: Buffer; stale?: string }> {
+    if (!isUrl(location)) return { bytes: readManifestFile(location) };
+    const r = await this.source(location).refresh(now);
+    return { bytes: r.copy.bytes, ...(r.state === 'stale' ? { stale: r.error ?? 'fetch failed' } : {}) };
+  }
+
+  async apply(findings: readonly Finding[], input: ManifestStageInput): Promise<ManifestStageResult> {
+    const { store, app } = input;
+    const lastRaw = store.meta(sequenceKey(app));
+    const last = lastRaw ? (JSON.parse(lastRaw) as AcceptedSequence) : undefined;
+    const manifests: Manifest[] = [];
+    const rejected: RejectedManifest[] = [];
+    const uses: ManifestUse[] = [];
+    const meta: Record<string, string> = {};
+    let accepted: AcceptedSequence | undefined;
+    for (const spec of this.specs) {
+      let got: { bytes: Buffer; stale?: string };
+      try {
+        got = await this.bytesOf(spec.location, input.now);
+      } catch (err) {
+        rejected.push({ name: spec.location, kind: spec.kind, reason: 'unavailable', message: errorMessage(err) });
+        uses.push({ name: spec.location, kind: spec.kind, state: 'rejected', detail: `unavailable: ${errorMessage(err)}` });
+        continue;
+      }
+      const stale = got.stale !== undefined ? { stale: got.stale } : {};
+      if (spec.kind === 'sealwatch') {
+        const o = readOwnManifest(spec.location, got.bytes, spec.keys, { app, version: input.version, now: input.now, last: accepted ?? last });
+        if (o.state === 'rejected') {
+          rejected.push(o.rejected);
+          uses.push({ name: o.rejected.name, kind: 'sealwatch', state: 'rejected', detail: `${o.rejected.reason}: ${o.rejected.message}`, ...stale });
+        } else if (o.state === 'other-version') {
+          uses.push({ name: o.name, kind: 'sealwatch', state: 'other-version', detail: `describes version ${o.version}, the app is at ${input.version ?? '(unknown)'}`, ...stale });
+        } else {
+          manifests.push(o.manifest);
+          accepted = { sequence: o.verified.sequence, digest: o.verified.digest };
+          uses.push({ name: o.manifest.name, kind: 'sealwatch', state: 'used', ...stale });
+        }
+        continue;
+      }
+      try {
+        const m = readFeed(spec.kind, spec.location, got.bytes);
+        manifests.push(m);
+        uses.push({ name: m.name, kind: m.kind, state: 'used', ...stale });
+      } catch (err) {
+        rejected.push({ name: spec.location, kind: spec.kind, reason: 'malformed', message: errorMessage(err) });
+        uses.push({ name: spec.location, kind: spec.kind, state: 'rejected', detail: `malformed: ${errorMessage(err)}`, ...stale });
+      }
+    }
+    if (accepted) meta[sequenceKey(app)] = JSON.stringify(accepted);
+    const usedBefore = new Set<string>(JSON.parse(store.meta(usedKey(app)) ?? '[]') as string[]);
+    meta[usedKey(app)] = JSON.stringify(manifests.map((m) => m.digest));
+    const { files, records, changed } = currentFiles(input);
+    const judged = checkManifests(findings, {
+      version: input.version,
+      baseline: input.previous === undefined,
+      versionMoved: input.previous !== undefined && (input.previous.version ?? undefined) !== input.version,
+      manifests,
+      rejected,
+      files,
+      changed,
+      usedBefore,
+      digests: (path) => {
+        const id = records.get(path);
+        if (id === undefined) return undefined;
+        const r = store.record(id, input.root, path);
+        const cdhash = r.code_signature.cdhash ?? r.code_signature.signatures.find((s) => s.cdhash)?.cdhash;
+        return { ...(r.pe?.authentihash.sha256 ? { authentihash: r.pe.authentihash.sha256 } : {}), ...(cdhash ? { cdhash: cdhash.toLowerCase() } : {}) };
+      },
+    });
+    return { findings: bySeverityDesc(judged), meta, uses };
+  }
+}
+
+const isUrl = (location: string): boolean => /^https?:\/\//i.test(location);
+
+/** The app's files after this scan: the stored current entries, this scan's rows over them, removed paths gone. */
+function currentFiles(input: ManifestStageInput): { files: Map<string, CurrentFile>; records: Map<string, number>; changed: Set<string> } {
+  const files = new Map<string, CurrentFile>();
+  const records = new Map<string, number>();
+  const changed = new Set<string>(input.removed);
+  const put = (r: FileRow): void => {
+    if (UNVERIFIED_STATUSES.includes(r.status) || r.format === 'bundle' || r.sha256 === '') {
+      files.delete(r.path);
+      return;
+    }
+    files.set(r.path, { path: r.path, sha256: r.sha256, size: r.size, isModule: MODULE_FORMATS.has(r.format) });
+    records.set(r.path, r.record_id);
+  };
+  for (const r of input.store.currentFiles(input.appId)) put(r);
+  for (const r of input.rows) {
+    changed.add(r.path);
+    put(r);
+  }
+  for (const p of input.removed) files.delete(p);
+  return { files, records, changed };
+}
