@@ -71,7 +71,8 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--workers <n>', 'worker threads, 1 to twice the cores (default: one per core)', workersOption)
     .option('--reinit', 'start a new history where one existed and is gone, emptied or replaced (recorded as HISTORY_RESET)', false)
     .option('--ioc-digests', 'also record SHA-1 and MD5 of every file read, so `ioc` can search them (SHA-256 is always recorded)', false)
-    .action((dir: string, o: { app: string; appVersion?: string; vendor?: string; db?: string; json: boolean; trust: string[]; catalog: string[]; systemTrust: boolean; workers?: number; reinit: boolean; iocDigests: boolean }) =>
+    .option('--policy <path>', 'policy file or directory (repeatable), besides the shipped policies/', collect, [])
+    .action((dir: string, o: { app: string; appVersion?: string; vendor?: string; db?: string; json: boolean; trust: string[]; catalog: string[]; systemTrust: boolean; workers?: number; reinit: boolean; iocDigests: boolean; policy: string[] }) =>
       guard(async () => (await scanCommands()).runScan(dir, o, io))(),
     );
   program
@@ -146,6 +147,30 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--db <file>', 'history database (default: the config\'s, else per OS)')
     .option('--json', 'one JSON object', false)
     .action((o: { config?: string; db?: string; json: boolean }) => guard(async () => (await import('./status.ts')).runStatus(o, io))());
+  const policy = program.command('policy').description('vendor policies: lint them, test them on a recorded history, suggest one from it');
+  const policyCommands = (): Promise<typeof import('./policy.ts')> => import('./policy.ts');
+  policy
+    .command('lint')
+    .description('check policy files against policies/policy.schema.json (errors: file, line, field, reason; exit 2)')
+    .argument('[paths...]', 'policy files or directories (default: the shipped policies/)')
+    .option('--json', 'one JSON line per problem', false)
+    .action((paths: string[], o: { json: boolean }) => guard(async () => (await policyCommands()).runPolicyLint(paths, o.json, io))());
+  policy
+    .command('test')
+    .description("judge the stored history of an app again under the policies and show which findings would change (writes nothing)")
+    .argument('<app>')
+    .option('--policy <path>', 'policy file or directory (repeatable), besides the shipped policies/', collect, [])
+    .option('--at <iso-date>', 'judge exception expiry as of this time (default: each snapshot at its own time)')
+    .option('--db <file>')
+    .option('--json', 'one JSON object', false)
+    .action((app: string, o: { policy: string[]; at?: string; db?: string; json: boolean }) => guard(async () => (await policyCommands()).runPolicyTest(app, o, io))());
+  policy
+    .command('suggest')
+    .description('a starting policy from the history of an app: its signers, co-signers by module, unsigned modules')
+    .argument('<app>')
+    .option('--out <file>', 'write it here (never over an existing file) instead of printing it')
+    .option('--db <file>')
+    .action((app: string, o: { out?: string; db?: string }) => guard(async () => (await policyCommands()).runPolicySuggest(app, o, io))());
   const alerts = program.command('alerts').description('the alert outbox: what was queued, sent or dead-lettered, and why');
   const alertsCommands = (): Promise<typeof import('./alerts.ts')> => import('./alerts.ts');
   alerts

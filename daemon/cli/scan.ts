@@ -53,6 +53,8 @@ export interface ScanOptions {
   readonly reinit?: boolean;
   /** Also record SHA-1 and MD5 of every file read, so `ioc` can search them (costs hashing time: docs/benchmarks.md). */
   readonly iocDigests?: boolean;
+  /** Policy files or directories (`--policy`), besides the shipped policies/. */
+  readonly policy?: readonly string[];
 }
 
 export async function runScan(dir: string, options: ScanOptions, io: Output): Promise<number> {
@@ -65,6 +67,10 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
     import('./progress.ts'),
   ]);
   checkVerificationDirs(options);
+  const { policiesOrFail } = await import('../policy/load.ts');
+  const { formatProblem } = await import('../policy/types.ts');
+  const { policies, warnings } = policiesOrFail(options.policy ?? []);
+  for (const w of warnings) io.err(escapeTerminal(formatProblem(w)));
   const now = new Date();
   const pool = new InspectPool(
     {
@@ -89,7 +95,7 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
   }
   try {
     return await withStore(options.db, async (store) => {
-      const report = await scanApp(store, pool, { app: options.app, root: dir, trigger: 'manual', now, ...(options.appVersion ? { appVersion: options.appVersion } : {}), ...(options.vendor ? { vendor: options.vendor } : {}) });
+      const report = await scanApp(store, pool, { app: options.app, root: dir, trigger: 'manual', now, policies, ...(options.appVersion ? { appVersion: options.appVersion } : {}), ...(options.vendor ? { vendor: options.vendor } : {}) });
       progress.finish();
       for (const u of report.unreadable) io.err(escapeTerminal(`unreadable: ${u.path}: ${u.reason}`));
       for (const r of report.versionRefused) io.err(escapeTerminal(`version source refused: ${r}`));
@@ -103,7 +109,7 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
         files: report.files,
         read: report.read,
         reused: report.reused,
-        findings: ordered.map((f) => ({ rule: f.rule, severity: f.severity, path: f.path ?? null, message: f.message, evidence: f.evidence })),
+        findings: ordered.map((f) => ({ rule: f.rule, severity: f.severity, path: f.path ?? null, message: f.message, evidence: f.evidence, ...(f.policy ? { policy: f.policy } : {}) })),
         summary,
         version_source: report.versionSource,
         version_signed: report.versionSigned,
@@ -112,7 +118,7 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
       else {
         io.out(`${safe(report.app)}: ${report.baseline ? 'baseline' : `${safe(report.fromVersion ?? '?')} → ${safe(report.toVersion ?? '?')}`} (version from ${safe(report.versionSource)}); ${report.files} files, ${report.read} read, ${report.reused} unchanged by stat`);
         io.out(escapeTerminal(summary));
-        for (const f of ordered) io.out(`  ${severityLabel(f.severity, io.colour === true, `[${f.severity}]`)} ${f.rule}: ${escapeTerminal(f.message)}`);
+        for (const f of ordered) io.out(`  ${severityLabel(f.severity, io.colour === true, `[${f.severity}]`)} ${f.rule}: ${escapeTerminal(f.message)}${f.policy ? escapeTerminal(` (policy ${f.policy.action}: ${f.policy.rule ?? ''} in ${f.policy.file})`) : ''}`);
       }
       const worst = Math.max(0, ...report.findings.map((f) => SEVERITY_ORDER.indexOf(f.severity)));
       return worst >= SEVERITY_ORDER.indexOf('high') ? ExitCode.findings : report.unreadable.length ? ExitCode.unreadable : ExitCode.ok;

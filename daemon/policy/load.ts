@@ -6,10 +6,10 @@ import { join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { RULES } from '../detect/rule-table.ts';
-import { errorMessage } from '../shared/errors.ts';
+import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { severityRank, type RuleId } from '../shared/findings.ts';
 import { FLOOR, FLOOR_RULES } from './floors.ts';
-import { type Policy, type PolicyProblem } from './types.ts';
+import { formatProblem, type Policy, type PolicyProblem } from './types.ts';
 
 export const POLICY_SCHEMA_FILE = resolve(import.meta.dirname, '..', '..', 'policies', 'policy.schema.json');
 /** The shipped policies: applied to every scan (each recognises its own apps). */
@@ -185,4 +185,12 @@ export function loadPolicies(paths: readonly string[]): LoadedPolicies {
     }
   }
   return { policies, problems };
+}
+
+/** The shipped policies and these: the policies, or a CONFIG error (exit 2) listing every error; warnings returned. */
+export function policiesOrFail(paths: readonly string[]): { policies: readonly Policy[]; warnings: readonly PolicyProblem[] } {
+  const { policies, problems } = loadPolicies([SHIPPED_POLICIES, ...paths]);
+  const errors = problems.filter((p) => p.level === 'error');
+  if (errors.length) throw new SealwatchError('CONFIG', `policy errors:\n${errors.map(formatProblem).join('\n')}`, { file: errors[0]?.file ?? '' });
+  return { policies, warnings: problems.filter((p) => p.level === 'warning') };
 }

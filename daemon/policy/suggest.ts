@@ -1,0 +1,83 @@
+// `policy suggest APP`: a starting policy from what the app's history shows — the signers of its own modules, other
+// signers by the modules they sign (co-signers), the modules seen without a signer. Only trusted identities become
+// signers; a module whose signature was never trusted is named in a comment, never allowed. The text lints clean.
+import { minimatch } from 'minimatch';
+import { Document, isMap, isSeq } from 'yaml';
+import { summarise, type ModuleSummary } from '../diff/summary.ts';
+import { type AppRow, type Store } from '../inventory/store/store.ts';
+import { trustedIdentity, withoutSigner } from './match.ts';
+import { type SignerSpec } from './types.ts';
+
+interface Seen {
+  readonly spec: SignerSpec;
+  readonly paths: Set<string>;
+  readonly issuers: Set<string>;
+  readonly thumbprints: Set<string>;
+}
+
+const baseName = (path: string): string => path.split('/').pop() ?? path;
+const keyOf = (spec: SignerSpec): string => JSON.stringify([spec.organization ?? null, spec.team_id ?? null]);
+
+/** Every distinct module state in the history (path and record), summarised once. */
+function modulesSeen(store: Store, app: AppRow): { summaries: { path: string; m: ModuleSummary }[]; first: string; last: string; snapshots: number } {
+  const seen = new Set<string>();
+  const summaries: { path: string; m: ModuleSummary }[] = [];
+  const snaps = store.snapshots(app.id);
+  for (const s of snaps) {
+    for (const f of store.files(s.id)) {
+      if (!['pe', 'macho', 'elf', 'bundle'].includes(f.format) || seen.has(`${f.path}\0${f.record_id}`)) continue;
+      seen.add(`${f.path}\0${f.record_id}`);
+      const m = summarise(f.path, store.record(f.record_id, s.root, f.path));
+      if (m.isCode && m.state === 'file') summaries.push({ path: f.path, m });
+    }
+  }
+  return { summaries, first: snaps[0]?.taken_at ?? '?', last: snaps.at(-1)?.taken_at ?? '?', snapshots: snaps.length };
+}
+
+export function suggestPolicy(store: Store, app: AppRow): string {
+  const { summaries, first, last, snapshots } = modulesSeen(store, app);
+  const signers = new Map<string, Seen>();
+  const unsigned = new Set<string>();
+  const untrusted = new Set<string>();
+  for (const { path, m } of summaries) {
+    const id = trustedIdentity(m);
+    if (!id) {
+      (withoutSigner(m) ? unsigned : untrusted).add(withoutSigner(m) ? baseName(path) : `${path} (${m.status}${m.signer.length > 10 ? `, claims ${m.signer.slice(10)}` : ''})`);
+      continue;
+    }
+    const spec: SignerSpec = id.teamId ? { team_id: id.teamId, ...(id.organization ? { organization: id.organization } : {}) } : { organization: id.organization ?? id.subject ?? '' };
+    const s = signers.get(keyOf(spec)) ?? { spec, paths: new Set(), issuers: new Set(), thumbprints: new Set() };
+    s.paths.add(path);
+    if (id.issuer) s.issuers.add(id.issuer);
+    if (id.thumbprint) s.thumbprints.add(id.thumbprint);
+    signers.set(keyOf(spec), s);
+  }
+  // The app's own signers: whoever signs the most modules, and whoever signed one of the same paths at another time
+  // (a vendor rename: Node.js Foundation → OpenJS Foundation on bin/node.exe). Everyone else co-signs what they sign.
+  const ranked = [...signers.values()].sort((a, b) => b.paths.size - a.paths.size);
+  const own = new Set<Seen>(ranked.slice(0, 1));
+  for (const s of ranked) if ([...own].some((o) => [...s.paths].some((p) => o.paths.has(p)))) own.add(s);
+  const observed = (s: Seen): string =>
+    `sealwatch history of ${app.name}: ${s.paths.size} module(s) (${[...s.paths].slice(0, 3).join(', ')}${s.paths.size > 3 ? ', …' : ''}); issuing CA ${[...s.issuers].join(' / ') || '?'}; ${s.thumbprints.size} leaf certificate(s)`;
+  const policy: Record<string, unknown> = {
+    name: `${app.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'app'}-suggested`,
+    description: `Suggested by \`sealwatch policy suggest\` from ${snapshots} snapshot(s) of ${app.name}, ${first} to ${last}. Review before use.`,
+    match: { apps: [minimatch.escape(app.name)] },
+  };
+  if (own.size) policy.signers = [...own].map((s) => ({ ...s.spec, observed: observed(s) }));
+  const co = ranked.filter((s) => !own.has(s));
+  if (co.length) policy.co_signers = co.map((s) => ({ modules: [...new Set([...s.paths].map(baseName))].sort(), signers: [{ ...s.spec, observed: observed(s) }] }));
+  if (unsigned.size) policy.unsigned = [...unsigned].sort().map((n) => minimatch.escape(n));
+  const doc = new Document(policy);
+  doc.commentBefore = [
+    ` Starting policy for ${app.name} (sealwatch policy suggest): review it, then lint it (sealwatch policy lint FILE).`,
+    ' Signers come only from trusted signatures seen in the history; pin issuers or leaf thumbprints where you can.',
+    ...(untrusted.size ? [' Not allowed (their signatures were never trusted):', ...[...untrusted].slice(0, 20).map((u) => `   ${u}`)] : []),
+  ].join('\n');
+  // Long lists stay in block style; short ones too, for diffs that read line by line.
+  for (const key of ['signers', 'co_signers', 'unsigned']) {
+    const node = doc.get(key, true);
+    if (isSeq(node) || isMap(node)) node.flow = false;
+  }
+  return doc.toString({ lineWidth: 0 });
+}
