@@ -121,3 +121,29 @@ test('Squirrel: a module swapped in the new version folder is still judged again
     await h.close();
   }
 });
+
+test('Squirrel with a signed main executable in each app-x.y.z folder: the version comes from it, never from Update.exe, and the update is explained', async (t) => {
+  const h = harness();
+  try {
+    const root = appDir();
+    copyFileSync(realCorpusPath('squirrel'), join(root, 'Update.exe'));
+    copyTree(realAppPath('msal-0.20.6'), join(root, 'app-6.1.7600'));
+    copyFileSync(realCorpusPath('signtool-x86'), join(root, 'app-6.1.7600', 'contoso.exe'));
+    const base = await h.scan('sq', root);
+    t.is(base.toVersion, '6.1.7600.16385');
+    t.is(base.versionSource, 'version resource of app-6.1.7600/contoso.exe (signed)');
+    copyTree(realAppPath('msal-0.20.7'), join(root, 'app-10.0.26100'));
+    copyFileSync(realCorpusPath('signtool-x64'), join(root, 'app-10.0.26100', 'contoso.exe'));
+    rmSync(join(root, 'app-6.1.7600'), { recursive: true });
+    const r = await h.scan('sq', root);
+    t.is(r.toVersion, '10.0.26100.9169');
+    t.true(r.versionSigned);
+    // Apart from what the capability rules may say of signtool 6.1 → 10.0 (another program), nothing above info:
+    // every module is compared with the same path in the folder before.
+    t.deepEqual(r.findings.filter((f) => above(f.severity) && f.path !== 'app-10.0.26100/contoso.exe').map((f) => f.rule), []);
+    t.true(r.changes.some((c) => c.kind === 'changed' && c.path === 'app-10.0.26100/contoso.exe' && c.before?.ownVersion !== c.after?.ownVersion));
+    t.false(r.findings.some((f) => f.rule === 'UNSIGNED_VERSION_MOVED'), 'the folder name agrees with the signed version');
+  } finally {
+    await h.close();
+  }
+});
