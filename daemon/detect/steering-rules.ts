@@ -57,7 +57,8 @@ export function steeringRule(c: ModuleChange, cls: Exclude<FileClass, 'module' |
  */
 export function steeringDisplaced(c: ModuleChange, cls: Exclude<FileClass, 'module' | 'data'>): Finding | undefined {
   const a = c.after;
-  if (!a || c.before?.state !== 'file' || a.state === 'file' || a.state === 'symlink') return undefined;
+  // A module displaced so is MODULE_DISPLACED (entry-rules.ts); this is for paths that held steering content.
+  if (!a || c.before?.state !== 'file' || c.before.isCode || a.state === 'file' || a.state === 'symlink') return undefined;
   return finding('STEERING_CHANGED', c, `${c.path}: held ${CLASS_WORDS[cls]}, now holds ${STATE_WORDS[a.state]}${a.detail ? ` (${a.detail})` : ''}`, { class: cls });
 }
 
