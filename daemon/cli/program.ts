@@ -72,7 +72,10 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--reinit', 'start a new history where one existed and is gone, emptied or replaced (recorded as HISTORY_RESET)', false)
     .option('--ioc-digests', 'also record SHA-1 and MD5 of every file read, so `ioc` can search them (SHA-256 is always recorded)', false)
     .option('--policy <path>', 'policy file or directory (repeatable), besides the shipped policies/', collect, [])
-    .action((dir: string, o: { app: string; appVersion?: string; vendor?: string; db?: string; json: boolean; trust: string[]; catalog: string[]; systemTrust: boolean; workers?: number; reinit: boolean; iocDigests: boolean; policy: string[] }) =>
+    .option('--manifest <file>', "signed release manifest (file or https URL; repeatable) to check this version against", collect, [])
+    .option('--manifest-key <pub>', 'pinned manifest public key (SPKI PEM; repeatable)', collect, [])
+    .option('--vendor-feed <kind=location>', 'vendor feed (electron-builder, sparkle, winget, squirrel) = file or https URL (repeatable)', collect, [])
+    .action((dir: string, o: { app: string; appVersion?: string; vendor?: string; db?: string; json: boolean; trust: string[]; catalog: string[]; systemTrust: boolean; workers?: number; reinit: boolean; iocDigests: boolean; policy: string[]; manifest: string[]; manifestKey: string[]; vendorFeed: string[] }) =>
       guard(async () => (await scanCommands()).runScan(dir, o, io))(),
     );
   program
@@ -147,6 +150,41 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--db <file>', 'history database (default: the config\'s, else per OS)')
     .option('--json', 'one JSON object', false)
     .action((o: { config?: string; db?: string; json: boolean }) => guard(async () => (await import('./status.ts')).runStatus(o, io))());
+  const manifest = program.command('manifest').description("signed release manifests: what a version of an app should contain, from a clean install");
+  const manifestCommands = (): Promise<typeof import('./manifest.ts')> => import('./manifest.ts');
+  manifest
+    .command('keygen')
+    .description('an Ed25519 key pair: DIR/manifest.key (PKCS#8 PEM, mode 0600), DIR/manifest.pub (SPKI PEM)')
+    .requiredOption('--out <dir>')
+    .action((o: { out: string }) => guard(async () => (await manifestCommands()).runKeygen(o, io))());
+  manifest
+    .command('generate')
+    .description('a golden (unsigned) manifest of a clean install: every file with size, SHA-256, kind, version, authentihash / cdhash, signer')
+    .argument('<dir>')
+    .requiredOption('--app <name>')
+    .requiredOption('--app-version <version>')
+    .option('--out <file>', 'write here (default stdout)')
+    .option('--trust <dir>', 'trust-anchor directory (repeatable)', collect, [])
+    .option('--catalog <dir>', 'Windows catalog directory (repeatable)', collect, [])
+    .option('--workers <n>', 'worker threads', workersOption)
+    .action((dir: string, o: { app: string; appVersion: string; out?: string; trust: string[]; catalog: string[]; workers?: number }) => guard(async () => (await manifestCommands()).runGenerate(dir, o, io))());
+  manifest
+    .command('sign')
+    .description('sign a manifest: sequence (default: now in Unix seconds), issued and expiry times, Ed25519 signature')
+    .argument('<file>')
+    .requiredOption('--key <key>', 'manifest.key (PKCS#8 PEM)')
+    .option('--expires <duration>', 'valid for (e.g. 90d, 12h)', '90d')
+    .option('--sequence <n>', 'sequence number (must grow with every manifest of the app)')
+    .option('--out <file>', 'write here (default: in place)')
+    .action((file: string, o: { key: string; expires: string; sequence?: string; out?: string }) => guard(async () => (await manifestCommands()).runSign(file, o, io))());
+  manifest
+    .command('verify')
+    .description('check a signed manifest against pinned public keys (exit 0 valid, 1 not, with the reason)')
+    .argument('<file>')
+    .requiredOption('--pub <key>', 'manifest.pub (SPKI PEM; repeatable)', collect, [])
+    .option('--app <name>', 'the app it must describe')
+    .option('--at <iso-date>', 'judge expiry as of this time')
+    .action((file: string, o: { pub: string[]; app?: string; at?: string }) => guard(async () => (await manifestCommands()).runVerify(file, o, io))());
   const policy = program.command('policy').description('vendor policies: lint them, test them on a recorded history, suggest one from it');
   const policyCommands = (): Promise<typeof import('./policy.ts')> => import('./policy.ts');
   policy

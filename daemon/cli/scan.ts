@@ -55,6 +55,10 @@ export interface ScanOptions {
   readonly iocDigests?: boolean;
   /** Policy files or directories (`--policy`), besides the shipped policies/. */
   readonly policy?: readonly string[];
+  /** Signed release manifests (files or https URLs), the pinned keys they must be signed with, vendor feeds (KIND=LOCATION). */
+  readonly manifest?: readonly string[];
+  readonly manifestKey?: readonly string[];
+  readonly vendorFeed?: readonly string[];
 }
 
 export async function runScan(dir: string, options: ScanOptions, io: Output): Promise<number> {
@@ -71,6 +75,7 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
   const { formatProblem } = await import('../policy/types.ts');
   const { policies, warnings } = policiesOrFail(options.policy ?? []);
   for (const w of warnings) io.err(escapeTerminal(formatProblem(w)));
+  const manifests = await (await import('./manifest.ts')).scanManifestStage(options);
   const now = new Date();
   const pool = new InspectPool(
     {
@@ -95,10 +100,11 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
   }
   try {
     return await withStore(options.db, async (store) => {
-      const report = await scanApp(store, pool, { app: options.app, root: dir, trigger: 'manual', now, policies, ...(options.appVersion ? { appVersion: options.appVersion } : {}), ...(options.vendor ? { vendor: options.vendor } : {}) });
+      const report = await scanApp(store, pool, { app: options.app, root: dir, trigger: 'manual', now, policies, ...(manifests ? { manifests } : {}), ...(options.appVersion ? { appVersion: options.appVersion } : {}), ...(options.vendor ? { vendor: options.vendor } : {}) });
       progress.finish();
       for (const u of report.unreadable) io.err(escapeTerminal(`unreadable: ${u.path}: ${u.reason}`));
       for (const r of report.versionRefused) io.err(escapeTerminal(`version source refused: ${r}`));
+      for (const m of report.manifests ?? []) if (m.state !== 'used' || m.stale) io.err(escapeTerminal(`manifest ${m.state === 'used' ? 'used (last good copy)' : m.state === 'other-version' ? 'not used' : 'rejected'}: ${m.name}: ${m.detail ?? m.stale ?? ''}`));
       const ordered = bySeverity(report.findings);
       const summary = scanSummary(ordered);
       const out = {
@@ -109,10 +115,11 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
         files: report.files,
         read: report.read,
         reused: report.reused,
-        findings: ordered.map((f) => ({ rule: f.rule, severity: f.severity, path: f.path ?? null, message: f.message, evidence: f.evidence, ...(f.policy ? { policy: f.policy } : {}) })),
+        findings: ordered.map((f) => ({ rule: f.rule, severity: f.severity, path: f.path ?? null, message: f.message, evidence: f.evidence, ...(f.explained_by ? { explained_by: f.explained_by } : {}), ...(f.policy ? { policy: f.policy } : {}) })),
         summary,
         version_source: report.versionSource,
         version_signed: report.versionSigned,
+        ...(report.manifests ? { manifests: report.manifests } : {}),
       };
       if (options.json) io.out(JSON.stringify(out));
       else {
