@@ -57,9 +57,9 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
   },
   SIGNATURE_DOWNGRADED: {
     severity: 'critical',
-    variants: { 'was-untrusted': 'high' },
+    variants: { 'was-untrusted': 'high', expired: 'high' },
     kind: 'change',
-    firesWhen: "a changed module's signature standing dropped: trusted → untrusted, signed → ad-hoc / linker-signed / unsigned, for the file or any slice of a universal binary (high when it had not been trusted before)",
+    firesWhen: "a changed module's signature standing dropped: trusted → untrusted, signed → ad-hoc / linker-signed / unsigned, for the file or any slice of a universal binary (high when it had not been trusted before, or when the same signer's certificate is only no longer valid at this time: expired, timestamp not trusted)",
   },
   MODULE_SWAPPED: {
     severity: 'high',

@@ -58,7 +58,13 @@ function downgradeRule(c: ModuleChange, a: ModuleSummary, b: ModuleSummary): Fin
   if (STANDING_RANK[now] >= STANDING_RANK[was] && slices.length === 0) return undefined;
   const detail = slices.length > 0 && Object.keys(slicesOf(a)).length > 1 ? ` (${slices.join('; ')})` : '';
   const lost = now === 'unsigned' ? 'lost its signature' : `signature went from ${was} to ${now}`;
-  return finding('SIGNATURE_DOWNGRADED', c, `${c.path}: ${lost}${detail}`, { standing: [was, now], slices: { before: slicesOf(b), after: slicesOf(a) } }, was === 'trusted' ? undefined : 'was-untrusted');
+  // The same signer whose certificate is no longer valid at the judged time (expired, timestamp not trusted): a real CA
+  // still vouches for the name. High: genuine vendors ship this (Inno Setup 6.3's Certum-timestamped files), and so
+  // does an attacker holding a vendor's old key (the leaked, expired NVIDIA certificates of 2022).
+  const sameSignerExpired = now === 'untrusted' && a.untrustedByTime === true && a.signer === `untrusted:${b.signer}`;
+  const variant = was !== 'trusted' ? 'was-untrusted' : sameSignerExpired ? 'expired' : undefined;
+  const why = sameSignerExpired ? ' — same signer, certificate no longer valid at this time' : '';
+  return finding('SIGNATURE_DOWNGRADED', c, `${c.path}: ${lost}${detail}${why}`, { standing: [was, now], slices: { before: slicesOf(b), after: slicesOf(a) } }, variant);
 }
 
 const dnField = (dn: string | undefined, key: string): string | undefined => new RegExp(`(?:^|, )${key}=([^,]*)`).exec(dn ?? '')?.[1]?.trim().toLowerCase();

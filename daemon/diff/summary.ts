@@ -3,7 +3,7 @@
 import { classifyFile, type FileClass } from '../inventory/file-class.ts';
 import { type ModuleRecord } from '../shared/model.ts';
 import { resolveOrdinal } from '../formats/pe/ordinals.ts';
-import { signerIdentity, sliceStandings, type Standing, untrustedClaims } from '../shared/signer.ts';
+import { signerIdentity, sliceStandings, type Standing, untrustedClaims, untrustedOnlyByTime } from '../shared/signer.ts';
 import { tooLargeToVerify } from '../shared/verified.ts';
 import { UNAUTHENTICATED_DATA_CODES, type ProblemCode } from '../verify/problems.ts';
 
@@ -37,6 +37,8 @@ export interface ModuleSummary {
   readonly sliceStandings?: Readonly<Record<string, Standing>>;
   /** Identities named by signatures that are not trusted (`org:…`, `team:…`): how an impostor is recognised. */
   readonly untrustedClaims?: readonly string[];
+  /** Untrusted only because of time or purpose (an expired certificate of a trusted CA): the name is still proven. */
+  readonly untrustedByTime?: boolean;
   /** The signing certificate's whole subject ("CN=…, O=…, L=…, C=…"). */
   readonly signerDn?: string | undefined;
   /** PE version resource OriginalFilename and InternalName: what the build says the file is. */
@@ -102,6 +104,7 @@ export function summarise(path: string, r: ModuleRecord): ModuleSummary {
     standing: cs.status,
     sliceStandings: sliceStandings(r),
     untrustedClaims: untrustedClaims(r),
+    untrustedByTime: cs.status === 'untrusted' && untrustedOnlyByTime(r),
     signerDn: primary?.chain[0]?.subject_name,
     originalName: r.pe?.original_file_name,
     internalName: r.pe?.internal_name,

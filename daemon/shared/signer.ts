@@ -17,7 +17,18 @@ export const STANDING_RANK: Readonly<Record<Standing, number>> = { invalid: 0, u
 
 const slicesOf = (r: ModuleRecord): readonly SignatureRecord[] => r.code_signature.signatures.filter((s) => s.kind === 'slice');
 
-const nameOf = (s: SignatureRecord | undefined): string | undefined => s?.organization ?? s?.subject_name;
+/**
+ * Organisation values that name a kind of certificate, not an organisation: Certum's open-source code-signing
+ * certificates all say O=Open Source Developer, with the person in CN ("Open Source Developer, Martijn Laan" —
+ * Inno Setup in the generalisation corpus). For those the CN tells signers apart.
+ */
+const GENERIC_ORGANISATIONS = new Set(['open source developer']);
+
+const nameOf = (s: SignatureRecord | undefined): string | undefined => {
+  const org = s?.organization;
+  if (org && GENERIC_ORGANISATIONS.has(org.trim().toLowerCase()) && s?.subject_name) return s.subject_name;
+  return org ?? s?.subject_name;
+};
 
 /** The identity a signature record claims, trusted or not. */
 function claimOf(s: SignatureRecord | undefined): string {
@@ -45,13 +56,39 @@ export function signerIdentity(r: ModuleRecord): string {
 }
 
 /**
+ * Trust problems that leave the identity established: the chain reaches a trusted root, but the certificate is not
+ * valid at the judged time (expired, its timestamp's TSA not trusted for time stamping) or the root is not trusted for
+ * the purpose. A CA vouched for the name; only the signature's standing is weaker. Every other trust problem (unknown
+ * root, incomplete chain, a certificate its named issuer did not sign, …) leaves the name unproven.
+ */
+export const TIME_OR_PURPOSE_PROBLEMS: ReadonlySet<string> = new Set(['CERT_EXPIRED', 'CERT_NOT_YET_VALID', 'LIFETIME_SIGNING_EXPIRED', 'ROOT_NOT_TRUSTED_FOR_PURPOSE']);
+
+/** Trust problem codes of one signature (by its index/label). */
+function trustProblemsOf(r: ModuleRecord, s: SignatureRecord): string[] {
+  return r.code_signature.problems.filter((p) => p.severity === 'trust' && p.signature === s.index).map((p) => p.code);
+}
+
+/** An untrusted signature whose chain reaches a trusted root: only time or purpose keeps it from being trusted. */
+export function identityEstablished(r: ModuleRecord, s: SignatureRecord): boolean {
+  const codes = trustProblemsOf(r, s);
+  return s.valid && codes.length > 0 && codes.every((c) => TIME_OR_PURPOSE_PROBLEMS.has(c));
+}
+
+/** The file's untrusted signatures all have an established identity (same signer, expired or out of purpose). */
+export function untrustedOnlyByTime(r: ModuleRecord): boolean {
+  const sigs = r.code_signature.signatures.filter((s) => !s.trusted && s.valid);
+  return sigs.length > 0 && sigs.every((s) => identityEstablished(r, s));
+}
+
+/**
  * Identities named by signatures that are not trusted: every slice that is not trusted (a universal binary with one
  * genuine slice and one ad-hoc slice naming the same Team ID), or every signature of a PE that is not trusted.
  */
 export function untrustedClaims(r: ModuleRecord): string[] {
   const slices = slicesOf(r);
   const untrusted = slices.length > 0 ? slices.filter((s) => s.status !== 'trusted') : r.code_signature.trusted ? [] : r.code_signature.signatures;
-  return [...new Set(untrusted.map(claimOf).filter((c) => c !== ''))];
+  // An expired certificate of a real CA still proves the name: that is a downgrade, not an impostor.
+  return [...new Set(untrusted.filter((s) => !identityEstablished(r, s)).map(claimOf).filter((c) => c !== ''))];
 }
 
 /** Per slice (by architecture) for Mach-O, else one entry for the file. */

