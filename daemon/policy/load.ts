@@ -132,10 +132,13 @@ export function readPolicyText(file: string, text: string): { policy: Policy | u
   return { policy: problems.some((p) => p.level === 'error') ? undefined : policy, problems };
 }
 
-/** A file, or every *.yaml / *.yml under a directory (sorted, recursively). */
+/**
+ * A file, or every *.yaml / *.yml directly in a directory (sorted). Subdirectories are not read: templates kept
+ * beside a policy set (policies/examples/) are not applied by accident.
+ */
 function policyFiles(path: string): string[] {
   if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path, { recursive: true, withFileTypes: true })
+  return readdirSync(path, { withFileTypes: true })
     .filter((e) => e.isFile() && /\.ya?ml$/i.test(e.name))
     .map((e) => join(e.parentPath, e.name))
     .sort();
