@@ -174,3 +174,24 @@ test('the vendor\'s name under a rogue root is an impostor (critical); the vendo
     await h.close();
   }
 });
+
+test('KeRanger-style: a real dylib re-signed with another valid Developer ID (another Team ID, same O=) → SIGNER_CHANGED critical', async (t) => {
+  const { appleFixture } = await import('../helpers/fixtures.ts');
+  const { loadIdentity } = await import('../helpers/apple-signer.ts');
+  const other = await loadIdentity(appleFixture('pki/other.der'), appleFixture('pki/other.pk8'), [appleFixture('pki/devid-ca.der')]);
+  const vendor = await loadIdentity(appleFixture('pki/vendor.der'), appleFixture('pki/vendor.pk8'), [appleFixture('pki/devid-ca.der')]);
+  const h = harness([appleFixture('trust')]);
+  try {
+    const root = appDir();
+    const real = readFileSync(realCorpusPath('msal-dylib'));
+    put(root, 'lib.dylib', await signMacho(real, { identifier: 'com.contoso.lib', teamId: 'CONTOSO123', identity: vendor }));
+    await h.scan('contoso-mac', root, { appVersion: '1.0.0' });
+    put(root, 'lib.dylib', await signMacho(real, { identifier: 'com.contoso.lib', teamId: 'MALLORY999', identity: other }));
+    const r = await h.scan('contoso-mac', root, { appVersion: '1.0.1' });
+    const f = r.findings.find((x) => x.rule === 'SIGNER_CHANGED');
+    t.is(f?.severity, 'critical');
+    t.regex(f?.message ?? '', /team:CONTOSO123 to team:MALLORY999/);
+  } finally {
+    await h.close();
+  }
+});
