@@ -68,11 +68,16 @@ function renameOf(a: ModuleSummary, removed: readonly ModuleSummary[]): ModuleSu
 
 function pairRenames(changes: ModuleChange[]): ModuleChange[] {
   const removed = changes.filter((c) => c.kind === 'removed' && c.before?.isCode && c.before.state === 'file').map((c) => c.before as ModuleSummary);
+  if (removed.length === 0) return changes;
   const paired = new Map<string, ModuleSummary>();
+  const taken = new Set<ModuleSummary>();
   for (const c of changes) {
     if (c.kind !== 'added' || !c.after) continue;
-    const b = renameOf(c.after, removed.filter((r) => ![...paired.values()].includes(r)));
-    if (b) paired.set(c.path, b);
+    const b = renameOf(c.after, removed.filter((r) => !taken.has(r)));
+    if (b) {
+      paired.set(c.path, b);
+      taken.add(b);
+    }
   }
   if (paired.size === 0) return changes;
   const gone = new Set([...paired.values()].map((b) => b.path));
