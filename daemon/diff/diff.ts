@@ -50,33 +50,51 @@ function fieldsOf(b: ModuleSummary, a: ModuleSummary): { fields: ChangedField[];
   return { fields, importsAdded, importsRemoved };
 }
 
+/** Removed modules indexed the two ways a rename can be recognised. */
+interface RemovedIndex {
+  readonly bySha: Map<string, ModuleSummary[]>;
+  readonly byName: Map<string, ModuleSummary[]>;
+  readonly taken: Set<ModuleSummary>;
+}
+
+const nameKey = (s: ModuleSummary): string => `${s.format}\0${s.signer}\0${dirOf(s.path)}\0${moduleStem(s.path)}`;
+
+function push(map: Map<string, ModuleSummary[]>, key: string, s: ModuleSummary): void {
+  const list = map.get(key);
+  if (list) list.push(s);
+  else map.set(key, [s]);
+}
+
 /**
  * The removed module an added one renames, if exactly one fits: the same content anywhere, else — in the same
  * directory — the same format, the same trusted signer identity, and the same name apart from architecture words
  * and version numbers. An unsigned or merely ad-hoc module never pairs by name: anyone can make one.
  */
-function renameOf(a: ModuleSummary, removed: readonly ModuleSummary[]): ModuleSummary | undefined {
+function renameOf(a: ModuleSummary, index: RemovedIndex): ModuleSummary | undefined {
   if (!a.isCode || a.state !== 'file') return undefined;
-  const same = removed.filter((b) => b.sha256 !== '' && b.sha256 === a.sha256);
+  const same = (index.bySha.get(a.sha256) ?? []).filter((b) => !index.taken.has(b));
   if (same.length === 1) return same[0];
   if (same.length > 1 || a.status !== 'trusted' || !hasIdentity(a)) return undefined;
-  const named = removed.filter(
-    (b) => b.status === 'trusted' && b.signer === a.signer && b.format === a.format && dirOf(b.path) === dirOf(a.path) && moduleStem(b.path) === moduleStem(a.path),
-  );
+  const named = (index.byName.get(nameKey(a)) ?? []).filter((b) => !index.taken.has(b) && b.status === 'trusted');
   return named.length === 1 ? named[0] : undefined;
 }
 
 function pairRenames(changes: ModuleChange[]): ModuleChange[] {
-  const removed = changes.filter((c) => c.kind === 'removed' && c.before?.isCode && c.before.state === 'file').map((c) => c.before as ModuleSummary);
-  if (removed.length === 0) return changes;
+  const index: RemovedIndex = { bySha: new Map(), byName: new Map(), taken: new Set() };
+  for (const c of changes) {
+    const b = c.before;
+    if (c.kind !== 'removed' || !b?.isCode || b.state !== 'file') continue;
+    if (b.sha256 !== '') push(index.bySha, b.sha256, b);
+    push(index.byName, nameKey(b), b);
+  }
+  if (index.bySha.size === 0 && index.byName.size === 0) return changes;
   const paired = new Map<string, ModuleSummary>();
-  const taken = new Set<ModuleSummary>();
   for (const c of changes) {
     if (c.kind !== 'added' || !c.after) continue;
-    const b = renameOf(c.after, removed.filter((r) => !taken.has(r)));
+    const b = renameOf(c.after, index);
     if (b) {
       paired.set(c.path, b);
-      taken.add(b);
+      index.taken.add(b);
     }
   }
   if (paired.size === 0) return changes;
