@@ -51,8 +51,7 @@ function changeLine(c: FindingChange): string {
 
 export async function runPolicyTest(app: string, o: { policy: readonly string[]; db?: string; at?: string; json: boolean }, io: Output): Promise<number> {
   const at = o.at !== undefined ? parseIsoDate(o.at, '--at') : undefined;
-  const { policies, warnings } = policiesOrFail(o.policy);
-  for (const w of warnings) io.err(escapeTerminal(formatProblem(w)));
+  const policies = policiesOrFail(o.policy, (line) => io.err(escapeTerminal(line)));
   const replay = await readStore(o.db, (store) => replayHistory(store, knownApp(store, app), policies, at));
   const total = replay.reduce((n, s) => n + s.changes.length, 0);
   if (o.json) {

@@ -72,9 +72,7 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
   ]);
   checkVerificationDirs(options);
   const { policiesOrFail } = await import('../policy/load.ts');
-  const { formatProblem } = await import('../policy/types.ts');
-  const { policies, warnings } = policiesOrFail(options.policy ?? []);
-  for (const w of warnings) io.err(escapeTerminal(formatProblem(w)));
+  const policies = policiesOrFail(options.policy ?? [], (line) => io.err(escapeTerminal(line)));
   const manifests = await (await import('./manifest.ts')).scanManifestStage(options);
   const now = new Date();
   const pool = new InspectPool(

@@ -19,7 +19,7 @@ type Segment = string | number;
 
 let compiled: ReturnType<Ajv['compile']> | undefined;
 function validator(): ReturnType<Ajv['compile']> {
-  compiled ??= new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(JSON.parse(readFileSync(POLICY_SCHEMA_FILE, 'utf8')) as object);
+  compiled ??= new Ajv({ allErrors: true, strict: true, strictRequired: false, verbose: true }).compile(JSON.parse(readFileSync(POLICY_SCHEMA_FILE, 'utf8')) as object);
   return compiled;
 }
 
@@ -121,6 +121,8 @@ export function readPolicyText(file: string, text: string): { policy: Policy | u
     for (const e of validate.errors ?? []) {
       // anyOf reports each branch's `required` beside its own summary: the summary says it better.
       if (e.keyword === 'required' && /\/anyOf\//.test(e.schemaPath)) continue;
+      // A key's own errors come with the propertyNames error that names the key.
+      if ((e as { propertyName?: string }).propertyName !== undefined) continue;
       const p = schemaProblem(file, e, at);
       const k = `${p.line}|${p.field}|${p.reason}`;
       if (!seen.has(k)) (seen.add(k), problems.push(p));
@@ -190,10 +192,14 @@ export function loadPolicies(paths: readonly string[]): LoadedPolicies {
   return { policies, problems };
 }
 
-/** The shipped policies and these: the policies, or a CONFIG error (exit 2) listing every error; warnings returned. */
-export function policiesOrFail(paths: readonly string[]): { policies: readonly Policy[]; warnings: readonly PolicyProblem[] } {
+/**
+ * The shipped policies and these. Every problem is reported (one line each, FILE:LINE: level: FIELD: REASON); any
+ * error is then a CONFIG error (exit 2): nothing is judged under a policy that does not say what it was meant to.
+ */
+export function policiesOrFail(paths: readonly string[], report: (line: string) => void): readonly Policy[] {
   const { policies, problems } = loadPolicies([SHIPPED_POLICIES, ...paths]);
+  for (const p of problems) report(formatProblem(p));
   const errors = problems.filter((p) => p.level === 'error');
-  if (errors.length) throw new SealwatchError('CONFIG', `policy errors:\n${errors.map(formatProblem).join('\n')}`, { file: errors[0]?.file ?? '' });
-  return { policies, warnings: problems.filter((p) => p.level === 'warning') };
+  if (errors.length) throw new SealwatchError('CONFIG', `${errors.length} policy error${errors.length === 1 ? '' : 's'} (above): nothing was scanned or judged`, { file: errors[0]?.file ?? '' });
+  return policies;
 }
