@@ -90,7 +90,7 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
     severity: 'high',
     variants: { 'unknown-version': 'medium' },
     kind: 'change',
-    firesWhen: "a module changed or was removed while the app's version did not, or while no version was known to explain it (medium when the app never had a version; high when its version vanished)",
+    firesWhen: "a module changed or was removed while the app's version did not, or while no version was known to explain it (medium when the app never had a version; high when its version vanished, or came from a signed source before and only from an unsigned one now)",
   },
   NEW_MODULE: {
     severity: 'high',
