@@ -47,6 +47,19 @@ test('the classifier: modules, app code, launch scripts, updater settings, launc
   t.is(classifyFile('Contoso.app/Contents/Library/LaunchDaemons/com.contoso.d.plist', 'unknown'), 'launch-plist');
   t.is(classifyFile('Contoso.app/Contents/Resources/en.lproj/Localizable.strings', 'unknown'), 'data');
   t.is(classifyFile('Contoso.app/Contents/MacOS/Contoso', 'macho'), 'module');
+  t.is(classifyFile('share/applications/contoso.desktop', 'unknown'), 'launch-script');
+  t.is(classifyFile('packages/RELEASES', 'unknown'), 'updater-config', "Squirrel's feed of package hashes");
+});
+
+test('a data record keeps the interpreter a #! line names, and nothing for other files', async (t) => {
+  const { dataRecord, interpreterOf } = await import('../../daemon/inventory/data-record.ts');
+  t.is(interpreterOf(Buffer.from('#!/usr/bin/env bash -e\necho\n')), '/usr/bin/env bash');
+  t.is(interpreterOf(Buffer.from('#!/bin/sh\r\n')), '/bin/sh');
+  t.is(interpreterOf(Buffer.from('{"a":1}')), undefined);
+  t.is(interpreterOf(Buffer.from('#!\x1b[2J\n')), '?[2J', 'control bytes never reach a terminal');
+  const r = dataRecord({ path: '/app/bin/run', size: 12 }, Buffer.from('#!/bin/sh\nx\n'), {});
+  t.is(r.file.interpreter, '/bin/sh');
+  t.false('interpreter' in dataRecord({ path: '/app/a.txt', size: 3 }, Buffer.from('abc'), {}).file);
 });
 
 test('app.asar changed while the signed version did not → STEERING_CHANGED high', async (t) => {
