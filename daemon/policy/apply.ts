@@ -83,7 +83,7 @@ function allowed(policies: readonly Policy[], path: string, m: ModuleSummary | u
   return m ? allowance(policies, path, m) : undefined;
 }
 
-function allowanceFor(f: Finding, ctx: PolicyContext, policies: readonly Policy[], byPath: ReadonlyMap<string, ModuleChange>): Acted | undefined {
+function allowanceFor(f: Finding, policies: readonly Policy[], byPath: ReadonlyMap<string, ModuleChange>): Acted | undefined {
   if (f.path === undefined) return undefined;
   const c = byPath.get(f.path);
   if (!c?.after) return undefined;
@@ -93,7 +93,6 @@ function allowanceFor(f: Finding, ctx: PolicyContext, policies: readonly Policy[
   if (f.rule === 'SIGNER_CHANGED' && c.before && trustedIdentity(c.before) && allowed(policies, c.path, c.before)) {
     return { policy: after.policy, entry: after.entry, action: after.action, reason: 'both the old and the new signer are allowed for this module' };
   }
-  void ctx;
   return undefined;
 }
 
@@ -112,7 +111,7 @@ function judge(f: Finding, ctx: PolicyContext, policies: readonly Policy[], ov: 
     const e = policy.exceptions?.[i];
     if (e) return acted(f, { severity: 'info', explained: true }, { policy, entry: `exceptions[${i}]`, action: 'exception', reason: `${e.reason} (owner ${e.owner}, until ${e.expires})` });
   }
-  const allowedBy = allowanceFor(f, ctx, policies, byPath);
+  const allowedBy = allowanceFor(f, policies, byPath);
   if (allowedBy) return acted(f, { severity: 'info', explained: true }, allowedBy);
   if (override && !capped && override.severity !== f.severity) return acted(f, { severity: override.severity, explained: false }, { policy: override.policy, entry: `severity.${f.rule}`, action: 'severity' });
   return f;
@@ -149,6 +148,7 @@ function unexpectedSigners(ctx: PolicyContext, policies: readonly Policy[]): Fin
         thumbprint: m.leafThumbprint,
         expected: constraining.flatMap((p) => (p.signers ?? []).map(({ observed: _o, ...s }) => s)),
         policies: constraining.map((p) => p.file),
+        policy: { file: first.file, policy: first.name, entry: 'signers', action: 'raised' },
       },
       explained: false,
       policy: { file: first.file, rule: 'signers', action: 'raised' },
@@ -168,7 +168,7 @@ function expiredExceptions(ctx: PolicyContext, policies: readonly Policy[]): Fin
         severity: ruleSeverity('EXCEPTION_EXPIRED'),
         path: e.path,
         message: `policy ${policy.name}: the exception for ${what} (owner ${e.owner}: ${e.reason}) expired on ${e.expires} and no longer applies`,
-        evidence: { file: policy.file, policy: policy.name, exception: i, rule: e.rule, path: e.path, sha256: e.sha256, owner: e.owner, reason: e.reason, expires: e.expires, at: ctx.at.toISOString() },
+        evidence: { exception: i, rule: e.rule, path: e.path, sha256: e.sha256, owner: e.owner, reason: e.reason, expires: e.expires, at: ctx.at.toISOString(), policy: { file: policy.file, policy: policy.name, entry: `exceptions[${i}]`, action: 'expired' } },
         explained: false,
         policy: { file: policy.file, rule: `exceptions[${i}]`, action: 'expired' },
       });
