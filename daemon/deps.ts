@@ -6,10 +6,11 @@ import { OutboxDeliverer } from './alert/deliverer.ts';
 import { defaultDatabase, defaultWitness } from './cli/scan.ts';
 import { verificationSettings, checkVerificationDirs } from './cli/verification-options.ts';
 import { type SealwatchConfig } from './config/config.ts';
-import { InspectPool } from './inventory/pool.ts';
 import { DEFAULT_MAX_FILE_BYTES } from './inventory/read.ts';
 import { Store } from './inventory/store/store.ts';
 import { createDaemonLogger, type DaemonLogger } from './log/logger.ts';
+import { scanInThread, type RunningScan } from './run/scan-runner.ts';
+import { type ScanThreadInput } from './run/scan-thread-protocol.ts';
 import { type Logger } from './shared/logger.ts';
 import { RootWatcher, type RootWatcherOptions } from './watch/root-watcher.ts';
 
@@ -31,7 +32,14 @@ export interface DaemonDeps {
   readonly clock: Clock;
   readonly logger: DaemonLogger;
   readonly store: Store;
-  readonly pool: InspectPool;
+  /**
+   * Starts one scan in a thread of its own, with its own database connection and a pool of at most one inspection
+   * worker per core, all closed when the scan ends: the daemon's event loop never waits on a scan, and between
+   * updates it keeps no worker heaps alive.
+   */
+  readonly scan: (request: ScanThreadInput['request']) => RunningScan;
+  /** The pool size scans get. */
+  readonly workers: number;
   readonly deliverer: Deliverer;
   /** Failed delivery attempts since start (counted from the deliverer's log lines). */
   readonly deliveryFailures: () => number;
@@ -47,7 +55,11 @@ export function createDeps(config: SealwatchConfig, clock: Clock = systemClock):
     store = Store.open(config.database ?? defaultDatabase(), { witness: defaultWitness() });
     const settings = verificationSettings({ trust: config.verification.trust, catalog: config.verification.catalogs, systemTrust: config.verification.systemTrust, iocDigests: config.verification.iocDigests });
     // At most one worker per core, whatever the config says.
-    const pool = new InspectPool({ ...settings, now: clock.now().toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, Math.min(config.workers, availableParallelism()), undefined, () => clock.now());
+    const workers = Math.min(config.workers, availableParallelism());
+    const database = store.file;
+    const witness = defaultWitness();
+    const scan = (request: ScanThreadInput['request']): RunningScan =>
+      scanInThread({ database, witness, pool: { ...settings, maxFileBytes: DEFAULT_MAX_FILE_BYTES }, workers, request, alerts: config.alerts });
     let failures = 0;
     const counting: Logger = {
       error: (m, meta) => (countFailure(meta) && failures++, logger.error(m, meta)),
@@ -56,7 +68,7 @@ export function createDeps(config: SealwatchConfig, clock: Clock = systemClock):
       debug: (m, meta) => logger.debug(m, meta),
     };
     const deliverer = new OutboxDeliverer(store, config.alerts, { logger: counting, now: () => clock.now(), timeoutMs: config.delivery.timeoutMs, maxAttempts: config.delivery.maxAttempts, maxAgeMs: config.delivery.maxAgeMs });
-    return { config, clock, logger, store, pool, deliverer, deliveryFailures: () => failures, watchRoot: (o) => new RootWatcher(o) };
+    return { config, clock, logger, store, scan, workers, deliverer, deliveryFailures: () => failures, watchRoot: (o) => new RootWatcher(o) };
   } catch (err) {
     store?.close();
     void logger.close();
@@ -70,7 +82,6 @@ const countFailure = (meta: object | undefined): boolean => meta !== undefined &
 /** Closes what createDeps opened, in reverse order. */
 export async function closeDeps(deps: DaemonDeps): Promise<void> {
   await deps.deliverer.stop();
-  await deps.pool.close();
   deps.store.close();
   await deps.logger.close();
 }

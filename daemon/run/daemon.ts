@@ -7,14 +7,16 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import cron, { type ScheduledTask } from 'node-cron';
 import { type AppConfig } from '../config/config.ts';
 import { type DaemonDeps } from '../deps.ts';
-import { scanApp } from '../pipeline/scan-app.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { SEVERITY_ORDER } from '../shared/findings.ts';
 import { SettleBatcher } from '../watch/settle.ts';
+import { collectGarbage } from './gc.ts';
 import { type RootWatcher } from '../watch/root-watcher.ts';
 import { startHttp, type HttpEndpoint } from './http.ts';
 import { DaemonMetrics } from './metrics.ts';
 import { ScanQueue } from './scan-queue.ts';
+import { type RunningScan } from './scan-runner.ts';
+import { type ScanSummary } from './scan-thread-protocol.ts';
 import { type ScanTrigger } from './types.ts';
 
 /** How long a shutdown waits for the scan under way before abandoning it. */
@@ -30,6 +32,8 @@ export class Daemon {
   private readonly tasks: ScheduledTask[] = [];
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
   private http: HttpEndpoint | undefined;
+  /** The scan under way. */
+  private running: RunningScan | undefined;
   private stopping = false;
   private closed = false;
   private lastScanAt: string | undefined;
@@ -56,8 +60,9 @@ export class Daemon {
   async start(): Promise<void> {
     const { config, logger } = this.d;
     this.loopDelay.enable();
-    logger.info('sealwatch starting', { config: config.source, database: this.d.store.file, apps: this.apps.size, alerts: config.alerts.map((a) => `${a.name} (${a.type}, min ${a.minSeverity})`), settle_ms: config.watch.settleMs, max_wait_ms: config.watch.maxWaitMs, workers: this.d.pool.size });
+    logger.info('sealwatch starting', { config: config.source, database: this.d.store.file, apps: this.apps.size, alerts: config.alerts.map((a) => `${a.name} (${a.type}, min ${a.minSeverity})`), settle_ms: config.watch.settleMs, max_wait_ms: config.watch.maxWaitMs, workers: this.d.workers, scan_thread: true });
     for (const app of this.apps.values()) await this.watch(app);
+    void Promise.all([...this.watchers.values()].map((w) => w.ready)).then(() => collectGarbage());
     for (const app of this.apps.keys()) this.queue.request(app, 'schedule');
     this.schedule('rescan', config.schedules.rescan, () => {
       logger.info('scheduled rescan of every app');
@@ -89,7 +94,10 @@ export class Daemon {
     const finished = await Promise.race([this.queue.stop().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), SHUTDOWN_GRACE_MS).unref())]);
     // Abandoned: its rows wait in a connection-private staging table and its commit never happens; the scan lock row
     // names this pid, which the next start sees is gone.
-    if (!finished) logger.warn('abandoning the scan under way (nothing of it is committed)', { app: current });
+    if (!finished) {
+      logger.warn('abandoning the scan under way (nothing of it is committed)', { app: current });
+      await this.running?.abandon();
+    }
     this.loopDelay.disable();
     this.closed = true;
   }
@@ -127,27 +135,36 @@ export class Daemon {
       this.d.logger.warn('scan skipped: the app root is missing', { app: name, root: app.path, trigger });
       return;
     }
-    const { logger, store, pool, clock, config } = this.d;
+    const { logger, clock } = this.d;
     const started = performance.now();
     logger.info('scan started', { app: name, trigger });
+    const running = this.d.scan({ app: name, root: app.path, trigger, now: clock.now().toISOString(), ...(app.version ? { appVersion: app.version } : {}), ...(app.vendor ? { vendor: app.vendor } : {}) });
+    this.running = running;
     try {
-      const r = await scanApp(store, pool, { app: name, root: app.path, trigger, now: clock.now(), alerts: config.alerts, ...(config.policies ? { policies: config.policies } : {}), ...(app.version ? { appVersion: app.version } : {}), ...(app.vendor ? { vendor: app.vendor } : {}) });
-      const seconds = (performance.now() - started) / 1000;
-      this.lastScanAt = clock.now().toISOString();
-      const counts = Object.fromEntries(SEVERITY_ORDER.map((s) => [s, r.findings.filter((f) => f.severity === s && !f.explained).length]));
-      for (const f of r.findings) if (!f.explained) this.metrics.findings.inc({ severity: f.severity });
-      this.metrics.scans.inc({ app: name, trigger, result: 'ok' });
-      this.metrics.scanDuration.observe({ app: name }, seconds);
-      logger.info('scan finished', { app: name, snapshot_id: r.snapshotId, trigger, baseline: r.baseline, from_version: r.fromVersion ?? null, to_version: r.toVersion ?? null, files: r.files, read: r.read, reused: r.reused, changes: r.changes.length, findings: counts, unreadable: r.unreadable.length, alerts: r.alerts.length, seconds: Number(seconds.toFixed(3)) });
-      for (const f of r.findings) if (!f.explained && f.severity !== 'info') logger.info('finding', { app: name, snapshot_id: r.snapshotId, rule: f.rule, severity: f.severity, path: f.path ?? null });
-      for (const a of r.alerts) logger.info('alert queued', { app: name, snapshot_id: r.snapshotId, delivery_id: a.deliveryId, destination: a.destination });
-      // Queued alerts go out now rather than at the deliverer's next tick.
-      if (r.alerts.length && !this.stopping) void this.d.deliverer.deliverDue().catch((err: unknown) => logger.error('alert delivery pass failed', { error: errorMessage(err) }));
+      const r = await running.result;
+      this.scanned(name, trigger, r, (performance.now() - started) / 1000);
     } catch (err) {
       if (this.closed) return;
       this.metrics.scans.inc({ app: name, trigger, result: 'error' });
       logger.error('scan failed', { app: name, trigger, error: errorMessage(err) });
+    } finally {
+      this.running = undefined;
+      if (!this.closed) collectGarbage();
     }
+  }
+
+  /** Logs and counts a finished scan; its alerts go out now rather than at the deliverer's next tick. */
+  private scanned(name: string, trigger: ScanTrigger, r: ScanSummary, seconds: number): void {
+    const { logger } = this.d;
+    this.lastScanAt = this.d.clock.now().toISOString();
+    const counts = Object.fromEntries(SEVERITY_ORDER.map((s) => [s, r.findings.filter((f) => f.severity === s && !f.explained).length]));
+    for (const f of r.findings) if (!f.explained) this.metrics.findings.inc({ severity: f.severity });
+    this.metrics.scans.inc({ app: name, trigger, result: 'ok' });
+    this.metrics.scanDuration.observe({ app: name }, seconds);
+    logger.info('scan finished', { app: name, snapshot_id: r.snapshotId, trigger, baseline: r.baseline, from_version: r.fromVersion, to_version: r.toVersion, files: r.files, read: r.read, reused: r.reused, changes: r.changes, findings: counts, unreadable: r.unreadable, alerts: r.alerts.length, seconds: Number(seconds.toFixed(3)) });
+    for (const f of r.findings) if (!f.explained && f.severity !== 'info') logger.info('finding', { app: name, snapshot_id: r.snapshotId, rule: f.rule, severity: f.severity, path: f.path ?? null });
+    for (const a of r.alerts) logger.info('alert queued', { app: name, snapshot_id: r.snapshotId, delivery_id: a.deliveryId, destination: a.destination });
+    if (r.alerts.length && !this.stopping) void this.d.deliverer.deliverDue().catch((err: unknown) => logger.error('alert delivery pass failed', { error: errorMessage(err) }));
   }
 
   private maintain(): void {

@@ -30,6 +30,9 @@ export class RootWatcher {
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly o: RootWatcherOptions;
   private checking = false;
+  private readyResolve: (() => void) | undefined;
+  /** Resolves once the first watcher has crawled the root (or the root was missing, or the watcher failed). */
+  readonly ready: Promise<void> = new Promise((resolve) => (this.readyResolve = resolve));
 
   constructor(options: RootWatcherOptions) {
     this.o = options;
@@ -40,12 +43,15 @@ export class RootWatcher {
   /** Starts watching (or notes the root is missing and waits for it). */
   async start(): Promise<void> {
     this.identity = await identityOf(this.o.root);
-    if (this.identity === undefined) this.missing();
-    else this.startWatcher();
+    if (this.identity === undefined) {
+      this.missing();
+      this.readyResolve?.();
+    } else this.startWatcher();
   }
 
   async close(): Promise<void> {
     this.state = 'closed';
+    this.readyResolve?.();
     clearInterval(this.checkTimer);
     clearInterval(this.pollTimer);
     await this.stopWatcher();
@@ -69,7 +75,9 @@ export class RootWatcher {
       this.o.logger.debug('file event', { app: this.o.app, event, path });
       this.o.onChange(this.o.app, event);
     });
+    w.on('ready', () => this.readyResolve?.());
     w.on('error', (err) => {
+      this.readyResolve?.();
       if (this.watcher === w) void this.watcherFailed(err);
     });
   }
