@@ -74,6 +74,7 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
   SIDELOAD_NAME: {
     severity: 'high',
     kind: 'change',
+    notOnBaseline: true,
     firesWhen: 'a new PE module has the name of a Windows system DLL that programs load from their own folder first (`version.dll`, `winmm.dll`, `dbghelp.dll`, …: DLL side-loading targets), whoever signed it (Microsoft too)',
   },
   NEW_UNSIGNED_MODULE: {

@@ -185,7 +185,7 @@ test('deleting the history does not launder the next update: scan refuses (exit 
   t.is((await sealwatch(['scan', root, '--app', 'wiped', '--db', db])).code, 0, 'the new history is the known one now');
 });
 
-test('a signature cut off at the end of the file (as Remotion ships zlib1.dll) is unsigned with a warning, and a signed module arriving so "lost its signature"', async (t) => {
+test('a signature cut off at the end of the file (as Remotion ships zlib1.dll) is unsigned with a warning, and a trusted module arriving so "lost its signature" (SIGNATURE_DOWNGRADED critical)', async (t) => {
   const h = harness();
   try {
     const root = app('1.0.0');
@@ -201,7 +201,7 @@ test('a signature cut off at the end of the file (as Remotion ships zlib1.dll) i
     t.is(row?.status, 'unsigned');
     const rec = h.store.record(row?.record_id ?? 0, root, 'conpty.dll');
     t.deepEqual(rec.code_signature.problems.filter((p) => p.code === 'CERT_TABLE_PAST_EOF').map((p) => p.severity), ['warning']);
-    t.true(ruleOf(r.findings, 'conpty.dll').includes('NEW_UNSIGNED_MODULE:high'), JSON.stringify(r.findings));
+    t.true(ruleOf(r.findings, 'conpty.dll').includes('SIGNATURE_DOWNGRADED:critical'), JSON.stringify(r.findings));
   } finally {
     await h.close();
   }
