@@ -43,7 +43,7 @@ test('kill -9 at random points of 22 updates → every alert delivered, repeats 
       // watchers started), so that the kill points fall across writing, settling, scanning, committing and delivering.
       if (k === 0) await waitForLog(s, d.pid, (l) => l.message === 'scan finished' && l.baseline === true, 'the baseline');
       else await httpPort(s, d.pid);
-      const delay = Math.floor(random() * 1_500);
+      const delay = Math.floor(random() * 3_000);
       const update = (async () => {
         writeFileSync(join(s.appRoot, 'package.json'), JSON.stringify({ name: 'contoso', version: `1.0.${k + 1}` }));
         await writeInPieces(join(s.appRoot, `plugins/plugin-${k}.dll`), unsigned, 3, 100);
