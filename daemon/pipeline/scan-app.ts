@@ -84,7 +84,7 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
 /** Version, diff against the previous snapshot, findings, and the one commit. */
 async function judgeAndCommit(store: Store, appId: number, prevSnapshot: SnapshotRow | undefined, req: ScanRequest, root: string, seen: Collected): Promise<ScanReport> {
   const folders = squirrelHistory(await squirrelFolders(root), seen.removed);
-  const sources = versionSources(store, appId, root, seen.sink.topLevel, folders[0]);
+  const sources = versionSources(store, appId, root, seen.sink.topLevel, folders[0], prevSnapshot?.version_source);
   const version = await appVersion(root, sources, req.appVersion);
   const changes = diffModules(...summariesToCompare(store, appId, prevSnapshot?.root ?? root, seen.sink, seen.removed, folders));
   const baseline = prevSnapshot === undefined;
@@ -187,12 +187,15 @@ function bundleInspector(pool: InspectPool, now: Date): (dir: string) => Promise
 
 /**
  * Records the app version may come from: fresh ones (top-level executables, a bundle root, executables of the newest
- * Squirrel folder), plus the stored records of unchanged ones.
+ * Squirrel folder), plus the stored records of unchanged ones. In an unchanged Squirrel folder the only executable
+ * that matters is the one the previous snapshot took its version from (its source names it): no listing of the app.
  */
-function versionSources(store: Store, appId: number, root: string, fresh: ReadonlyMap<string, ModuleRecord>, squirrel: string | undefined): Map<string, ModuleRecord> {
+function versionSources(store: Store, appId: number, root: string, fresh: ReadonlyMap<string, ModuleRecord>, squirrel: string | undefined, prevSource: string | null | undefined): Map<string, ModuleRecord> {
   const sources = new Map(fresh);
   const rootBundle = store.currentEntry(appId, './');
-  const stored = [...store.currentTopLevel(appId), ...(rootBundle ? [rootBundle] : []), ...(squirrel ? store.currentFiles(appId).filter((f) => f.path.startsWith(`${squirrel}/`)) : [])];
+  const prevMain = /^version resource of (.+?)(?: \(signed\))?$/.exec(prevSource ?? '')?.[1];
+  const squirrelMain = squirrel && prevMain?.startsWith(`${squirrel}/`) ? store.currentEntry(appId, prevMain) : undefined;
+  const stored = [...store.currentTopLevel(appId), ...(rootBundle ? [rootBundle] : []), ...(squirrelMain ? [squirrelMain] : [])];
   for (const f of stored) if (!sources.has(f.path) && isVersionSource(f.path, { module: { format: f.format } })) sources.set(f.path, store.record(f.record_id, root, f.path));
   return sources;
 }
