@@ -147,3 +147,21 @@ test('Squirrel with a signed main executable in each app-x.y.z folder: the versi
     await h.close();
   }
 });
+
+test('Squirrel: a rescan that reads nothing keeps the signed version of the executable in the unchanged version folder', async (t) => {
+  const h = harness();
+  try {
+    const root = appDir();
+    copyFileSync(realCorpusPath('squirrel'), join(root, 'Update.exe'));
+    copyTree(realAppPath('msal-0.20.6'), join(root, 'app-6.1.7600'));
+    copyFileSync(realCorpusPath('signtool-x86'), join(root, 'app-6.1.7600', 'contoso.exe'));
+    await h.scan('sq', root);
+    const again = await h.scan('sq', root);
+    t.is(again.read, 0);
+    t.is(again.toVersion, '6.1.7600.16385');
+    t.is(again.versionSource, 'version resource of app-6.1.7600/contoso.exe (signed)');
+    t.deepEqual(again.findings, []);
+  } finally {
+    await h.close();
+  }
+});
