@@ -112,14 +112,17 @@ export function runVerify(file: string, o: { pub: string[]; app?: string; at?: s
 
 const FEED_KINDS = ['electron-builder', 'sparkle', 'winget', 'squirrel'] as const;
 
-/** `scan --manifest FILE|URL --manifest-key PUB [--vendor-feed KIND=LOCATION]` as the pipeline's manifest stage. */
-export async function scanManifestStage(o: { manifest?: readonly string[]; manifestKey?: readonly string[]; vendorFeed?: readonly string[] }): Promise<import('../manifest/stage.ts').ManifestStage | undefined> {
+/**
+ * `scan --manifest FILE|URL --manifest-key PUB [--vendor-feed KIND=LOCATION]` as the pipeline's manifest stage. Built
+ * for every scan: an installed MSIX package's signed block map is checked without being asked for (the stage costs
+ * nothing when there is no manifest to read).
+ */
+export async function scanManifestStage(o: { manifest?: readonly string[]; manifestKey?: readonly string[]; vendorFeed?: readonly string[] }): Promise<import('../manifest/stage.ts').ManifestStage> {
   const manifests = o.manifest ?? [];
   const keyFiles = o.manifestKey ?? [];
   const feeds = o.vendorFeed ?? [];
   if (manifests.length && !keyFiles.length) throw new SealwatchError('CONFIG', 'scan: --manifest needs the pinned public key: --manifest-key PUB');
   if (keyFiles.length && !manifests.length) throw new SealwatchError('CONFIG', 'scan: --manifest-key pins a key for --manifest, which is missing');
-  if (!manifests.length && !feeds.length) return undefined;
   const keys = keyFiles.flatMap(loadPublicKeys);
   const specs: import('../manifest/stage.ts').ManifestSpec[] = manifests.map((location) => ({ kind: 'sealwatch', location, keys }));
   for (const f of feeds) {

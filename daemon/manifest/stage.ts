@@ -13,6 +13,8 @@ import { ManifestSource, type FetchOptions } from './fetch.ts';
 import { type Manifest, type ManifestKind, type RejectedManifest } from './model.ts';
 import { readOwnManifest } from './own.ts';
 import { readFeed, type FeedKind } from './vendor/feeds.ts';
+import { APPX_SIGNATURE, BLOCK_MAP, msixDigest, readMsixInstall } from './vendor/msix.ts';
+import { beneath, confine, readConfined } from '../inventory/confined.ts';
 
 export interface OwnManifestSpec {
   readonly kind: 'sealwatch';
@@ -46,8 +48,8 @@ export interface ManifestStageInput {
   readonly root: string;
   readonly previous: SnapshotRow | undefined;
   readonly version: string | undefined;
-  /** This scan's fresh rows and removed paths. */
-  readonly rows: Iterable<FileRow>;
+  /** This scan's fresh rows (a new iteration at each call) and removed paths. */
+  readonly rows: () => Iterable<FileRow>;
   readonly removed: readonly string[];
   readonly now: Date;
 }
@@ -114,6 +116,9 @@ export class ManifestStage {
 
   async apply(findings: readonly Finding[], input: ManifestStageInput): Promise<ManifestStageResult> {
     const { store, app } = input;
+    // Nothing given and no vendor manifest in the app: the stage costs nothing.
+    const hasBlockMap = store.currentEntry(input.appId, BLOCK_MAP) !== undefined || some(input.rows(), (r) => r.path === BLOCK_MAP);
+    if (this.specs.length === 0 && !hasBlockMap) return { findings: [...findings], meta: {}, uses: [] };
     const lastRaw = store.meta(sequenceKey(app));
     const last = lastRaw ? (JSON.parse(lastRaw) as AcceptedSequence) : undefined;
     const manifests: Manifest[] = [];
@@ -156,12 +161,24 @@ export class ManifestStage {
     }
     if (accepted) meta[sequenceKey(app)] = JSON.stringify(accepted);
     const usedBefore = new Set<string>(JSON.parse(store.meta(usedKey(app)) ?? '[]') as string[]);
-    meta[usedKey(app)] = JSON.stringify(manifests.map((m) => m.digest));
     const { files, records, changed } = currentFiles(input);
+    const baseline = input.previous === undefined;
+    const versionMoved = input.previous !== undefined && (input.previous.version ?? undefined) !== input.version;
+    if (files.has(BLOCK_MAP)) {
+      const msix = await loadMsix(input, records, (digest) => (p) => baseline || versionMoved || !usedBefore.has(digest) || changed.has(p));
+      if ('strength' in msix) {
+        manifests.push(msix);
+        uses.push({ name: msix.name, kind: msix.kind, state: 'used' });
+      } else {
+        rejected.push(msix);
+        uses.push({ name: msix.name, kind: msix.kind, state: 'rejected', detail: `${msix.reason}: ${msix.message}` });
+      }
+    }
+    meta[usedKey(app)] = JSON.stringify(manifests.map((m) => m.digest));
     const judged = checkManifests(findings, {
       version: input.version,
-      baseline: input.previous === undefined,
-      versionMoved: input.previous !== undefined && (input.previous.version ?? undefined) !== input.version,
+      baseline,
+      versionMoved,
       manifests,
       rejected,
       files,
@@ -177,6 +194,25 @@ export class ManifestStage {
     });
     return { findings: bySeverityDesc(judged), meta, uses };
   }
+}
+
+/** An installed MSIX package: its block map under its signature, checked file by file. */
+async function loadMsix(input: ManifestStageInput, records: ReadonlyMap<string, number>, scope: (digest: string) => (path: string) => boolean): ReturnType<typeof readMsixInstall> {
+  const c = await confine(input.root);
+  let blockMapBytes: Buffer;
+  try {
+    blockMapBytes = await readConfined(c, beneath(c, BLOCK_MAP), MAX_MANIFEST_FILE);
+  } catch (err) {
+    return { name: BLOCK_MAP, kind: 'msix-blockmap', reason: 'unavailable', message: errorMessage(err) };
+  }
+  const sigId = records.get(APPX_SIGNATURE);
+  const signature = sigId !== undefined ? input.store.record(sigId, input.root, APPX_SIGNATURE) : undefined;
+  return readMsixInstall({ root: input.root, signature, blockMapBytes, inScope: scope(msixDigest(blockMapBytes, signature)) });
+}
+
+function some<T>(items: Iterable<T>, test: (item: T) => boolean): boolean {
+  for (const item of items) if (test(item)) return true;
+  return false;
 }
 
 const isUrl = (location: string): boolean => /^https?:\/\//i.test(location);
@@ -195,7 +231,7 @@ function currentFiles(input: ManifestStageInput): { files: Map<string, CurrentFi
     records.set(r.path, r.record_id);
   };
   for (const r of input.store.currentFiles(input.appId)) put(r);
-  for (const r of input.rows) {
+  for (const r of input.rows()) {
     changed.add(r.path);
     put(r);
   }
