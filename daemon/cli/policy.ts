@@ -1,5 +1,5 @@
 // `sealwatch policy lint [PATH…]`, `policy test APP [--policy PATH]… [--at DATE]`, `policy suggest APP [--out FILE]`.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { replayHistory, type FindingChange, type FindingState } from '../policy/replay.ts';
 import { loadPolicies, policiesOrFail, SHIPPED_POLICIES } from '../policy/load.ts';
 import { suggestPolicy } from '../policy/suggest.ts';
@@ -70,6 +70,7 @@ export async function runPolicyTest(app: string, o: { policy: readonly string[];
 export async function runPolicySuggest(app: string, o: { db?: string; out?: string }, io: Output): Promise<number> {
   const text = await readStore(o.db, (store) => suggestPolicy(store, knownApp(store, app)));
   if (o.out) {
+    if (existsSync(o.out)) throw new SealwatchError('CONFIG', `policy suggest: ${o.out} exists: it is not overwritten (give another --out, or no --out to print)`);
     writeFileSync(o.out, text, { flag: 'wx' });
     io.out(`wrote ${o.out}`);
   } else for (const line of text.trimEnd().split('\n')) io.out(line);

@@ -16,6 +16,7 @@ interface Seen {
 }
 
 const baseName = (path: string): string => path.split('/').pop() ?? path;
+const isMainProgram = (path: string): boolean => path === './' || /^[^/]+\.exe$/i.test(path) || /(^|\/)Contents\/MacOS\/[^/]+$/.test(path);
 const keyOf = (spec: SignerSpec): string => JSON.stringify([spec.organization ?? null, spec.team_id ?? null]);
 
 /** Every distinct module state in the history (path and record), summarised once. */
@@ -52,10 +53,12 @@ export function suggestPolicy(store: Store, app: AppRow): string {
     if (id.thumbprint) s.thumbprints.add(id.thumbprint);
     signers.set(keyOf(spec), s);
   }
-  // The app's own signers: whoever signs the most modules, and whoever signed one of the same paths at another time
-  // (a vendor rename: Node.js Foundation → OpenJS Foundation on bin/node.exe). Everyone else co-signs what they sign.
+  // The app's own signers: whoever signs its main programs (top-level .exe, a bundle's Contents/MacOS) — else whoever
+  // signs the most modules — and whoever signed one of the same paths at another time (a vendor rename: Node.js
+  // Foundation → OpenJS Foundation on bin/node.exe). Everyone else co-signs what they sign.
   const ranked = [...signers.values()].sort((a, b) => b.paths.size - a.paths.size);
-  const own = new Set<Seen>(ranked.slice(0, 1));
+  const main = ranked.filter((s) => [...s.paths].some(isMainProgram));
+  const own = new Set<Seen>(main.length ? main : ranked.slice(0, 1));
   for (const s of ranked) if ([...own].some((o) => [...s.paths].some((p) => o.paths.has(p)))) own.add(s);
   const observed = (s: Seen): string =>
     `sealwatch history of ${app.name}: ${s.paths.size} module(s) (${[...s.paths].slice(0, 3).join(', ')}${s.paths.size > 3 ? ', …' : ''}); issuing CA ${[...s.issuers].join(' / ') || '?'}; ${s.thumbprints.size} leaf certificate(s)`;
