@@ -59,10 +59,13 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
     debug: (m, meta) => void w.debug(m, meta),
     close: () =>
       new Promise<void>((resolve) => {
-        w.on('finish', () => resolve());
+        // winston may never say it finished (a transport mid-rotation): a shutdown waits 2 s at most for the flush.
+        const fallback = setTimeout(resolve, 2_000);
+        w.on('finish', () => {
+          clearTimeout(fallback);
+          resolve();
+        });
         w.end();
-        // Some transports never say they finished when nothing was written: do not hang a shutdown on it.
-        setTimeout(resolve, 2_000).unref();
       }),
   };
 }
