@@ -43,14 +43,15 @@ export const MACHO_RUNTIME_NAMES: ReadonlySet<string> = new Set([...CAPABILITY_A
 // expression ~115 ms plus ~110 ms for the Latin-1 view, about 2.5 times a SHA-256 of the same bytes; a byte loop in
 // JavaScript took 700+ ms. Only modules that import a run-time resolver pay it, and only once per distinct content.
 const escape = (s: string): string => s.replace(/\$/g, '\\$');
-const patterns = new Map<ReadonlySet<string>, RegExp>();
-function patternFor(names: ReadonlySet<string>): RegExp {
+const patterns = new Map<ReadonlySet<string>, { inside: RegExp; first: RegExp }>();
+function patternsFor(names: ReadonlySet<string>): { inside: RegExp; first: RegExp } {
   let re = patterns.get(names);
   if (!re) {
     const byFirst = new Map<string, string[]>();
     for (const n of names) byFirst.set(n.charAt(0), [...(byFirst.get(n.charAt(0)) ?? []), escape(n.slice(1))]);
-    const groups = [...byFirst].map(([first, rest]) => `${escape(first)}(?:${rest.join('|')})`);
-    re = new RegExp(`\\0(${groups.join('|')})(?=\\0)`, 'g');
+    const alternatives = [...byFirst].map(([first, rest]) => `${escape(first)}(?:${rest.join('|')})`).join('|');
+    // The first string of a section has no NUL before it: checked on its own (an `^` alternative halves the speed).
+    re = { inside: new RegExp(`\\0(${alternatives})(?=\\0)`, 'g'), first: new RegExp(`^(${alternatives})(?=\\0)`) };
     patterns.set(names, re);
   }
   return re;
@@ -60,5 +61,9 @@ function patternFor(names: ReadonlySet<string>): RegExp {
 export function capabilityStrings(region: Uint8Array, names: ReadonlySet<string>): string[] {
   if (region.length === 0 || names.size === 0) return [];
   const text = Buffer.from(region.buffer, region.byteOffset, region.length).toString('latin1');
-  return [...new Set([...text.matchAll(patternFor(names))].map((m) => m[1] ?? ''))];
+  const { inside, first } = patternsFor(names);
+  const found = new Set([...text.matchAll(inside)].map((m) => m[1] ?? ''));
+  const head = first.exec(text.slice(0, 128))?.[1];
+  if (head) found.add(head);
+  return [...found];
 }

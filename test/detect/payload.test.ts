@@ -178,3 +178,36 @@ test('a new version.dll signed by Microsoft is SIDELOAD_NAME high; a module whos
     await h.close();
   }
 });
+
+test('a Mach-O dylib that gains dlsym(…, "connect") → NEW_CAPABILITIES naming connect (by name at run time)', async (t) => {
+  const { appleFixture } = await import('../helpers/fixtures.ts');
+  const { contosoIdentity } = await import('../../scripts/lib/three-cx.ts');
+  const { signMacho } = await import('../helpers/apple-signer.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-dlsym-'));
+  // A libSystem stub with dlsym (clang + ld64.lld, no Apple SDK: as scripts/fixtures/build-apple-fixtures.sh does).
+  writeFileSync(join(dir, 'libSystem.tbd'), "--- !tapi-tbd\ntbd-version: 4\ntargets: [ arm64-macos ]\ninstall-name: '/usr/lib/libSystem.B.dylib'\ncurrent-version: 1311\nexports:\n  - targets: [ arm64-macos ]\n    symbols: [ _puts, _dlsym, dyld_stub_binder ]\n...\n");
+  const build = (name: string, src: string): Buffer => {
+    writeFileSync(join(dir, `${name}.c`), src);
+    execFileSync('clang', ['--target=arm64-apple-macos11', '-ffreestanding', '-fno-stack-protector', '-O2', '-c', `${name}.c`, '-o', `${name}.o`], { cwd: dir });
+    execFileSync('ld64.lld-14', ['-arch', 'arm64', '-platform_version', 'macos', '11.0', '11.0', '-dylib', '-install_name', '@rpath/libnet.dylib', '-o', `${name}.dylib`, `${name}.o`, 'libSystem.tbd', '-adhoc_codesign'], { cwd: dir });
+    return readFileSync(join(dir, `${name}.dylib`));
+  };
+  const plain = build('plain', 'int puts(const char *); int work(void) { return puts("work"); }\n');
+  const dyn = build('dyn', 'int puts(const char *); void *dlsym(void *, const char *);\nint work(void) { return dlsym((void *)-2, "connect") ? 1 : puts("work"); }\n');
+  const vendor = await contosoIdentity();
+  t.deepEqual(inspectBuffer('dyn.dylib', dyn).macho?.dynamic_imports, ['connect']);
+  const h = harness([appleFixture('trust')]);
+  try {
+    const root = appDir();
+    put(root, 'libnet.dylib', await signMacho(plain, { identifier: 'com.contoso.net', teamId: 'CONTOSO123', identity: vendor }));
+    await h.scan('net', root, { appVersion: '1.0.0' });
+    put(root, 'libnet.dylib', await signMacho(dyn, { identifier: 'com.contoso.net', teamId: 'CONTOSO123', identity: vendor }));
+    const r = await h.scan('net', root, { appVersion: '1.1.0' });
+    const f = r.findings.find((x) => x.rule === 'NEW_CAPABILITIES');
+    t.is(f?.severity, 'medium');
+    t.regex(f?.message ?? '', /connect \(by name at run time\)/);
+    t.false(r.findings.some((x) => x.rule === 'SIGNER_CHANGED' || x.rule === 'SIGNER_IMPOSTOR'), 'same Team ID, trusted: no identity finding');
+  } finally {
+    await h.close();
+  }
+});
