@@ -129,12 +129,11 @@ export class ManifestSource {
         ],
       },
     });
-    request.on('response', (res: { headers: Record<string, string | string[] | undefined> }) => {
-      const length = Number(res.headers['content-length']);
-      if (Number.isFinite(length) && length > o.maxBytes) abort.abort(new Error(`the answer is ${length} bytes, more than the ${o.maxBytes} accepted`));
-    });
-    request.on('downloadProgress', (p: { transferred: number }) => {
-      if (p.transferred > o.maxBytes) abort.abort(new Error(`the answer is longer than the ${o.maxBytes} bytes accepted`));
+    // The announced length refuses an oversized answer before its body; the count, one that announces none.
+    request.on('downloadProgress', (p: { transferred: number; total?: number }) => {
+      if (abort.signal.aborted) return;
+      if (p.total !== undefined && p.total > o.maxBytes) abort.abort(new Error(`the answer is ${p.total} bytes, more than the ${o.maxBytes} accepted`));
+      else if (p.transferred > o.maxBytes) abort.abort(new Error(`the answer is longer than the ${o.maxBytes} bytes accepted`));
     });
     let res;
     try {
