@@ -1,0 +1,189 @@
+// Vendor feeds read as manifests, served by a real HTTP server on 127.0.0.1 in each format as its documentation
+// gives it, with hashes computed from real vendor files (test/corpus/REAL.md) standing in for the installers:
+// electron-builder latest.yml / latest-mac.yml / app-update.yml (electron.build "Auto Update"), a Sparkle appcast
+// (sparkle-project.org "Publishing an update", both the element form and the older enclosure-attribute form), a WinGet
+// singleton manifest (winget-pkgs schema 1.6.0), Squirrel.Windows RELEASES (Squirrel "Releases" docs). The installed
+// version is judged against each: VERSION_UNKNOWN_TO_VENDOR when the vendor never published it.
+import test from 'ava';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust.ts';
+import { InspectPool } from '../../daemon/inventory/pool.ts';
+import { DEFAULT_MAX_FILE_BYTES } from '../../daemon/inventory/read.ts';
+import { Store } from '../../daemon/inventory/store/store.ts';
+import { ManifestStage, type FeedSpec } from '../../daemon/manifest/stage.ts';
+import { readElectronBuilder, readSparkle, readSquirrel, readWinget } from '../../daemon/manifest/vendor/feeds.ts';
+import { scanApp, type ScanReport } from '../../daemon/pipeline/scan-app.ts';
+import { put } from '../../scripts/lib/three-cx.ts';
+import { TEST_NOW } from '../helpers/inspect.ts';
+import { realCorpusPath } from '../helpers/real-corpus.ts';
+import { appDir } from '../helpers/scan.ts';
+
+const installer = readFileSync(realCorpusPath('squirrel')); // a real vendor executable standing in for Setup.exe
+const sha512 = createHash('sha512').update(installer).digest('base64');
+const sha256 = createHash('sha256').update(installer).digest('hex').toUpperCase();
+const sha1 = createHash('sha1').update(installer).digest('hex').toUpperCase();
+
+const FEEDS: Record<string, string> = {
+  '/latest.yml': `version: 18.12.416
+files:
+  - url: Contoso-Setup-18.12.416.exe
+    sha512: ${sha512}
+    size: ${installer.length}
+path: Contoso-Setup-18.12.416.exe
+sha512: ${sha512}
+releaseDate: '2026-10-30T10:00:00.000Z'
+`,
+  '/latest-mac.yml': `version: 18.12.416
+files:
+  - url: Contoso-18.12.416-mac.zip
+    sha512: ${sha512}
+    size: ${installer.length}
+  - url: Contoso-18.12.416.dmg
+    sha512: ${sha512}
+    size: ${installer.length}
+path: Contoso-18.12.416-mac.zip
+sha512: ${sha512}
+releaseDate: '2026-10-30T10:00:00.000Z'
+`,
+  '/app-update.yml': `provider: generic
+url: https://updates.contoso.invalid/desktop
+publisherName:
+  - Contoso Ltd
+updaterCacheDirName: contoso-desktop-updater
+`,
+  '/appcast.xml': `<?xml version="1.0" standalone="yes"?>
+<rss xmlns:sparkle="http://www.andymatuschak.org/xml-namespaces/sparkle" version="2.0">
+  <channel>
+    <title>Contoso</title>
+    <item>
+      <title>Version 18.12.416</title>
+      <pubDate>Fri, 30 Oct 2026 10:00:00 +0000</pubDate>
+      <sparkle:version>1812416</sparkle:version>
+      <sparkle:shortVersionString>18.12.416</sparkle:shortVersionString>
+      <sparkle:minimumSystemVersion>11.0</sparkle:minimumSystemVersion>
+      <enclosure url="https://updates.contoso.invalid/Contoso-18.12.416.zip" length="${installer.length}" type="application/octet-stream" sparkle:edSignature="${createHash('sha512').update('sig').digest('base64')}"/>
+    </item>
+    <item>
+      <title>Version 18.12.407</title>
+      <pubDate>Mon, 14 Sep 2026 10:00:00 +0000</pubDate>
+      <enclosure url="https://updates.contoso.invalid/Contoso-18.12.407.zip" sparkle:version="1812407" sparkle:shortVersionString="18.12.407" length="${installer.length}" type="application/octet-stream"/>
+    </item>
+  </channel>
+</rss>
+`,
+  '/winget.yaml': `# yaml-language-server: $schema=https://aka.ms/winget-manifest.singleton.1.6.0.schema.json
+PackageIdentifier: Contoso.Desktop
+PackageVersion: 18.12.416
+PackageLocale: en-US
+Publisher: Contoso Ltd
+PackageName: Contoso Desktop
+License: Proprietary
+ShortDescription: Contoso's desktop client
+Installers:
+  - Architecture: x64
+    InstallerType: exe
+    InstallerUrl: https://updates.contoso.invalid/Contoso-Setup-18.12.416.exe
+    InstallerSha256: ${sha256}
+ManifestType: singleton
+ManifestVersion: 1.6.0
+`,
+  '/RELEASES': `${sha1} Contoso-18.12.407-full.nupkg ${installer.length}\r\n${sha1} Contoso-18.12.416-delta.nupkg 1024\r\n${sha1} Contoso-18.12.416-full.nupkg ${installer.length}\r\n`,
+  '/broken.yml': 'version: [1, 2\n',
+};
+
+async function feedServer(): Promise<{ base: string; close(): Promise<void> }> {
+  const s = http.createServer((req, res) => {
+    const body = FEEDS[req.url ?? ''];
+    if (body === undefined) return void res.writeHead(404).end();
+    res.writeHead(200, { etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"` }).end(body);
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return { base: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => s.close(() => r())) };
+}
+
+/** Scans a small app (one real signed DLL) at `version` with one feed. */
+async function scanWith(feed: FeedSpec, version: string): Promise<ScanReport> {
+  const store = Store.open(join(mkdtempSync(join(tmpdir(), 'sealwatch-feed-')), 'sealwatch.db'));
+  const pool = new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR], catalogDirs: [], systemTrust: false, now: TEST_NOW.toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, 1);
+  try {
+    const root = appDir();
+    put(root, 'conpty.dll', readFileSync(realCorpusPath('conpty')));
+    return await scanApp(store, pool, { app: 'contoso', root, trigger: 'manual', now: TEST_NOW, appVersion: version, manifests: new ManifestStage([feed], { allowHttp: true, retries: 0 }) });
+  } finally {
+    store.close();
+    await pool.close();
+  }
+}
+
+const unknown = (r: ScanReport) => r.findings.filter((f) => f.rule === 'VERSION_UNKNOWN_TO_VENDOR');
+
+test('each format parses to the versions and installer hashes it gives', (t) => {
+  const latest = readElectronBuilder('latest.yml', Buffer.from(FEEDS['/latest.yml'] as string));
+  t.deepEqual(latest.versions, ['18.12.416']);
+  t.true(latest.latestOnly);
+  t.is((latest.facts?.installers as Array<{ sha512: string }>)[0]?.sha512, sha512);
+  const settings = readElectronBuilder('app-update.yml', Buffer.from(FEEDS['/app-update.yml'] as string));
+  t.is(settings.versions, undefined, 'app-update.yml names no version');
+  t.deepEqual(settings.facts?.publisher_name, ['Contoso Ltd']);
+  t.is(settings.facts?.feed, 'https://updates.contoso.invalid/desktop');
+  t.deepEqual(readSparkle('appcast.xml', Buffer.from(FEEDS['/appcast.xml'] as string)).versions, ['18.12.416', '1812416', '18.12.407', '1812407']);
+  const winget = readWinget('winget.yaml', Buffer.from(FEEDS['/winget.yaml'] as string));
+  t.deepEqual(winget.versions, ['18.12.416']);
+  t.is((winget.facts?.installers as Array<{ sha256: string }>)[0]?.sha256, sha256.toLowerCase());
+  const squirrel = readSquirrel('RELEASES', Buffer.from(FEEDS['/RELEASES'] as string));
+  t.deepEqual(squirrel.versions, ['18.12.407', '18.12.416']);
+  t.is((squirrel.facts?.packages as Array<{ sha1: string }>)[0]?.sha1, sha1.toLowerCase());
+  t.throws(() => readSquirrel('RELEASES', Buffer.from('not a release line\n')), { message: /line 1 is not "SHA1 FILENAME SIZE"/ });
+  t.throws(() => readSparkle('appcast.xml', Buffer.from('<html></html>')), { message: /not an RSS appcast/ });
+  t.throws(() => readWinget('w.yaml', Buffer.from('Foo: 1\n')), { message: /no PackageIdentifier and PackageVersion/ });
+});
+
+test('served over HTTP and judged in a scan: a version the vendor published passes, one it never published is VERSION_UNKNOWN_TO_VENDOR high', async (t) => {
+  const srv = await feedServer();
+  try {
+    const cases: Array<[FeedSpec['kind'], string, string, boolean]> = [
+      ['electron-builder', '/latest.yml', '18.12.416', false],
+      ['electron-builder', '/latest.yml', '18.12.407', false], // older than the latest: latest.yml cannot tell
+      ['electron-builder', '/latest.yml', '18.12.417', true],
+      ['electron-builder', '/latest-mac.yml', '19.0.0', true],
+      ['electron-builder', '/app-update.yml', '99.0.0', false], // settings only: no version to judge by
+      ['sparkle', '/appcast.xml', '18.12.407', false],
+      ['sparkle', '/appcast.xml', '18.12.410', true], // between two published releases
+      ['sparkle', '/appcast.xml', '18.12.100', false], // older than every item: pruned history, not unknown
+      ['winget', '/winget.yaml', '18.12.416', false],
+      ['winget', '/winget.yaml', '18.13.0', true],
+      ['squirrel', '/RELEASES', '18.12.416', false],
+      ['squirrel', '/RELEASES', '18.12.415', true],
+    ];
+    for (const [kind, path, version, expected] of cases) {
+      const r = await scanWith({ kind, location: `${srv.base}${path}` }, version);
+      const f = unknown(r);
+      t.is(f.length, expected ? 1 : 0, `${kind} ${path} at ${version}`);
+      if (expected) {
+        t.is(f[0]?.severity, 'high');
+        t.regex(f[0]?.message ?? '', new RegExp(`version ${version.replace(/\./g, '\\.')} is .*the vendor's update feed`));
+      }
+      t.false(r.findings.some((x) => x.explained_by), 'a feed explains nothing');
+    }
+  } finally {
+    await srv.close();
+  }
+});
+
+test('a feed that does not parse, or cannot be fetched and has no good copy, is MANIFEST_INVALID high', async (t) => {
+  const srv = await feedServer();
+  try {
+    const broken = await scanWith({ kind: 'electron-builder', location: `${srv.base}/broken.yml` }, '1.0.0');
+    t.regex(broken.findings.find((f) => f.rule === 'MANIFEST_INVALID')?.message ?? '', /malformed: .*not valid YAML/);
+    const gone = await scanWith({ kind: 'squirrel', location: `${srv.base}/missing/RELEASES` }, '1.0.0');
+    t.regex(gone.findings.find((f) => f.rule === 'MANIFEST_INVALID')?.message ?? '', /unavailable: .*HTTP 404/);
+    t.is(gone.findings.find((f) => f.rule === 'MANIFEST_INVALID')?.severity, 'high');
+  } finally {
+    await srv.close();
+  }
+});
