@@ -30,14 +30,19 @@ function payloadInSlack(macho: Buffer, payload: Buffer): Buffer {
 
 /** Rebuilds the SuperBlob with one more blob (type `type`, a blob wrapper around `payload`), in the same area. */
 function extraBlob(macho: Buffer, type: number, payload: Buffer): Buffer {
+  const added = Buffer.concat([Buffer.from([0xfa, 0xde, 0x0b, 0x01]), Buffer.alloc(4), payload]);
+  added.writeUInt32BE(added.length, 4);
+  return extraBlobRaw(macho, type, added);
+}
+
+/** Rebuilds the SuperBlob with one more blob `added` (whole, header included) of type `type`. */
+function extraBlobRaw(macho: Buffer, type: number, added: Buffer): Buffer {
   const out = Buffer.from(macho);
   const { dataoff, datasize, superLength } = signatureArea(out);
   const area = out.subarray(dataoff, dataoff + datasize);
   const count = area.readUInt32BE(8);
   const entries = Array.from({ length: count }, (_, i) => ({ type: area.readUInt32BE(12 + i * 8), offset: area.readUInt32BE(16 + i * 8) }));
   const blobs = entries.map((e) => Buffer.from(area.subarray(e.offset, e.offset + area.readUInt32BE(e.offset + 4))));
-  const added = Buffer.concat([Buffer.from([0xfa, 0xde, 0x0b, 0x01]), Buffer.alloc(4), payload]);
-  added.writeUInt32BE(added.length, 4);
   const all = [...entries.map((e, i) => ({ type: e.type, blob: blobs[i] as Buffer })), { type, blob: added }];
   let offset = 12 + all.length * 8;
   const index = Buffer.alloc(all.length * 8);
@@ -55,6 +60,18 @@ function extraBlob(macho: Buffer, type: number, payload: Buffer): Buffer {
   area.fill(0);
   superBlob.copy(area);
   return out;
+}
+
+/** Adds a copy of the slot-0 CodeDirectory as alternate 0x1000, one identifier byte changed (same page hashes). */
+function extraCodeDirectory(macho: Buffer): Buffer {
+  const { dataoff } = signatureArea(macho);
+  const area = macho.subarray(dataoff);
+  const count = area.readUInt32BE(8);
+  const cdAt = Array.from({ length: count }, (_, i) => ({ type: area.readUInt32BE(12 + i * 8), offset: area.readUInt32BE(16 + i * 8) })).find((e) => e.type === 0)?.offset ?? 0;
+  const cd = Buffer.from(area.subarray(cdAt, cdAt + area.readUInt32BE(cdAt + 4)));
+  const ident = cd.readUInt32BE(20);
+  cd[ident] = (cd[ident] ?? 0) ^ 0x20; // "libmsalruntime" → "Libmsalruntime"
+  return extraBlobRaw(macho, 0x1000, cd);
 }
 
 const RC4_LIKE = Buffer.concat([Buffer.from('feedface', 'hex'), createHash('sha512').update('payload').digest(), createHash('sha512').update('more').digest()]);
@@ -210,4 +227,19 @@ test('a Mach-O dylib that gains dlsym(…, "connect") → NEW_CAPABILITIES namin
   } finally {
     await h.close();
   }
+});
+
+test('an alternate CodeDirectory the CMS does not list (same page hashes, another identifier) is CODESIGN_UNKNOWN_BLOB; the genuine file is clean', async (t) => {
+  const { appleFixture } = await import('../helpers/fixtures.ts');
+  const { contosoIdentity } = await import('../../scripts/lib/three-cx.ts');
+  const { signMacho } = await import('../helpers/apple-signer.ts');
+  const { context } = await import('../helpers/inspect.ts');
+  const ctx = context({ extraTrust: [appleFixture('trust')] });
+  const signed = await signMacho(readFileSync(appleFixture('libffmpeg-arm64.dylib')), { identifier: 'com.contoso.libffmpeg', teamId: 'CONTOSO123', identity: await contosoIdentity() });
+  const clean = inspectBuffer('lib.dylib', signed, ctx);
+  t.is(clean.code_signature.status, 'trusted');
+  t.false(codes(clean).includes('CODESIGN_UNKNOWN_BLOB'));
+  const r = inspectBuffer('lib.dylib', extraCodeDirectory(signed), ctx);
+  t.is(r.code_signature.status, 'trusted', 'its pages match: the file is intact');
+  t.true(r.code_signature.problems.some((p) => p.code === 'CODESIGN_UNKNOWN_BLOB' && /alternate CodeDirectory 0x1000 is not among the cdhashes the CMS signs/.test(p.message)), codes(r).join(','));
 });

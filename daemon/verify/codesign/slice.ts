@@ -355,6 +355,7 @@ function checkCdHashAttributes(attrs: readonly Attribute[], cds: readonly CodeDi
     known.add(hashWith(cd.hashType, cd.bytes).toString('hex'));
     known.add(hashWith(cd.hashType, cd.bytes).subarray(0, 20).toString('hex'));
   }
+  const signed = new Set<string>();
   const list = findAttribute(attrs, OID.appleCdHashes)?.values[0];
   if (list) {
     try {
@@ -363,6 +364,7 @@ function checkCdHashAttributes(attrs: readonly Attribute[], cds: readonly CodeDi
       for (const h of hashes) {
         if (!(h instanceof Uint8Array)) continue;
         const hex = Buffer.from(h).toString('hex');
+        signed.add(hex);
         if (!known.has(hex)) problems.push(problem('CDHASH_ATTRIBUTE_MISMATCH', `signed cdhash ${hex} matches no CodeDirectory`, label));
       }
     } catch (err) {
@@ -374,11 +376,22 @@ function checkCdHashAttributes(attrs: readonly Attribute[], cds: readonly CodeDi
       const [alg, hash] = value.sequence('cdhash entry');
       const oid = alg?.oid('cdhash algorithm');
       const hex = Buffer.from(hash?.octets('cdhash') ?? []).toString('hex');
+      signed.add(hex);
       if (!oid || !DIGEST_BY_OID[oid] || !known.has(hex)) {
         problems.push(problem('CDHASH_ATTRIBUTE_MISMATCH', `signed ${DIGEST_BY_OID[oid ?? ''] ?? oid} cdhash ${hex.slice(0, 40)}… matches no CodeDirectory`, label));
       }
     } catch (err) {
       problems.push(caughtProblem(err, 'CODESIGN_MALFORMED', 'cdhash attribute', label));
+    }
+  }
+  // The reverse: an alternate CodeDirectory the CMS does not list is bound by nothing (slot 0 is, by messageDigest).
+  // Only where the signer lists cdhashes at all (older signatures carry one CodeDirectory and no list).
+  if (signed.size === 0) return;
+  for (const cd of cds) {
+    if (cd.slot === CSSLOT.codeDirectory || !cd.hashType) continue;
+    const full = hashWith(cd.hashType, cd.bytes);
+    if (!signed.has(full.toString('hex')) && !signed.has(full.subarray(0, 20).toString('hex'))) {
+      problems.push(problem('CODESIGN_UNKNOWN_BLOB', `alternate CodeDirectory 0x${cd.slot.toString(16)} is not among the cdhashes the CMS signs`, label));
     }
   }
 }
