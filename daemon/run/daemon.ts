@@ -191,7 +191,14 @@ export class Daemon {
     const states = this.watchStates();
     return {
       ok: !this.stopping,
-      body: { status: this.stopping ? 'stopping' : 'ok', apps: this.apps.size, watch: states, scanning: this.queue.scanning ?? null, queued: this.queue.depth, settling: this.batcher.pending, last_scan_at: this.lastScanAt ?? null },
+      body: { status: this.stopping ? 'stopping' : 'ok', apps: this.apps.size, watch: states, scanning: this.queue.scanning ?? null, queued: this.queue.depth, settling: this.batcher.pending, last_scan_at: this.lastScanAt ?? null, memory: memoryMiB() },
     };
   }
+}
+
+/** Process memory in MiB, for /healthz. */
+function memoryMiB(): Record<string, number> {
+  const m = process.memoryUsage();
+  const mib = (n: number): number => Math.round((n / 2 ** 20) * 10) / 10;
+  return { rss: mib(m.rss), heap_total: mib(m.heapTotal), heap_used: mib(m.heapUsed), external: mib(m.external), array_buffers: mib(m.arrayBuffers) };
 }
