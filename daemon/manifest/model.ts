@@ -45,6 +45,8 @@ export interface Manifest {
   readonly files?: readonly ListedFile[];
   /** Files under this prefix only (a bundle's seal covers its bundle; '' = the whole app). */
   readonly scope?: string;
+  /** The list only vouches for files (explains); another check already reports where it fails (a bundle's seal). */
+  readonly vouchOnly?: boolean;
   /** Feeds: the versions the vendor published. `latestOnly` feeds (latest.yml) name only the newest. */
   readonly versions?: readonly string[];
   readonly latestOnly?: boolean;

@@ -14,6 +14,7 @@ import { type Manifest, type ManifestKind, type RejectedManifest } from './model
 import { readOwnManifest } from './own.ts';
 import { readFeed, type FeedKind } from './vendor/feeds.ts';
 import { APPX_SIGNATURE, BLOCK_MAP, msixDigest, readMsixInstall } from './vendor/msix.ts';
+import { readBundleSeal } from './vendor/code-resources.ts';
 import { beneath, confine, readConfined } from '../inventory/confined.ts';
 
 export interface OwnManifestSpec {
@@ -118,7 +119,9 @@ export class ManifestStage {
     const { store, app } = input;
     // Nothing given and no vendor manifest in the app: the stage costs nothing.
     const hasBlockMap = store.currentEntry(input.appId, BLOCK_MAP) !== undefined || some(input.rows(), (r) => r.path === BLOCK_MAP);
-    if (this.specs.length === 0 && !hasBlockMap) return { findings: [...findings], meta: {}, uses: [] };
+    // A bundle's seal only explains: it matters only when detect raised something on a path.
+    const explaining = findings.some((f) => !f.explained && f.severity !== 'info');
+    if (this.specs.length === 0 && !hasBlockMap && !explaining) return { findings: [...findings], meta: {}, uses: [] };
     const lastRaw = store.meta(sequenceKey(app));
     const last = lastRaw ? (JSON.parse(lastRaw) as AcceptedSequence) : undefined;
     const manifests: Manifest[] = [];
@@ -161,7 +164,7 @@ export class ManifestStage {
     }
     if (accepted) meta[sequenceKey(app)] = JSON.stringify(accepted);
     const usedBefore = new Set<string>(JSON.parse(store.meta(usedKey(app)) ?? '[]') as string[]);
-    const { files, records, changed } = currentFiles(input);
+    const { files, records, changed, bundles } = currentFiles(input);
     const baseline = input.previous === undefined;
     const versionMoved = input.previous !== undefined && (input.previous.version ?? undefined) !== input.version;
     if (files.has(BLOCK_MAP)) {
@@ -174,7 +177,13 @@ export class ManifestStage {
         uses.push({ name: msix.name, kind: msix.kind, state: 'rejected', detail: `${msix.reason}: ${msix.message}` });
       }
     }
-    meta[usedKey(app)] = JSON.stringify(manifests.map((m) => m.digest));
+    if (explaining) {
+      for (const b of bundles) {
+        const seal = await readBundleSeal(input.root, b.path, store.record(b.recordId, input.root, b.path), (message) => uses.push({ name: b.path, kind: 'apple-coderesources', state: 'rejected', detail: message }));
+        if (seal) manifests.push(seal);
+      }
+    }
+    meta[usedKey(app)] = JSON.stringify(manifests.filter((m) => !m.vouchOnly).map((m) => m.digest));
     const judged = checkManifests(findings, {
       version: input.version,
       baseline,
@@ -218,11 +227,14 @@ function some<T>(items: Iterable<T>, test: (item: T) => boolean): boolean {
 const isUrl = (location: string): boolean => /^https?:\/\//i.test(location);
 
 /** The app's files after this scan: the stored current entries, this scan's rows over them, removed paths gone. */
-function currentFiles(input: ManifestStageInput): { files: Map<string, CurrentFile>; records: Map<string, number>; changed: Set<string> } {
+function currentFiles(input: ManifestStageInput): { files: Map<string, CurrentFile>; records: Map<string, number>; changed: Set<string>; bundles: Array<{ path: string; recordId: number }> } {
   const files = new Map<string, CurrentFile>();
+  const bundleRows = new Map<string, number>();
   const records = new Map<string, number>();
   const changed = new Set<string>(input.removed);
   const put = (r: FileRow): void => {
+    if (r.format === 'bundle' && r.status === 'trusted') bundleRows.set(r.path, r.record_id);
+    else bundleRows.delete(r.path);
     if (UNVERIFIED_STATUSES.includes(r.status) || r.format === 'bundle' || r.sha256 === '') {
       files.delete(r.path);
       return;
@@ -235,6 +247,9 @@ function currentFiles(input: ManifestStageInput): { files: Map<string, CurrentFi
     changed.add(r.path);
     put(r);
   }
-  for (const p of input.removed) files.delete(p);
-  return { files, records, changed };
+  for (const p of input.removed) {
+    files.delete(p);
+    bundleRows.delete(p);
+  }
+  return { files, records, changed, bundles: [...bundleRows].map(([path, recordId]) => ({ path, recordId })) };
 }
