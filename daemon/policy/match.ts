@@ -56,13 +56,18 @@ function organizationOf(dn: string | undefined): string | undefined {
   return m?.[1]?.replace(/\\,/g, ',').trim();
 }
 
+/**
+ * A trusted signature's identity — or that of a signature whose chain reaches a trusted root and fails only on time or
+ * purpose (an expired leaf without a timestamp: summary.untrustedByTime), since a CA still vouched for the name;
+ * detection reports the weaker standing itself (SIGNATURE_DOWNGRADED). Any other untrusted signature proves nothing.
+ */
 export function trustedIdentity(m: ModuleSummary): TrustedIdentity | undefined {
-  const trusted = m.signer.startsWith('org:') || m.signer.startsWith('team:');
-  if (!trusted) return undefined;
-  const org = m.signer.startsWith('org:') ? m.signer.slice(4) : organizationOf(m.signerDn);
+  const signer = m.signer.startsWith('untrusted:') && m.untrustedByTime === true ? m.signer.slice('untrusted:'.length) : m.signer;
+  if (!signer.startsWith('org:') && !signer.startsWith('team:')) return undefined;
+  const org = signer.startsWith('org:') ? signer.slice(4) : organizationOf(m.signerDn);
   return {
     organization: org,
-    teamId: m.signer.startsWith('team:') ? m.signer.slice(5) : undefined,
+    teamId: signer.startsWith('team:') ? signer.slice(5) : undefined,
     subject: m.signerSubject,
     issuer: m.issuer,
     thumbprint: m.leafThumbprint?.toLowerCase(),

@@ -143,3 +143,19 @@ exceptions:
   t.like(after.find((f) => f.path === 'pty.node'), { rule: 'NEW_UNSIGNED_MODULE', severity: 'high', explained: false });
   t.like(after.find((f) => f.rule === 'EXCEPTION_EXPIRED'), { severity: 'info', evidence: { owner: 'desktop-team', expires: '2026-11-15T12:00:00Z' } });
 });
+
+test('identity: the vendor\'s own expired leaf (a chain to a trusted root, failing only on time) still names the vendor; a self-made certificate does not', async (t) => {
+  const { peFixture, peFixtureTrustDir } = await import('../../scripts/lib/fixtures.ts');
+  const file = policyFile('name: contoso\nmatch: {apps: [contoso]}\nsigners:\n  - organization: Contoso Test Ltd\n');
+  const h = policyHarness(policiesFrom(file), [peFixtureTrustDir()]);
+  try {
+    const root = namedRoot('contoso');
+    put(root, 'good.dll', readFileSync(peFixture('good.dll')));
+    put(root, 'old.exe', readFileSync(peFixture('expired-no-timestamp.exe')));
+    put(root, 'rogue.exe', readFileSync(peFixture('rogue-root.exe')));
+    const r = await h.scan('contoso', root, { appVersion: '1.0.0' });
+    t.deepEqual(r.findings.filter((f) => f.rule === 'UNEXPECTED_SIGNER').map((f) => f.path), ['rogue.exe']);
+  } finally {
+    await h.close();
+  }
+});
