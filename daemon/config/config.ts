@@ -13,6 +13,7 @@ import { type Severity } from '../shared/findings.ts';
 import { loadPolicies, SHIPPED_POLICIES } from '../policy/load.ts';
 import { formatProblem, type Policy } from '../policy/types.ts';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
+import { loadPublicKeys } from '../manifest/keys.ts';
 import { configPath, defaultLogDir } from './paths.ts';
 
 export const SCHEMA_FILE = resolve(import.meta.dirname, '..', '..', 'config', 'sealwatch.schema.json');
@@ -23,6 +24,10 @@ export interface AppConfig {
   readonly path: string;
   readonly version?: string;
   readonly vendor?: string;
+  /** Signed release manifest: an absolute path or an https:// URL (daemon/manifest). */
+  readonly manifest?: string;
+  /** Pinned manifest public keys (absolute paths to SPKI PEM files), checked readable and Ed25519 at load. */
+  readonly manifestKeys?: readonly string[];
 }
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -50,7 +55,7 @@ export interface SealwatchConfig {
 /** The file as written (after schema validation): snake_case keys, durations as text. */
 interface RawConfig {
   database?: string;
-  apps: Array<{ name: string; path: string; version?: string; vendor?: string }>;
+  apps: Array<{ name: string; path: string; version?: string; vendor?: string; manifest?: string; manifest_keys?: string[] }>;
   watch?: { settle?: string; max_wait?: string; discover?: boolean; poll?: string; root_check?: string };
   schedules?: { rescan?: string; maintenance?: string; timezone?: string };
   alerts?: Array<{ name?: string; type: AlertType; url?: string; url_env?: string; secret?: string; secret_env?: string; min_severity?: Severity }>;
@@ -151,6 +156,7 @@ function describe(fault: ConfigFault, e: ErrorObject, all: readonly ErrorObject[
   else if (e.keyword === 'enum') reason = `must be one of ${(p.allowedValues as unknown[]).join(', ')}`;
   else if (e.keyword === 'pattern' && pattern === DURATION_PATTERN) reason = 'must be a duration such as 500ms, 2s, 5m or 1h';
   else if (e.keyword === 'pattern' && path.at(-1) === 'url') reason = 'must be an http:// or https:// URL';
+  else if (e.keyword === 'pattern' && path.at(-1) === 'manifest') reason = 'must be a file or an https:// URL (manifests are not fetched over plain http)';
   else if (e.keyword === 'pattern' && /_env$/.test(String(path.at(-1)))) reason = 'must be an environment variable name';
   else if (e.keyword === 'not' && path.at(-2) === 'alerts') reason = 'give secret or secret_env, not both';
   else if (e.keyword === 'oneOf' && path.at(-2) === 'alerts') reason = all.some((x) => x.keyword === 'required' && x.instancePath === e.instancePath) ? 'give url or url_env' : 'give exactly one of url or url_env';
@@ -160,6 +166,20 @@ function describe(fault: ConfigFault, e: ErrorObject, all: readonly ErrorObject[
 function allowedKeys(e: ErrorObject): string {
   const props = (e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
   return props ? `known: ${Object.keys(props).join(', ')}` : 'not allowed here';
+}
+
+/** Per app `manifest:` (a path made absolute, or an https URL) and `manifest_keys:` (each loaded once, so a bad key is a config error). */
+function manifestOf(a: RawConfig['apps'][number], i: number, abs: (p: string) => string, fault: ConfigFault): Pick<AppConfig, 'manifest' | 'manifestKeys'> {
+  if (!a.manifest) return {};
+  const keys = (a.manifest_keys ?? []).map(abs);
+  keys.forEach((k, j) => {
+    try {
+      loadPublicKeys(k);
+    } catch (err) {
+      throw fault.error(['apps', i, 'manifest_keys', j], errorMessage(err));
+    }
+  });
+  return { manifest: /^https:\/\//i.test(a.manifest) ? a.manifest : abs(a.manifest), manifestKeys: keys };
 }
 
 const DEFAULTS = { settle: '30s', maxWait: '15m', poll: '5m', rootCheck: '10s', rescan: '0 3 * * *', maintenance: '30 3 * * *', timeout: '10s', maxAttempts: 20, maxAge: '72h' };
@@ -196,7 +216,7 @@ function resolveConfig(raw: RawConfig, fault: ConfigFault, env: NodeJS.ProcessEn
   return {
     source: fault.file,
     ...(raw.database !== undefined ? { database: abs(raw.database) } : {}),
-    apps: raw.apps.map((a) => ({ name: a.name, path: abs(a.path), ...(a.version ? { version: a.version } : {}), ...(a.vendor ? { vendor: a.vendor } : {}) })),
+    apps: raw.apps.map((a, i) => ({ name: a.name, path: abs(a.path), ...(a.version ? { version: a.version } : {}), ...(a.vendor ? { vendor: a.vendor } : {}), ...manifestOf(a, i, abs, fault) })),
     watch: { settleMs, maxWaitMs, discover: watch.discover ?? false, pollMs: ms(['watch', 'poll'], watch.poll ?? DEFAULTS.poll), rootCheckMs: ms(['watch', 'root_check'], watch.root_check ?? DEFAULTS.rootCheck) },
     schedules: { rescan: schedules.rescan ?? DEFAULTS.rescan, maintenance: schedules.maintenance ?? DEFAULTS.maintenance, ...(schedules.timezone ? { timezone: schedules.timezone } : {}) },
     alerts: destinations(raw.alerts ?? [], fault, env),

@@ -53,7 +53,7 @@ test('a JSON config is read too; defaults fill what is left out; relative paths 
 });
 
 test('schema errors name the line and the field path, each on its own line', (t) => {
-  const msg = refused(t, 'apps:\n  - name: a\n    path: /x\n    pth: 3\nwatch:\n  settle: 3 sec\n', /line 4: apps\[0\]\.pth: unknown field \(known: name, path, version, vendor\)/);
+  const msg = refused(t, 'apps:\n  - name: a\n    path: /x\n    pth: 3\nwatch:\n  settle: 3 sec\n', /line 4: apps\[0\]\.pth: unknown field \(known: name, path, version, vendor, manifest, manifest_keys\)/);
   t.regex(msg, /\n.*line 6: watch\.settle: must be a duration such as 500ms, 2s, 5m or 1h$/);
   refused(t, 'apps:\n  - name: a\n', /line 2: apps\[0\]\.path: is required/);
   refused(t, 'apps:\n  - name: a\n    path: /x\nalerts:\n  - type: slack\n    url: https://h/x\n    min_severity: severe\n', /line 7: alerts\[0\]\.min_severity: must be one of info, low, medium, high, critical/);
