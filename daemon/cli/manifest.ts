@@ -128,7 +128,7 @@ export async function scanManifestStage(o: { manifest?: readonly string[]; manif
   for (const f of feeds) {
     const eq = f.indexOf('=');
     const kind = f.slice(0, eq) as (typeof FEED_KINDS)[number];
-    if (eq < 0 || !FEED_KINDS.includes(kind)) throw new SealwatchError('CONFIG', `scan: --vendor-feed ${JSON.stringify(f)}: give KIND=FILE|URL with KIND one of ${FEED_KINDS.join(', ')}`);
+    if (eq < 0 || !FEED_KINDS.includes(kind)) throw new SealwatchError('CONFIG', `scan: --vendor-feed ${JSON.stringify(f)}: give KIND=FILE|URL|auto with KIND one of ${FEED_KINDS.join(', ')}`);
     specs.push({ kind, location: f.slice(eq + 1) });
   }
   const { ManifestStage } = await import('../manifest/stage.ts');

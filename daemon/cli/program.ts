@@ -74,7 +74,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--policy <path>', 'policy file or directory (repeatable), besides the shipped policies/', collect, [])
     .option('--manifest <file>', "signed release manifest (file or https URL; repeatable) to check this version against", collect, [])
     .option('--manifest-key <pub>', 'pinned manifest public key (SPKI PEM; repeatable)', collect, [])
-    .option('--vendor-feed <kind=location>', 'vendor feed (electron-builder, sparkle, winget, squirrel) = file or https URL (repeatable)', collect, [])
+    .option('--vendor-feed <kind=location>', 'vendor feed (electron-builder, sparkle, winget, squirrel) = file, https URL, or auto (where the app names it; repeatable)', collect, [])
     .action((dir: string, o: { app: string; appVersion?: string; vendor?: string; db?: string; json: boolean; trust: string[]; catalog: string[]; systemTrust: boolean; workers?: number; reinit: boolean; iocDigests: boolean; policy: string[]; manifest: string[]; manifestKey: string[]; vendorFeed: string[] }) =>
       guard(async () => (await scanCommands()).runScan(dir, o, io))(),
     );

@@ -15,6 +15,7 @@ import { readOwnManifest } from './own.ts';
 import { readFeed, type FeedKind } from './vendor/feeds.ts';
 import { APPX_SIGNATURE, BLOCK_MAP, msixDigest, readMsixInstall } from './vendor/msix.ts';
 import { readBundleSeal } from './vendor/code-resources.ts';
+import { discoverFeed } from './vendor/discover.ts';
 import { beneath, confine, readConfined } from '../inventory/confined.ts';
 
 export interface OwnManifestSpec {
@@ -26,6 +27,7 @@ export interface OwnManifestSpec {
 
 export interface FeedSpec {
   readonly kind: FeedKind;
+  /** A file, an https:// URL, or `auto`: where the app itself says (Info.plist SUFeedURL, resources/app-update.yml). */
   readonly location: string;
 }
 
@@ -131,8 +133,11 @@ export class ManifestStage {
     let accepted: AcceptedSequence | undefined;
     for (const spec of this.specs) {
       let got: { bytes: Buffer; stale?: string };
+      let location = spec.location;
+      let discovered: Readonly<Record<string, unknown>> | undefined;
       try {
-        got = await this.bytesOf(spec.location, input.now);
+        if (spec.kind !== 'sealwatch' && location === 'auto') ({ location, facts: discovered } = await discoverFeed(spec.kind, input.root));
+        got = await this.bytesOf(location, input.now);
       } catch (err) {
         rejected.push({ name: spec.location, kind: spec.kind, reason: 'unavailable', message: errorMessage(err) });
         uses.push({ name: spec.location, kind: spec.kind, state: 'rejected', detail: `unavailable: ${errorMessage(err)}` });
@@ -154,7 +159,8 @@ export class ManifestStage {
         continue;
       }
       try {
-        const m = readFeed(spec.kind, spec.location, got.bytes);
+        const feed = readFeed(spec.kind, location, got.bytes);
+        const m = discovered ? { ...feed, facts: { ...feed.facts, ...discovered } } : feed;
         manifests.push(m);
         uses.push({ name: m.name, kind: m.kind, state: 'used', ...stale });
       } catch (err) {

@@ -187,3 +187,46 @@ test('a feed that does not parse, or cannot be fetched and has no good copy, is 
     await srv.close();
   }
 });
+
+test('auto: the feed the app itself names — SUFeedURL (with SUPublicEDKey) from a signed bundle\'s Info.plist, electron-updater\'s app-update.yml; plain http refused unless configured', async (t) => {
+  const { buildAppBundle } = await import('../helpers/apple-bundle.ts');
+  const { loadIdentity } = await import('../helpers/apple-signer.ts');
+  const { appleFixture } = await import('../helpers/fixtures.ts');
+  const srv = await feedServer();
+  const store = Store.open(join(mkdtempSync(join(tmpdir(), 'sealwatch-feed-')), 'sealwatch.db'));
+  const pool = new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR, appleFixture('trust')], catalogDirs: [], systemTrust: false, now: TEST_NOW.toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, 1);
+  try {
+    const vendor = await loadIdentity(appleFixture('pki/vendor.der'), appleFixture('pki/vendor.pk8'), [appleFixture('pki/devid-ca.der')]);
+    const edKey = Buffer.alloc(32, 7).toString('base64');
+    const mac = await buildAppBundle(appDir(), {
+      name: 'Contoso',
+      identifier: 'com.contoso.desktop',
+      teamId: 'CONTOSO123',
+      identity: vendor,
+      executable: readFileSync(appleFixture('app-main-arm64')),
+      shortVersion: '18.12.410',
+      info: { SUFeedURL: `${srv.base}/appcast.xml`, SUPublicEDKey: edKey },
+    });
+    const scan = (app: string, root: string, allowHttp: boolean, kind: FeedSpec['kind'], version?: string) =>
+      scanApp(store, pool, { app, root, trigger: 'manual', now: TEST_NOW, ...(version ? { appVersion: version } : {}), manifests: new ManifestStage([{ kind, location: 'auto' }], { allowHttp, retries: 0 }) });
+    const r = await scan('contoso-mac', mac, true, 'sparkle');
+    t.is(r.toVersion, '18.12.410', 'the version from the sealed Info.plist');
+    const f = unknown(r)[0];
+    t.is(f?.severity, 'high');
+    t.like(f?.evidence.manifest as object, { feed_from: 'Contents/Info.plist SUFeedURL', su_public_ed_key: edKey });
+    const refused = await scan('contoso-mac-2', mac, false, 'sparkle');
+    t.regex(refused.findings.find((x) => x.rule === 'MANIFEST_INVALID')?.message ?? '', /unavailable: .*only https:\/\/ is fetched/);
+
+    const win = appDir();
+    put(win, 'conpty.dll', readFileSync(realCorpusPath('conpty')));
+    put(win, 'resources/app-update.yml', `provider: generic\nurl: ${srv.base}/\npublisherName:\n  - Contoso Ltd\n`);
+    const e = await scan('contoso-win', win, true, 'electron-builder', '18.12.417');
+    t.like(unknown(e)[0]?.evidence.manifest as object, { feed_from: 'resources/app-update.yml', provider: 'generic', publisher_name: ['Contoso Ltd'] });
+    const none = await scan('contoso-none', appDir(), true, 'electron-builder', '1.0.0');
+    t.regex(none.findings.find((x) => x.rule === 'MANIFEST_INVALID')?.message ?? '', /no resources\/app-update\.yml/);
+  } finally {
+    store.close();
+    await pool.close();
+    await srv.close();
+  }
+});
