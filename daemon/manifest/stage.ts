@@ -12,6 +12,7 @@ import { checkManifests, type CurrentFile } from './check.ts';
 import { ManifestSource, type FetchOptions } from './fetch.ts';
 import { type Manifest, type ManifestKind, type RejectedManifest } from './model.ts';
 import { readOwnManifest } from './own.ts';
+import { loadPublicKeys } from './keys.ts';
 import { readFeed, type FeedKind } from './vendor/feeds.ts';
 import { APPX_SIGNATURE, BLOCK_MAP, msixDigest, readMsixInstall } from './vendor/msix.ts';
 import { readBundleSeal } from './vendor/code-resources.ts';
@@ -97,6 +98,15 @@ export class ManifestStage {
   constructor(specs: readonly ManifestSpec[], fetchOptions: FetchOptions = {}) {
     this.specs = specs;
     this.fetchOptions = fetchOptions;
+  }
+
+  /**
+   * The stage for a configured app (`manifest:`, `manifest_keys:`), for the daemon: keep one per app so its URL
+   * source keeps its last good copy between scans; a node-cron schedule may call `refresh()` on `urlSources()`.
+   */
+  static forApp(app: { readonly manifest?: string; readonly manifestKeys?: readonly string[] }, fetchOptions: FetchOptions = {}): ManifestStage {
+    const keys = (app.manifestKeys ?? []).flatMap(loadPublicKeys);
+    return new ManifestStage(app.manifest ? [{ kind: 'sealwatch', location: app.manifest, keys }] : [], fetchOptions);
   }
 
   /** The URL sources, for a schedule to refresh between scans. */

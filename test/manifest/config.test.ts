@@ -31,3 +31,11 @@ test('plain http, a manifest without keys, a key that is not Ed25519 or not ther
   t.throws(() => loadConfig(configWith('    manifest: m.json\n    manifest_keys: [rsa.pub]\n'), {}), { message: /apps\[0\]\.manifest_keys\[0\]: manifest public key .*rsa\.pub: a rsa key, not Ed25519/ });
   t.throws(() => loadConfig(configWith('    manifest: m.json\n    manifest_keys: [missing.pub]\n'), {}), { message: /apps\[0\]\.manifest_keys\[0\]: manifest public key .*missing\.pub: cannot be read/ });
 });
+
+test('ManifestStage.forApp: the configured manifest with its pinned keys; its URL source is there for a schedule to refresh', async (t) => {
+  const { ManifestStage } = await import('../../daemon/manifest/stage.ts');
+  const app = loadConfig(configWith('    manifest: https://releases.contoso.invalid/contoso.json\n    manifest_keys: [manifest.pub]\n'), {}).apps[0];
+  const stage = ManifestStage.forApp(app ?? { });
+  t.deepEqual(stage.urlSources().map((s) => s.url), ['https://releases.contoso.invalid/contoso.json']);
+  t.deepEqual(ManifestStage.forApp({}).urlSources(), []);
+});
