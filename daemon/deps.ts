@@ -9,8 +9,7 @@ import { type SealwatchConfig } from './config/config.ts';
 import { DEFAULT_MAX_FILE_BYTES } from './inventory/read.ts';
 import { Store } from './inventory/store/store.ts';
 import { createDaemonLogger, type DaemonLogger } from './log/logger.ts';
-import { scanInThread, type RunningScan } from './run/scan-runner.ts';
-import { type ScanThreadInput } from './run/scan-thread-protocol.ts';
+import { startScanThread, type ScanThread } from './run/scan-runner.ts';
 import { type Logger } from './shared/logger.ts';
 import { RootWatcher, type RootWatcherOptions } from './watch/root-watcher.ts';
 
@@ -33,11 +32,11 @@ export interface DaemonDeps {
   readonly logger: DaemonLogger;
   readonly store: Store;
   /**
-   * Starts one scan in a thread of its own, with its own database connection and a pool of at most one inspection
-   * worker per core, all closed when the scan ends: the daemon's event loop never waits on a scan, and between
-   * updates it keeps no worker heaps alive.
+   * Starts a thread for one scan, with its own database connection and a pool of at most one inspection worker per
+   * core, all closed when the scan ends: the daemon's event loop never waits on a scan, and between updates it keeps
+   * no worker heaps alive.
    */
-  readonly scan: (request: ScanThreadInput['request']) => RunningScan;
+  readonly scanThread: () => ScanThread;
   /** The pool size scans get. */
   readonly workers: number;
   readonly deliverer: Deliverer;
@@ -58,8 +57,7 @@ export function createDeps(config: SealwatchConfig, clock: Clock = systemClock):
     const workers = Math.min(config.workers, availableParallelism());
     const database = store.file;
     const witness = defaultWitness();
-    const scan = (request: ScanThreadInput['request']): RunningScan =>
-      scanInThread({ database, witness, pool: { ...settings, maxFileBytes: DEFAULT_MAX_FILE_BYTES }, workers, request, alerts: config.alerts });
+    const scanThread = (): ScanThread => startScanThread({ database, witness, pool: { ...settings, maxFileBytes: DEFAULT_MAX_FILE_BYTES }, workers, alerts: config.alerts });
     let failures = 0;
     const counting: Logger = {
       error: (m, meta) => (countFailure(meta) && failures++, logger.error(m, meta)),
@@ -68,7 +66,7 @@ export function createDeps(config: SealwatchConfig, clock: Clock = systemClock):
       debug: (m, meta) => logger.debug(m, meta),
     };
     const deliverer = new OutboxDeliverer(store, config.alerts, { logger: counting, now: () => clock.now(), timeoutMs: config.delivery.timeoutMs, maxAttempts: config.delivery.maxAttempts, maxAgeMs: config.delivery.maxAgeMs });
-    return { config, clock, logger, store, scan, workers, deliverer, deliveryFailures: () => failures, watchRoot: (o) => new RootWatcher(o) };
+    return { config, clock, logger, store, scanThread, workers, deliverer, deliveryFailures: () => failures, watchRoot: (o) => new RootWatcher(o) };
   } catch (err) {
     store?.close();
     void logger.close();

@@ -15,7 +15,7 @@ import { type RootWatcher } from '../watch/root-watcher.ts';
 import { startHttp, type HttpEndpoint } from './http.ts';
 import { DaemonMetrics } from './metrics.ts';
 import { ScanQueue } from './scan-queue.ts';
-import { type RunningScan } from './scan-runner.ts';
+import { type RunningScan, type ScanThread } from './scan-runner.ts';
 import { type ScanSummary } from './scan-thread-protocol.ts';
 import { type ScanTrigger } from './types.ts';
 
@@ -34,6 +34,8 @@ export class Daemon {
   private http: HttpEndpoint | undefined;
   /** The scan under way. */
   private running: RunningScan | undefined;
+  /** A scan thread started ahead of the next scan (an update is settling). */
+  private warm: ScanThread | undefined;
   private stopping = false;
   private closed = false;
   private lastScanAt: string | undefined;
@@ -87,6 +89,8 @@ export class Daemon {
     const { logger } = this.d;
     logger.info('sealwatch stopping', { reason, scanning: this.queue.scanning });
     this.batcher.close();
+    await this.warm?.dispose();
+    this.warm = undefined;
     for (const t of this.tasks) await t.destroy();
     await Promise.all([...this.watchers.values()].map((w) => w.close()));
     await this.http?.close();
@@ -109,7 +113,11 @@ export class Daemon {
       rootCheckMs: this.d.config.watch.rootCheckMs,
       pollMs: this.d.config.watch.pollMs,
       logger: this.d.logger,
-      onChange: (name) => this.batcher.touch(name),
+      onChange: (name) => {
+        // The first event of an update: start the scan thread now, so that it has loaded when the update settles.
+        if (!this.batcher.isDirty(name) && !this.stopping) this.warm ??= this.d.scanThread();
+        this.batcher.touch(name);
+      },
       onRescan: (name, why) => {
         this.d.logger.info('rescan requested', { app: name, why });
         this.queue.request(name, 'schedule');
@@ -138,7 +146,9 @@ export class Daemon {
     const { logger, clock } = this.d;
     const started = performance.now();
     logger.info('scan started', { app: name, trigger });
-    const running = this.d.scan({ app: name, root: app.path, trigger, now: clock.now().toISOString(), ...(app.version ? { appVersion: app.version } : {}), ...(app.vendor ? { vendor: app.vendor } : {}) });
+    const thread = this.warm ?? this.d.scanThread();
+    this.warm = undefined;
+    const running = thread.run({ app: name, root: app.path, trigger, now: clock.now().toISOString(), ...(app.version ? { appVersion: app.version } : {}), ...(app.vendor ? { vendor: app.vendor } : {}) });
     this.running = running;
     try {
       const r = await running.result;

@@ -4,22 +4,25 @@ import { type WorkerConfig } from '../inventory/scan-protocol.ts';
 import { type Finding } from '../shared/findings.ts';
 import { type ScanTrigger } from './types.ts';
 
-export interface ScanThreadInput {
+/** What a scan thread is started with: everything but the scan itself, so it can load while an update settles. */
+export interface ScanThreadSetup {
   readonly database: string;
   readonly witness: string;
   /** Worker settings of the scan's pool; `now` is replaced by each job's time. */
   readonly pool: Omit<WorkerConfig, 'now'>;
   readonly workers: number;
-  readonly request: {
-    readonly app: string;
-    readonly root: string;
-    readonly appVersion?: string;
-    readonly vendor?: string;
-    readonly trigger: ScanTrigger;
-    /** ISO time of the scan (the daemon's clock). */
-    readonly now: string;
-  };
   readonly alerts: readonly AlertDestination[];
+}
+
+/** The one scan a started thread is then told to run (its only message). */
+export interface ScanThreadRequest {
+  readonly app: string;
+  readonly root: string;
+  readonly appVersion?: string;
+  readonly vendor?: string;
+  readonly trigger: ScanTrigger;
+  /** ISO time of the scan (the daemon's clock). */
+  readonly now: string;
 }
 
 /** What the daemon logs and counts of one scan. */

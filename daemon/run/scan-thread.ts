@@ -3,21 +3,24 @@
 // they block only this thread, so the daemon's own loop — file events, /healthz, signals, alert delivery — never
 // waits on a scan. This thread opens its own connection to the history database (WAL: the daemon's connection keeps
 // reading and writing the outbox meanwhile) and its own pool of inspection workers, closed when the scan ends.
+//
+// The thread starts (and loads this code) when an app's first file event arrives, and waits: when the update has
+// settled, the scan begins at once instead of after a thread start-up.
 import { parentPort, workerData } from 'node:worker_threads';
 import { InspectPool } from '../inventory/pool.ts';
 import { Store } from '../inventory/store/store.ts';
 import { scanApp } from '../pipeline/scan-app.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
-import { type ScanSummary, type ScanThreadInput, type ScanThreadReply } from './scan-thread-protocol.ts';
+import { type ScanSummary, type ScanThreadReply, type ScanThreadRequest, type ScanThreadSetup } from './scan-thread-protocol.ts';
 
-const input = workerData as ScanThreadInput;
+const input = workerData as ScanThreadSetup;
 
-async function run(): Promise<ScanSummary> {
-  const now = new Date(input.request.now);
+async function run(request: ScanThreadRequest): Promise<ScanSummary> {
+  const now = new Date(request.now);
   const store = Store.open(input.database, { witness: input.witness });
-  const pool = new InspectPool({ ...input.pool, now: input.request.now }, input.workers, undefined, () => new Date());
+  const pool = new InspectPool({ ...input.pool, now: request.now }, input.workers, undefined, () => new Date());
   try {
-    const { app, root, trigger, appVersion, vendor } = input.request;
+    const { app, root, trigger, appVersion, vendor } = request;
     const r = await scanApp(store, pool, { app, root, trigger, now, alerts: input.alerts, ...(appVersion ? { appVersion } : {}), ...(vendor ? { vendor } : {}) });
     return {
       snapshotId: r.snapshotId,
@@ -38,7 +41,9 @@ async function run(): Promise<ScanSummary> {
   }
 }
 
-run().then(
-  (summary) => parentPort?.postMessage({ ok: true, summary } satisfies ScanThreadReply),
-  (err: unknown) => parentPort?.postMessage({ ok: false, error: errorMessage(err), ...(err instanceof SealwatchError ? { code: err.code } : {}) } satisfies ScanThreadReply),
-);
+parentPort?.once('message', (request: ScanThreadRequest) => {
+  run(request).then(
+    (summary) => parentPort?.postMessage({ ok: true, summary } satisfies ScanThreadReply),
+    (err: unknown) => parentPort?.postMessage({ ok: false, error: errorMessage(err), ...(err instanceof SealwatchError ? { code: err.code } : {}) } satisfies ScanThreadReply),
+  );
+});
