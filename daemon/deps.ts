@@ -57,7 +57,7 @@ export function createDeps(config: SealwatchConfig, clock: Clock = systemClock):
     const workers = Math.min(config.workers, availableParallelism());
     const database = store.file;
     const witness = defaultWitness();
-    const scanThread = (): ScanThread => startScanThread({ database, witness, pool: { ...settings, maxFileBytes: DEFAULT_MAX_FILE_BYTES }, workers, alerts: config.alerts });
+    const scanThread = (): ScanThread => startScanThread({ database, witness, pool: { ...settings, maxFileBytes: DEFAULT_MAX_FILE_BYTES }, workers, alerts: config.alerts, ...(config.policies ? { policies: config.policies } : {}) });
     let failures = 0;
     const counting: Logger = {
       error: (m, meta) => (countFailure(meta) && failures++, logger.error(m, meta)),

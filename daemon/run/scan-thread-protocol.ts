@@ -2,6 +2,7 @@
 import { type AlertDestination } from '../alert/destination.ts';
 import { type WorkerConfig } from '../inventory/scan-protocol.ts';
 import { type Finding } from '../shared/findings.ts';
+import { type Policy } from '../policy/types.ts';
 import { type ScanTrigger } from './types.ts';
 
 /** What a scan thread is started with: everything but the scan itself, so it can load while an update settles. */
@@ -12,6 +13,8 @@ export interface ScanThreadSetup {
   readonly pool: Omit<WorkerConfig, 'now'>;
   readonly workers: number;
   readonly alerts: readonly AlertDestination[];
+  /** Loaded policies (plain data), judged after detection in the scan (daemon/policy). */
+  readonly policies?: readonly Policy[];
 }
 
 /** The one scan a started thread is then told to run (its only message). */

@@ -21,7 +21,7 @@ async function run(request: ScanThreadRequest): Promise<ScanSummary> {
   const pool = new InspectPool({ ...input.pool, now: request.now }, input.workers, undefined, () => new Date());
   try {
     const { app, root, trigger, appVersion, vendor } = request;
-    const r = await scanApp(store, pool, { app, root, trigger, now, alerts: input.alerts, ...(appVersion ? { appVersion } : {}), ...(vendor ? { vendor } : {}) });
+    const r = await scanApp(store, pool, { app, root, trigger, now, alerts: input.alerts, ...(input.policies?.length ? { policies: input.policies } : {}), ...(appVersion ? { appVersion } : {}), ...(vendor ? { vendor } : {}) });
     return {
       snapshotId: r.snapshotId,
       baseline: r.baseline,
