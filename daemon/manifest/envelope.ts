@@ -152,6 +152,22 @@ export interface VerifiedManifest {
  * accepted for the app — not older (a replay) nor a different manifest under the same number.
  */
 export function verifyEnvelope(env: ManifestEnvelope, keys: readonly KeyObject[], now: Date, last?: AcceptedSequence): VerifiedManifest {
+  const good = verifySignature(env, keys);
+  const p = env.payload;
+  if (p.sequence === undefined || p.expires_at === undefined) throw new ManifestRejected('malformed', 'a signed manifest needs payload.sequence and payload.expires_at');
+  const expires = Date.parse(p.expires_at);
+  if (now.getTime() >= expires) throw new ManifestRejected('expired', `expired at ${p.expires_at} (judged at ${now.toISOString()}): a frozen manifest is not used`);
+  if (p.issued_at !== undefined && Date.parse(p.issued_at) > now.getTime() + 5 * 60_000) throw new ManifestRejected('not-yet-valid', `issued at ${p.issued_at}, after ${now.toISOString()}`);
+  const digest = payloadDigest(p);
+  if (last && (p.sequence < last.sequence || (p.sequence === last.sequence && digest !== last.digest))) {
+    const what = p.sequence < last.sequence ? 'an older manifest replayed' : 'a different manifest under the same sequence number';
+    throw new ManifestRejected('replayed', `sequence ${p.sequence} is not newer than the last accepted ${last.sequence} for ${p.app}: ${what}`);
+  }
+  return { envelope: env, keyId: good.keyid, digest, sequence: p.sequence };
+}
+
+/** A signature by one of the pinned keys that verifies over the canonical payload (time and sequence not judged). */
+export function verifySignature(env: ManifestEnvelope, keys: readonly KeyObject[]): ManifestSignature {
   if (env.signatures.length === 0) throw new ManifestRejected('unsigned', 'the manifest is not signed (run `sealwatch manifest sign`)');
   const pinned = new Map(keys.map((k) => [keyId(k), k]));
   const byPinned = env.signatures.filter((s) => pinned.has(s.keyid));
@@ -168,15 +184,5 @@ export function verifyEnvelope(env: ManifestEnvelope, keys: readonly KeyObject[]
     }
   });
   if (!good) throw new ManifestRejected('bad-signature', `the Ed25519 signature by key ${byPinned[0]?.keyid.slice(0, 16)}… does not verify: the manifest was changed after signing`);
-  const p = env.payload;
-  if (p.sequence === undefined || p.expires_at === undefined) throw new ManifestRejected('malformed', 'a signed manifest needs payload.sequence and payload.expires_at');
-  const expires = Date.parse(p.expires_at);
-  if (now.getTime() >= expires) throw new ManifestRejected('expired', `expired at ${p.expires_at} (judged at ${now.toISOString()}): a frozen manifest is not used`);
-  if (p.issued_at !== undefined && Date.parse(p.issued_at) > now.getTime() + 5 * 60_000) throw new ManifestRejected('not-yet-valid', `issued at ${p.issued_at}, after ${now.toISOString()}`);
-  const digest = payloadDigest(p);
-  if (last && (p.sequence < last.sequence || (p.sequence === last.sequence && digest !== last.digest))) {
-    const what = p.sequence < last.sequence ? 'an older manifest replayed' : 'a different manifest under the same sequence number';
-    throw new ManifestRejected('replayed', `sequence ${p.sequence} is not newer than the last accepted ${last.sequence} for ${p.app}: ${what}`);
-  }
-  return { envelope: env, keyId: good.keyid, digest, sequence: p.sequence };
+  return good;
 }

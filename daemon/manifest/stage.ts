@@ -5,9 +5,9 @@ import { type KeyObject } from 'node:crypto';
 import { openSync, closeSync, readSync, fstatSync, constants } from 'node:fs';
 import { bySeverityDesc } from '../detect/rules.ts';
 import { type FileRow, type SnapshotRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
-import { errorMessage } from '../shared/errors.ts';
+import { errorMessage, FormatError } from '../shared/errors.ts';
 import { type Finding } from '../shared/findings.ts';
-import { type AcceptedSequence } from './envelope.ts';
+import { type AcceptedSequence, ManifestRejected, parseEnvelope, verifySignature } from './envelope.ts';
 import { checkManifests, type CurrentFile } from './check.ts';
 import { ManifestSource, type FetchOptions } from './fetch.ts';
 import { type Manifest, type ManifestKind, type RejectedManifest } from './model.ts';
@@ -111,19 +111,24 @@ export class ManifestStage {
 
   /** The URL sources, for a schedule to refresh between scans. */
   urlSources(): ManifestSource[] {
-    for (const s of this.specs) if (isUrl(s.location)) this.source(s.location);
+    for (const s of this.specs) if (isUrl(s.location)) this.source(s);
     return [...this.sources.values()];
   }
 
-  private source(url: string): ManifestSource {
+  /** One source per URL. Only a copy that could be used becomes its last good copy: a signed manifest whose signature
+   * verifies under the pinned keys, a feed that parses — never a captive portal's page or a tampered manifest. */
+  private source(spec: ManifestSpec, url = spec.location): ManifestSource {
     let s = this.sources.get(url);
-    if (!s) this.sources.set(url, (s = new ManifestSource(url, this.fetchOptions)));
+    if (!s) {
+      const validate = spec.kind === 'sealwatch' ? (b: Buffer) => void verifySignature(parseEnvelope(b.toString('utf8')), spec.keys) : (b: Buffer) => void readFeed(spec.kind, url, b);
+      this.sources.set(url, (s = new ManifestSource(url, { ...this.fetchOptions, validate })));
+    }
     return s;
   }
 
-  private async bytesOf(location: string, now: Date): Promise<{ bytes: Buffer; stale?: string }> {
+  private async bytesOf(spec: ManifestSpec, location: string, now: Date): Promise<{ bytes: Buffer; stale?: string }> {
     if (!isUrl(location)) return { bytes: readManifestFile(location) };
-    const r = await this.source(location).refresh(now);
+    const r = await this.source(spec, location).refresh(now);
     return { bytes: r.copy.bytes, ...(r.state === 'stale' ? { stale: r.error ?? 'fetch failed' } : {}) };
   }
 
@@ -147,10 +152,12 @@ export class ManifestStage {
       let discovered: Readonly<Record<string, unknown>> | undefined;
       try {
         if (spec.kind !== 'sealwatch' && location === 'auto') ({ location, facts: discovered } = await discoverFeed(spec.kind, input.root));
-        got = await this.bytesOf(location, input.now);
+        got = await this.bytesOf(spec, location, input.now);
       } catch (err) {
-        rejected.push({ name: spec.location, kind: spec.kind, reason: 'unavailable', message: errorMessage(err) });
-        uses.push({ name: spec.location, kind: spec.kind, state: 'rejected', detail: `unavailable: ${errorMessage(err)}` });
+        // A fetched copy that failed validation says why (bad-signature, wrong-key, …); anything else: unavailable.
+        const reason = rejectionOf(err) ?? 'unavailable';
+        rejected.push({ name: spec.location, kind: spec.kind, reason, message: errorMessage(err) });
+        uses.push({ name: spec.location, kind: spec.kind, state: 'rejected', detail: `${reason}: ${errorMessage(err)}` });
         continue;
       }
       const stale = got.stale !== undefined ? { stale: got.stale } : {};
@@ -233,6 +240,14 @@ async function loadMsix(input: ManifestStageInput, records: ReadonlyMap<string, 
   const sigId = records.get(APPX_SIGNATURE);
   const signature = sigId !== undefined ? input.store.record(sigId, input.root, APPX_SIGNATURE) : undefined;
   return readMsixInstall({ root: input.root, signature, blockMapBytes, inScope: scope(msixDigest(blockMapBytes, signature)) });
+}
+
+function rejectionOf(err: unknown): ManifestRejected['reason'] | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof ManifestRejected) return e.reason;
+    if (e instanceof FormatError) return 'malformed';
+  }
+  return undefined;
 }
 
 function some<T>(items: Iterable<T>, test: (item: T) => boolean): boolean {

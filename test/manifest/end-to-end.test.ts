@@ -280,3 +280,42 @@ test('replay protection remembers per app: the same manifest again is accepted, 
     await close(w);
   }
 });
+
+test('a signed manifest served over HTTP: used; then the server serves a tampered copy, then goes away — the last good copy is used, named stale; a first copy that is tampered is bad-signature', async (t) => {
+  const http = await import('node:http');
+  const w = world();
+  const v1 = v1Tree();
+  const good = readFileSync(await manifestFile(w, v1, '1.0.0', 1), 'utf8');
+  let body = good;
+  const srv = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(srv.address() as import('node:net').AddressInfo).port}/contoso.json`;
+  const stage = new ManifestStage([{ kind: 'sealwatch', location: url, keys: [w.pub] }], { allowHttp: true, retries: 0, timeoutMs: 2000 });
+  const scan = (root: string, s = stage): Promise<ScanReport> => scanApp(w.store, w.pool, { app: APP, root, trigger: 'manual', now: new Date(TEST_NOW.getTime() + 60_000 * w.tick++), appVersion: '1.0.0', manifests: s });
+  try {
+    const first = await scan(v1);
+    t.is(first.manifests?.[0]?.state, 'used');
+    t.is(first.manifests?.[0]?.stale, undefined);
+    body = good.replace(/"sha256": "[0-9a-f]{64}"/, `"sha256": "${'0'.repeat(64)}"`);
+    const tampered = await scan(v1);
+    t.is(tampered.manifests?.[0]?.state, 'used');
+    t.regex(tampered.manifests?.[0]?.stale ?? '', /not a valid manifest: the Ed25519 signature .* does not verify/);
+    t.deepEqual(manifestRules(tampered), []);
+    await new Promise((r) => srv.close(r));
+    srv.closeAllConnections();
+    const down = await scan(v1);
+    t.is(down.manifests?.[0]?.state, 'used');
+    t.truthy(down.manifests?.[0]?.stale);
+    // A new stage (no copy yet) whose first answer is tampered: refused as what it is.
+    body = good.replace('"1.0.0"', '"1.0.1"');
+    const srv2 = http.createServer((_req, res) => res.writeHead(200).end(body));
+    await new Promise<void>((r) => srv2.listen(0, '127.0.0.1', r));
+    const url2 = `http://127.0.0.1:${(srv2.address() as import('node:net').AddressInfo).port}/contoso.json`;
+    const fresh = await scan(v1, new ManifestStage([{ kind: 'sealwatch', location: url2, keys: [w.pub] }], { allowHttp: true, retries: 0 }));
+    t.regex(ruleAt(fresh, 'MANIFEST_INVALID')?.message ?? '', /not used: bad-signature: /);
+    await new Promise((r) => srv2.close(r));
+  } finally {
+    if (srv.listening) srv.close();
+    await close(w);
+  }
+});
