@@ -319,3 +319,22 @@ test('a signed manifest served over HTTP: used; then the server serves a tampere
     await close(w);
   }
 });
+
+test('NOT_IN_MANIFEST at the policy\'s severity: the manifest stage runs before policy, so a policy override applies to it', async (t) => {
+  const { loadPolicies } = await import('../../daemon/policy/load.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-policy-'));
+  writeFileSync(join(dir, 'contoso.yaml'), 'name: contoso-manifest-strict\ndescription: every module must be in the signed manifest\nmatch:\n  apps: ["contoso"]\nseverity:\n  NOT_IN_MANIFEST: critical\n');
+  const { policies, problems } = loadPolicies([dir]);
+  t.deepEqual(problems, []);
+  const w = world();
+  try {
+    const v1 = v1Tree();
+    await w.scan(v1, '1.0.0', [await manifestFile(w, v1, '1.0.0', 1)]);
+    const r = await scanApp(w.store, w.pool, { app: APP, root: v2Tree(), trigger: 'manual', now: new Date(TEST_NOW.getTime() + 60_000 * w.tick++), appVersion: '2.0.0', policies, manifests: new ManifestStage([{ kind: 'sealwatch', location: await manifestFile(w, v1, '2.0.0', 2), keys: [w.pub] }]) });
+    const f = ruleAt(r, 'NOT_IN_MANIFEST', 'msalruntime.dll');
+    t.is(f?.severity, 'critical');
+    t.like(f?.policy, { action: 'severity' });
+  } finally {
+    await close(w);
+  }
+});
