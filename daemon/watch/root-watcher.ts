@@ -30,6 +30,8 @@ export class RootWatcher {
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly o: RootWatcherOptions;
   private checking = false;
+  /** A watcher started again from polling: its failure is expected, its success ends the polling. */
+  private retrying = false;
   private readyResolve: (() => void) | undefined;
   /** Resolves once the first watcher has crawled the root (or the root was missing, or the watcher failed). */
   readonly ready: Promise<void> = new Promise((resolve) => (this.readyResolve = resolve));
@@ -69,13 +71,23 @@ export class RootWatcher {
       persistent: true,
     });
     this.watcher = w;
-    this.state = 'watching';
+    // A retry from polling counts as watching only once it has crawled the root without failing.
+    if (!this.retrying) this.state = 'watching';
     w.on('all', (event, path) => {
       if (this.watcher !== w) return;
       this.o.logger.debug('file event', { app: this.o.app, event, path });
       this.o.onChange(this.o.app, event);
     });
-    w.on('ready', () => this.readyResolve?.());
+    w.on('ready', () => {
+      this.readyResolve?.();
+      if (this.watcher !== w || !this.retrying) return;
+      this.retrying = false;
+      this.state = 'watching';
+      clearInterval(this.pollTimer);
+      this.o.logger.info('watcher works again: polling stopped', { app: this.o.app });
+      // What happened between the last poll and the new watcher's start: one more scan.
+      this.o.onRescan(this.o.app, 'watcher restored');
+    });
     w.on('error', (err) => {
       this.readyResolve?.();
       if (this.watcher === w) void this.watcherFailed(err);
@@ -91,10 +103,16 @@ export class RootWatcher {
   /** inotify/descriptor limits or an unwatchable file system: poll by rescanning until the watcher works again. */
   private async watcherFailed(err: unknown): Promise<void> {
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
-    this.o.logger.warn('watcher failed: falling back to rescans', { app: this.o.app, code, error: errorMessage(err), poll_ms: this.o.pollMs });
+    const again = this.retrying;
+    this.retrying = false;
     await this.stopWatcher();
     if (this.state === 'closed') return;
     this.state = 'polling';
+    if (again) {
+      this.o.logger.debug('watcher still failing: polling goes on', { app: this.o.app, code });
+      return;
+    }
+    this.o.logger.warn('watcher failed: falling back to rescans', { app: this.o.app, code, error: errorMessage(err), poll_ms: this.o.pollMs });
     this.o.onRescan(this.o.app, `watcher failed (${code ?? 'error'})`);
     clearInterval(this.pollTimer);
     this.pollTimer = setInterval(() => this.poll(), this.o.pollMs);
@@ -105,6 +123,7 @@ export class RootWatcher {
     if (this.state !== 'polling') return;
     this.o.onRescan(this.o.app, 'polling (watcher failed)');
     // Try the watcher again: the limit may have been raised or other watchers closed.
+    this.retrying = true;
     this.startWatcher();
   }
 

@@ -120,8 +120,10 @@ export class DaemonProcess {
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(s: DaemonSetup, args: readonly string[] = ['run', '--config', s.configFile]) {
-    this.child = spawn(process.execPath, [MAIN, ...args], { env: s.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  /** `wrap`: a command that execs the daemon's command line given after it (same pid), e.g. in a user namespace. */
+  constructor(s: DaemonSetup, args: readonly string[] = ['run', '--config', s.configFile], wrap: readonly string[] = []) {
+    const [cmd, ...rest] = [...wrap, process.execPath, MAIN, ...args];
+    this.child = spawn(cmd as string, rest, { env: s.env, stdio: ['ignore', 'ignore', 'pipe'] });
     this.pid = this.child.pid as number;
     this.child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((r) => this.child.on('exit', (code, signal) => r({ code, signal })));
