@@ -196,7 +196,9 @@ export class ManifestStage {
         manifests.push(msix);
         uses.push({ name: msix.name, kind: msix.kind, state: 'used' });
       } else {
-        rejected.push(msix);
+        // Found in the app, not asked for: said once (baseline, a new version, the package signature or block map
+        // changed), not on every rescan of a sideloaded package.
+        if (baseline || versionMoved || changed.has(BLOCK_MAP) || changed.has(APPX_SIGNATURE)) rejected.push(msix);
         uses.push({ name: msix.name, kind: msix.kind, state: 'rejected', detail: `${msix.reason}: ${msix.message}` });
       }
     }

@@ -106,5 +106,7 @@ test('a block map edited after signing, or a package signature not trusted: MANI
   t.regex(edited.after.findings.find((f) => f.rule === 'MANIFEST_INVALID')?.message ?? '', /bad-signature: AppxBlockMap\.xml is not the one AppxSignature\.p7x signs/);
   const untrusted = await scanned(() => undefined, { trust: false });
   t.deepEqual(manifestFindings(untrusted.base), ['MANIFEST_INVALID high']);
+  t.deepEqual(manifestFindings(untrusted.after), [], 'said on the baseline, not again on every rescan');
+  t.is(untrusted.after.manifests?.[0]?.state, 'rejected');
   t.regex(untrusted.base.findings.find((f) => f.rule === 'MANIFEST_INVALID')?.message ?? '', /untrusted-signer: .*Contoso MSIX Publisher/);
 });
