@@ -206,3 +206,27 @@ test('a history database that cannot be opened → exit 4 naming it, for run and
   t.is(st.status, 4, st.stderr);
   t.true(st.stderr.includes(join(s.dir, 'not-a-dir', 's.db')), st.stderr);
 });
+
+test.serial('SIGTERM during a scan → exit 0; the scan is finished or abandoned whole, and the next start picks up cleanly', async (t) => {
+  const s = setup();
+  cpSync(realAppPath('msal-0.20.6'), s.appRoot, { recursive: true });
+  const d = new DaemonProcess(s);
+  await waitForLog(s, d.pid, (l) => l.message === 'scan started', 'the baseline starting');
+  const exit = await d.stop();
+  t.is(exit.code, 0, d.stderr);
+  const mine = logLines(s).filter((l) => l.pid === d.pid);
+  t.truthy(mine.find((l) => l.message === 'sealwatch stopped'));
+  const finished = mine.some((l) => l.message === 'scan finished');
+  const abandoned = mine.some((l) => l.message === 'abandoning the scan under way (nothing of it is committed)');
+  t.true(finished !== abandoned || (!finished && !abandoned), 'either finished or abandoned, never both');
+  t.log(finished ? 'the scan finished within the grace period' : 'the scan was stopped before its commit');
+  // The next start: one baseline, whatever happened to the first.
+  const again = new DaemonProcess(s);
+  try {
+    const scan = await waitForLog(s, again.pid, (l) => l.message === 'scan finished', 'the next start’s scan');
+    t.is(scan.baseline, !finished, finished ? 'the committed baseline is kept' : 'nothing of the stopped scan was committed');
+    t.is(scan.snapshot_id, finished ? 2 : 1);
+  } finally {
+    t.is((await again.stop()).code, 0, again.stderr);
+  }
+});
