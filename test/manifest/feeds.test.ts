@@ -140,6 +140,7 @@ test('each format parses to the versions and installer hashes it gives', (t) => 
   t.is((squirrel.facts?.packages as Array<{ sha1: string }>)[0]?.sha1, sha1.toLowerCase());
   t.throws(() => readSquirrel('RELEASES', Buffer.from('not a release line\n')), { message: /line 1 is not "SHA1 FILENAME SIZE"/ });
   t.throws(() => readSparkle('appcast.xml', Buffer.from('<html></html>')), { message: /not an RSS appcast/ });
+  t.throws(() => readSparkle('appcast.xml', Buffer.from('<rss><channel>')), { message: /not an RSS appcast/ }, 'a truncated appcast is a typed error');
   t.throws(() => readWinget('w.yaml', Buffer.from('Foo: 1\n')), { message: /no PackageIdentifier and PackageVersion/ });
 });
 

@@ -110,3 +110,23 @@ test('a block map edited after signing, or a package signature not trusted: MANI
   t.is(untrusted.after.manifests?.[0]?.state, 'rejected');
   t.regex(untrusted.base.findings.find((f) => f.rule === 'MANIFEST_INVALID')?.message ?? '', /untrusted-signer: .*Contoso MSIX Publisher/);
 });
+
+test('block map parsing refuses what would be misread, one line of why each', (t) => {
+  const NS = 'http://schemas.microsoft.com/appx/2010/blockmap';
+  const SHA = 'http://www.w3.org/2001/04/xmlenc#sha256';
+  const h = Buffer.alloc(32, 1).toString('base64');
+  const map = (files: string, attrs = `xmlns="${NS}" HashMethod="${SHA}"`): Buffer => Buffer.from(`<?xml version="1.0"?><BlockMap ${attrs}>${files}</BlockMap>`);
+  const cases: Array<[string, Buffer, RegExp]> = [
+    ['a name that climbs out of the package', map(`<File Name="..\\evil.dll" Size="1" LfhSize="40"><Block Hash="${h}"/></File>`), /not a path inside the package/],
+    ['an absolute name', map(`<File Name="C:\\Windows\\evil.dll" Size="1" LfhSize="40"><Block Hash="${h}"/></File>`), /not a path inside the package/],
+    ['the same file twice, differing only in case (package paths are case-insensitive)', map(`<File Name="a.dll" Size="0" LfhSize="35"/><File Name="A.DLL" Size="0" LfhSize="35"/>`), /listed twice/],
+    ['fewer blocks than the size needs (the rest of the file would be unchecked)', map(`<File Name="a.dll" Size="70000" LfhSize="35"><Block Hash="${h}"/></File>`), /1 blocks for 70000 bytes/],
+    ['a hash of the wrong length', map(`<File Name="a.dll" Size="1" LfhSize="35"><Block Hash="AAAA"/></File>`), /not a SHA256 digest/],
+    ['a size that is not a number', map(`<File Name="a.dll" Size="-1" LfhSize="35"/>`), /Size "-1" is not a size/],
+    ['another namespace (not an AppX block map)', map('', `xmlns="urn:other" HashMethod="${SHA}"`), /not an AppX BlockMap/],
+    ['an unknown hash method', map('', `xmlns="${NS}" HashMethod="http://www.w3.org/2000/09/xmldsig#sha1"`), /HashMethod .* is not SHA-256/],
+    ['not XML', Buffer.from('<BlockMap'), /not well-formed XML|not an AppX BlockMap/],
+  ];
+  for (const [why, bytes, expected] of cases) t.throws(() => parseBlockMap(bytes), { message: expected }, why);
+  t.is(parseBlockMap(map(`<File Name="dir\\a.dll" Size="0" LfhSize="39"/>`)).files[0]?.path, 'dir/a.dll', 'an empty file has no blocks');
+});

@@ -61,7 +61,12 @@ export function readElectronBuilder(location: string, bytes: Uint8Array): Manife
 export function readSparkle(location: string, bytes: Uint8Array): Manifest {
   const SPARKLE = 'http://www.andymatuschak.org/xml-namespaces/sparkle';
   const errors: string[] = [];
-  const doc = new DOMParser({ onError: (level: string, msg: string) => void (level !== 'warning' && errors.push(msg)) }).parseFromString(Buffer.from(bytes).toString('utf8'), 'text/xml');
+  let doc;
+  try {
+    doc = new DOMParser({ onError: (level: string, msg: string) => void (level !== 'warning' && errors.push(msg)) }).parseFromString(Buffer.from(bytes).toString('utf8'), 'text/xml');
+  } catch (err) {
+    throw fail('sparkle', location, `not an RSS appcast: ${(err as Error).message}`);
+  }
   if (errors.length || !doc.documentElement || doc.documentElement.nodeName !== 'rss') throw fail('sparkle', location, `not an RSS appcast${errors.length ? `: ${errors[0]}` : ''}`);
   const items = Array.from(doc.getElementsByTagName('item'));
   const versions: string[] = [];

@@ -42,7 +42,12 @@ function fail(why: string): FormatError {
 
 export function parseBlockMap(bytes: Uint8Array): BlockMap {
   const errors: string[] = [];
-  const doc = new DOMParser({ onError: (level: string, msg: string) => void (level !== 'warning' && errors.push(msg)) }).parseFromString(Buffer.from(bytes).toString('utf8'), 'text/xml');
+  let doc;
+  try {
+    doc = new DOMParser({ onError: (level: string, msg: string) => void (level !== 'warning' && errors.push(msg)) }).parseFromString(Buffer.from(bytes).toString('utf8'), 'text/xml');
+  } catch (err) {
+    throw fail(`not well-formed XML: ${errorMessage(err)}`);
+  }
   const root = doc.documentElement;
   if (errors.length || !root) throw fail(`not well-formed XML${errors.length ? `: ${errors[0]}` : ''}`);
   if (root.localName !== 'BlockMap' || !BLOCKMAP_NS.has(root.namespaceURI ?? '')) throw fail(`root element is ${root.nodeName} (${root.namespaceURI ?? 'no namespace'}), not an AppX BlockMap`);
