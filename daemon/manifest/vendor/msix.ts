@@ -7,7 +7,7 @@
 // digest blob layout (APPX, then tag + digest pairs AXPC AXCD AXCT AXBM [AXCI]).
 import { createHash } from 'node:crypto';
 import { DOMParser, type Element } from '@xmldom/xmldom';
-import { beneath, confine, readConfined } from '../../inventory/confined.ts';
+import { beneath, confine, openConfined, readAt, type Confinement } from '../../inventory/confined.ts';
 import { errorMessage, FormatError } from '../../shared/errors.ts';
 import { type ModuleRecord } from '../../shared/model.ts';
 import { type ListedFile, type Manifest, type RejectedManifest } from '../model.ts';
@@ -22,7 +22,7 @@ const HASH_METHODS: Readonly<Record<string, { name: 'sha256' | 'sha384' | 'sha51
   'http://www.w3.org/2001/04/xmlenc#sha512': { name: 'sha512', length: 64 },
 };
 const MAX_FILES = 200_000;
-const MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024;
+const MAX_FILE_BYTES = 64 * 1024 * 1024 * 1024;
 
 export interface BlockMapFile {
   /** '/'-separated (the block map writes '\'). */
@@ -91,14 +91,22 @@ export function parseAppxDigests(blob: Uint8Array, length: number): Map<string, 
   return out;
 }
 
-/** Which blocks of `data` differ from the block map's (empty: all match); a size mismatch is reported by the caller. */
-export function differingBlocks(data: Uint8Array, f: BlockMapFile, hash: BlockMap['hash']): number[] {
-  const out: number[] = [];
-  f.blocks.forEach((expected, i) => {
-    const actual = createHash(hash.name).update(data.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE)).digest();
-    if (!actual.equals(expected)) out.push(i);
-  });
-  return out;
+/** One installed file against its block-map entry, read a block at a time (no file is held whole). */
+async function checkFile(c: Confinement, f: BlockMapFile, hash: BlockMap['hash']): Promise<ListedFile['checked']> {
+  const { handle, stat } = await openConfined(c, beneath(c, ...f.path.split('/')));
+  try {
+    if (stat.size !== f.size) return { matches: false, detail: `block map: size ${stat.size}, signed ${f.size}` };
+    const differ: number[] = [];
+    for (let i = 0; i < f.blocks.length; i++) {
+      const block = await readAt(handle, i * BLOCK_SIZE, BLOCK_SIZE);
+      if (!createHash(hash.name).update(block).digest().equals(f.blocks[i] as Buffer)) differ.push(i);
+    }
+    return differ.length
+      ? { matches: false, detail: `block map: block(s) ${differ.slice(0, 8).join(', ')} of ${f.blocks.length} differ from the signed hashes` }
+      : { matches: true, detail: `block map: ${f.blocks.length} block(s) match` };
+  } finally {
+    await handle.close();
+  }
 }
 
 export interface MsixInput {
@@ -140,14 +148,7 @@ export async function readMsixInstall(input: MsixInput): Promise<Manifest | Reje
     }
     let checked: ListedFile['checked'];
     try {
-      const data = await readConfined(c, beneath(c, ...f.path.split('/')), MAX_FILE_BYTES);
-      const differ = data.length === f.size ? differingBlocks(data, f, map.hash) : [];
-      checked =
-        data.length !== f.size
-          ? { matches: false, detail: `block map: size ${data.length}, signed ${f.size}` }
-          : differ.length
-            ? { matches: false, detail: `block map: block(s) ${differ.slice(0, 8).join(', ')} of ${f.blocks.length} differ from the signed hashes` }
-            : { matches: true, detail: `block map: ${f.blocks.length} block(s) match` };
+      checked = await checkFile(c, f, map.hash);
     } catch (err) {
       // Gone: MISSING_FROM_MANIFEST says so (the file is not among the app's files). Unreadable: not vouched for.
       checked = { matches: false, detail: `block map: cannot be read: ${errorMessage(err)}` };
