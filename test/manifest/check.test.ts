@@ -79,3 +79,12 @@ test('a vouch-only list (a bundle seal) raises nothing; a scoped list judges onl
   const scoped = manifest('vendor-signed', { 'A.app/Contents/x.dylib': 'a' }, { scope: 'A.app/' });
   t.deepEqual(checkManifests([], ctx([scoped], [file('A.app/Contents/x.dylib', 'a'), file('other.dll', 'o')])), []);
 });
+
+test('the check stage is pure: no file or network I/O, no clock (time and files come in as data)', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  for (const f of ['check.ts', 'model.ts', 'envelope.ts', 'own.ts']) {
+    const text = readFileSync(new URL(`../../daemon/manifest/${f}`, import.meta.url), 'utf8');
+    t.notRegex(text, /from 'node:(fs|fs\/promises|net|http|https|child_process)'/, f);
+    t.notRegex(text, /Date\.now\(\)|new Date\(\)/, f);
+  }
+});
