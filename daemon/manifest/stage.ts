@@ -2,7 +2,8 @@
 // through a ManifestSource that keeps the last good copy), verify them, run the pure check (check.ts) over the app's
 // files after this scan, and say which meta keys the commit must set (the accepted sequence; the manifests used).
 import { type KeyObject } from 'node:crypto';
-import { openSync, closeSync, readSync, fstatSync, constants } from 'node:fs';
+import { openSync, closeSync, readSync, fstatSync, constants, lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { bySeverityDesc } from '../detect/rules.ts';
 import { type FileRow, type SnapshotRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
 import { errorMessage, FormatError } from '../shared/errors.ts';
@@ -90,6 +91,28 @@ function readManifestFile(file: string): Buffer {
   }
 }
 
+const isDirectory = (p: string): boolean => {
+  try {
+    return lstatSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A WinGet package's manifest directory as winget-pkgs lays it out (manifests/c/Contoso/Desktop/<version>/ with the
+ * version, installer and locale files): every YAML file one and two levels down, as one YAML stream.
+ */
+function wingetDirectory(dir: string): Buffer {
+  const files: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isFile() && /\.ya?ml$/i.test(e.name)) files.push(join(dir, e.name));
+    else if (e.isDirectory()) for (const f of readdirSync(join(dir, e.name), { withFileTypes: true })) if (f.isFile() && /\.ya?ml$/i.test(f.name)) files.push(join(dir, e.name, f.name));
+    if (files.length > 5000) throw new Error(`${dir}: more than 5000 manifest files`);
+  }
+  return Buffer.from(files.sort().map((f) => readManifestFile(f).toString('utf8')).join('\n---\n'));
+}
+
 export class ManifestStage {
   private readonly specs: readonly ManifestSpec[];
   private readonly fetchOptions: FetchOptions;
@@ -127,7 +150,7 @@ export class ManifestStage {
   }
 
   private async bytesOf(spec: ManifestSpec, location: string, now: Date): Promise<{ bytes: Buffer; stale?: string }> {
-    if (!isUrl(location)) return { bytes: readManifestFile(location) };
+    if (!isUrl(location)) return { bytes: spec.kind === 'winget' && isDirectory(location) ? wingetDirectory(location) : readManifestFile(location) };
     const r = await this.source(spec, location).refresh(now);
     return { bytes: r.copy.bytes, ...(r.state === 'stale' ? { stale: r.error ?? 'fetch failed' } : {}) };
   }

@@ -231,3 +231,18 @@ test('auto: the feed the app itself names — SUFeedURL (with SUPublicEDKey) fro
     await srv.close();
   }
 });
+
+test('a WinGet package directory as winget-pkgs lays it out (version, installer and locale files per version): every version it holds', async (t) => {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const dir = join(mkdtempSync(join(tmpdir(), 'sealwatch-winget-')), 'manifests', 'c', 'Contoso', 'Desktop');
+  for (const v of ['18.12.407', '18.12.416']) {
+    mkdirSync(join(dir, v), { recursive: true });
+    writeFileSync(join(dir, v, 'Contoso.Desktop.yaml'), `# yaml-language-server: $schema=https://aka.ms/winget-manifest.version.1.6.0.schema.json\nPackageIdentifier: Contoso.Desktop\nPackageVersion: ${v}\nDefaultLocale: en-US\nManifestType: version\nManifestVersion: 1.6.0\n`);
+    writeFileSync(join(dir, v, 'Contoso.Desktop.installer.yaml'), `PackageIdentifier: Contoso.Desktop\nPackageVersion: ${v}\nInstallers:\n  - Architecture: x64\n    InstallerType: exe\n    InstallerUrl: https://updates.contoso.invalid/Contoso-Setup-${v}.exe\n    InstallerSha256: ${sha256}\nManifestType: installer\nManifestVersion: 1.6.0\n`);
+    writeFileSync(join(dir, v, 'Contoso.Desktop.locale.en-US.yaml'), `PackageIdentifier: Contoso.Desktop\nPackageVersion: ${v}\nPackageLocale: en-US\nPublisher: Contoso Ltd\nPackageName: Contoso Desktop\nLicense: Proprietary\nShortDescription: Contoso's desktop client\nManifestType: defaultLocale\nManifestVersion: 1.6.0\n`);
+  }
+  t.is(unknown(await scanWith({ kind: 'winget', location: dir }, '18.12.407')).length, 0);
+  const f = unknown(await scanWith({ kind: 'winget', location: dir }, '18.12.410'))[0];
+  t.is(f?.severity, 'high');
+  t.deepEqual((f?.evidence as { listed: string[] }).listed, ['18.12.407', '18.12.416']);
+});
