@@ -29,10 +29,13 @@ interface AppStatus {
   readonly pending_findings: Record<Severity | 'total', number>;
 }
 
-/** --db, else the config's database (when a config is given or exists at its default place), else the default. */
+/**
+ * --db, else the config's database (when a config is given or exists at its default place), else the default. With
+ * --db and no --config, no config is read (a broken config does not hide the database).
+ */
 function databaseOf(options: StatusOptions): { db: string; configured: readonly { name: string; path: string }[] } {
   const file = configPath(options.config);
-  const useConfig = options.config !== undefined || process.env.SEALWATCH_CONFIG !== undefined || existsSync(file);
+  const useConfig = options.config !== undefined || (options.db === undefined && (process.env.SEALWATCH_CONFIG !== undefined || existsSync(file)));
   const config = useConfig ? loadConfig(options.config, process.env) : undefined;
   return { db: options.db ?? config?.database ?? defaultDatabase(), configured: config?.apps ?? [] };
 }

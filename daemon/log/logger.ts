@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import winston from 'winston';
+import { escapeTerminal } from '../cli/terminal.ts';
 import { type Logger } from '../shared/logger.ts';
 import { type LogLevel } from '../config/config.ts';
 
@@ -70,8 +71,15 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
   };
 }
 
-/** "2026-11-26T13:40:00.000Z info  scan done app=contoso snapshot=7 findings=5" */
+/**
+ * "2026-11-26T13:40:00.000Z info  scan finished app=contoso snapshot_id=7 …". File names come from the watched tree
+ * (anyone who can write there chooses them): every value is escaped so that none can act on the terminal.
+ */
 function readable(info: winston.Logform.TransformableInfo): string {
+  return escapeTerminal(readableLine(info));
+}
+
+function readableLine(info: winston.Logform.TransformableInfo): string {
   const { level, message, timestamp, ...meta } = info as Record<string, unknown>;
   const fields = Object.entries(meta)
     .filter(([k]) => typeof k === 'string')

@@ -94,6 +94,10 @@ test.serial('an update copied in over several seconds, in pieces → exactly one
   const text = spawnSync(process.execPath, [MAIN, 'status', '--config', s.configFile], { env: s.env, encoding: 'utf8' });
   t.regex(text.stdout, /contoso .*18\.12\.416/);
   t.regex(text.stdout, /outbox: 0 pending, 0 dead, 1 sent/);
+  // --db alone reads no config: a broken one in the environment does not hide the database.
+  const byDb = spawnSync(process.execPath, [MAIN, 'status', '--json', '--db', s.db], { env: { ...s.env, SEALWATCH_CONFIG: join(s.dir, 'missing.yaml') }, encoding: 'utf8' });
+  t.is(byDb.status, 0, byDb.stderr);
+  t.like(JSON.parse(byDb.stdout), { database: s.db, outbox: { sent: 1 } });
 });
 
 test.serial('a legitimate vendor update (real msal-node-runtime 0.20.6 → 0.20.7) → scanned, no alert even at min_severity low', async (t) => {
