@@ -30,7 +30,7 @@ export function fieldPath(path: readonly Segment[]): string {
 }
 
 /** The line of the deepest node that exists on the path (a missing field is reported at its parent). */
-function lineOf(doc: Document, counter: LineCounter, path: readonly Segment[], key = false): number | undefined {
+function lineOf(doc: Document, counter: LineCounter, path: readonly Segment[], key = false): number {
   if (key && path.length > 0) {
     // A map key (an unknown field, a rule id): the line of the key itself.
     const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
@@ -42,7 +42,8 @@ function lineOf(doc: Document, counter: LineCounter, path: readonly Segment[], k
     const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
     if (range) return counter.linePos(range[0]).line;
   }
-  return undefined;
+  // An empty file has no node at all: its problems are on its first line.
+  return 1;
 }
 
 function schemaProblem(file: string, e: ErrorObject, at: (path: readonly Segment[], key?: boolean) => number | undefined): PolicyProblem {

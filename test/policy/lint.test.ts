@@ -35,6 +35,8 @@ const CASES: Array<[string, string, number, string, RegExp]> = [
   ['empty signer', 'name: a\nmatch: {apps: [x]}\nsigners:\n  - {}\n', 4, 'signers[0]', /must not be empty/],
   ['name form', 'name: "my policy"\nmatch: {apps: [x]}\n', 1, 'name', /letters, digits/],
   ['not a mapping', '- just\n- a list\n', 1, '(top level)', /must be object/],
+  ['empty file', '', 1, '(top level)', /must be object/],
+  ['only a comment', '# nothing here\n', 1, '(top level)', /must be object/],
 ];
 
 for (const [what, text, line, field, reason] of CASES) {
