@@ -19,6 +19,8 @@ export interface CurrentFile {
   readonly size: number;
   /** PE, Mach-O, ELF: a module (bundles and data are not). */
   readonly isModule: boolean;
+  /** sealwatch's signer identity (`org:…`, `team:…`, '' unsigned), when known. */
+  readonly signer?: string;
 }
 
 export interface ManifestCheckContext {
@@ -66,12 +68,15 @@ function compare(l: ListedFile, cur: CurrentFile, ctx: ManifestCheckContext): Ma
   if (l.checked) return l.checked.matches ? { matches: true, by: l.checked.detail } : { matches: false, by: l.checked.detail, expected: undefined, actual: cur.sha256 };
   if (l.sha256) return l.sha256 === cur.sha256 ? { matches: true, by: 'sha256' } : { matches: false, by: 'sha256', expected: l.sha256, actual: cur.sha256 };
   const d = ctx.digests?.(cur.path);
-  if (l.authentihash) {
-    // The image digest leaves the certificate table out: hidden data there is for UNAUTHENTICATED_DATA to report.
-    return l.authentihash === d?.authentihash ? { matches: true, by: 'authentihash (the certificate table is not covered)' } : { matches: false, by: 'authentihash', expected: l.authentihash, actual: d?.authentihash };
+  const image = l.authentihash ? { by: 'authentihash', expected: l.authentihash, actual: d?.authentihash } : l.cdhash ? { by: 'cdhash', expected: l.cdhash, actual: d?.cdhash } : undefined;
+  if (!image) return { matches: false, by: 'no hash listed', expected: undefined, actual: cur.sha256 };
+  if (image.expected !== image.actual) return { matches: false, ...image };
+  // The image digest leaves the signature out: anyone can sign the same image again. The listed signer must sign it.
+  if (l.signer !== undefined && cur.signer !== undefined && l.signer !== cur.signer) {
+    return { matches: false, by: `${image.by} matches, but signed by ${cur.signer || '(unsigned)'}, not ${l.signer || '(unsigned)'}`, expected: l.signer, actual: cur.signer };
   }
-  if (l.cdhash) return l.cdhash === d?.cdhash ? { matches: true, by: 'cdhash' } : { matches: false, by: 'cdhash', expected: l.cdhash, actual: d?.cdhash };
-  return { matches: false, by: 'no hash listed', expected: undefined, actual: cur.sha256 };
+  // Hidden data in the certificate table is for UNAUTHENTICATED_DATA to report.
+  return { matches: true, by: image.by === 'authentihash' ? 'authentihash (the certificate table is not covered)' : 'cdhash' };
 }
 
 function manifestEvidence(m: Manifest): Record<string, unknown> {

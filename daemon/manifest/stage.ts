@@ -295,7 +295,7 @@ function currentFiles(input: ManifestStageInput): { files: Map<string, CurrentFi
       files.delete(r.path);
       return;
     }
-    files.set(r.path, { path: r.path, sha256: r.sha256, size: r.size, isModule: MODULE_FORMATS.has(r.format) });
+    files.set(r.path, { path: r.path, sha256: r.sha256, size: r.size, isModule: MODULE_FORMATS.has(r.format), signer: r.signer });
     records.set(r.path, r.record_id);
   };
   for (const r of input.store.currentFiles(input.appId)) put(r);

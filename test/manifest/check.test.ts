@@ -88,3 +88,13 @@ test('the check stage is pure: no file or network I/O, no clock (time and files 
     t.notRegex(text, /Date\.now\(\)|new Date\(\)/, f);
   }
 });
+
+test('listed by authentihash: the same image signed again by someone else is MANIFEST_MISMATCH (the image digest leaves the signature out)', (t) => {
+  const m: Manifest = { name: 'm', kind: 'sealwatch', strength: 'pinned-key', digest: 'd', files: [{ path: 'a.dll', authentihash: H('1'), signer: 'org:Contoso Ltd' }] };
+  const digests = (): { authentihash: string } => ({ authentihash: H('1') });
+  const same = checkManifests([finding('NEW_MODULE', 'a.dll')], ctx([m], [{ ...file('a.dll', 'a'), signer: 'org:Contoso Ltd' }], { digests }));
+  t.true(same[0]?.explained);
+  const resigned = checkManifests([finding('NEW_MODULE', 'a.dll')], ctx([m], [{ ...file('a.dll', 'b'), signer: 'untrusted:org:Contoso Ltd' }], { digests }));
+  t.false(resigned.find((f) => f.rule === 'NEW_MODULE')?.explained);
+  t.regex(resigned.find((f) => f.rule === 'MANIFEST_MISMATCH')?.message ?? '', /authentihash matches, but signed by untrusted:org:Contoso Ltd, not org:Contoso Ltd/);
+});
