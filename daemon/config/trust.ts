@@ -3,7 +3,6 @@
 // Apple roots; "microsoft" the Microsoft program roots; "uefi" the Secure Boot db certificates firmware trusts (anchors
 // for EFI images only, each certificate an anchor whether self-signed or not); any other directory is "custom".
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { getCACertificates } from 'node:tls';
 import { basename, join } from 'node:path';
 import {
   decode,
@@ -133,6 +132,8 @@ function loadOne(dir: string, store: TrustStore, warnings: string[]): void {
  */
 export function addSystemTrust(store: TrustStore, warnings: string[] = []): number {
   let added = 0;
+  // node:tls (and the network modules under it) loads only for --system-trust.
+  const { getCACertificates } = process.getBuiltinModule('node:tls');
   for (const pem of getCACertificates('system')) {
     for (const der of pemToDer(pem)) {
       try {

@@ -96,7 +96,7 @@ test('DER entitlements: arrays, strings, integers and nested dictionaries', (t) 
 test('DER entitlements: version 2, a missing dictionary, a non-string key or an unknown value tag is malformed', (t) => {
   t.regex(typed(() => parseDerEntitlements(Buffer.from('70050201 02b000'.replace(/\s/g, ''), 'hex'))).message, /version/);
   t.regex(typed(() => parseDerEntitlements(Buffer.from('7003020101', 'hex'))).message, /dictionary/);
-  t.regex(typed(() => parseDerEntitlements(Buffer.from('700c020101b0073005020101 0101ff'.replace(/\s/g, ''), 'hex'))).message, /UTF8String/);
+  t.regex(typed(() => parseDerEntitlements(Buffer.from('700d020101b0083006020101 0101ff'.replace(/\s/g, ''), 'hex'))).message, /UTF8String/);
   t.regex(typed(() => parseDerEntitlements(Buffer.from('700c020101b00730050c0161 0500'.replace(/\s/g, ''), 'hex'))).message, /unsupported value tag 5/);
 });
 
