@@ -2,15 +2,16 @@
 // The daemon (issue 10): (1) time from the last write of a 500-file update to its alert queued, minus the settle
 // window (goal ≤ 2 s); (2) the daemon's idle RSS and CPU while watching 50,000 files (goal ≤ 100 MB, ~0% CPU).
 // The daemon runs as installed: the compiled package (dist/) as a child process, a real SQLite file, a real
-// webhook receiver on 127.0.0.1. Appends to docs/benchmarks.md.
+// webhook receiver on 127.0.0.1. Replaces its section of docs/benchmarks.md.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { realCorpusPath } from '../lib/real-corpus.ts';
+import { writeSection } from './report.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 // --quick: a small check that the script works (from the sources, 2,000 files, short windows); nothing is appended.
@@ -193,5 +194,5 @@ Run by \`npm run bench\` (scripts/bench/daemon-bench.ts), ${new Date().toISOStri
 | idle RSS after a restart (no-change rescan, ${afterRestart.scanSeconds.toFixed(1)} s) | ${afterRestart.rssMiB.toFixed(0)} MiB | ≤ 100 MB | ${ok(afterRestart.rssMiB * 1.048576, 100)} |
 | idle CPU over ${IDLE_WINDOW_MS / 1000} s, same | ${afterRestart.cpuPercent.toFixed(2)} % | ~0 % | ${ok(afterRestart.cpuPercent, 1)} |
 `;
-if (!QUICK) appendFileSync(join(root, 'docs', 'benchmarks.md'), report);
+if (!QUICK) writeSection('daemon', report);
 console.log(report);

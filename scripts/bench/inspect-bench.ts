@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: inspecting a directory of real signed PEs with sealwatch, against an `osslsigncode verify` loop
-// and `sha256sum` over the same files, in one run, reported as ratios. Appends to docs/benchmarks.md.
-import { appendFileSync, readFileSync, statSync } from 'node:fs';
+// and `sha256sum` over the same files, in one run, reported as ratios. Replaces its section of docs/benchmarks.md.
+import { readFileSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -9,6 +9,7 @@ import { loadTrustStore } from '../../daemon/config/trust.ts';
 import { inspectBytes } from '../../daemon/inventory/inspect-file.ts';
 import { allPeFiles } from '../lib/pe-files.ts';
 import { realCorpusPath } from '../lib/real-corpus.ts';
+import { writeSection } from './report.ts';
 import { runTool } from './tool.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -108,5 +109,5 @@ reference is \`sha256sum\` of the same file.
 |---|---|---|---|
 ${appleRows.join('\n')}
 `;
-appendFileSync(join(root, 'docs', 'benchmarks.md'), report); // sections are appended: earlier runs stay as history
+writeSection('inspect', report);
 console.log(report);

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Memory and database growth of a 100,000-file app (issue 7 §3): peak RSS of a baseline scan and of a rescan with
 // one file changed, each in a fresh process (the CLI's code path), and what a snapshot with nothing changed adds to
-// the database. Goals: ≤ 300 MB, ≤ 150 MB, ≤ 1 MB. Appends to docs/benchmarks.md.
+// the database. Goals: ≤ 300 MB, ≤ 150 MB, ≤ 1 MB. Replaces its section of docs/benchmarks.md.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { writeSection } from './report.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const N = 100_000;
@@ -60,5 +61,5 @@ Run by \`npm run bench\` (scripts/bench/memory-bench.ts), ${new Date().toISOStri
 | rescan, nothing changed (no worker starts): peak RSS | ${unchanged.rssMiB.toFixed(0)} MiB | | |
 | a snapshot with nothing changed adds | ${(growth / 1024).toFixed(0)} KiB (${(unchanged.ms / 1000).toFixed(1)} s) | ≤ 1 MB | ${ok(growth, 1_000_000)} |
 `;
-appendFileSync(join(root, 'docs', 'benchmarks.md'), report);
+writeSection('memory', report);
 console.log(report);

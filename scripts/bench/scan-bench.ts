@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Scan benchmark (issue 4): a realistic app tree (hundreds of files, ~600 MB of real vendor binaries and packages):
 // baseline scan and no-change rescan, against `aide --init` / `aide --check` and `sha256sum` on the same tree, in
-// one run. Then the store alone at 100,000 files. Appends to docs/benchmarks.md.
+// one run. Then the store alone at 100,000 files. Replaces its section of docs/benchmarks.md.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust.ts';
 import { InspectPool } from '../../daemon/inventory/pool.ts';
@@ -14,9 +14,9 @@ import { Store } from '../../daemon/inventory/store/store.ts';
 import { scanApp } from '../../daemon/pipeline/scan-app.ts';
 import { type ModuleRecord } from '../../daemon/shared/model.ts';
 import { corpusCacheDir, realAppEntries, realAppPath } from '../lib/real-corpus.ts';
+import { writeSection } from './report.ts';
 import { runTool } from './tool.ts';
 
-const root = resolve(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'sealwatch-scan-bench-'));
 const tree = join(work, 'app');
 mkdirSync(tree);
@@ -101,5 +101,5 @@ write an unchanged snapshot (records reused) ${rewrite100k.toFixed(0)} ms, IoC l
 A real scan of ${N.toLocaleString('en')} small files (500 folders): baseline ${(manyBaseline / 1000).toFixed(1)} s, rescan with one file changed
 ${(manyRescan / 1000).toFixed(1)} s (one file read; the rest unchanged by stat).
 `;
-appendFileSync(join(root, 'docs', 'benchmarks.md'), report);
+writeSection('scan', report);
 console.log(report);

@@ -6,14 +6,15 @@
 //  - `inspect --json` of the real PE set vs an `osslsigncode verify` loop (goal: faster)
 //  - start-up of commands that verify nothing                   (goal: < 150 ms)
 //  - the cost of `--ioc-digests` (SHA-1 + MD5 of every file) on the baseline
-// Medians of BENCH_RUNS (default 3). Appends a section with each ratio against its goal to docs/benchmarks.md.
+// Medians of BENCH_RUNS (default 3). Replaces its section of docs/benchmarks.md with each ratio against its goal.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { allPeFiles } from '../lib/pe-files.ts';
 import { corpusCacheDir, realAppEntries, realAppPath } from '../lib/real-corpus.ts';
+import { writeSection } from './report.ts';
 import { runTool } from './tool.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -116,5 +117,5 @@ Start-up of commands that verify nothing (median of ${STARTUP_RUNS}; goal < 150 
 |---|---|---|
 ${startupMs.map(([name, ms]) => `| \`${name}\` | ${ms.toFixed(0)} | ${verdict(ms < 150)} |`).join('\n')}
 `;
-appendFileSync(join(root, 'docs', 'benchmarks.md'), report);
+writeSection('speed', report);
 console.log(report);
