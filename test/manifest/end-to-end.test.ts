@@ -338,3 +338,27 @@ test('NOT_IN_MANIFEST at the policy\'s severity: the manifest stage runs before 
     await close(w);
   }
 });
+
+test('the real DLL stripped and re-signed by someone else (osslsigncode): the same authentihash, but the manifest lists it for Microsoft — MANIFEST_MISMATCH critical', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-resign-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '3650', '-subj', '/CN=Not Microsoft/O=Not Microsoft', '-addext', 'extendedKeyUsage=codeSigning'], { stdio: 'ignore' });
+  writeFileSync(join(dir, 'orig.dll'), bytes('msalruntime'));
+  execFileSync('osslsigncode', ['remove-signature', '-in', join(dir, 'orig.dll'), '-out', join(dir, 'stripped.dll')], { stdio: 'ignore' });
+  execFileSync('osslsigncode', ['sign', '-certs', join(dir, 'cert.pem'), '-key', join(dir, 'key.pem'), '-in', join(dir, 'stripped.dll'), '-out', join(dir, 'resigned.dll')], { stdio: 'ignore' });
+  const resigned = readFileSync(join(dir, 'resigned.dll'));
+  const w = world();
+  try {
+    const v1 = v1Tree();
+    await w.scan(v1, '1.0.0', [await manifestFile(w, v1, '1.0.0', 1)]);
+    // Listed by authentihash only (as a manifest written before signing would), for Microsoft.
+    const m2 = await manifestFile(w, v2Tree(), '2.0.0', 2, { edit: (p) => ({ ...p, files: p.files.map((f) => (f.path === 'msalruntime.dll' ? (({ sha256: _drop, ...rest }) => rest)(f) : f)) }) });
+    const r = await w.scan(v2Tree(resigned), '2.0.0', [m2]);
+    const f = ruleAt(r, 'MANIFEST_MISMATCH', 'msalruntime.dll');
+    t.is(f?.severity, 'critical');
+    t.regex(f?.message ?? '', /authentihash matches, but signed by untrusted:org:Not Microsoft, not org:Microsoft Corporation/);
+    t.false(ruleAt(r, 'NEW_MODULE', 'msalruntime.dll')?.explained);
+  } finally {
+    await close(w);
+  }
+});
