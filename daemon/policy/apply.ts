@@ -96,24 +96,39 @@ function allowanceFor(f: Finding, policies: readonly Policy[], byPath: ReadonlyM
   return undefined;
 }
 
-function judge(f: Finding, ctx: PolicyContext, policies: readonly Policy[], ov: ReturnType<typeof overrides>, byPath: ReadonlyMap<string, ModuleChange>): Finding {
-  if (f.explained) return f;
-  const override = ov.get(f.rule);
-  const capped = ctx.baseline && RULES[f.rule].kind !== 'fact';
-  if (FLOOR_RULES.has(f.rule)) {
-    if (!override || capped || override.severity === f.severity) return f;
-    const severity = severityRank(override.severity) < severityRank(FLOOR) ? FLOOR : override.severity;
-    const reason = severity !== override.severity ? `${f.rule} cannot be lowered below ${FLOOR}` : undefined;
-    return severity === f.severity && !reason ? f : acted(f, { severity, explained: false }, { policy: override.policy, entry: `severity.${f.rule}`, action: reason ? 'floor' : 'severity', ...(reason ? { reason } : {}) });
-  }
+type Override = { severity: Severity; policy: Policy } | undefined;
+
+/** Row 1: a floor rule is only ever raised; an override below the floor stops at it. */
+function floored(f: Finding, override: Override): Finding {
+  if (!override || override.severity === f.severity) return f;
+  const below = severityRank(override.severity) < severityRank(FLOOR);
+  const severity = below ? FLOOR : override.severity;
+  if (severity === f.severity && !below) return f;
+  const entry = `severity.${f.rule}`;
+  return acted(f, { severity, explained: false }, below ? { policy: override.policy, entry, action: 'floor', reason: `${f.rule} cannot be lowered below ${FLOOR}` } : { policy: override.policy, entry, action: 'severity' });
+}
+
+/** Row 2: the first exception in force that matches. */
+function excepted(f: Finding, policies: readonly Policy[], at: Date): Finding | undefined {
   for (const policy of policies) {
-    const i = policy.exceptions?.findIndex((e) => inForce(e, ctx.at) && exceptionMatches(e, f)) ?? -1;
+    const i = policy.exceptions?.findIndex((e) => inForce(e, at) && exceptionMatches(e, f)) ?? -1;
     const e = policy.exceptions?.[i];
     if (e) return acted(f, { severity: 'info', explained: true }, { policy, entry: `exceptions[${i}]`, action: 'exception', reason: `${e.reason} (owner ${e.owner}, until ${e.expires})` });
   }
+  return undefined;
+}
+
+/** One finding through the precedence table (README, Policies). */
+function judge(f: Finding, ctx: PolicyContext, policies: readonly Policy[], ov: ReturnType<typeof overrides>, byPath: ReadonlyMap<string, ModuleChange>): Finding {
+  if (f.explained) return f;
+  // A baseline keeps change rules at info: an override does not lift them.
+  const override = ctx.baseline && RULES[f.rule].kind !== 'fact' ? undefined : ov.get(f.rule);
+  if (FLOOR_RULES.has(f.rule)) return floored(f, override);
+  const exception = excepted(f, policies, ctx.at);
+  if (exception) return exception;
   const allowedBy = allowanceFor(f, policies, byPath);
   if (allowedBy) return acted(f, { severity: 'info', explained: true }, allowedBy);
-  if (override && !capped && override.severity !== f.severity) return acted(f, { severity: override.severity, explained: false }, { policy: override.policy, entry: `severity.${f.rule}`, action: 'severity' });
+  if (override && override.severity !== f.severity) return acted(f, { severity: override.severity, explained: false }, { policy: override.policy, entry: `severity.${f.rule}`, action: 'severity' });
   return f;
 }
 
