@@ -15,9 +15,18 @@ import { type ScanSummary, type ScanThreadReply, type ScanThreadRequest, type Sc
 
 const input = workerData as ScanThreadSetup;
 
+// Opened (integrity-checked, migrated) as the thread starts, while the update settles, not when the scan is due.
+let opened: Store | Error;
+try {
+  opened = Store.open(input.database, { witness: input.witness });
+} catch (err) {
+  opened = err instanceof Error ? err : new Error(String(err));
+}
+
 async function run(request: ScanThreadRequest): Promise<ScanSummary> {
+  if (opened instanceof Error) throw opened;
+  const store = opened;
   const now = new Date(request.now);
-  const store = Store.open(input.database, { witness: input.witness });
   const pool = new InspectPool({ ...input.pool, now: request.now }, input.workers, undefined, () => new Date());
   try {
     const { app, root, trigger, appVersion, vendor } = request;
