@@ -97,5 +97,6 @@ function pendingText(p: Record<Severity | 'total', number>): string {
 function lastDeliveryError(rows: readonly AlertRow[]): { at: string | null; destination: string; delivery_id: string; state: string; status: number | null; error: string } | null {
   let last: AlertRow | undefined;
   for (const r of rows) if (r.last_error && (!last || (r.last_attempt_at ?? '') >= (last.last_attempt_at ?? ''))) last = r;
-  return last ? { at: last.last_attempt_at, destination: last.destination, delivery_id: last.delivery_id, state: last.state, status: last.last_status, error: last.last_error as string } : null;
+  // Once sent, the row's last status is the success's: the error's own status is then only in its text.
+  return last ? { at: last.last_attempt_at, destination: last.destination, delivery_id: last.delivery_id, state: last.state, status: last.state === 'sent' ? null : last.last_status, error: last.last_error as string } : null;
 }

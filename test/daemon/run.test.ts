@@ -135,14 +135,27 @@ test.serial('an update while the daemon is stopped → found by the reconciliati
   t.is((await first.stop()).code, 0, first.stderr);
   // Updated while nothing watched.
   cpSync(v2, s.appRoot, { recursive: true });
+  // The receiver fails the first attempt: the alert is retried with the same id; the failure shows in status and metrics.
+  let answered = 0;
+  receiver.respond = () => (answered++ === 0 ? 500 : 200);
   const second = new DaemonProcess(s);
   try {
     const found = await waitForLog(s, second.pid, (l) => l.message === 'scan finished', 'the reconciliation scan');
     t.like(found, { trigger: 'schedule', baseline: false, from_version: '18.12.407', to_version: '18.12.416', alerts: 1 });
-    await waitReceived(receiver, 1);
-    await waitIdle(await httpPort(s, second.pid));
-    t.is(receiver.received.length, 1);
+    await waitReceived(receiver, 2);
+    const port = await httpPort(s, second.pid);
+    await waitIdle(port);
+    t.is(receiver.received.length, 2, 'one failed attempt, one delivery');
+    t.is(receiver.received[0]!.deliveryId, receiver.received[1]!.deliveryId, 'the same delivery id on the retry');
+    t.is(receiver.received[0]!.raw, receiver.received[1]!.raw, 'the same body');
     t.true(has(receiver.received[0]!.body.findings as AlertFinding[], 'UNAUTHENTICATED_DATA', 'critical', 'd3dcompiler_47.dll'));
+    t.regex(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), /sealwatch_delivery_failures 1/);
+    const st = spawnSync(process.execPath, [MAIN, 'status', '--json', '--config', s.configFile], { env: s.env, encoding: 'utf8' });
+    const status = JSON.parse(st.stdout) as { outbox: Record<string, number>; last_delivery_error: Record<string, unknown> | null };
+    t.deepEqual(status.outbox, { pending: 0, sent: 1, dead: 0 });
+    t.like(status.last_delivery_error, { destination: 'e2e', delivery_id: receiver.received[0]!.deliveryId, state: 'sent', status: null });
+    t.regex(String(status.last_delivery_error?.error), /500/);
+    t.false(st.stdout.includes(receiver.url), 'no webhook URL in status');
   } finally {
     t.is((await second.stop()).code, 0, second.stderr);
     await receiver.close();
