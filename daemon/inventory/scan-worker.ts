@@ -52,14 +52,20 @@ const dataDigests = { iocDigests: config.iocDigests === true, catalogs: config.c
 // two files at once, so memory stays bounded by one file per worker.
 let previous: Promise<void> = Promise.resolve();
 let waiting = 0;
+/** How long a worker stays idle before it lets go of its read buffer (below). */
+const IDLE_DROP_MS = 1000;
+let idle: NodeJS.Timeout | undefined;
 parentPort?.on('message', (job: WorkerJob) => {
   waiting++;
+  clearTimeout(idle);
   // A failure outside a file's own errors (a reply that cannot be sent) ends the worker, as an uncaught error did
   // before: the pool replaces it and reports the file.
   previous = previous
     .then(() => handle(job))
     .finally(() => {
-      if (--waiting === 0) readBuffer = undefined; // idle: hold no file bytes
+      // Idle (the pool had no next file ready): hold no file bytes once that lasts. Not at once — the next file is
+      // often a moment away, and dropping and re-allocating the buffer per file is what this avoids.
+      if (--waiting === 0) idle = setTimeout(() => (readBuffer = undefined), IDLE_DROP_MS).unref();
     })
     .catch((err: unknown) => {
       process.nextTick(() => {
@@ -77,6 +83,7 @@ parentPort?.on('message', (job: WorkerJob) => {
  */
 let readBuffer: Buffer | undefined;
 const MIN_READ_BUFFER = 1 << 20;
+
 
 /** readAllSync (confined.ts) into the worker's buffer: at most `size` bytes, fewer if the file is shorter now. */
 function readReused(fd: number, size: number, display: string): Buffer {
