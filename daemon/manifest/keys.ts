@@ -1,7 +1,7 @@
 // Manifest keys on disk: an Ed25519 pair as PKCS#8 PEM (private, mode 0600) and SPKI PEM (public). Errors name the
 // file and the reason; the private key's bytes are never logged.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { keyId } from './envelope.ts';
@@ -38,6 +38,16 @@ export function loadPublicKeys(file: string): KeyObject[] {
 }
 
 export function loadPrivateKey(file: string): KeyObject {
+  // Like ssh with an identity file: a signing key others can read is refused, not used.
+  if (process.platform !== 'win32') {
+    let mode: number | undefined;
+    try {
+      mode = statSync(file).mode;
+    } catch {
+      mode = undefined; // readKeyFile says why it cannot be read
+    }
+    if (mode !== undefined && (mode & 0o077) !== 0) throw new SealwatchError('CONFIG', `manifest signing key ${file}: mode ${(mode & 0o777).toString(8)} lets others read it; chmod 600 it`, { file });
+  }
   const text = readKeyFile(file, 'manifest signing key');
   let key: KeyObject;
   try {

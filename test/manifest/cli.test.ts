@@ -1,7 +1,7 @@
 // `sealwatch manifest keygen|generate|sign|verify` and `scan --manifest --manifest-key`, as a user runs them (child
 // processes), on real signed binaries: exit codes, the key files' modes, what verify says about each bad manifest.
 import test from 'ava';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { put } from '../../scripts/lib/three-cx.ts';
@@ -51,7 +51,14 @@ test('keygen → generate → sign → verify; scan with the manifest; every bad
   writeFileSync(tampered, readFileSync(file, 'utf8').replace('"1.0.0"', '"1.0.1"'));
   t.regex((await sealwatch(['manifest', 'verify', tampered, '--pub', join(keys, 'manifest.pub')])).stdout, /MANIFEST_INVALID \(bad-signature\)/);
   t.is((await sealwatch(['manifest', 'sign', file, '--key', join(keys, 'manifest.key'), '--expires', 'forever'])).code, 2);
-  t.is((await sealwatch(['manifest', 'sign', file, '--key', join(keys, 'manifest.pub')])).code, 2, 'a public key cannot sign');
+  const pubSign = await sealwatch(['manifest', 'sign', file, '--key', join(keys, 'manifest.pub')]);
+  t.is(pubSign.code, 2, 'a public key cannot sign');
+  t.regex(pubSign.stderr, /lets others read it|not a PKCS#8 PEM private key/);
+  chmodSync(join(keys, 'manifest.key'), 0o644);
+  const open = await sealwatch(['manifest', 'sign', file, '--key', join(keys, 'manifest.key')]);
+  t.is(open.code, 2);
+  t.regex(open.stderr, /mode 644 lets others read it; chmod 600 it/);
+  chmodSync(join(keys, 'manifest.key'), 0o600);
 
   const db = join(tmp('sealwatch-db-'), 'sealwatch.db');
   const scan = await sealwatch(['scan', app, '--app', 'contoso', '--app-version', '1.0.0', '--db', db, '--json', '--manifest', file, '--manifest-key', join(keys, 'manifest.pub')]);
