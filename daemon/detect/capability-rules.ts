@@ -17,7 +17,9 @@ export function capabilityRules(c: ModuleChange, a: ModuleSummary, b: ModuleSumm
   // A name reached at run time that the old module imported outright (or the reverse) is no new capability.
   const had = new Set([...b.imports].map(symbolName));
   const gained = c.importsAdded.filter((i) => CAPABILITY_APIS.has(symbolName(i)) && !had.has(symbolName(i)));
-  const moreConstructors = a.constructors > b.constructors;
+  // Code that runs on load is a capability a module gains once: a napi-rs module registers each exported function
+  // with a constructor of its own (steamworks.js 0.3.2 → 0.4.0: 95 → 101), so more of them says nothing new.
+  const moreConstructors = b.constructors === 0 && a.constructors > 0;
   if (!gained.length && !moreConstructors) return [];
   const parts = [...(moreConstructors ? [`constructors ${b.constructors} → ${a.constructors}`] : []), ...(gained.length ? [`new imports ${gained.map(describe).join(', ')}`] : [])];
   return [finding('NEW_CAPABILITIES', c, `${c.path}: ${parts.join('; ')}`, { imports_added: gained, constructors: [b.constructors, a.constructors] })];

@@ -42,9 +42,15 @@ function mirrors(a: ModuleSummary, input: DetectInput): boolean {
   const signers = prior.moduleNames.get(moduleStem(a.path));
   if (!signers) return false;
   if (a.signed && hasIdentity(a.signer)) return signers.has(a.signer) && input.knownSigners.has(a.signer);
-  // ELF has no signature format: a Linux build of a module the app signs elsewhere cannot be signed like it.
-  return !a.signed && (signers.has('') || a.format === 'elf');
+  if (a.signed && !nameless(a)) return false;
+  // Code that names no one (unsigned, ad-hoc, linker-signed: an arm64 Mach-O is always at least linker-signed)
+  // mirrors code that named no one either. ELF has no signature format: a Linux build of a module the app signs
+  // elsewhere cannot be signed like it.
+  return [...signers].some((s) => !hasIdentity(s) && !s.startsWith('untrusted:')) || a.format === 'elf';
 }
+
+/** Unsigned, or signed ad-hoc / by the linker: no publisher vouches for it. */
+const nameless = (a: ModuleSummary | undefined): boolean => !a?.signed || a.status === 'adhoc' || a.status === 'linker-signed';
 
 export function groupNewModules(input: DetectInput, updating: boolean): ModuleGroup[] {
   const added = input.changes.filter((c) => c.kind === 'added' && c.after?.isCode && c.after.state === 'file' && c.after.format !== 'bundle');
@@ -60,7 +66,7 @@ export function groupNewModules(input: DetectInput, updating: boolean): ModuleGr
   const members = added.filter((c) => mirrors(c.after as ModuleSummary, input));
   if (members.length < 2) return [];
   const folders = [...new Set(members.map((c) => dirOf(c.path)))].sort();
-  const unsigned = members.filter((c) => !c.after?.signed).length;
-  const message = `the update ${span} adds ${folders.length} folder(s) of modules the app already ships for other architectures (${folders.slice(0, 6).join(', ')}${folders.length > 6 ? ', …' : ''}): ${members.length} module(s), ${unsigned} unsigned like the modules they mirror`;
+  const unsigned = members.filter((c) => nameless(c.after)).length;
+  const message = `the update ${span} adds ${folders.length} folder(s) of modules the app already ships for other architectures (${folders.slice(0, 6).join(', ')}${folders.length > 6 ? ', …' : ''}): ${members.length} module(s), ${unsigned} unsigned (or ad-hoc / linker-signed) like the modules they mirror`;
   return [group('new-architecture', members, message, { folders, unsigned }, unsigned === 0 ? 'new-architecture' : undefined)];
 }

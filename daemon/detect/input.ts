@@ -19,6 +19,11 @@ export interface VersionTrust {
   readonly unsignedMoved: readonly { readonly source: string; readonly path: string; readonly version: string }[];
   /** The previous snapshot's version came from this signed source, and no signed source gives one now. */
   readonly lostSignature?: string;
+  /**
+   * The version now comes from another file than before (a signed program dropped beside the main executable, or
+   * put in its place under another name): the previous snapshot's source. A new file does not make an update.
+   */
+  readonly switchedFrom?: string;
 }
 
 export interface DetectInput {

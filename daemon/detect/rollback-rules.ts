@@ -8,8 +8,18 @@ import { finding } from './finding.ts';
 import { type DetectInput } from './input.ts';
 import { compareVersions } from './versions.ts';
 
-function rollbackReason(a: ModuleSummary, b: ModuleSummary): string | undefined {
+/** The release line of an app version: its major number, or major.minor for 0.x (SemVer: 0.34 → 0.35 is a new line). */
+function releaseLine(v: string | undefined): string | undefined {
+  const m = /^v?(\d+)(?:\.(\d+))?/.exec(v ?? '');
+  if (!m) return undefined;
+  return m[1] === '0' ? `0.${m[2] ?? ''}` : m[1];
+}
+
+function rollbackReason(a: ModuleSummary, b: ModuleSummary, input: DetectInput): string | undefined {
   if (compareVersions(a.ownVersion, b.ownVersion) === -1) return `its own version went back from ${b.ownVersion ?? '?'} to ${a.ownVersion ?? '?'}`;
+  // Across the app's release lines, dates are not ordered: a maintenance release of the old line is built after the
+  // new line's first release (@sentry/cli-win32-x64 2.58.6, built 2026-05-21, → 3.0.0, built 2025-12-15).
+  if (releaseLine(input.fromVersion) !== releaseLine(input.toVersion)) return undefined;
   if (a.signedAt && b.signedAt && a.signedAt < b.signedAt) return `it was signed ${a.signedAt}, before the module it replaces (${b.signedAt})`;
   if (!a.signed && !b.signed && a.compiledAt && b.compiledAt && a.compiledAt < b.compiledAt) {
     return `it was built ${a.compiledAt}, before the module it replaces (${b.compiledAt})`;
@@ -21,7 +31,7 @@ export function rollbackRules(c: ModuleChange, a: ModuleSummary, b: ModuleSummar
   if (!c.fields.includes('content')) return [];
   // When the app itself went backwards, DOWNGRADE says so and older modules are expected.
   if (compareVersions(input.toVersion, input.fromVersion) === -1) return [];
-  const why = rollbackReason(a, b);
+  const why = rollbackReason(a, b, input);
   if (!why) return [];
   const app = input.fromVersion !== input.toVersion ? ` while the app went ${input.fromVersion ?? '?'} → ${input.toVersion ?? '?'}` : '';
   return [finding('MODULE_ROLLBACK', c, `${c.path}: rolled back — ${why}${app}`)];

@@ -3,13 +3,17 @@
 import { type DetectInput } from './input.ts';
 import { sameVersion } from './versions.ts';
 
-export type VersionState = 'moved' | 'same' | 'unknown' | 'vanished' | 'unsigned-now';
+export type VersionState = 'moved' | 'same' | 'unknown' | 'vanished' | 'unsigned-now' | 'switched';
 
 export function versionState(input: Pick<DetectInput, 'fromVersion' | 'toVersion' | 'version'>): VersionState {
   const { fromVersion: from, toVersion: to } = input;
   // A version that was signed and now comes from a file anyone can write explains nothing that changed with it.
   if (from !== undefined && input.version?.lostSignature && !(to !== undefined && sameVersion(from, to))) return 'unsigned-now';
-  if (from !== undefined && to !== undefined) return sameVersion(from, to) || from === to ? 'same' : 'moved';
+  if (from !== undefined && to !== undefined) {
+    if (sameVersion(from, to) || from === to) return 'same';
+    // The version moved only because another file now gives it: nothing an update did.
+    return input.version?.switchedFrom ? 'switched' : 'moved';
+  }
   return from !== undefined ? 'vanished' : 'unknown';
 }
 
@@ -17,6 +21,9 @@ export function versionState(input: Pick<DetectInput, 'fromVersion' | 'toVersion
 export function notAnUpdate(input: Pick<DetectInput, 'fromVersion' | 'toVersion' | 'version'>, state: Exclude<VersionState, 'moved'>): { why: string; variant: string | undefined } {
   if (state === 'unsigned-now') {
     return { why: `while the app's version went from ${input.fromVersion ?? '?'} (${input.version?.lostSignature ?? 'signed'}) to ${input.toVersion ?? 'unknown'} from an unsigned source (${input.version?.source ?? '?'})`, variant: undefined };
+  }
+  if (state === 'switched') {
+    return { why: `while the app's version went from ${input.fromVersion ?? '?'} (${input.version?.switchedFrom ?? '?'}) to ${input.toVersion ?? '?'} only because another file gives it now (${input.version?.source ?? '?'})`, variant: undefined };
   }
   if (state === 'same') return { why: `while the app's version stayed ${input.toVersion ?? '?'}`, variant: undefined };
   if (state === 'vanished') return { why: `while the app's version went from ${input.fromVersion ?? '?'} to unknown`, variant: undefined };

@@ -65,18 +65,31 @@ function push(map: Map<string, ModuleSummary[]>, key: string, s: ModuleSummary):
   else map.set(key, [s]);
 }
 
+/** Code that names no one (unsigned, ad-hoc, linker-signed): judged the same whether replaced in place or renamed. */
+const NAMELESS = new Set(['unsigned', 'adhoc', 'linker-signed']);
+
 /**
  * The removed module an added one renames, if exactly one fits: the same content anywhere, else — in the same
- * directory — the same format, the same trusted signer identity, and the same name apart from architecture words
- * and version numbers. An unsigned or merely ad-hoc module never pairs by name: anyone can make one.
+ * directory — the same format, the same name apart from architecture words and version numbers, and the same signer:
+ * the same trusted identity, or both naming no one with the same standing (`libvips-cpp-8.18.6.dll` →
+ * `libvips-cpp-8.18.7.dll`, unsigned). Pairing nameless code gives an attacker nothing: overwriting the old file in
+ * place is judged exactly as the pair is (explained inside an update, OUT_OF_BAND_CHANGE outside one). Code whose
+ * signature is untrusted or invalid never pairs by name.
  */
 function renameOf(a: ModuleSummary, index: RemovedIndex): ModuleSummary | undefined {
   if (!a.isCode || a.state !== 'file') return undefined;
   const same = (index.bySha.get(a.sha256) ?? []).filter((b) => !index.taken.has(b));
   if (same.length === 1) return same[0];
-  if (same.length > 1 || a.status !== 'trusted' || !hasIdentity(a)) return undefined;
-  const named = (index.byName.get(nameKey(a)) ?? []).filter((b) => !index.taken.has(b) && b.status === 'trusted');
+  if (same.length > 1) return undefined;
+  const named = (index.byName.get(nameKey(a)) ?? []).filter((b) => !index.taken.has(b) && sameSignerKind(a, b));
   return named.length === 1 ? named[0] : undefined;
+}
+
+/** Whether `b` may be paired with `a` by name: the same trusted identity, or both naming no one with the same standing. */
+export function sameSignerKind(a: ModuleSummary, b: ModuleSummary): boolean {
+  if (a.format !== b.format || a.signer !== b.signer) return false;
+  if (a.status === 'trusted' && hasIdentity(a)) return b.status === 'trusted';
+  return NAMELESS.has(a.status) && !hasIdentity(a) && b.status === a.status && JSON.stringify(b.sliceStandings ?? {}) === JSON.stringify(a.sliceStandings ?? {});
 }
 
 function pairRenames(changes: ModuleChange[]): ModuleChange[] {

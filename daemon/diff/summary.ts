@@ -79,7 +79,10 @@ export function summarise(path: string, r: ModuleRecord): ModuleSummary {
   // A version of all zeros is a placeholder (0.0.0.0 resources, LC_ID_DYLIB 0.0.0), not a version of its own.
   const real = (v: string | undefined): string | undefined => (v && /[1-9]/.test(v) ? v : undefined);
   const peVersion = real(r.pe?.file_version_number) ?? real(r.pe?.file_version);
-  const dylibVersions = [...new Set((r.macho?.slices ?? []).map((s) => real(s.id_dylib?.current_version)).filter((v): v is string => !!v))];
+  // 1.0.0 is Xcode's default DYLIB_CURRENT_VERSION, which most vendors never set (steamworks.js' libsteam_api.dylib
+  // keeps it through every Steamworks SDK): a default, not a version of the module's own.
+  const dylibVersion = (v: string | undefined): string | undefined => (v === '1.0.0' ? undefined : real(v));
+  const dylibVersions = [...new Set((r.macho?.slices ?? []).map((s) => dylibVersion(s.id_dylib?.current_version)).filter((v): v is string => !!v))];
   return {
     path,
     sha256: r.file.hash.sha256,

@@ -88,18 +88,27 @@ async function infoPlistVersion(r: Reader): Promise<{ version: string; path: str
   return undefined;
 }
 
-/** The main executable: a top-level .exe named like the folder, else the first with a version (never Squirrel's Update.exe). */
-function mainExecutable(root: string, records: ReadonlyMap<string, ModuleRecord>, folder: string): [string, ModuleRecord] | undefined {
+/**
+ * The main executable: the one the previous snapshot's version came from when it is still there (in a Squirrel
+ * install, the same name in the newest folder) — so that a genuine signed program dropped beside it cannot take over
+ * the app's version —, else a top-level .exe named like the folder, else the first with a version by name (never
+ * Squirrel's Update.exe).
+ */
+function mainExecutable(root: string, records: ReadonlyMap<string, ModuleRecord>, folder: string, previous: string | undefined): [string, ModuleRecord] | undefined {
   const prefix = folder ? `${folder}/` : '';
-  const exes = [...records.entries()].filter(([p, r]) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/') && r.module.format === 'pe' && r.module.kind === 'exe' && !SQUIRREL_UPDATER.test(basename(p)));
-  return exes.find(([p]) => basename(p).toLowerCase().startsWith(basename(root).toLowerCase().slice(0, 4))) ?? exes.find(([, r]) => r.pe?.product_version ?? r.pe?.product_version_number);
+  const exes = [...records.entries()]
+    .filter(([p, r]) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/') && r.module.format === 'pe' && r.module.kind === 'exe' && !SQUIRREL_UPDATER.test(basename(p)))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const before = previous && exes.find(([p]) => basename(p) === basename(previous));
+  return before || (exes.find(([p]) => basename(p).toLowerCase().startsWith(basename(root).toLowerCase().slice(0, 4))) ?? exes.find(([, r]) => r.pe?.product_version ?? r.pe?.product_version_number));
 }
 
 /**
  * `records`: records of the executables at the top of the root and of the newest Squirrel folder, and the root's own
- * bundle record (path `./`) when the root is a bundle.
+ * bundle record (path `./`) when the root is a bundle. `previousMain`: the executable the previous snapshot's version
+ * came from, if any.
  */
-export async function appVersion(root: string, records: ReadonlyMap<string, ModuleRecord>, override?: string): Promise<AppVersion> {
+export async function appVersion(root: string, records: ReadonlyMap<string, ModuleRecord>, override?: string, previousMain?: string): Promise<AppVersion> {
   if (override) return { version: override, source: 'override', signed: true, candidates: [{ source: 'override', version: override, signed: true, path: '' }] };
   const r = await reader(root);
   const candidates: VersionCandidate[] = [];
@@ -124,7 +133,7 @@ export async function appVersion(root: string, records: ReadonlyMap<string, Modu
     }
   }
   for (const folder of newest ? [newest, ''] : ['']) {
-    const main = mainExecutable(root, records, folder);
+    const main = mainExecutable(root, records, folder, previousMain);
     const v = main?.[1].pe?.product_version ?? main?.[1].pe?.product_version_number;
     if (!main || !v) continue;
     const signed = main[1].code_signature.status === 'trusted';

@@ -10,8 +10,18 @@ export const FILE_CLASSES: readonly FileClass[] = ['module', 'steering-code', 'l
 
 const CODE_FORMATS = new Set(['pe', 'macho', 'elf', 'bundle']);
 
-/** Code an app's runtime loads and runs: Electron/Node JavaScript, its archives and V8 snapshots of it. */
-const STEERING_EXTENSIONS = new Set(['js', 'mjs', 'cjs', 'jsc', 'asar', 'node-snapshot']);
+/**
+ * Code an app's runtime loads and runs: Electron/Node JavaScript, its archives and V8 snapshots of it; and the code
+ * of runtimes vendors bundle (Python sources, bytecode and `.pth` start-up hooks, Java archives, Lua).
+ */
+const STEERING_EXTENSIONS = new Set(['js', 'mjs', 'cjs', 'jsc', 'asar', 'node-snapshot', 'py', 'pyc', 'pyo', 'pyw', 'pth', 'jar', 'lua']);
+
+/**
+ * Electron's V8 heap snapshots hold the JavaScript that runs before the app's own (a rewritten snapshot backdoors the
+ * app while app.asar stays intact: CVE-2025-55305, Trail of Bits 2025): `v8_context_snapshot.bin`,
+ * `v8_context_snapshot.arm64.bin`, `snapshot_blob.bin`.
+ */
+const V8_SNAPSHOT = /^(v8_context_snapshot(\.[a-z0-9_]+)?|snapshot_blob)\.bin$/;
 
 /** Scripts a shell, Windows Script Host, PowerShell or launchd runs as they are. */
 const SCRIPT_EXTENSIONS = new Set(['ps1', 'psm1', 'psd1', 'bat', 'cmd', 'vbs', 'vbe', 'wsf', 'wsh', 'hta', 'sh', 'bash', 'zsh', 'command', 'tool', 'applescript', 'scpt', 'desktop']);
@@ -36,7 +46,7 @@ export function classifyFile(path: string, format: string, interpreter?: string)
   if (/(^|\/)Contents\/Info\.plist$/.test(path) || UPDATER_NAMES.has(lower)) return 'updater-config';
   if (SCRIPT_EXTENSIONS.has(ext)) return 'launch-script';
   // package.json names the entry point (`main`) Node and Electron load: pointing it elsewhere changes the app's code.
-  if (lower === 'package.json' || STEERING_EXTENSIONS.has(ext) || /(^|\/)app\.asar\.unpacked\//.test(path) && !isInertAsset(ext)) return 'steering-code';
+  if (lower === 'package.json' || STEERING_EXTENSIONS.has(ext) || V8_SNAPSHOT.test(lower) || /(^|\/)app\.asar\.unpacked\//.test(path) && !isInertAsset(ext)) return 'steering-code';
   if (interpreter !== undefined) return 'launch-script';
   return 'data';
 }

@@ -10,7 +10,12 @@ import { type RecordSink } from './record-sink.ts';
 
 const MODULE_FORMATS = new Set(['pe', 'macho', 'elf']);
 
-export function priorLayout(store: Store, appId: number, prev: SnapshotRow | undefined, changes: readonly ModuleChange[]): PriorLayout | undefined {
+/**
+ * `squirrel`: the app's Squirrel version folders, newest first. A folder of the previous version counts as a folder
+ * of the newest one too (`app-1.0.0/lib` as `app-1.1.0/lib`): a module new in `app-1.1.0/lib` is new in a folder the
+ * app already had, never "a new architecture folder" to group away.
+ */
+export function priorLayout(store: Store, appId: number, prev: SnapshotRow | undefined, changes: readonly ModuleChange[], squirrel: readonly string[] = []): PriorLayout | undefined {
   if (!prev || !changes.some((c) => c.kind === 'added' && c.after?.isCode)) return undefined;
   const moduleNames = new Map<string, Set<string>>();
   const directories = new Set<string>();
@@ -23,6 +28,11 @@ export function priorLayout(store: Store, appId: number, prev: SnapshotRow | und
     moduleNames.set(stem, signers);
   }
   directories.add('');
+  const [newest, ...older] = squirrel;
+  for (const d of [...directories]) {
+    const folder = older.find((f) => d === f || d.startsWith(`${f}/`));
+    if (newest && folder) directories.add(`${newest}${d.slice(folder.length)}`);
+  }
   return { modules: prev.modules, moduleNames, directories };
 }
 
@@ -38,7 +48,16 @@ export function versionTrust(version: AppVersion, sink: RecordSink, prev: Snapsh
     : [];
   // The previous snapshot's version was signed and this one's is not: the signed source was removed or broken.
   const lostSignature = !!prev?.version_source && SIGNED_SOURCE.test(prev.version_source) && version.signed !== true;
-  return { source: version.source, signed: version.signed === true, unsignedMoved, ...(lostSignature ? { lostSignature: prev?.version_source ?? '' } : {}) };
+  // Which file gives the version: an executable by its name (a Squirrel folder moves with every update), else the
+  // kind of source. A signed version that now comes from another executable was not moved by an update.
+  const switched = !lostSignature && version.signed === true && !!prev?.version && sourceFile(prev.version_source) !== sourceFile(version.source) && sourceFile(version.source).startsWith('exe:');
+  return { source: version.source, signed: version.signed === true, unsignedMoved, ...(lostSignature ? { lostSignature: prev?.version_source ?? '' } : {}), ...(switched ? { switchedFrom: prev?.version_source ?? '' } : {}) };
+}
+
+/** `version resource of app-1.2.3/Contoso.exe (signed)` → `exe:contoso.exe`; other sources by name, signed or not. */
+function sourceFile(source: string | null | undefined): string {
+  const exe = /^version resource of (?:.*\/)?(.+?)(?: \(signed\))?$/.exec(source ?? '')?.[1];
+  return exe ? `exe:${exe.toLowerCase()}` : (source ?? '').replace(SIGNED_SOURCE, '').trim();
 }
 
 /** For a path in the newest Squirrel folder: the same path in each older folder, newest first. */
@@ -53,4 +72,20 @@ export function squirrelBases(path: string, folders: readonly string[]): string[
 export function squirrelHistory(onDisk: readonly string[], removed: readonly string[]): string[] {
   const gone = removed.map((p) => p.split('/')[0] ?? '').filter((f) => /^app-\d+(\.\d+)*/.test(f) && removed.some((p) => p.startsWith(`${f}/`)));
   return [...new Set([...onDisk, ...gone])].sort((a, b) => compareVersions(b.slice(4), a.slice(4)) ?? 0);
+}
+
+/**
+ * For a module new in the newest Squirrel folder with no file at the same path in the folder before: the module of
+ * that folder it replaces when a release renames it (`app-0.35.4/lib/libvips-cpp-8.18.6.dll` →
+ * `app-0.35.5/lib/libvips-cpp-8.18.7.dll`) — in the same relative folder, the same format and name apart from
+ * versions and architecture words, and the only one that fits. The caller checks the signers agree (diff.ts rules).
+ */
+export function squirrelCounterpart(path: string, folders: readonly string[], files: () => readonly { path: string; format: string }[], inNewest: (path: string) => boolean): string | undefined {
+  const [newest, previous] = folders;
+  if (!newest || !previous || !path.startsWith(`${newest}/`)) return undefined;
+  const rest = path.slice(newest.length + 1);
+  const dir = rest.includes('/') ? `${previous}/${rest.slice(0, rest.lastIndexOf('/'))}/` : `${previous}/`;
+  const stem = moduleStem(path);
+  const fits = files().filter((f) => f.path.startsWith(dir) && !f.path.slice(dir.length).includes('/') && MODULE_FORMATS.has(f.format) && moduleStem(f.path) === stem && !inNewest(`${newest}/${f.path.slice(previous.length + 1)}`));
+  return fits.length === 1 ? fits[0]?.path : undefined;
 }

@@ -4,10 +4,10 @@
 import { realpath } from 'node:fs/promises';
 import { type AlertDestination } from '../alert/destination.ts';
 import { planAlerts, type PlannedAlert } from '../alert/enqueue.ts';
-import { diffModules, type ModuleChange } from '../diff/diff.ts';
+import { diffModules, sameSignerKind, type ModuleChange } from '../diff/diff.ts';
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { detect, type DetectInput } from '../detect/rules.ts';
-import { priorLayout, squirrelBases, squirrelHistory, versionTrust } from './judge-context.ts';
+import { priorLayout, squirrelBases, squirrelCounterpart, squirrelHistory, versionTrust } from './judge-context.ts';
 import { ruleSeverity } from '../detect/rule-table.ts';
 import { appVersion, squirrelFolders } from '../inventory/app-version.ts';
 import type { InspectContext } from '../inventory/inspect-file.ts';
@@ -84,11 +84,12 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
 /** Version, diff against the previous snapshot, findings, and the one commit. */
 async function judgeAndCommit(store: Store, appId: number, prevSnapshot: SnapshotRow | undefined, req: ScanRequest, root: string, seen: Collected): Promise<ScanReport> {
   const folders = squirrelHistory(await squirrelFolders(root), seen.removed);
-  const sources = versionSources(store, appId, root, seen.sink.topLevel, folders[0], prevSnapshot?.version_source);
-  const version = await appVersion(root, sources, req.appVersion);
+  const sources = versionSources(store, appId, root, seen.sink.topLevel, folders[0], prevSnapshot?.version_source, seen.removed);
+  const previousMain = /^version resource of (.+?)(?: \(signed\))?$/.exec(prevSnapshot?.version_source ?? '')?.[1];
+  const version = await appVersion(root, sources, req.appVersion, previousMain);
   const changes = diffModules(...summariesToCompare(store, appId, prevSnapshot?.root ?? root, seen.sink, seen.removed, folders));
   const baseline = prevSnapshot === undefined;
-  const context = { prior: priorLayout(store, appId, prevSnapshot, changes), version: versionTrust(version, seen.sink, prevSnapshot) };
+  const context = { prior: priorLayout(store, appId, prevSnapshot, changes, folders), version: versionTrust(version, seen.sink, prevSnapshot) };
   const detected = judge(store, appId, { baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes, ...context });
   const manifested = req.manifests ? await req.manifests.apply(detected, { store, appId, app: req.app, root, previous: prevSnapshot, version: version.version, rows: () => seen.sink.rows(), removed: seen.removed, now: req.now }) : undefined;
   const checked = manifested?.findings ?? detected;
@@ -190,13 +191,15 @@ function bundleInspector(pool: InspectPool, now: Date): (dir: string) => Promise
  * Squirrel folder), plus the stored records of unchanged ones. In an unchanged Squirrel folder the only executable
  * that matters is the one the previous snapshot took its version from (its source names it): no listing of the app.
  */
-function versionSources(store: Store, appId: number, root: string, fresh: ReadonlyMap<string, ModuleRecord>, squirrel: string | undefined, prevSource: string | null | undefined): Map<string, ModuleRecord> {
+function versionSources(store: Store, appId: number, root: string, fresh: ReadonlyMap<string, ModuleRecord>, squirrel: string | undefined, prevSource: string | null | undefined, removed: readonly string[]): Map<string, ModuleRecord> {
   const sources = new Map(fresh);
   const rootBundle = store.currentEntry(appId, './');
   const prevMain = /^version resource of (.+?)(?: \(signed\))?$/.exec(prevSource ?? '')?.[1];
   const squirrelMain = squirrel && prevMain?.startsWith(`${squirrel}/`) ? store.currentEntry(appId, prevMain) : undefined;
   const stored = [...store.currentTopLevel(appId), ...(rootBundle ? [rootBundle] : []), ...(squirrelMain ? [squirrelMain] : [])];
-  for (const f of stored) if (!sources.has(f.path) && isVersionSource(f.path, { module: { format: f.format } })) sources.set(f.path, store.record(f.record_id, root, f.path));
+  // A file this scan found gone gives no version (the previous snapshot's main executable, deleted).
+  const gone = new Set(removed);
+  for (const f of stored) if (!sources.has(f.path) && !gone.has(f.path) && isVersionSource(f.path, { module: { format: f.format } })) sources.set(f.path, store.record(f.record_id, root, f.path));
   return sources;
 }
 
@@ -215,9 +218,17 @@ function summariesToCompare(store: Store, appId: number, prevRoot: string, sink:
     // Only code needs its whole record back; a data file is what its row says.
     return CODE_FORMATS.has(base.format) ? summarise(path, store.record(base.record_id, prevRoot, path)) : dataSummary(path, base);
   };
+  let files: readonly { path: string; format: string }[] | undefined;
+  // A module a Squirrel release renamed (a version in its name): compared with the one it replaces in the folder
+  // before, when the signers agree as diff.ts pairs renames (the same trusted identity, or both naming no one alike).
+  const renamedInSquirrel = (path: string, a: ModuleSummary): ModuleSummary | undefined => {
+    const from = squirrelCounterpart(path, squirrel, () => (files ??= store.currentFiles(appId)), (p) => sink.has(p) || store.currentEntry(appId, p) !== undefined);
+    const b = from ? baseOf(from) : undefined;
+    return b && sameSignerKind(a, b) ? b : undefined;
+  };
   for (const [path, summary] of sink.fresh) {
     // Squirrel: a path new in the newest app-x.y.z folder is compared with the same path in the folder before it.
-    const b = baseOf(path) ?? squirrelBases(path, squirrel).map(baseOf).find((s) => s !== undefined);
+    const b = baseOf(path) ?? squirrelBases(path, squirrel).map(baseOf).find((s) => s !== undefined) ?? (summary?.isCode ? renamedInSquirrel(path, summary) : undefined);
     // Data replacing data is no module's business; data replacing a module is (MODULE_DISPLACED).
     const staged = !summary && b?.isCode ? sink.row(path) : undefined;
     const a = summary ?? (staged ? dataSummary(path, staged) : undefined);

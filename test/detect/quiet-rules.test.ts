@@ -85,7 +85,7 @@ test('an unsigned new module in a signed app is one finding, not two', (t) => {
   t.deepEqual(fs.filter((f) => f.path === 'evil.dll').map((f) => f.rule), ['NEW_UNSIGNED_MODULE']);
 });
 
-test('rename pairing: same content anywhere; by name only with the same trusted signer in the same folder; never for unsigned code', (t) => {
+test('rename pairing: same content anywhere; by name only with the same trusted signer in the same folder, or unsigned with unsigned', (t) => {
   const moved = run([mod('old/a.dll')], [mod('new/a.dll', { sha256: mod('old/a.dll').sha256 })]);
   t.deepEqual(rules(moved), ['UPDATE_EXPLAINED:info']);
   t.deepEqual(moved[0]?.evidence.renamed, [{ from: 'old/a.dll', to: 'new/a.dll' }]);
@@ -93,8 +93,14 @@ test('rename pairing: same content anywhere; by name only with the same trusted 
   t.deepEqual(rules(renamed), ['UPDATE_EXPLAINED:info']);
   const foreign = run([mod('x/libfoo.dylib', { format: 'macho' })], [mod('x/libfoo_arm64.dylib', { format: 'macho', sha256: 'f'.repeat(64), signer: 'org:Mallory' })]);
   t.true(rules(foreign).includes('NEW_MODULE:high'), 'another signer does not pair');
+  // Unsigned code pairs by name only with unsigned code: judged exactly as if overwritten in place (explained inside
+  // an update, OUT_OF_BAND_CHANGE outside one); never with a signed module (test/detect/generalise-detection.test.ts).
   const unsignedRename = run([mod('a.node', unsigned), mod('b.dll')], [mod('a_x64.node', { ...unsigned, sha256: 'e'.repeat(64) }), mod('b.dll')]);
-  t.true(rules(unsignedRename).includes('NEW_UNSIGNED_MODULE:high'), 'unsigned code never pairs by name');
+  t.deepEqual(rules(unsignedRename), ['UPDATE_EXPLAINED:info'], 'unsigned → unsigned pairs as a rename');
+  const unsignedOverSigned = run([mod('a.node'), mod('b.dll')], [mod('a_x64.node', { ...unsigned, sha256: 'e'.repeat(64) }), mod('b.dll')]);
+  t.true(rules(unsignedOverSigned).includes('NEW_UNSIGNED_MODULE:high'), 'unsigned code never pairs with a signed module');
+  const unsignedOutOfBand = run([mod('a.node', unsigned), mod('b.dll')], [mod('a_x64.node', { ...unsigned, sha256: 'e'.repeat(64) }), mod('b.dll')], ['1.0', '1.0']);
+  t.deepEqual(rules(unsignedOutOfBand), ['OUT_OF_BAND_CHANGE:high']);
   const outOfBand = run([mod('x/libfoo.dylib', { format: 'macho' })], [mod('x/libfoo_arm64.dylib', { format: 'macho', sha256: 'f'.repeat(64) })], ['1.0', '1.0']);
   t.deepEqual(rules(outOfBand), ['OUT_OF_BAND_CHANGE:high']);
   t.regex(outOfBand[0]?.message ?? '', /renamed from x\/libfoo\.dylib/);
