@@ -247,3 +247,19 @@ test.serial('SIGTERM during a scan → exit 0; the scan is finished or abandoned
     t.is((await again.stop()).code, 0, again.stderr);
   }
 });
+
+test.serial('schedules: the node-cron rescan scans every app, the maintenance schedule checkpoints the database', async (t) => {
+  const s = setup({ extra: 'schedules:\n  rescan: "*/2 * * * * *"\n  maintenance: "*/3 * * * * *"' });
+  writeFileSync(join(s.appRoot, 'package.json'), JSON.stringify({ name: 'contoso', version: '1.0.0' }));
+  const d = new DaemonProcess(s);
+  try {
+    await waitForLog(s, d.pid, (l) => l.message === 'scheduled rescan of every app', 'a scheduled rescan');
+    const scheduled = await waitForLog(s, d.pid, (l) => l.message === 'scan finished' && l.baseline === false, 'the scheduled scan');
+    t.like(scheduled, { app: 'contoso', trigger: 'schedule', changes: 0, alerts: 0 });
+    const maintenance = await waitForLog(s, d.pid, (l) => l.message === 'database maintenance done', 'maintenance');
+    t.like(maintenance, { database: s.db, busy: false });
+    t.is(typeof maintenance.wal_frames, 'number');
+  } finally {
+    t.is((await d.stop()).code, 0, d.stderr);
+  }
+});
