@@ -2,6 +2,7 @@
 // text). It binds only to a loopback address (the schema allows nothing else) and answers nothing but these two.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
+import { errorMessage, SealwatchError } from '../shared/errors.ts';
 
 export interface HttpHandlers {
   health(): { ok: boolean; body: Record<string, unknown> };
@@ -21,7 +22,8 @@ export async function startHttp(host: string, port: number, handlers: HttpHandle
   const server = createServer((req, res) => void answer(req, res, handlers));
   server.keepAliveTimeout = 1_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    // A port in use or a host that is not here is a configuration problem (exit 2), named as such.
+    server.once('error', (err) => reject(new SealwatchError('CONFIG', `http: cannot listen on ${host}:${port}: ${errorMessage(err)}`, { cause: err })));
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;

@@ -4,6 +4,8 @@
 import test from 'ava';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust-dir.ts';
@@ -261,5 +263,21 @@ test.serial('schedules: the node-cron rescan scans every app, the maintenance sc
     t.is(typeof maintenance.wal_frames, 'number');
   } finally {
     t.is((await d.stop()).code, 0, d.stderr);
+  }
+});
+
+test('the http port already taken → exit 2 naming it; the daemon closes what it opened', async (t) => {
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+  const port = (taken.address() as AddressInfo).port;
+  try {
+    const s = setup();
+    writeFileSync(s.configFile, readFileSync(s.configFile, 'utf8').replace('  port: 0', `  port: ${port}`));
+    const r = spawnSync(process.execPath, [MAIN, 'run', '--config', s.configFile], { env: s.env, encoding: 'utf8' });
+    t.is(r.status, 2, r.stderr);
+    t.regex(r.stderr, new RegExp(`http: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+    t.truthy(logLines(s).find((l) => l.message === 'sealwatch could not start'));
+  } finally {
+    taken.close();
   }
 });
