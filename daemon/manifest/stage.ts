@@ -162,53 +162,8 @@ export class ManifestStage {
     // A bundle's seal only explains: it matters only when detect raised something on a path.
     const explaining = findings.some((f) => !f.explained && f.severity !== 'info');
     if (this.specs.length === 0 && !hasBlockMap && !explaining) return { findings: [...findings], meta: {}, uses: [] };
-    const lastRaw = store.meta(sequenceKey(app));
-    const last = lastRaw ? (JSON.parse(lastRaw) as AcceptedSequence) : undefined;
-    const manifests: Manifest[] = [];
-    const rejected: RejectedManifest[] = [];
-    const uses: ManifestUse[] = [];
-    const meta: Record<string, string> = {};
-    let accepted: AcceptedSequence | undefined;
-    for (const spec of this.specs) {
-      let got: { bytes: Buffer; stale?: string };
-      let location = spec.location;
-      let discovered: Readonly<Record<string, unknown>> | undefined;
-      try {
-        if (spec.kind !== 'sealwatch' && location === 'auto') ({ location, facts: discovered } = await discoverFeed(spec.kind, input.root));
-        got = await this.bytesOf(spec, location, input.now);
-      } catch (err) {
-        // A fetched copy that failed validation says why (bad-signature, wrong-key, …); anything else: unavailable.
-        const reason = rejectionOf(err) ?? 'unavailable';
-        rejected.push({ name: spec.location, kind: spec.kind, reason, message: errorMessage(err) });
-        uses.push({ name: spec.location, kind: spec.kind, state: 'rejected', detail: `${reason}: ${errorMessage(err)}` });
-        continue;
-      }
-      const stale = got.stale !== undefined ? { stale: got.stale } : {};
-      if (spec.kind === 'sealwatch') {
-        const o = readOwnManifest(spec.location, got.bytes, spec.keys, { app, version: input.version, now: input.now, last: accepted ?? last });
-        if (o.state === 'rejected') {
-          rejected.push(o.rejected);
-          uses.push({ name: o.rejected.name, kind: 'sealwatch', state: 'rejected', detail: `${o.rejected.reason}: ${o.rejected.message}`, ...stale });
-        } else if (o.state === 'other-version') {
-          uses.push({ name: o.name, kind: 'sealwatch', state: 'other-version', detail: `describes version ${o.version}, the app is at ${input.version ?? '(unknown)'}`, ...stale });
-        } else {
-          manifests.push(o.manifest);
-          accepted = { sequence: o.verified.sequence, digest: o.verified.digest };
-          uses.push({ name: o.manifest.name, kind: 'sealwatch', state: 'used', ...stale });
-        }
-        continue;
-      }
-      try {
-        const feed = readFeed(spec.kind, location, got.bytes);
-        const m = discovered ? { ...feed, facts: { ...feed.facts, ...discovered } } : feed;
-        manifests.push(m);
-        uses.push({ name: m.name, kind: m.kind, state: 'used', ...stale });
-      } catch (err) {
-        rejected.push({ name: spec.location, kind: spec.kind, reason: 'malformed', message: errorMessage(err) });
-        uses.push({ name: spec.location, kind: spec.kind, state: 'rejected', detail: `malformed: ${errorMessage(err)}`, ...stale });
-      }
-    }
-    if (accepted) meta[sequenceKey(app)] = JSON.stringify(accepted);
+    const given = await this.readGiven(input);
+    const { manifests, rejected, uses } = given;
     const usedBefore = new Set<string>(JSON.parse(store.meta(usedKey(app)) ?? '[]') as string[]);
     const { files, records, changed, bundles } = currentFiles(input);
     const baseline = input.previous === undefined;
@@ -231,26 +186,67 @@ export class ManifestStage {
         if (seal) manifests.push(seal);
       }
     }
-    meta[usedKey(app)] = JSON.stringify(manifests.filter((m) => !m.vouchOnly).map((m) => m.digest));
-    const judged = checkManifests(findings, {
-      version: input.version,
-      baseline,
-      versionMoved,
-      manifests,
-      rejected,
-      files,
-      changed,
-      usedBefore,
-      digests: (path) => {
-        const id = records.get(path);
-        if (id === undefined) return undefined;
-        const r = store.record(id, input.root, path);
-        const cdhash = r.code_signature.cdhash ?? r.code_signature.signatures.find((s) => s.cdhash)?.cdhash;
-        return { ...(r.pe?.authentihash.sha256 ? { authentihash: r.pe.authentihash.sha256 } : {}), ...(cdhash ? { cdhash: cdhash.toLowerCase() } : {}) };
-      },
-    });
+    const meta: Record<string, string> = { [usedKey(app)]: JSON.stringify(manifests.filter((m) => !m.vouchOnly).map((m) => m.digest)) };
+    if (given.accepted) meta[sequenceKey(app)] = JSON.stringify(given.accepted);
+    const judged = checkManifests(findings, { version: input.version, baseline, versionMoved, manifests, rejected, files, changed, usedBefore, digests: digestsOf(input, records) });
     return { findings: bySeverityDesc(judged), meta, uses };
   }
+
+  /** The manifests and feeds given for the app (options or config), read and verified. */
+  private async readGiven(input: ManifestStageInput): Promise<{ manifests: Manifest[]; rejected: RejectedManifest[]; uses: ManifestUse[]; accepted: AcceptedSequence | undefined }> {
+    const lastRaw = input.store.meta(sequenceKey(input.app));
+    const last = lastRaw ? (JSON.parse(lastRaw) as AcceptedSequence) : undefined;
+    const out = { manifests: [] as Manifest[], rejected: [] as RejectedManifest[], uses: [] as ManifestUse[], accepted: undefined as AcceptedSequence | undefined };
+    const refuse = (r: RejectedManifest, stale: { stale?: string } = {}): void => {
+      out.rejected.push(r);
+      out.uses.push({ name: r.name, kind: r.kind, state: 'rejected', detail: `${r.reason}: ${r.message}`, ...stale });
+    };
+    for (const spec of this.specs) {
+      let got: { bytes: Buffer; stale?: string };
+      let location = spec.location;
+      let discovered: Readonly<Record<string, unknown>> | undefined;
+      try {
+        if (spec.kind !== 'sealwatch' && location === 'auto') ({ location, facts: discovered } = await discoverFeed(spec.kind, input.root));
+        got = await this.bytesOf(spec, location, input.now);
+      } catch (err) {
+        // A fetched copy that failed validation says why (bad-signature, wrong-key, …); anything else: unavailable.
+        refuse({ name: spec.location, kind: spec.kind, reason: rejectionOf(err) ?? 'unavailable', message: errorMessage(err) });
+        continue;
+      }
+      const stale = got.stale !== undefined ? { stale: got.stale } : {};
+      if (spec.kind === 'sealwatch') {
+        const o = readOwnManifest(spec.location, got.bytes, spec.keys, { app: input.app, version: input.version, now: input.now, last: out.accepted ?? last });
+        if (o.state === 'rejected') refuse(o.rejected, stale);
+        else if (o.state === 'other-version') out.uses.push({ name: o.name, kind: 'sealwatch', state: 'other-version', detail: `describes version ${o.version}, the app is at ${input.version ?? '(unknown)'}`, ...stale });
+        else {
+          out.manifests.push(o.manifest);
+          out.accepted = { sequence: o.verified.sequence, digest: o.verified.digest };
+          out.uses.push({ name: o.manifest.name, kind: 'sealwatch', state: 'used', ...stale });
+        }
+        continue;
+      }
+      try {
+        const feed = readFeed(spec.kind, location, got.bytes);
+        const m = discovered ? { ...feed, facts: { ...feed.facts, ...discovered } } : feed;
+        out.manifests.push(m);
+        out.uses.push({ name: m.name, kind: m.kind, state: 'used', ...stale });
+      } catch (err) {
+        refuse({ name: spec.location, kind: spec.kind, reason: 'malformed', message: errorMessage(err) }, stale);
+      }
+    }
+    return out;
+  }
+}
+
+/** Image digests of a current file from its stored record, asked only where a manifest lists a file by them. */
+function digestsOf(input: ManifestStageInput, records: ReadonlyMap<string, number>): (path: string) => { authentihash?: string; cdhash?: string } | undefined {
+  return (path) => {
+    const id = records.get(path);
+    if (id === undefined) return undefined;
+    const r = input.store.record(id, input.root, path);
+    const cdhash = r.code_signature.cdhash ?? r.code_signature.signatures.find((s) => s.cdhash)?.cdhash;
+    return { ...(r.pe?.authentihash.sha256 ? { authentihash: r.pe.authentihash.sha256 } : {}), ...(cdhash ? { cdhash: cdhash.toLowerCase() } : {}) };
+  };
 }
 
 /** An installed MSIX package: its block map under its signature, checked file by file. */
