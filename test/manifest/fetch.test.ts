@@ -164,3 +164,27 @@ test('the proxy comes from the environment (HTTP_PROXY), and NO_PROXY bypasses i
     await origin.close();
   }
 });
+
+test('refreshSources: every URL source of every stage once; one failing (404, or gone) does not stop the others and keeps its copy', async (t) => {
+  const { ManifestStage } = await import('../../daemon/manifest/stage.ts');
+  const { refreshSources } = await import('../../daemon/manifest/refresh.ts');
+  const srv = await server((req, res) => {
+    if (req.url !== '/latest.yml') return void res.writeHead(404).end();
+    if (req.headers['if-none-match'] === '"1"') return void res.writeHead(304).end();
+    res.writeHead(200, { etag: '"1"' }).end(BODY);
+  });
+  try {
+    const good = new ManifestStage([{ kind: 'electron-builder', location: srv.url }], fast);
+    const missing = new ManifestStage([{ kind: 'squirrel', location: srv.url.replace('latest.yml', 'RELEASES') }], fast);
+    const first = await refreshSources([good, missing], NOW);
+    t.deepEqual(first.map((r) => r.state), ['fetched', 'failed']);
+    t.regex(first[1]?.error ?? '', /HTTP 404/);
+    const second = await refreshSources([good, missing], NOW);
+    t.is(second[0]?.state, 'not-modified');
+    await srv.close();
+    const third = await refreshSources([good], NOW);
+    t.is(third[0]?.state, 'stale', 'the server is gone: the last good copy stays');
+  } finally {
+    await srv.close().catch(() => undefined);
+  }
+});
