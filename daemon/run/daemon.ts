@@ -30,7 +30,8 @@ export class Daemon {
   private readonly batcher: SettleBatcher;
   private readonly queue: ScanQueue;
   private readonly tasks: ScheduledTask[] = [];
-  private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  /** Sampled only when /metrics exists (a timer every 50 ms would otherwise wake an idle daemon for nothing). */
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 50 });
   private http: HttpEndpoint | undefined;
   /** The scan under way. */
   private running: RunningScan | undefined;
@@ -61,7 +62,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { config, logger } = this.d;
-    this.loopDelay.enable();
+    if (config.http) this.loopDelay.enable();
     logger.info('sealwatch starting', { config: config.source, database: this.d.store.file, apps: this.apps.size, alerts: config.alerts.map((a) => `${a.name} (${a.type}, min ${a.minSeverity})`), settle_ms: config.watch.settleMs, max_wait_ms: config.watch.maxWaitMs, workers: this.d.workers, scan_thread: true });
     for (const app of this.apps.values()) await this.watch(app);
     void Promise.all([...this.watchers.values()].map((w) => w.ready)).then(() => collectGarbage());
