@@ -3,6 +3,7 @@
 import { basename } from 'node:path';
 import { parseContentInfoSignedData } from '../formats/cms/index.ts';
 import { parseElf } from '../formats/elf/index.ts';
+import { isReproducible } from '../formats/pe/debug.ts';
 import { authentihashPlan } from '../formats/pe/digest.ts';
 import { parsePe, type PeFile } from '../formats/pe/index.ts';
 import { peDynamicImports } from '../formats/pe/dynamic-names.ts';
@@ -77,7 +78,8 @@ function inspectPe(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext): Mo
       dotnet: pe.isDotNet,
       authentihash: report.authentihash,
       checksum: pe.checksum,
-      ...opt('compiled_at', plausibleTime(pe.headers.timeDateStamp)),
+      // a reproducible link (/Brepro) puts a content hash where the build time was: no build time then
+      ...opt('compiled_at', isReproducible(bytes, pe.headers) ? undefined : plausibleTime(pe.headers.timeDateStamp)),
       certificate_table_size: pe.certificateTable?.size ?? 0,
       overlay_bytes: pe.overlayBytes,
       imports: pe.imports.map((i) => ({ dll: i.dll, functions: i.functions, delay_loaded: i.delayLoaded })),

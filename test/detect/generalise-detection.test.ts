@@ -5,6 +5,7 @@ import test from 'ava';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { classifyFile } from '../../daemon/inventory/file-class.ts';
+import { inspectFile } from '../helpers/inspect.ts';
 import { type ScanReport } from '../../daemon/pipeline/scan-app.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
 import { above, appDir, copyTree, harness } from '../helpers/scan.ts';
@@ -203,4 +204,10 @@ test('an app versioned by package.json with Microsoft-signed DLLs: a Microsoft-s
   } finally {
     await h.close();
   }
+});
+
+test('a reproducible link (/Brepro: an IMAGE_DEBUG_TYPE_REPRO debug entry) has no build time, so Microsoft\'s runtime DLLs are no TIMESTAMP_ANOMALY', (t) => {
+  // hermes-compiler 260318099.0.6 → 0.8 shipped msvcp140.dll "built 2004-07-20", signed 2026: a content hash, not a date.
+  t.is(inspectFile(realCorpusPath('signtool-x64')).pe?.compiled_at, undefined, 'signtool.exe 10.0 is linked /Brepro');
+  t.is(inspectFile(realCorpusPath('snoretoast')).pe?.compiled_at, '2019-09-09T16:20:52.000Z', 'a conventional link keeps its build time');
 });
