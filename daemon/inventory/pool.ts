@@ -3,7 +3,35 @@
 // per file too: a worker that takes too long, or dies, is replaced and its file reported, never the scan lost.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { type ModuleRecord } from '../shared/model.ts';
 import { type WorkerConfig, type WorkerReply, type WorkerTarget } from './scan-protocol.ts';
+
+/**
+ * A record a worker may reuse instead of inspecting again: that of an earlier file of the same size, judged at the same
+ * time. The worker still reads and hashes its file, and reuses the record only when the SHA-256 is the same (the same
+ * bytes); its own file block (path, name, time, digests) replaces the other file's.
+ */
+export interface ReuseHint {
+  readonly sha256: string;
+  readonly record: ModuleRecord;
+}
+
+/**
+ * Vendor trees ship the same binary more than once (node.exe in two packages here): of files at least this large that
+ * share a size, the second waits until the first is done and is then sent its record as a ReuseHint, sparing the
+ * image digest, parsing and verification of the same bytes. Smaller files are not worth the wait.
+ */
+export const REUSE_MIN_BYTES = 1 << 20;
+
+/** The first file's record, when it can stand for another file with the same bytes. */
+function reusable(path: string, reply: WorkerReply): ReuseHint | undefined {
+  if (!('record' in reply)) return undefined;
+  const { file, ...rest } = reply.record;
+  // Data has nothing to spare but the hash; a catalog's record is read under its file name; an error names its path.
+  if (rest.module.format === 'unknown' || rest.module.format === 'catalog' || rest.error) return undefined;
+  if (JSON.stringify(rest).includes(path)) return undefined;
+  return { sha256: file.hash.sha256, record: reply.record };
+}
 
 /** The worker's own module: scan-worker.ts when run from the sources, scan-worker.js when compiled into dist/. */
 const WORKER_SCRIPT = new URL(import.meta.url.endsWith('.ts') ? './scan-worker.ts' : './scan-worker.js', import.meta.url);
@@ -44,6 +72,8 @@ const WORKER_LIMITS = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 
 /** Per-file time limit: generous for 1 GiB on a slow disk, finite for a file that never finishes. */
 export const DEFAULT_FILE_TIMEOUT_MS = 5 * 60_000;
 
+const sizeKey = (job: Job): string => `${job.size}@${job.now}`;
+
 export class InspectPool {
   readonly config: WorkerConfig;
   private readonly slots: Slot[] = [];
@@ -53,6 +83,8 @@ export class InspectPool {
   private closed = false;
   /** Set when workers cannot start at all: every file then fails with this reason. */
   private fatal: string | undefined;
+  /** By size and judging time (REUSE_MIN_BYTES and up): a file of that size in progress, or the record it gave. */
+  private readonly sameSize = new Map<string, ReuseHint | 'pending' | 'none'>();
 
   /** At most this many workers; they start when files are queued, so a scan that reads nothing starts none. */
   readonly size: number;
@@ -114,10 +146,13 @@ export class InspectPool {
     clearTimeout(slot.timer);
     slot.timer = undefined;
     const job = slot.jobs.shift();
+    if (job) this.settleSize(job, reusable(job.path, reply));
     // The next job, already in the worker's queue, starts now: its time limit starts with it.
     if (slot.jobs.length > 0) this.startTimer(slot);
     job?.resolve(reply);
     this.pump();
+    // Work done: records kept for reuse go (a long-lived pool would otherwise keep one per size for ever).
+    if (this.queue.length === 0 && this.slots.every((s) => s.jobs.length === 0)) this.sameSize.clear();
   }
 
   private startTimer(slot: Slot): void {
@@ -134,6 +169,8 @@ export class InspectPool {
     this.slots[i] = this.spawn();
     void slot.worker.terminate();
     // Only the file the worker was on fails; the one waiting behind it goes back to the queue for another worker.
+    if (job) this.settleSize(job, undefined);
+    for (const w of waiting) this.settleSize(w, undefined);
     this.queue.unshift(...waiting);
     job?.resolve({ id: job.id, error: { code: 'LIMIT_EXCEEDED', message: `${job.path}: ${reason}` } });
     this.pump();
@@ -149,18 +186,37 @@ export class InspectPool {
       for (const slot of this.slots) {
         if (!slot.ready || slot.jobs.length !== depth || this.queue.length === 0) continue;
         const job = this.takeLargest();
+        if (!job) return; // only files waiting for a file of their size to finish
         slot.jobs.push(job);
         if (depth === 0) this.startTimer(slot);
-        slot.worker.postMessage(job.target ? { id: job.id, path: job.path, now: job.now, target: job.target } : { id: job.id, path: job.path, now: job.now });
+        const known = this.sameSize.get(sizeKey(job));
+        if (job.size >= REUSE_MIN_BYTES && known === undefined) this.sameSize.set(sizeKey(job), 'pending');
+        const reuse = typeof known === 'object' ? { reuse: known } : {};
+        slot.worker.postMessage(job.target ? { id: job.id, path: job.path, now: job.now, target: job.target, ...reuse } : { id: job.id, path: job.path, now: job.now, ...reuse });
       }
     }
   }
 
-  /** Removes and returns the largest queued job (the earliest of equal sizes). The queue is bounded by the scan. */
-  private takeLargest(): Job {
-    let best = 0;
-    for (let i = 1; i < this.queue.length; i++) if ((this.queue[i] as Job).size > (this.queue[best] as Job).size) best = i;
-    return this.queue.splice(best, 1)[0] as Job;
+  /**
+   * Removes and returns the largest queued job (the earliest of equal sizes) that is not waiting for a file of its size
+   * in progress; undefined when every queued job is. The queue is bounded by the scan.
+   */
+  private takeLargest(): Job | undefined {
+    let best = -1;
+    for (let i = 0; i < this.queue.length; i++) {
+      const job = this.queue[i] as Job;
+      if (best >= 0 && job.size <= (this.queue[best] as Job).size) continue;
+      if (job.size >= REUSE_MIN_BYTES && this.sameSize.get(sizeKey(job)) === 'pending') continue;
+      best = i;
+    }
+    return best < 0 ? undefined : (this.queue.splice(best, 1)[0] as Job);
+  }
+
+  /** The first file of its size is done: later ones get its record to reuse (or none), and may start. */
+  private settleSize(job: Job, hint: ReuseHint | undefined): void {
+    const key = sizeKey(job);
+    if (job.size < REUSE_MIN_BYTES || this.sameSize.get(key) !== 'pending') return;
+    this.sameSize.set(key, hint ?? 'none');
   }
 
   async close(): Promise<void> {

@@ -7,12 +7,16 @@ import { closeSync, fstatSync, readSync } from 'node:fs';
 import { type ModuleRecord } from '../shared/model.ts';
 import { RefusedError, openConfined, openConfinedSync, readAll, type Opened } from './confined.ts';
 import { checkTrustDirs } from '../config/trust-dir.ts';
-import { dataRecord, isPlainData } from './data-record.ts';
+import { dataRecord, digestChoice, fileBlock, isPlainData, type FileFacts } from './data-record.ts';
+import { digestOnePass } from './hash.ts';
+import type { ReuseHint } from './pool.ts';
 import type { InspectContext } from './inspect-file.ts';
 import { openNamedFile } from './read.ts';
 import { statKey, type WorkerConfig, type WorkerJob, type WorkerReply } from './scan-protocol.ts';
 
 const MAX_ATTEMPTS = 3;
+/** A job, with the record of an earlier file of the same size when the pool has one (pool.ts ReuseHint). */
+type Job = WorkerJob & { readonly reuse?: ReuseHint };
 const config = workerData as WorkerConfig;
 
 // At start only the trust directories are checked (a worker that cannot read them says so once, and the pool then
@@ -55,7 +59,7 @@ let waiting = 0;
 /** How long a worker stays idle before it lets go of its read buffer (below). */
 const IDLE_DROP_MS = 1000;
 let idle: NodeJS.Timeout | undefined;
-parentPort?.on('message', (job: WorkerJob) => {
+parentPort?.on('message', (job: Job) => {
   waiting++;
   clearTimeout(idle);
   // A failure outside a file's own errors (a reply that cannot be sent) ends the worker, as an uncaught error did
@@ -98,7 +102,7 @@ function readReused(fd: number, size: number, display: string): Buffer {
   return readBuffer.subarray(0, read);
 }
 
-async function handle(job: WorkerJob): Promise<void> {
+async function handle(job: Job): Promise<void> {
   if (!(await ready.then(() => true, () => false))) return;
   let reply: WorkerReply;
   try {
@@ -116,7 +120,7 @@ async function handle(job: WorkerJob): Promise<void> {
  * when that path does not apply (not Linux, a path too long to open whole, a file over the in-memory bound): the
  * asynchronous path below then handles it.
  */
-function inspectSync(job: WorkerJob, t: NonNullable<WorkerJob['target']>, v: Verifiers | undefined): { stat: string; record: ModuleRecord } | 'changed' | 'needs-verifiers' | undefined {
+function inspectSync(job: Job, t: NonNullable<Job['target']>, v: Verifiers | undefined): { stat: string; record: ModuleRecord } | 'changed' | 'needs-verifiers' | undefined {
   const opened = openConfinedSync(t.confinement, t.abs, { dev: t.dev, ino: t.ino });
   if (!opened) return undefined;
   try {
@@ -124,7 +128,9 @@ function inspectSync(job: WorkerJob, t: NonNullable<WorkerJob['target']>, v: Ver
     const before = statKey(opened.stat);
     const bytes = readReused(opened.fd, opened.stat.size, job.path);
     const facts = { path: job.path, size: bytes.length, mtime: opened.stat.mtime };
-    const record = isPlainData(bytes) ? dataRecord(facts, bytes, dataDigests) : v?.inspectBytes(facts, bytes, v.at(job.now));
+    const record =
+      (job.reuse ? reused(facts, bytes, job.reuse) : undefined) ??
+      (isPlainData(bytes) ? dataRecord(facts, bytes, dataDigests) : v?.inspectBytes(facts, bytes, v.at(job.now)));
     if (!record) return 'needs-verifiers';
     const after = statKey(fstatSync(opened.fd));
     return before === after ? { stat: after, record } : 'changed';
@@ -133,8 +139,20 @@ function inspectSync(job: WorkerJob, t: NonNullable<WorkerJob['target']>, v: Ver
   }
 }
 
+/**
+ * The record of an earlier file with the same bytes (pool.ts ReuseHint), with this file's own file block; undefined
+ * when the SHA-256 differs (then the file is inspected as usual). The digests are the ones inspection would compute.
+ */
+function reused(facts: FileFacts, bytes: Uint8Array, hint: ReuseHint): ModuleRecord | undefined {
+  if (bytes.length !== hint.record.file.size) return undefined;
+  const digests = digestOnePass(bytes, undefined, digestChoice(dataDigests));
+  if (digests.sha256 !== hint.sha256) return undefined;
+  const interpreter = hint.record.file.interpreter;
+  return { ...hint.record, file: { ...fileBlock(facts, digests), ...(interpreter !== undefined ? { interpreter } : {}) } };
+}
+
 /** A file opened asynchronously: data is hashed here; code loads the verifiers (once) and is inspected by them. */
-async function inspectOpened(job: WorkerJob, facts: { path: string; size: number; mtime: Date }, opened: Opened): Promise<ModuleRecord> {
+async function inspectOpened(job: Job, facts: { path: string; size: number; mtime: Date }, opened: Opened): Promise<ModuleRecord> {
   if (opened.stat.size <= config.maxFileBytes) {
     const bytes = await readAll(opened.handle, opened.stat.size, config.maxFileBytes, job.path);
     const read = { ...facts, size: bytes.length };
@@ -147,7 +165,7 @@ async function inspectOpened(job: WorkerJob, facts: { path: string; size: number
 }
 
 /** Never store a torn record: read from one descriptor, fstat before and after; if the file changed, read again. */
-async function inspectStable(job: WorkerJob): Promise<WorkerReply> {
+async function inspectStable(job: Job): Promise<WorkerReply> {
   let v = loaded;
   for (let attempt = 1; ; attempt++) {
     const t = job.target;
