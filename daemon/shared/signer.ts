@@ -26,7 +26,9 @@ const GENERIC_ORGANISATIONS = new Set(['open source developer']);
 
 const nameOf = (s: SignatureRecord | undefined): string | undefined => {
   const org = s?.organization;
-  if (org && GENERIC_ORGANISATIONS.has(org.trim().toLowerCase()) && s?.subject_name) return s.subject_name;
+  // The person's name without the certificate kind Certum prefixes to it: Inno Setup's 2016 certificate said
+  // O=Martijn Laan, its 2020 and 2021 ones O=Open Source Developer, CN=Open Source Developer, Martijn Laan — one signer.
+  if (org && GENERIC_ORGANISATIONS.has(org.trim().toLowerCase()) && s?.subject_name) return s.subject_name.replace(/^\s*open source developer\s*,\s*/i, '') || s.subject_name;
   return org ?? s?.subject_name;
 };
 

@@ -211,3 +211,15 @@ test('a reproducible link (/Brepro: an IMAGE_DEBUG_TYPE_REPRO debug entry) has n
   t.is(inspectFile(realCorpusPath('signtool-x64')).pe?.compiled_at, undefined, 'signtool.exe 10.0 is linked /Brepro');
   t.is(inspectFile(realCorpusPath('snoretoast')).pe?.compiled_at, '2019-09-09T16:20:52.000Z', 'a conventional link keeps its build time');
 });
+
+test('innosetup 6.0.5 → 6.4.1: Certum\'s "Open Source Developer, Martijn Laan" is the Martijn Laan of the 2016 certificate — a certificate rotation, not another signer; nothing critical', async (t) => {
+  const r = await pair('innosetup-6.0.5', 'innosetup-6.4.1');
+  t.false(r.findings.some((f) => f.severity === 'critical'), loud(r).join(', '));
+  const isbzip = r.findings.find((f) => f.path === 'bin/isbzip.dll' && f.rule === 'SIGNER_CHANGED');
+  t.is(isbzip?.severity, 'info');
+  t.regex(isbzip?.message ?? '', /same signer \(org:Martijn Laan\)/);
+  // 6.4.1's certificate expired 2025-04-17 under a Certum TSA root not trusted for time stamping: the same signer,
+  // no longer valid at this time — high, as the README says, never critical.
+  const islzma = r.findings.find((f) => f.path === 'bin/islzma.dll');
+  t.is(`${islzma?.rule}:${islzma?.severity}`, 'SIGNATURE_DOWNGRADED:high');
+});
