@@ -35,7 +35,8 @@ function has(findings: readonly AlertFinding[], rule: string, severity: string, 
 test.serial('an update copied in over several seconds, in pieces → exactly one alert with the findings and a valid signature; status shows it', async (t) => {
   const receiver = new Receiver();
   await receiver.start();
-  const s = setup({ receiverUrl: receiver.url, trust: TRUST() });
+  // settle 3 s against pieces 200 ms apart: a busy machine pausing the writer for a while still sees one update.
+  const s = setup({ receiverUrl: receiver.url, trust: TRUST(), settle: '3s' });
   const { v1, v2 } = await threeCx();
   cpSync(v1, s.appRoot, { recursive: true });
   const d = new DaemonProcess(s);
