@@ -12,7 +12,6 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { realCorpusPath } from '../lib/real-corpus.ts';
 import { writeSection } from './report.ts';
-import { writeSection } from './report.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 // --quick: a small check that the script works (from the sources, 2,000 files, short windows); nothing is appended.
