@@ -129,7 +129,16 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--file <list>', 'file of hashes (every hash-shaped word; # comments)')
     .option('--db <file>')
     .option('--json', 'one JSON line per sighting', false)
-    .action((hashes: string[], o: { file?: string; db?: string; json: boolean }) => guard(async () => (await scanCommands()).runIoc(hashes, o.file, o.db, o.json, io))());
+    .option('--html <file>', 'also write the hunt view: each sighting on a time axis with the app\'s versions, and what else changed around it')
+    .action((hashes: string[], o: { file?: string; db?: string; json: boolean; html?: string }) => guard(async () => (await scanCommands()).runIoc(hashes, o.file, o.db, o.json, io, o.html))());
+  program
+    .command('report')
+    .description('one self-contained HTML page: unexplained findings first, then per app its version timeline and every update\'s changes and findings')
+    .option('--app <name>', 'only this app (repeatable; default: every app)', collect, [])
+    .option('--since <date>', 'only snapshots and findings from this ISO 8601 date or date-time on')
+    .option('--out <file>', 'write the page here (default: stdout)')
+    .option('--db <file>')
+    .action((o: { app: string[]; since?: string; out?: string; db?: string }) => guard(async () => (await import('./report.ts')).runReport(o, io))());
   program
     .command('scope')
     .description('everything that changed in a time window, to bound an incident')

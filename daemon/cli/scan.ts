@@ -40,6 +40,11 @@ function withStore<T>(db: string | undefined, fn: (store: Store) => Promise<T> |
   return Promise.resolve(fn(store)).finally(() => store.close());
 }
 
+/** The history, read-only (never created), for commands outside this file (`report`). */
+export function openHistory<T>(db: string | undefined, fn: (store: Store) => Promise<T> | T): Promise<T> {
+  return withStore(db, fn);
+}
+
 export interface ScanOptions {
   readonly app: string;
   readonly appVersion?: string;
@@ -239,7 +244,7 @@ function iocHash(value: string, where: string): { kind: 'sha256' | 'sha1' | 'md5
   return { kind, hash: value.toLowerCase() };
 }
 
-export async function runIoc(hashes: readonly string[], file: string | undefined, db: string | undefined, json: boolean, io: Output): Promise<number> {
+export async function runIoc(hashes: readonly string[], file: string | undefined, db: string | undefined, json: boolean, io: Output, html?: string): Promise<number> {
   const all = hashes.map((h) => iocHash(h, 'argument'));
   if (file) {
     // Every word of a line that is a hash counts (`sha256sum` output, several digests of one file, hashes pasted on
@@ -254,7 +259,7 @@ export async function runIoc(hashes: readonly string[], file: string | undefined
     });
   }
   if (all.length === 0) throw new SealwatchError('CONFIG', 'ioc: give hashes (SHA-256; SHA-1 or MD5 where recorded) or --file LIST');
-  return withStore(db, (store) => {
+  return withStore(db, async (store) => {
     // SHA-256 is indexed. SHA-1 and MD5 are kept in each stored record, not indexed: they are found by reading every
     // distinct record of the history once, and only where the record has them.
     const others = all.filter((h) => h.kind !== 'sha256');
@@ -292,8 +297,10 @@ export async function runIoc(hashes: readonly string[], file: string | undefined
     let hits = 0;
     const rows: Cell[][] = [];
     const reported = new Set<string>();
+    const asked: Array<{ hash: string; sha256: string | undefined }> = [];
     for (const h of all) {
       const sha256 = h.kind === 'sha256' ? h.hash : bySecondary.get(`${h.kind}:${h.hash}`);
+      asked.push({ hash: h.hash, sha256 });
       for (const hit of sha256 ? store.ioc(sha256) : []) {
         // The same file asked for twice (the same hash, or its SHA-1 and its SHA-256) is one sighting.
         const key = JSON.stringify([hit.sha256, hit.app, hit.path]);
@@ -309,6 +316,11 @@ export async function runIoc(hashes: readonly string[], file: string | undefined
       const found = new Set(rows.map((r) => r[0])).size;
       io.out(`${hits} sighting${hits === 1 ? '' : 's'} of ${found} of ${all.length} hash${all.length === 1 ? '' : 'es'}`);
       if (rows.length) for (const l of table(['HASH', 'APP', 'PATH', 'FIRST SEEN (VERSION)', 'LAST SEEN (VERSION)', 'STILL PRESENT'], rows, io.colour === true)) io.out(l);
+    }
+    // --html: the hunt view of the same hashes (daemon/report/ioc-page.ts), loaded only when asked for.
+    if (html !== undefined) {
+      const { buildHunt, renderHunt } = await import('../report/ioc-page.ts');
+      (await import('./report.ts')).writeHtml(html, renderHunt(buildHunt(store, [...new Map(asked.map((a) => [a.hash, a])).values()]), new Date().toISOString()));
     }
     return hits > 0 ? ExitCode.findings : ExitCode.ok;
   });
