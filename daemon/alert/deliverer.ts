@@ -33,7 +33,7 @@ const LEASE_SLACK_MS = 5_000;
 
 export class OutboxDeliverer {
   private readonly store: Store;
-  private readonly destinations: ReadonlyMap<string, AlertDestination>;
+  private destinations: ReadonlyMap<string, AlertDestination>;
   private readonly o: Required<Omit<DelivererOptions, 'logger' | 'now' | 'random'>> & Pick<DelivererOptions, 'random'>;
   private readonly logger: Logger;
   private readonly now: () => Date;
@@ -57,6 +57,11 @@ export class OutboxDeliverer {
       random: options.random,
     };
   }
+  /** Hot reload (issue 12): the next attempt of each row uses the destinations in force then (one removed: an attempt that fails, as before). */
+  setDestinations(destinations: readonly AlertDestination[]): void {
+    this.destinations = new Map(destinations.map((d) => [d.name, d]));
+  }
+
 
   /** Delivers on its own timer until stop(). */
   start(): void {

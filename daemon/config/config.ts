@@ -1,7 +1,7 @@
 // The daemon's configuration: one YAML (or JSON) file, validated against config/sealwatch.schema.json, then turned
 // into settings with durations in milliseconds, paths made absolute (relative to the file) and url_env / secret_env
 // read from the environment. Every error names the file, the field path (apps[0].path) and, for YAML, the line.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -15,8 +15,15 @@ import { formatProblem, type Policy } from '../policy/types.ts';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { loadPublicKeys } from '../manifest/keys.ts';
 import { configPath, defaultLogDir } from './paths.ts';
+import { cliLayer } from './cli-layer.ts';
+import { envLayer } from './env-layer.ts';
+import { isPlainObject, type Layer, type Merged, mergeLayers, originOf } from './layers.ts';
+import { MANAGED_PLIST, plistLayer } from './managed-plist.ts';
+import { queryRegistry, registryLayer } from './managed-registry.ts';
+import { requireAdminOnly } from './permissions.ts';
+import { SCHEMA_FILE } from './schema-walk.ts';
 
-export const SCHEMA_FILE = resolve(import.meta.dirname, '..', '..', 'config', 'sealwatch.schema.json');
+export { SCHEMA_FILE };
 
 export interface AppConfig {
   readonly name: string;
@@ -94,8 +101,42 @@ function validator(): ReturnType<Ajv['compile']> {
   return compiled;
 }
 
-/** Reads, validates and resolves the config: `file` (--config), else $SEALWATCH_CONFIG, else the per-OS default. */
-export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): SealwatchConfig {
+/** Managed settings sources (docs/fleet.md). Default: the platform's — the macOS plist, the Windows policy key. */
+export interface ManagedSources {
+  /** The managed preferences plist (absent file: no managed settings). */
+  readonly plist?: string;
+  /** `reg query HKLM\\SOFTWARE\\Policies\\sealwatch /s` output ('' when the key does not exist). */
+  readonly registry?: () => string;
+}
+
+export interface LoadOptions {
+  readonly managed?: ManagedSources;
+  /** --set FIELD=VALUE, the highest layer. */
+  readonly set?: readonly string[];
+}
+
+export function platformManagedSources(platform: NodeJS.Platform = process.platform): ManagedSources {
+  if (platform === 'darwin') return { plist: MANAGED_PLIST };
+  if (platform === 'win32') return { registry: () => queryRegistry() };
+  return {};
+}
+
+/** A loaded config and how it was made: every layer, and which layer set each value. */
+export interface LayeredConfig {
+  readonly config: SealwatchConfig;
+  readonly layers: readonly Layer[];
+  readonly merged: Merged;
+}
+
+/**
+ * Reads, validates and resolves the config: built-in defaults < `file` (--config, else $SEALWATCH_CONFIG, else the
+ * per-OS default) < managed settings < SEALWATCH_* environment < --set. A file others can write is refused.
+ */
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): SealwatchConfig {
+  return loadLayered(file, env, options).config;
+}
+
+export function loadLayered(file: string | undefined, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LayeredConfig {
   const source = resolve(configPath(file, env));
   let text: string;
   try {
@@ -103,14 +144,39 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
   } catch (err) {
     throw new SealwatchError('CONFIG', `config ${source}: cannot be read: ${errorMessage(err)}${file || env.SEALWATCH_CONFIG ? '' : ' (the default location; give --config FILE or set SEALWATCH_CONFIG)'}`, { file: source, cause: err });
   }
-  const { data, fault } = parse(source, text);
+  requireAdminOnly(source, 'config');
+  const { data, doc, counter } = parse(source, text);
   const validate = validator();
-  if (!validate(data)) throw schemaError(fault, validate.errors ?? []);
-  return resolveConfig(data as RawConfig, fault, env);
+  if (!isPlainObject(data)) throw schemaError(new ConfigFault(source, (path) => lineOf(doc, counter, path)), validate(data) ? [] : (validate.errors ?? []));
+  const layers: Layer[] = [DEFAULT_LAYER, { source: `file ${source}`, kind: 'file', data }, ...managedLayers(options.managed ?? platformManagedSources()), envLayer(env), cliLayer(options.set ?? [])];
+  const merged = mergeLayers(layers);
+  // An error names the line when the value came from the file, else the layer that set it.
+  const fault = new ConfigFault(source, (path) => {
+    const o = originOf(merged, path);
+    return !o || o.kind === 'file' || o.kind === 'default' ? lineOf(doc, counter, path) : `from ${o.source}: `;
+  });
+  if (!validate(merged.data)) throw schemaError(fault, validate.errors ?? []);
+  return { config: resolveConfig(merged.data as unknown as RawConfig, fault, env), layers, merged };
 }
 
-/** YAML (JSON is YAML): the value, and a way to name the line of any field. */
-function parse(source: string, text: string): { data: unknown; fault: ConfigFault } {
+function managedLayers(m: ManagedSources): Layer[] {
+  const out: Layer[] = [];
+  if (m.plist !== undefined) {
+    const layer = plistLayer(m.plist);
+    if (layer) {
+      requireAdminOnly(m.plist, 'managed settings');
+      out.push(layer);
+    }
+  }
+  if (m.registry) {
+    const text = m.registry();
+    if (text.trim()) out.push(registryLayer(text));
+  }
+  return out;
+}
+
+/** YAML (JSON is YAML): the value, and what names the line of any field. */
+function parse(source: string, text: string): { data: unknown; doc: Document; counter: LineCounter } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const first = doc.errors[0];
@@ -118,9 +184,8 @@ function parse(source: string, text: string): { data: unknown; fault: ConfigFaul
     const pos = lineCounter.linePos(first.pos[0]);
     throw new SealwatchError('CONFIG', `config ${source}: line ${pos.line}, column ${pos.col}: not valid YAML: ${first.message.split('\n')[0]}`, { file: source });
   }
-  const fault = new ConfigFault(source, (path) => lineOf(doc, lineCounter, path));
   const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
-  return { data: data ?? {}, fault };
+  return { data: data ?? {}, doc, counter: lineCounter };
 }
 
 function lineOf(doc: Document, counter: LineCounter, path: readonly Segment[]): string {
@@ -185,6 +250,19 @@ function manifestOf(a: RawConfig['apps'][number], i: number, abs: (p: string) =>
 const DEFAULTS = { settle: '30s', maxWait: '15m', poll: '5m', rootCheck: '10s', rescan: '0 3 * * *', maintenance: '30 3 * * *', timeout: '10s', maxAttempts: 20, maxAge: '72h' };
 
 function resolveConfig(raw: RawConfig, fault: ConfigFault, env: NodeJS.ProcessEnv): SealwatchConfig {
+/** The built-in defaults as the lowest layer (what `config show --effective` calls "default"). */
+const DEFAULT_LAYER: Layer = {
+  source: 'default',
+  kind: 'default',
+  data: {
+    watch: { settle: DEFAULTS.settle, max_wait: DEFAULTS.maxWait, discover: false, poll: DEFAULTS.poll, root_check: DEFAULTS.rootCheck },
+    schedules: { rescan: DEFAULTS.rescan, maintenance: DEFAULTS.maintenance },
+    delivery: { timeout: DEFAULTS.timeout, max_attempts: DEFAULTS.maxAttempts, max_age: DEFAULTS.maxAge },
+    log: { level: 'info', max_size_mb: 10, max_files: 5, console: true },
+    verification: { system_trust: false, ioc_digests: false },
+  },
+};
+
   const base = dirname(fault.file);
   const abs = (p: string): string => resolve(base, p);
   const ms = (path: Segment[], text: string): number => {
@@ -262,6 +340,14 @@ function destinations(raw: NonNullable<RawConfig['alerts']>, fault: ConfigFault,
 /** Policy files are checked like the config: any error stops the daemon (exit 2), naming the policy file and line. */
 function configuredPolicies(paths: readonly string[], fault: ConfigFault): readonly Policy[] {
   const { policies, problems } = loadPolicies([SHIPPED_POLICIES, ...paths]);
+  paths.forEach((p, i) => {
+    try {
+      requireAdminOnly(p, 'policy path');
+      if (isDirectory(p)) for (const f of readdirSync(p)) requireAdminOnly(resolve(p, f), 'policy file');
+    } catch (err) {
+      throw fault.error(['policies', i], errorMessage(err));
+    }
+  });
   const errors = problems.filter((p) => p.level === 'error');
   if (errors.length) throw fault.error(['policies'], `policy errors:\n${errors.map(formatProblem).join('\n')}`);
   return policies;
@@ -272,6 +358,14 @@ function validTimezone(tz: string): boolean {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;
   } catch {
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
     return false;
   }
 }

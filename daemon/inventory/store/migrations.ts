@@ -148,4 +148,37 @@ export const MIGRATIONS: ReadonlyArray<{ readonly version: number; readonly sql:
       CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
     `,
   },
+  {
+    // Operational alerts (issue 12, CFG): a config the daemon refused is alerted through the same outbox, with no app
+    // and no snapshot. SQLite cannot drop NOT NULL in place: the table is rebuilt with app_id / snapshot_id nullable.
+    version: 4,
+    sql: `
+      CREATE TABLE outbox_v4 (
+        id INTEGER PRIMARY KEY,
+        delivery_id TEXT NOT NULL UNIQUE,
+        destination TEXT NOT NULL,
+        type TEXT NOT NULL,
+        app_id INTEGER REFERENCES apps(id),
+        snapshot_id INTEGER REFERENCES snapshots(id),
+        summary TEXT NOT NULL,
+        body TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        queued_at TEXT NOT NULL,
+        next_attempt_at TEXT NOT NULL,
+        leased_until TEXT,
+        last_attempt_at TEXT,
+        last_status INTEGER,
+        last_error TEXT,
+        done_at TEXT,
+        UNIQUE (snapshot_id, destination)
+      );
+      INSERT INTO outbox_v4 SELECT id, delivery_id, destination, type, app_id, snapshot_id, summary, body, state, attempts, created_at,
+        queued_at, next_attempt_at, leased_until, last_attempt_at, last_status, last_error, done_at FROM outbox;
+      DROP TABLE outbox;
+      ALTER TABLE outbox_v4 RENAME TO outbox;
+      CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+    `,
+  },
 ];

@@ -62,7 +62,7 @@ export function prepareStatements(db: DatabaseSync) {
     // The alert outbox (migration 3).
     insertAlert: p(`INSERT INTO outbox (delivery_id, destination, type, app_id, snapshot_id, summary, body, created_at, queued_at, next_attempt_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    dueAlerts: p(`SELECT o.*, a.name AS app FROM outbox o JOIN apps a ON a.id = o.app_id
+    dueAlerts: p(`SELECT o.*, coalesce(a.name, 'sealwatch') AS app FROM outbox o LEFT JOIN apps a ON a.id = o.app_id
       WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 AND (o.leased_until IS NULL OR o.leased_until <= ?1) ORDER BY o.id LIMIT ?2`),
     // Taking a row for one attempt: counted now and leased until the attempt must be over, so a crash mid-attempt
     // only delays it and two deliverers never send it at once.
@@ -71,14 +71,17 @@ export function prepareStatements(db: DatabaseSync) {
     alertSent: p("UPDATE outbox SET state = 'sent', leased_until = NULL, last_status = ?, done_at = ? WHERE id = ? AND state = 'pending'"),
     alertFailed: p("UPDATE outbox SET next_attempt_at = ?, leased_until = NULL, last_status = ?, last_error = ? WHERE id = ? AND state = 'pending'"),
     alertDead: p("UPDATE outbox SET state = 'dead', leased_until = NULL, last_status = ?, last_error = ?, done_at = ? WHERE id = ? AND state = 'pending'"),
-    alertsAll: p(`SELECT o.id, o.delivery_id, o.destination, o.type, a.name AS app, o.snapshot_id, o.summary, o.state, o.attempts, o.created_at,
-      o.queued_at, o.next_attempt_at, o.leased_until, o.last_attempt_at, o.last_status, o.last_error, o.done_at FROM outbox o JOIN apps a ON a.id = o.app_id ORDER BY o.id`),
+    alertsAll: p(`SELECT o.id, o.delivery_id, o.destination, o.type, coalesce(a.name, 'sealwatch') AS app, coalesce(o.snapshot_id, 0) AS snapshot_id, o.summary, o.state, o.attempts, o.created_at,
+      o.queued_at, o.next_attempt_at, o.leased_until, o.last_attempt_at, o.last_status, o.last_error, o.done_at FROM outbox o LEFT JOIN apps a ON a.id = o.app_id ORDER BY o.id`),
     // Never a row whose attempt is under way: that would send it twice at once.
     requeueAlert: p(`UPDATE outbox SET state = 'pending', attempts = 0, queued_at = ?1, next_attempt_at = ?1, done_at = NULL
       WHERE id = ?2 AND state IN ('pending', 'dead') AND (leased_until IS NULL OR leased_until <= ?1)`),
     alertByKey: p('SELECT id, delivery_id, state, leased_until FROM outbox WHERE id = ? OR delivery_id = ?'),
     requeueDead: p("UPDATE outbox SET state = 'pending', attempts = 0, queued_at = ?1, next_attempt_at = ?1, done_at = NULL WHERE state = 'dead'"),
     alertCounts: p('SELECT state, count(*) AS n FROM outbox GROUP BY state'),
+    // Operational alerts (migration 4): no app, no snapshot.
+    insertOperationalAlert: p(`INSERT INTO outbox (delivery_id, destination, type, app_id, snapshot_id, summary, body, created_at, queued_at, next_attempt_at)
+      VALUES (?1, ?2, ?3, NULL, NULL, ?4, ?5, ?6, ?6, ?6)`),
   };
 }
 

@@ -533,6 +533,14 @@ export class Store {
     return this.q.previousSnapshot.get(appId, snapshotId) as SnapshotRow | undefined;
   }
 
+  /** Queues alerts about sealwatch itself (a refused config): no app, no snapshot; delivered like any other. */
+  queueOperationalAlerts(rows: readonly AlertInsert[], now: Date): void {
+    const at = now.toISOString();
+    this.transaction('queueing an operational alert', () => {
+      for (const a of rows) this.q.insertOperationalAlert.run(a.deliveryId, a.destination, a.type, a.summary, a.body, at);
+    });
+  }
+
   /** Pending alerts whose next attempt is due at `now`, oldest first. */
   dueAlerts(now: Date, limit: number): DueAlert[] {
     return this.q.dueAlerts.all(now.toISOString(), limit) as unknown as DueAlert[];
