@@ -1,5 +1,6 @@
-// The optional loopback-only endpoint: GET /healthz (JSON, 200 or 503 while stopping) and GET /metrics (Prometheus
-// text). It binds only to a loopback address (the schema allows nothing else) and answers nothing but these two.
+// The optional loopback-only endpoint: GET /healthz (JSON, 200 or 503 while stopping), GET /metrics (Prometheus
+// text) and, read-only, the report pages GET /report and GET /ioc?hash=… (daemon/report/serve.ts). It binds only to a
+// loopback address (the schema allows nothing else) and answers nothing else.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
@@ -7,6 +8,10 @@ import { errorMessage, SealwatchError } from '../shared/errors.ts';
 export interface HttpHandlers {
   health(): { ok: boolean; body: Record<string, unknown> };
   metrics(): Promise<string>;
+  // ---- issue 13 (report): the live read-only pages /report and /ioc (daemon/report/serve.ts) ----
+  /** A page for this path and query, or undefined (404). */
+  page?(path: string, query: URLSearchParams): { status: number; type: string; body: string; headers: Readonly<Record<string, string>> } | undefined;
+  // ---- end issue 13 ----
 }
 
 export interface HttpEndpoint {
@@ -47,13 +52,17 @@ async function answer(req: IncomingMessage, res: ServerResponse, handlers: HttpH
       return send(res, h.ok ? 200 : 503, 'application/json', `${JSON.stringify(h.body)}\n`);
     }
     if (path === '/metrics') return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await handlers.metrics());
+    // ---- issue 13 (report) ----
+    const page = handlers.page?.(path ?? '/', new URL(req.url ?? '/', 'http://loopback').searchParams);
+    if (page) return send(res, page.status, page.type, page.body, page.headers);
+    // ---- end issue 13 ----
     send(res, 404, 'text/plain', 'not found\n');
   } catch {
     send(res, 500, 'text/plain', 'internal error\n');
   }
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+function send(res: ServerResponse, status: number, type: string, body: string, headers: Readonly<Record<string, string>> = {}): void {
+  res.writeHead(status, { ...headers, 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(body);
 }
