@@ -74,7 +74,9 @@ export class Daemon {
     this.schedule('maintenance', config.schedules.maintenance, () => this.maintain());
     this.d.deliverer.start();
     if (config.http) {
-      this.http = await startHttp(config.http.host, config.http.port, { health: () => this.health(), metrics: () => this.metrics.text() });
+      // issue 13 (report): /report and /ioc, read from the daemon's store on each request
+      const { servePage } = await import('../report/serve.ts');
+      this.http = await startHttp(config.http.host, config.http.port, { health: () => this.health(), metrics: () => this.metrics.text(), page: (path, query) => servePage(this.d.store, path, query, this.d.clock.now()) });
       logger.info('http endpoint listening', { host: this.http.host, port: this.http.port });
     }
   }
