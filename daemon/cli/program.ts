@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ExitCode } from './exit-codes.ts';
 import type { Output } from './inspect.ts';
 import { errorMessage } from '../shared/errors.ts';
+import { assetPath } from '../shared/assets.ts';
 import { colourWanted, escapeTerminal, parseWorkers, safe, table } from './terminal.ts';
 
 // Each command loads its own code when it runs (start-up is module loading): `--version` and the history queries
@@ -21,9 +22,9 @@ const workersOption = (v: string): number => {
   }
 };
 
-/** package.json's version; daemon/cli/ and the compiled dist/cli/ both sit two levels below the package root. */
+/** package.json's version, wherever the code runs (sources, dist/, a single executable: shared/assets.ts). */
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(assetPath('package.json'), 'utf8')) as { version: string }).version;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -242,6 +243,21 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .argument('<destination>', "the destination's name, or its index in `alerts:`")
     .option('--config <file>', 'config file (default: $SEALWATCH_CONFIG or the per-OS place)')
     .action((destination: string, o: { config?: string }) => guard(async () => (await alertsCommands()).runAlertsTest(destination, o, io))());
+  const service = program.command('service').description('the daemon as a system service: systemd unit, macOS LaunchDaemon, or Windows service (sc.exe)');
+  const serviceAction = (action: 'install' | 'uninstall' | 'status') => (o: { dryRun: boolean; root?: string; platform?: string; config?: string; exec?: string; json: boolean }) =>
+    guard(async () => (await import('../service/cli.ts')).runService(action, o, packageVersion(), io))();
+  for (const [action, what] of [['install', 'install and start the service'], ['uninstall', 'stop and remove the service'], ['status', 'is it installed, current and running (exit 0), or not (exit 1)']] as const) {
+    service
+      .command(action)
+      .description(what)
+      .option('--dry-run', 'print the unit / plist / commands; change nothing', false)
+      .option('--root <dir>', 'write the files under this directory instead of / and run no command (packaging, tests)')
+      .option('--config <file>', 'the config file the service runs with (default per OS)')
+      .option('--exec <path>', 'the sealwatch executable on the target (default: this one)')
+      .option('--platform <os>', 'linux, darwin or win32 (default: this OS; another only with --dry-run or --root)')
+      .option('--json', 'status as one JSON object', false)
+      .action(serviceAction(action));
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
