@@ -2,6 +2,7 @@
 // the metrics and the watcher factory are made here, from the config, and handed to whatever needs them — no module
 // holds a singleton. Tests and benchmarks build the same graph from their own config.
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { OutboxDeliverer } from './alert/deliverer.ts';
 import { defaultDatabase, defaultWitness } from './cli/scan.ts';
 import { verificationSettings, checkVerificationDirs } from './cli/verification-options.ts';
@@ -9,7 +10,7 @@ import { type SealwatchConfig } from './config/config.ts';
 import { DEFAULT_MAX_FILE_BYTES } from './inventory/read.ts';
 import { Store } from './inventory/store/store.ts';
 import { createDaemonLogger, type DaemonLogger } from './log/logger.ts';
-import { startScanThread, type ScanThread } from './run/scan-runner.ts';
+import { startScanProcess, type ScanProcess } from './run/scan-runner.ts';
 import { type Logger } from './shared/logger.ts';
 import { RootWatcher, type RootWatcherOptions } from './watch/root-watcher.ts';
 
@@ -32,11 +33,13 @@ export interface DaemonDeps {
   readonly logger: DaemonLogger;
   readonly store: Store;
   /**
-   * Starts a thread for one scan, with its own database connection and a pool of at most one inspection worker per
-   * core, all closed when the scan ends: the daemon's event loop never waits on a scan, and between updates it keeps
-   * no worker heaps alive.
+   * Starts a process for one scan, with its own database connection and a pool of at most one inspection worker per
+   * core, all gone when the scan ends: the daemon's event loop never waits on a scan, and the memory a scan touched
+   * goes back to the OS with the process.
    */
-  readonly scanThread: () => ScanThread;
+  readonly scanProcess: () => ScanProcess;
+  /** Where fetched manifests keep their last good copy (beside the database), for scans and the refresh schedule. */
+  readonly manifestCache: string;
   /** The pool size scans get. */
   readonly workers: number;
   readonly deliverer: Deliverer;
@@ -57,7 +60,8 @@ export function createDeps(config: SealwatchConfig, clock: Clock = systemClock):
     const workers = Math.min(config.workers, availableParallelism());
     const database = store.file;
     const witness = defaultWitness();
-    const scanThread = (): ScanThread => startScanThread({ database, witness, pool: { ...settings, maxFileBytes: DEFAULT_MAX_FILE_BYTES }, workers, alerts: config.alerts, ...(config.policies ? { policies: config.policies } : {}) });
+    const manifestCache = join(dirname(database), 'manifest-cache');
+    const scanProcess = (): ScanProcess => startScanProcess({ database, witness, pool: { ...settings, maxFileBytes: DEFAULT_MAX_FILE_BYTES }, workers, alerts: config.alerts, manifestCache, ...(config.policies ? { policies: config.policies } : {}) });
     let failures = 0;
     const counting: Logger = {
       error: (m, meta) => (countFailure(meta) && failures++, logger.error(m, meta)),
@@ -66,7 +70,7 @@ export function createDeps(config: SealwatchConfig, clock: Clock = systemClock):
       debug: (m, meta) => logger.debug(m, meta),
     };
     const deliverer = new OutboxDeliverer(store, config.alerts, { logger: counting, now: () => clock.now(), timeoutMs: config.delivery.timeoutMs, maxAttempts: config.delivery.maxAttempts, maxAgeMs: config.delivery.maxAgeMs });
-    return { config, clock, logger, store, scanThread, workers, deliverer, deliveryFailures: () => failures, watchRoot: (o) => new RootWatcher(o) };
+    return { config, clock, logger, store, scanProcess, manifestCache, workers, deliverer, deliveryFailures: () => failures, watchRoot: (o) => new RootWatcher(o) };
   } catch (err) {
     store?.close();
     void logger.close();

@@ -8,6 +8,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import cron from 'node-cron';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { type AlertDestination, type AlertType } from '../alert/destination.ts';
+import { type RawExportSink, resolveExports } from '../export/config.ts';
+import { type ExportSink } from '../export/sink.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { type Severity } from '../shared/findings.ts';
 import { loadPolicies, SHIPPED_POLICIES } from '../policy/load.ts';
@@ -46,9 +48,12 @@ export interface SealwatchConfig {
   readonly database?: string;
   readonly apps: readonly AppConfig[];
   readonly watch: { readonly settleMs: number; readonly maxWaitMs: number; readonly discover: boolean; readonly pollMs: number; readonly rootCheckMs: number };
-  readonly schedules: { readonly rescan: string; readonly maintenance: string; readonly timezone?: string };
+  /** rescan: the full rescan (every file re-read); manifests: refresh of the apps' URL manifests. */
+  readonly schedules: { readonly rescan: string; readonly maintenance: string; readonly manifests: string; readonly timezone?: string };
   /** url_env / secret_env already resolved. */
   readonly alerts: readonly AlertDestination[];
+  /** Export sinks (`export:`, daemon/export), url_env / token_env already resolved. */
+  readonly exports: readonly ExportSink[];
   readonly delivery: { readonly timeoutMs: number; readonly maxAttempts: number; readonly maxAgeMs: number };
   readonly log: { readonly level: LogLevel; readonly dir: string; readonly maxSizeBytes: number; readonly maxFiles: number; readonly console: boolean };
   readonly http?: { readonly host: string; readonly port: number };
@@ -64,8 +69,9 @@ interface RawConfig {
   database?: string;
   apps: Array<{ name: string; path: string; version?: string; vendor?: string; manifest?: string; manifest_keys?: string[] }>;
   watch?: { settle?: string; max_wait?: string; discover?: boolean; poll?: string; root_check?: string };
-  schedules?: { rescan?: string; maintenance?: string; timezone?: string };
+  schedules?: { rescan?: string; maintenance?: string; manifests?: string; timezone?: string };
   alerts?: Array<{ name?: string; type: AlertType; url?: string; url_env?: string; secret?: string; secret_env?: string; min_severity?: Severity }>;
+  export?: RawExportSink[];
   delivery?: { timeout?: string; max_attempts?: number; max_age?: string };
   log?: { level?: LogLevel; dir?: string; max_size_mb?: number; max_files?: number; console?: boolean };
   http?: { host?: string; port: number };
@@ -224,6 +230,7 @@ function describe(fault: ConfigFault, e: ErrorObject, all: readonly ErrorObject[
   else if (e.keyword === 'pattern' && path.at(-1) === 'manifest') reason = 'must be a file or an https:// URL (manifests are not fetched over plain http)';
   else if (e.keyword === 'pattern' && /_env$/.test(String(path.at(-1)))) reason = 'must be an environment variable name';
   else if (e.keyword === 'not' && path.at(-2) === 'alerts') reason = 'give secret or secret_env, not both';
+  else if (e.keyword === 'not' && path.at(-2) === 'export') reason = 'give url or url_env and token or token_env, not both of a pair';
   else if (e.keyword === 'oneOf' && path.at(-2) === 'alerts') reason = all.some((x) => x.keyword === 'required' && x.instancePath === e.instancePath) ? 'give url or url_env' : 'give exactly one of url or url_env';
   return fault.error(path, reason);
 }
@@ -247,9 +254,8 @@ function manifestOf(a: RawConfig['apps'][number], i: number, abs: (p: string) =>
   return { manifest: /^https:\/\//i.test(a.manifest) ? a.manifest : abs(a.manifest), manifestKeys: keys };
 }
 
-const DEFAULTS = { settle: '30s', maxWait: '15m', poll: '5m', rootCheck: '10s', rescan: '0 3 * * *', maintenance: '30 3 * * *', timeout: '10s', maxAttempts: 20, maxAge: '72h' };
+const DEFAULTS = { settle: '30s', maxWait: '15m', poll: '5m', rootCheck: '10s', rescan: '0 3 * * *', maintenance: '30 3 * * *', manifests: '*/30 * * * *', timeout: '10s', maxAttempts: 20, maxAge: '72h' };
 
-function resolveConfig(raw: RawConfig, fault: ConfigFault, env: NodeJS.ProcessEnv): SealwatchConfig {
 /** The built-in defaults as the lowest layer (what `config show --effective` calls "default"). */
 const DEFAULT_LAYER: Layer = {
   source: 'default',
@@ -263,6 +269,7 @@ const DEFAULT_LAYER: Layer = {
   },
 };
 
+function resolveConfig(raw: RawConfig, fault: ConfigFault, env: NodeJS.ProcessEnv): SealwatchConfig {
   const base = dirname(fault.file);
   const abs = (p: string): string => resolve(base, p);
   const ms = (path: Segment[], text: string): number => {
@@ -281,7 +288,7 @@ const DEFAULT_LAYER: Layer = {
   if (maxWaitMs < settleMs) throw fault.error(['watch', 'max_wait'], `must not be shorter than watch.settle (${watch.settle ?? DEFAULTS.settle})`);
   if (raw.apps.length === 0 && watch.discover !== true) throw fault.error(['apps'], 'lists no app (and watch.discover is off): nothing to watch');
   const schedules = raw.schedules ?? {};
-  for (const key of ['rescan', 'maintenance'] as const) {
+  for (const key of ['rescan', 'maintenance', 'manifests'] as const) {
     const expr = schedules[key];
     if (expr !== undefined && !cron.validate(expr)) throw fault.error(['schedules', key], `not a valid node-cron expression: ${JSON.stringify(expr)}`);
   }
@@ -296,8 +303,9 @@ const DEFAULT_LAYER: Layer = {
     ...(raw.database !== undefined ? { database: abs(raw.database) } : {}),
     apps: raw.apps.map((a, i) => ({ name: a.name, path: abs(a.path), ...(a.version ? { version: a.version } : {}), ...(a.vendor ? { vendor: a.vendor } : {}), ...manifestOf(a, i, abs, fault) })),
     watch: { settleMs, maxWaitMs, discover: watch.discover ?? false, pollMs: ms(['watch', 'poll'], watch.poll ?? DEFAULTS.poll), rootCheckMs: ms(['watch', 'root_check'], watch.root_check ?? DEFAULTS.rootCheck) },
-    schedules: { rescan: schedules.rescan ?? DEFAULTS.rescan, maintenance: schedules.maintenance ?? DEFAULTS.maintenance, ...(schedules.timezone ? { timezone: schedules.timezone } : {}) },
+    schedules: { rescan: schedules.rescan ?? DEFAULTS.rescan, maintenance: schedules.maintenance ?? DEFAULTS.maintenance, manifests: schedules.manifests ?? DEFAULTS.manifests, ...(schedules.timezone ? { timezone: schedules.timezone } : {}) },
     alerts: destinations(raw.alerts ?? [], fault, env),
+    exports: resolveExports(raw.export ?? [], (path, reason) => fault.error(path, reason), env, abs),
     delivery: { timeoutMs: ms(['delivery', 'timeout'], delivery.timeout ?? DEFAULTS.timeout), maxAttempts: delivery.max_attempts ?? DEFAULTS.maxAttempts, maxAgeMs: ms(['delivery', 'max_age'], delivery.max_age ?? DEFAULTS.maxAge) },
     log: { level: log.level ?? 'info', dir: log.dir !== undefined ? abs(log.dir) : defaultLogDir(env), maxSizeBytes: (log.max_size_mb ?? 10) * 1024 * 1024, maxFiles: log.max_files ?? 5, console: log.console ?? true },
     ...(raw.http ? { http: { host: raw.http.host ?? '127.0.0.1', port: raw.http.port } } : {}),
@@ -339,7 +347,6 @@ function destinations(raw: NonNullable<RawConfig['alerts']>, fault: ConfigFault,
 
 /** Policy files are checked like the config: any error stops the daemon (exit 2), naming the policy file and line. */
 function configuredPolicies(paths: readonly string[], fault: ConfigFault): readonly Policy[] {
-  const { policies, problems } = loadPolicies([SHIPPED_POLICIES, ...paths]);
   paths.forEach((p, i) => {
     try {
       requireAdminOnly(p, 'policy path');
@@ -348,6 +355,7 @@ function configuredPolicies(paths: readonly string[], fault: ConfigFault): reado
       throw fault.error(['policies', i], errorMessage(err));
     }
   });
+  const { policies, problems } = loadPolicies([SHIPPED_POLICIES, ...paths]);
   const errors = problems.filter((p) => p.level === 'error');
   if (errors.length) throw fault.error(['policies'], `policy errors:\n${errors.map(formatProblem).join('\n')}`);
   return policies;
@@ -358,7 +366,6 @@ function validTimezone(tz: string): boolean {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;
   } catch {
-  } catch {
     return false;
   }
 }
@@ -366,6 +373,7 @@ function validTimezone(tz: string): boolean {
 function isDirectory(p: string): boolean {
   try {
     return statSync(p).isDirectory();
+  } catch {
     return false;
   }
 }

@@ -32,6 +32,9 @@ export interface ScanRequest {
   readonly appVersion?: string;
   readonly trigger: 'manual' | 'watch' | 'schedule';
   readonly now: Date;
+  /** Re-read and re-hash every file: no file is taken as unchanged for its stat (size, mtime, ctime, inode can all be
+   * kept by a rewrite). The daemon's scheduled full rescan; watch and reconciliation scans trust the stat. */
+  readonly deep?: boolean;
   /** Destinations to alert: one outbox row each whose min_severity this scan's unexplained findings reach, committed
    * in the snapshot's transaction. */
   readonly alerts?: readonly AlertDestination[];
@@ -39,6 +42,8 @@ export interface ScanRequest {
   readonly manifests?: ManifestStage;
   /** Policies (daemon/policy): those that recognise this app judge its findings after detection; time is `now`. */
   readonly policies?: readonly Policy[];
+  /** Export sinks (config `export:` names): each gets an export outbox row with this snapshot, in its commit. */
+  readonly exports?: readonly string[];
 }
 
 export interface ScanReport {
@@ -107,6 +112,7 @@ async function judgeAndCommit(store: Store, appId: number, prevSnapshot: Snapsho
     removed: seen.removed,
     findings,
     alerts: alerts.rows,
+    ...(req.exports?.length ? { exports: req.exports } : {}),
     ...(manifested ? { meta: manifested.meta } : {}),
   });
   return {
@@ -143,7 +149,7 @@ interface Collected {
 async function collect(store: Store, appId: number, pool: InspectPool, req: ScanRequest, root: string, sink: RecordSink): Promise<Collected> {
   const previous = { get: (path: string) => store.currentStat(appId, path) };
   const present = new Set<string>();
-  const outcome = await scanTree(root, previous, pool, bundleInspector(pool, req.now), { onRecord: (f) => sink.add(f.path, f.stat, f.record), onReused: (path) => present.add(path) });
+  const outcome = await scanTree(root, req.deep ? { get: () => undefined } : previous, pool, bundleInspector(pool, req.now), { onRecord: (f) => sink.add(f.path, f.stat, f.record), onReused: (path) => present.add(path) });
   for (const f of outcome.files) present.add(f.path);
   for (const u of outcome.unreadable) {
     present.add(u.path);

@@ -15,9 +15,9 @@ import { type RootWatcher } from '../watch/root-watcher.ts';
 import { startHttp, type HttpEndpoint } from './http.ts';
 import { DaemonMetrics } from './metrics.ts';
 import { ScanQueue } from './scan-queue.ts';
-import { type RunningScan, type ScanThread } from './scan-runner.ts';
+import { type RunningScan, type ScanProcess, ScanProcessDied } from './scan-runner.ts';
 import { type ScanSummary } from './scan-thread-protocol.ts';
-import { type ScanTrigger } from './types.ts';
+import { type QueuedScan, type ScanTrigger } from './types.ts';
 
 /** How long a shutdown waits for the scan under way before abandoning it. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -35,8 +35,8 @@ export class Daemon {
   private http: HttpEndpoint | undefined;
   /** The scan under way. */
   private running: RunningScan | undefined;
-  /** A scan thread started ahead of the next scan (an update is settling). */
-  private warm: ScanThread | undefined;
+  /** A scan process started ahead of the next scan (an update is settling). */
+  private warm: ScanProcess | undefined;
   private stopping = false;
   private closed = false;
   private lastScanAt: string | undefined;
@@ -63,14 +63,15 @@ export class Daemon {
   async start(): Promise<void> {
     const { config, logger } = this.d;
     if (config.http) this.loopDelay.enable();
-    logger.info('sealwatch starting', { config: config.source, database: this.d.store.file, apps: this.apps.size, alerts: config.alerts.map((a) => `${a.name} (${a.type}, min ${a.minSeverity})`), settle_ms: config.watch.settleMs, max_wait_ms: config.watch.maxWaitMs, workers: this.d.workers, scan_thread: true });
+    logger.info('sealwatch starting', { config: config.source, database: this.d.store.file, apps: this.apps.size, alerts: config.alerts.map((a) => `${a.name} (${a.type}, min ${a.minSeverity})`), settle_ms: config.watch.settleMs, max_wait_ms: config.watch.maxWaitMs, workers: this.d.workers, scan_process: true });
     for (const app of this.apps.values()) await this.watch(app);
     void Promise.all([...this.watchers.values()].map((w) => w.ready)).then(() => collectGarbage());
     for (const app of this.apps.keys()) this.queue.request(app, 'schedule');
     this.schedule('rescan', config.schedules.rescan, () => {
-      logger.info('scheduled rescan of every app');
-      for (const app of this.apps.keys()) this.queue.request(app, 'schedule');
+      logger.info('scheduled rescan of every app', { deep: true });
+      for (const app of this.apps.keys()) this.queue.request(app, 'deep');
     });
+    this.scheduleManifestRefresh();
     this.schedule('maintenance', config.schedules.maintenance, () => this.maintain());
     this.d.deliverer.start();
     if (config.http) {
@@ -117,8 +118,8 @@ export class Daemon {
       pollMs: this.d.config.watch.pollMs,
       logger: this.d.logger,
       onChange: (name) => {
-        // The first event of an update: start the scan thread now, so that it has loaded when the update settles.
-        if (!this.batcher.isDirty(name) && !this.stopping) this.warm ??= this.d.scanThread();
+        // The first event of an update: start the scan process now, so that it has loaded when the update settles.
+        if (!this.batcher.isDirty(name) && !this.stopping) this.warm ??= this.d.scanProcess();
         this.batcher.touch(name);
       },
       onRescan: (name, why) => {
@@ -135,8 +136,26 @@ export class Daemon {
     this.tasks.push(cron.schedule(expression, () => fn(), { name: `sealwatch-${name}`, noOverlap: true, ...(tz ? { timezone: tz } : {}) }));
   }
 
+  /** Refreshes every URL manifest source on its own schedule, so a scan finds a current copy (or the last good one). */
+  private scheduleManifestRefresh(): void {
+    const apps = [...this.apps.values()].filter((a) => a.manifest && /^https:\/\//i.test(a.manifest));
+    if (apps.length === 0) return;
+    const { logger } = this.d;
+    // Loaded only when some app has a URL manifest: the idle daemon does not carry the fetcher otherwise.
+    const stages = import('../manifest/stage.ts').then(({ ManifestStage }) => apps.map((a) => ManifestStage.forApp(a, { cacheDir: this.d.manifestCache })));
+    this.schedule('manifests', this.d.config.schedules.manifests, () => {
+      void Promise.all([stages, import('../manifest/refresh.ts')])
+        .then(([s, { refreshSources }]) => refreshSources(s, this.d.clock.now()))
+        .then((outcomes) => {
+          for (const o of outcomes) (o.state === 'failed' || o.state === 'stale' ? logger.warn : logger.info)('manifest source refreshed', { url: o.url, state: o.state, ...(o.error ? { error: o.error } : {}) });
+        })
+        .catch((err: unknown) => logger.error('manifest refresh failed', { error: errorMessage(err) }));
+    });
+  }
+
   /** One scan of one app: the ScanQueue guarantees no other scan runs meanwhile. */
-  private async scan(name: string, trigger: ScanTrigger): Promise<void> {
+  private async scan(name: string, queued: QueuedScan): Promise<void> {
+    const trigger: ScanTrigger = queued === 'deep' ? 'schedule' : queued;
     const app = this.apps.get(name);
     if (!app || this.stopping) return;
     // Events up to now are covered by this scan; later ones mark the app dirty again (one more scan after this one).
@@ -146,16 +165,17 @@ export class Daemon {
       this.d.logger.warn('scan skipped: the app root is missing', { app: name, root: app.path, trigger });
       return;
     }
-    const { logger, clock } = this.d;
+    const { logger } = this.d;
     const started = performance.now();
-    logger.info('scan started', { app: name, trigger });
-    const thread = this.warm ?? this.d.scanThread();
-    this.warm = undefined;
-    const running = thread.run({ app: name, root: app.path, trigger, now: clock.now().toISOString(), ...(app.version ? { appVersion: app.version } : {}), ...(app.vendor ? { vendor: app.vendor } : {}) });
-    this.running = running;
+    const deep = queued === 'deep';
     try {
-      const r = await running.result;
-      this.scanned(name, trigger, r, (performance.now() - started) / 1000);
+      const r = await this.runScan(app, trigger, deep).catch(async (err: unknown) => {
+        // A scan process that died (killed, crashed, out of memory) committed nothing: report it and try once more.
+        if (!(err instanceof ScanProcessDied) || this.stopping) throw err;
+        logger.error('scan process died: retrying the scan once', { app: name, trigger, error: errorMessage(err) });
+        return this.runScan(app, trigger, deep);
+      });
+      this.scanned(name, trigger, deep, r, (performance.now() - started) / 1000);
     } catch (err) {
       if (this.closed) return;
       this.metrics.scans.inc({ app: name, trigger, result: 'error' });
@@ -166,15 +186,26 @@ export class Daemon {
     }
   }
 
+  /** One attempt, in the process started ahead (an update settling) or a fresh one. */
+  private runScan(app: AppConfig, trigger: ScanTrigger, deep: boolean): Promise<ScanSummary> {
+    const child = this.warm ?? this.d.scanProcess();
+    this.warm = undefined;
+    this.d.logger.info('scan started', { app: app.name, trigger, deep, scan_pid: child.pid ?? null });
+    const running = child.run({ app: app.name, root: app.path, trigger, now: this.d.clock.now().toISOString(), ...(deep ? { deep } : {}), ...(app.manifest ? { manifest: app.manifest, manifestKeys: app.manifestKeys ?? [] } : {}), ...(app.version ? { appVersion: app.version } : {}), ...(app.vendor ? { vendor: app.vendor } : {}) });
+    this.running = running;
+    return running.result;
+  }
+
   /** Logs and counts a finished scan; its alerts go out now rather than at the deliverer's next tick. */
-  private scanned(name: string, trigger: ScanTrigger, r: ScanSummary, seconds: number): void {
+  private scanned(name: string, trigger: ScanTrigger, deep: boolean, r: ScanSummary, seconds: number): void {
     const { logger } = this.d;
     this.lastScanAt = this.d.clock.now().toISOString();
     const counts = Object.fromEntries(SEVERITY_ORDER.map((s) => [s, r.findings.filter((f) => f.severity === s && !f.explained).length]));
     for (const f of r.findings) if (!f.explained) this.metrics.findings.inc({ severity: f.severity });
     this.metrics.scans.inc({ app: name, trigger, result: 'ok' });
     this.metrics.scanDuration.observe({ app: name }, seconds);
-    logger.info('scan finished', { app: name, snapshot_id: r.snapshotId, trigger, baseline: r.baseline, from_version: r.fromVersion, to_version: r.toVersion, files: r.files, read: r.read, reused: r.reused, changes: r.changes, findings: counts, unreadable: r.unreadable, alerts: r.alerts.length, seconds: Number(seconds.toFixed(3)) });
+    for (const m of r.manifests ?? []) if (m.state !== 'used' || m.stale) logger.warn(m.state === 'used' ? 'manifest used (last good copy)' : m.state === 'rejected' ? 'manifest rejected' : 'manifest not used', { app: name, manifest: m.name, detail: m.detail ?? m.stale ?? null });
+    logger.info('scan finished', { app: name, snapshot_id: r.snapshotId, trigger, deep, baseline: r.baseline, from_version: r.fromVersion, to_version: r.toVersion, files: r.files, read: r.read, reused: r.reused, changes: r.changes, findings: counts, unreadable: r.unreadable, alerts: r.alerts.length, seconds: Number(seconds.toFixed(3)) });
     for (const f of r.findings) if (!f.explained && f.severity !== 'info') logger.info('finding', { app: name, snapshot_id: r.snapshotId, rule: f.rule, severity: f.severity, path: f.path ?? null });
     for (const a of r.alerts) logger.info('alert queued', { app: name, snapshot_id: r.snapshotId, delivery_id: a.deliveryId, destination: a.destination });
     if (r.alerts.length && !this.stopping) void this.d.deliverer.deliverDue().catch((err: unknown) => logger.error('alert delivery pass failed', { error: errorMessage(err) }));

@@ -1,15 +1,18 @@
 // Scans run one at a time, in the order they became due: never two scans of one app at once, and one pool of
 // workers (at most one per core) shared by every app, so memory is bounded by one scan. A request for an app that
-// is already waiting is merged into it; a request for the app being scanned runs once more after that scan.
-import { type ScanTrigger } from './types.ts';
+// is already waiting is merged into it (a deep rescan wins: it covers any other); a request for the app being scanned
+// runs once more after that scan.
+import { type QueuedScan } from './types.ts';
 
-export type ScanRunner = (app: string, trigger: ScanTrigger) => Promise<void>;
+export type ScanRunner = (app: string, trigger: QueuedScan) => Promise<void>;
+
+const merge = (a: QueuedScan | undefined, b: QueuedScan): QueuedScan => (a === undefined ? b : a === 'deep' || b === 'deep' ? 'deep' : a);
 
 export class ScanQueue {
-  private readonly waiting = new Map<string, ScanTrigger>();
+  private readonly waiting = new Map<string, QueuedScan>();
   private current: { app: string; done: Promise<void> } | undefined;
   /** Requests for the app being scanned: one more scan of it after this one. */
-  private again: ScanTrigger | undefined;
+  private again: QueuedScan | undefined;
   private stopped = false;
   private readonly run: ScanRunner;
   private idleWaiters: Array<() => void> = [];
@@ -18,10 +21,10 @@ export class ScanQueue {
     this.run = run;
   }
 
-  request(app: string, trigger: ScanTrigger): void {
+  request(app: string, trigger: QueuedScan): void {
     if (this.stopped) return;
-    if (this.current?.app === app) this.again ??= trigger;
-    else if (!this.waiting.has(app)) this.waiting.set(app, trigger);
+    if (this.current?.app === app) this.again = merge(this.again, trigger);
+    else this.waiting.set(app, merge(this.waiting.get(app), trigger));
     this.pump();
   }
 
@@ -63,7 +66,7 @@ export class ScanQueue {
         this.current = undefined;
         const again = this.again;
         this.again = undefined;
-        if (again && !this.stopped && !this.waiting.has(app)) this.waiting.set(app, again);
+        if (again && !this.stopped) this.waiting.set(app, merge(this.waiting.get(app), again));
         this.pump();
       });
     this.current = { app, done };

@@ -1,57 +1,84 @@
-// Runs one scan in a thread of its own (scan-thread.ts) and returns its summary. The thread can be started ahead of
-// the scan (`startScanThread` when an app's first file event arrives) so that it has loaded by the time the update
-// settles. `abandon()` ends the thread: a scan commits in one transaction, so a thread ended before its commit leaves
-// nothing behind (its staging table is private to its connection; the daemon ends with it, and the next start finds
-// the scan lock's process gone).
-import { Worker } from 'node:worker_threads';
+// Runs one scan in a short-lived process of its own (scan-child.ts, child_process.fork) and returns its summary. The
+// process can be started ahead of the scan (`startScanProcess` when an app's first file event arrives) so that it
+// has loaded by the time the update settles. `abandon()` sends it SIGTERM (SIGKILL if it has not gone after a grace
+// period): a scan commits in one transaction, so a process ended before its commit leaves nothing behind.
+import { type ChildProcess, fork } from 'node:child_process';
 import { SealwatchError, type SealwatchErrorCode } from '../shared/errors.ts';
-import { type ScanSummary, type ScanThreadReply, type ScanThreadRequest, type ScanThreadSetup } from './scan-thread-protocol.ts';
+import { type ScanChildMessage, type ScanSummary, type ScanThreadReply, type ScanThreadRequest, type ScanThreadSetup } from './scan-thread-protocol.ts';
 
-const SCRIPT = new URL(import.meta.url.endsWith('.ts') ? './scan-thread.ts' : './scan-thread.js', import.meta.url);
+const SCRIPT = new URL(import.meta.url.endsWith('.ts') ? './scan-child.ts' : './scan-child.js', import.meta.url);
+/** How long an abandoned scan process gets to exit on SIGTERM before SIGKILL. */
+const KILL_GRACE_MS = 3_000;
+
+/** The scan process ended without answering (killed, crashed, out of memory): nothing of its scan is committed. */
+export class ScanProcessDied extends SealwatchError {
+  constructor(pid: number | undefined, code: number | null, signal: NodeJS.Signals | null) {
+    super('INTERNAL', `the scan process (pid ${pid ?? '?'}) ended before it answered (${signal ? `signal ${signal}` : `exit code ${code}`})`);
+  }
+}
 
 export interface RunningScan {
   readonly result: Promise<ScanSummary>;
   abandon(): Promise<void>;
 }
 
-/** A started scan thread, waiting for its one scan. */
-export interface ScanThread {
+/** A started scan process, waiting for its one scan. */
+export interface ScanProcess {
+  readonly pid: number | undefined;
   run(request: ScanThreadRequest): RunningScan;
-  /** Ends a thread that will not be used. */
+  /** Ends a process that will not be used. */
   dispose(): Promise<void>;
 }
 
-export function startScanThread(setup: ScanThreadSetup): ScanThread {
-  const worker = new Worker(SCRIPT, { workerData: setup });
-  worker.unref();
-  // Until the scan is sent, a failing thread has nobody to tell: its error is kept for run().
-  let early: Error | undefined;
-  const onEarly = (err: Error): void => void (early ??= err);
-  worker.on('error', onEarly);
-  const abandon = async (): Promise<void> => void (await worker.terminate());
+export function startScanProcess(setup: ScanThreadSetup): ScanProcess {
+  // The daemon's own V8 flags (a small young generation) suit a scan as well; stdout/stderr are the daemon's.
+  const child = fork(SCRIPT, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // A failure to spawn is reported by run() (as the process's end); until then nobody is listening.
+  child.on('error', () => undefined);
+  send(child, { kind: 'setup', setup });
+  // Idle until the scan is due: it must not keep the daemon's loop alive on its own.
+  unref(child);
+  const abandon = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+  };
   return {
+    pid: child.pid,
     dispose: abandon,
     run(request) {
-      worker.off('error', onEarly);
-      worker.ref();
+      ref(child);
       const result = new Promise<ScanSummary>((resolve, reject) => {
-        if (early) return reject(early);
         let replied = false;
-        worker.once('message', (reply: ScanThreadReply) => {
+        child.once('message', (reply: ScanThreadReply) => {
           replied = true;
           if (reply.ok) resolve(reply.summary);
           else reject(new SealwatchError((reply.code as SealwatchErrorCode | undefined) ?? 'INTERNAL', reply.error));
         });
-        worker.once('error', (err) => {
-          replied = true;
-          reject(err);
+        void exited.then(({ code, signal }) => {
+          if (!replied) reject(new ScanProcessDied(child.pid, code, signal));
         });
-        worker.once('exit', (code) => {
-          if (!replied) reject(new SealwatchError('INTERNAL', `the scan thread ended (code ${code}) before it answered`));
-        });
-        worker.postMessage(request);
+        send(child, { kind: 'scan', request });
       });
       return { result, abandon };
     },
   };
+}
+
+/** A send to a process that already died is reported by its exit, not here. */
+function send(child: ChildProcess, message: ScanChildMessage): void {
+  if (child.connected) child.send(message, (err) => void err);
+}
+
+function unref(child: ChildProcess): void {
+  child.unref();
+  (child.channel as { unref?: () => void } | undefined)?.unref?.();
+}
+
+function ref(child: ChildProcess): void {
+  child.ref();
+  (child.channel as { ref?: () => void } | undefined)?.ref?.();
 }

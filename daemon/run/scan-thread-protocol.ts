@@ -1,11 +1,12 @@
-// What the daemon's main thread and its scan thread say to each other (structured-cloneable data only).
+// What the daemon and its scan process (scan-child.ts) say to each other over the fork's IPC channel (advanced
+// serialization: structured-cloneable data only).
 import { type AlertDestination } from '../alert/destination.ts';
 import { type WorkerConfig } from '../inventory/scan-protocol.ts';
 import { type Finding } from '../shared/findings.ts';
 import { type Policy } from '../policy/types.ts';
 import { type ScanTrigger } from './types.ts';
 
-/** What a scan thread is started with: everything but the scan itself, so it can load while an update settles. */
+/** What a scan process is started with: everything but the scan itself, so it can load while an update settles. */
 export interface ScanThreadSetup {
   readonly database: string;
   readonly witness: string;
@@ -15,9 +16,11 @@ export interface ScanThreadSetup {
   readonly alerts: readonly AlertDestination[];
   /** Loaded policies (plain data), judged after detection in the scan (daemon/policy). */
   readonly policies?: readonly Policy[];
+  /** Where fetched manifests keep their last good copy (shared with the daemon's refresh schedule). */
+  readonly manifestCache?: string;
 }
 
-/** The one scan a started thread is then told to run (its only message). */
+/** The one scan a started process is then told to run. */
 export interface ScanThreadRequest {
   readonly app: string;
   readonly root: string;
@@ -26,7 +29,15 @@ export interface ScanThreadRequest {
   readonly trigger: ScanTrigger;
   /** ISO time of the scan (the daemon's clock). */
   readonly now: string;
+  /** The app's signed release manifest (a path or an https URL) and the pinned public key files. */
+  readonly manifest?: string;
+  readonly manifestKeys?: readonly string[];
+  /** Re-read and re-hash every file, trusting no stat (the scheduled full rescan). */
+  readonly deep?: boolean;
 }
+
+/** Daemon → scan process: the setup (sent at start), then the one scan. */
+export type ScanChildMessage = { readonly kind: 'setup'; readonly setup: ScanThreadSetup } | { readonly kind: 'scan'; readonly request: ScanThreadRequest };
 
 /** What the daemon logs and counts of one scan. */
 export interface ScanSummary {
@@ -41,6 +52,8 @@ export interface ScanSummary {
   readonly unreadable: number;
   readonly findings: ReadonlyArray<Pick<Finding, 'rule' | 'severity' | 'path' | 'explained'>>;
   readonly alerts: ReadonlyArray<{ readonly deliveryId: string; readonly destination: string }>;
+  /** What became of each manifest (used, other version, rejected). */
+  readonly manifests?: ReadonlyArray<{ readonly name: string; readonly state: string; readonly detail?: string; readonly stale?: string }>;
 }
 
 export type ScanThreadReply = { readonly ok: true; readonly summary: ScanSummary } | { readonly ok: false; readonly error: string; readonly code?: string };
