@@ -181,4 +181,36 @@ export const MIGRATIONS: ReadonlyArray<{ readonly version: number; readonly sql:
       CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
     `,
   },
+  {
+    // The export outbox (issue 12, FLEET; daemon/export): one row per (snapshot, sink), written in the snapshot's own
+    // transaction. Events are built from the snapshot's immutable history when sent, a bounded batch at a time;
+    // `cursor` says how far the sink has got (export/events.ts), so a baseline of 100,000 modules is never held whole.
+    // The sink is kept by name only: its URL and token stay in the config.
+    version: 5,
+    sql: `
+      CREATE TABLE export_outbox (
+        id INTEGER PRIMARY KEY,
+        sink TEXT NOT NULL,
+        app_id INTEGER NOT NULL REFERENCES apps(id),
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        baseline INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'dead')),
+        cursor TEXT NOT NULL DEFAULT '',
+        events_sent INTEGER NOT NULL DEFAULT 0,
+        -- Failed attempts since the last batch that went through.
+        attempts INTEGER NOT NULL DEFAULT 0,
+        queued_at TEXT NOT NULL,
+        next_attempt_at TEXT NOT NULL,
+        leased_until TEXT,
+        last_attempt_at TEXT,
+        last_status INTEGER,
+        last_error TEXT,
+        done_at TEXT,
+        UNIQUE (snapshot_id, sink)
+      );
+      CREATE INDEX export_outbox_due ON export_outbox(state, next_attempt_at);
+      -- A snapshot's new entries (its changed modules; on a baseline, its whole inventory), read in id order.
+      CREATE INDEX entries_by_first ON entries(first_snapshot, id);
+    `,
+  },
 ];

@@ -12,6 +12,7 @@ import { type ModuleRecord } from '../../shared/model.ts';
 import { signerIdentity } from '../../shared/signer.ts';
 import { tooLargeToVerify } from '../../shared/verified.ts';
 import { openDatabase } from './database.ts';
+import { ExportOutbox } from './export-outbox.ts';
 import { prepareStatements } from './statements.ts';
 import { databaseError } from './sql-errors.ts';
 import { readWitness, writeWitness } from './witness.ts';
@@ -108,6 +109,8 @@ export interface ScanCommit {
   readonly alerts?: (snapshotId: number) => readonly AlertInsert[];
   /** `meta` keys to set with this snapshot (the manifests it accepted: their sequence, for replay checks). */
   readonly meta?: Readonly<Record<string, string>>;
+  /** Export sinks (config `export:` names) to queue this snapshot for, in the same transaction (daemon/export). */
+  readonly exports?: readonly string[];
 }
 
 /** One alert to queue: its body is final (sent byte for byte on every attempt). */
@@ -226,6 +229,14 @@ export class Store {
 
   close(): void {
     this.db.close();
+  }
+
+  private exports: ExportOutbox | undefined;
+
+  /** The export outbox (daemon/export): queued in commitScan, drained by the export deliverer. */
+  get exportOutbox(): ExportOutbox {
+    this.exports ??= new ExportOutbox(this.db, (doing, fn) => this.transaction(doing, fn));
+    return this.exports;
   }
 
   private transaction<T>(doing: string, fn: () => T): T {
@@ -459,6 +470,7 @@ export class Store {
       for (const a of input.alerts?.(snapshotId) ?? []) {
         this.q.insertAlert.run(a.deliveryId, a.destination, a.type, input.appId, snapshotId, a.summary, a.body, taken, taken, taken);
       }
+      if (input.exports?.length) this.exportOutbox.queueInCommit(input.exports, input.appId, snapshotId, input.previousSnapshotId === undefined, taken);
       return { snapshotId };
     });
     this.updateWitness();
