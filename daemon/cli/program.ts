@@ -152,7 +152,8 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .command('run')
     .description('the daemon, in the foreground: watch every configured app, scan each update once it settles, deliver its alerts')
     .option('--config <file>', 'config file (default per OS, or $SEALWATCH_CONFIG)')
-    .action((o: { config?: string }) => guard(async () => (await import('./run.ts')).runDaemon(o, io))());
+    .option('--set <field=value>', 'override one config field, the highest layer (repeatable): --set log.level=debug', collect, [])
+    .action((o: { config?: string; set: string[] }) => guard(async () => (await import('./run.ts')).runDaemon(o, io))());
   program
     .command('status')
     .description("per app: last scan, version, pending findings; the outbox's depth and last delivery error")
@@ -160,6 +161,22 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--db <file>', 'history database (default: the config\'s, else per OS)')
     .option('--json', 'one JSON object', false)
     .action((o: { config?: string; db?: string; json: boolean }) => guard(async () => (await import('./status.ts')).runStatus(o, io))());
+  const config = program.command('config').description('the layered configuration: defaults < file < managed settings < SEALWATCH_* < --set');
+  const configCommands = (): Promise<typeof import('./config.ts')> => import('./config.ts');
+  config
+    .command('validate')
+    .description('check the config the daemon would run with (errors: file, line or layer, field, reason; exit 2)')
+    .argument('[file]', 'config file (default per OS, or $SEALWATCH_CONFIG)')
+    .option('--set <field=value>', 'override one field, as `run --set` (repeatable)', collect, [])
+    .action((file: string | undefined, o: { set: string[] }) => guard(async () => (await configCommands()).runConfigValidate(file, o, io))());
+  config
+    .command('show')
+    .description('every value in force and the layer it came from (URLs and secrets redacted)')
+    .option('--effective', 'the merged result of every layer (the only view there is; accepted for clarity)', false)
+    .option('--config <file>', 'config file (default per OS, or $SEALWATCH_CONFIG)')
+    .option('--set <field=value>', 'override one field (repeatable)', collect, [])
+    .option('--json', 'one JSON object', false)
+    .action((o: { effective: boolean; config?: string; set: string[]; json: boolean }) => guard(async () => (await configCommands()).runConfigShow(o.config, o, io))());
   const manifest = program.command('manifest').description("signed release manifests: what a version of an app should contain, from a clean install");
   const manifestCommands = (): Promise<typeof import('./manifest.ts')> => import('./manifest.ts');
   manifest

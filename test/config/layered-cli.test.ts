@@ -1,0 +1,52 @@
+// `sealwatch config validate` and `config show --effective` through the real CLI (a child process, as an operator
+// runs them): exit codes, the file / line / field / reason of an error, every value's source, secrets redacted.
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const MAIN = resolve(import.meta.dirname, '..', '..', 'daemon', 'main.ts');
+
+function sealwatch(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+}
+
+function file(text: string): string {
+  const f = join(mkdtempSync(join(tmpdir(), 'sealwatch-cfgcli-')), 'sealwatch.yaml');
+  writeFileSync(f, text);
+  return f;
+}
+
+const GOOD = 'apps:\n  - name: a\n    path: /opt/a\nalerts:\n  - name: soc\n    type: generic\n    url: https://hooks.example/T0K3N\n    secret: hm4c-key\n  - name: chat\n    type: slack\n    url_env: SLACK_HOOK_VAR\n';
+
+test('config validate: a good file exits 0; a bad one exits 2 naming file, line, field and reason', (t) => {
+  const ok = sealwatch(['config', 'validate', file(GOOD)], { SLACK_HOOK_VAR: 'https://hooks.slack.com/services/X' });
+  t.is(ok.status, 0, ok.stderr);
+  t.regex(ok.stdout, /valid: 1 app, 2 alert destinations/);
+  const badFile = file('apps:\n  - name: a\n    path: /opt/a\nwatch:\n  settle: 5 minutes\n');
+  const bad = sealwatch(['config', 'validate', badFile]);
+  t.is(bad.status, 2);
+  t.is(bad.stderr.trim(), `config ${badFile}: line 5: watch.settle: must be a duration such as 500ms, 2s, 5m or 1h`);
+  const env = sealwatch(['config', 'validate', file('apps:\n  - name: a\n    path: /opt/a\n')], { SEALWATCH_LOG_LEVEL: 'chatty' });
+  t.is(env.status, 2);
+  t.regex(env.stderr, /from env SEALWATCH_LOG_LEVEL: log\.level: must be one of error, warn, info, debug/);
+});
+
+test('config show --effective: each value and its layer; URLs, secrets and *_env names redacted', (t) => {
+  const f = file(GOOD);
+  const r = sealwatch(['config', 'show', '--effective', '--config', f, '--set', 'log.level=debug'], { SLACK_HOOK_VAR: 'https://hooks.slack.com/services/X', SEALWATCH_WATCH_SETTLE: '10s' });
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, /^# layers, lowest first: default < file .*sealwatch\.yaml < environment < command line$/m);
+  t.regex(r.stdout, /^watch\.settle +"10s" +# env SEALWATCH_WATCH_SETTLE$/m);
+  t.regex(r.stdout, /^watch\.max_wait +"15m" +# default$/m);
+  t.regex(r.stdout, /^log\.level +"debug" +# --set log\.level$/m);
+  t.regex(r.stdout, /^apps\.0\.path +"\/opt\/a" +# file /m);
+  t.regex(r.stdout, /^alerts\.0\.url +"\[redacted\]"/m);
+  t.regex(r.stdout, /^alerts\.0\.secret +"\[redacted\]"/m);
+  t.regex(r.stdout, /^alerts\.1\.url_env +"\[redacted\]"/m);
+  for (const secret of ['T0K3N', 'hm4c-key', 'SLACK_HOOK_VAR', 'hooks.slack.com']) t.false(r.stdout.includes(secret), secret);
+  const json = sealwatch(['config', 'show', '--effective', '--json', '--config', f], { SLACK_HOOK_VAR: 'https://hooks.slack.com/services/X' });
+  const body = JSON.parse(json.stdout) as { values: Array<{ field: string; value: unknown; source: string }> };
+  t.deepEqual(body.values.find((v) => v.field === 'alerts.0.name'), { field: 'alerts.0.name', value: 'soc', source: `file ${f}` });
+});
