@@ -63,6 +63,8 @@ export function configuredDirs(file: string): string[] {
 export function serviceSpec(o: SpecOptions, version: string): ServiceSpec {
   const platform = servicePlatform(o.platform);
   // A path for another OS is taken as written (resolving it here would make it a path of this one).
-  const config = o.config ? (platform === process.platform ? resolve(o.config) : o.config) : configPath(undefined, process.env, platform);
+  const given = o.config ? (platform === process.platform ? resolve(o.config) : o.config) : configPath(undefined, process.env, platform);
+  // configPath joins with this OS's separator; a Windows path printed from elsewhere keeps Windows's.
+  const config = platform === 'win32' ? given.replaceAll('/', '\\') : given;
   return { platform, program: ownProgram(o.exec), config, writable: platform === process.platform ? configuredDirs(config) : [], version };
 }
