@@ -28,7 +28,10 @@ export interface Deliverer {
 }
 
 export interface DaemonDeps {
+  /** The config in force (replaced by a hot reload: reconfigure). */
   readonly config: SealwatchConfig;
+  /** Hot reload (issue 12): later scans and deliveries use `next` (its alert destinations, policies). */
+  readonly reconfigure: (next: SealwatchConfig) => void;
   readonly clock: Clock;
   readonly logger: DaemonLogger;
   readonly store: Store;
@@ -50,6 +53,7 @@ export interface DaemonDeps {
 
 /** Builds the graph. A failure after the logger exists closes what was opened. */
 export function createDeps(config: SealwatchConfig, clock: Clock = systemClock): DaemonDeps {
+  const live = { config };
   checkVerificationDirs({ trust: config.verification.trust, catalog: config.verification.catalogs });
   const logger = createDaemonLogger({ ...config.log, secrets: config.alerts.flatMap((a) => [a.url, ...(a.secret ? [a.secret] : [])]) });
   let store: Store | undefined;
@@ -61,7 +65,7 @@ export function createDeps(config: SealwatchConfig, clock: Clock = systemClock):
     const database = store.file;
     const witness = defaultWitness();
     const manifestCache = join(dirname(database), 'manifest-cache');
-    const scanProcess = (): ScanProcess => startScanProcess({ database, witness, pool: { ...settings, maxFileBytes: DEFAULT_MAX_FILE_BYTES }, workers, alerts: config.alerts, manifestCache, ...(config.policies ? { policies: config.policies } : {}) });
+    const scanProcess = (): ScanProcess => startScanProcess({ database, witness, pool: { ...settings, maxFileBytes: DEFAULT_MAX_FILE_BYTES }, workers, alerts: live.config.alerts, manifestCache, ...(live.config.policies ? { policies: live.config.policies } : {}) });
     let failures = 0;
     const counting: Logger = {
       error: (m, meta) => (countFailure(meta) && failures++, logger.error(m, meta)),
@@ -70,7 +74,11 @@ export function createDeps(config: SealwatchConfig, clock: Clock = systemClock):
       debug: (m, meta) => logger.debug(m, meta),
     };
     const deliverer = new OutboxDeliverer(store, config.alerts, { logger: counting, now: () => clock.now(), timeoutMs: config.delivery.timeoutMs, maxAttempts: config.delivery.maxAttempts, maxAgeMs: config.delivery.maxAgeMs });
-    return { config, clock, logger, store, scanProcess, manifestCache, workers, deliverer, deliveryFailures: () => failures, watchRoot: (o) => new RootWatcher(o) };
+    const reconfigure = (next: SealwatchConfig): void => {
+      live.config = next;
+      deliverer.setDestinations(next.alerts);
+    };
+    return { get config() { return live.config; }, reconfigure, clock, logger, store, scanProcess, manifestCache, workers, deliverer, deliveryFailures: () => failures, watchRoot: (o) => new RootWatcher(o) };
   } catch (err) {
     store?.close();
     void logger.close();

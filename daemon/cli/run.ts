@@ -1,13 +1,15 @@
 // `sealwatch run [--config FILE]`: the daemon in the foreground until SIGTERM or SIGINT (service wrappers come later).
-import { type AppConfig, loadConfig, type SealwatchConfig } from '../config/config.ts';
+import { type AppConfig, loadConfig, platformManagedSources, type SealwatchConfig } from '../config/config.ts';
+import { ConfigReloader, rejectionAlerts } from '../config/reload.ts';
 import { closeDeps, createDeps } from '../deps.ts';
 import { Daemon } from '../run/daemon.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { Output } from './inspect.ts';
 
-export async function runDaemon(options: { config?: string }, io: Output): Promise<number> {
-  const config = loadConfig(options.config, process.env);
+export async function runDaemon(options: { config?: string; set?: string[] }, io: Output): Promise<number> {
+  const load = (): SealwatchConfig => loadConfig(options.config, process.env, { set: options.set ?? [] });
+  const config = load();
   const deps = createDeps(config);
   const apps = await withDiscovered(config, (m) => deps.logger.info(m.message, m.meta));
   const daemon = new Daemon(deps, apps);
@@ -33,7 +35,9 @@ export async function runDaemon(options: { config?: string }, io: Output): Promi
     await closeDeps(deps);
     throw err;
   }
+  const reloader = hotReload(config, load, deps, daemon);
   const signal = await stopped;
+  await reloader.close();
   await daemon.stop(signal);
   deps.logger.info('sealwatch stopped', { reason: signal });
   await closeDeps(deps);
@@ -57,4 +61,33 @@ async function withDiscovered(config: SealwatchConfig, log: (m: { message: strin
     log({ message: 'discovered app added to the watch', meta: { app: c.name, root: c.root, source: c.source } });
   }
   return apps;
+}
+
+/** Watches the config file and the managed sources; applies a good new config, refuses (logs, alerts) a bad one. */
+function hotReload(first: SealwatchConfig, load: () => SealwatchConfig, deps: ReturnType<typeof createDeps>, daemon: Daemon): ConfigReloader {
+  const managed = platformManagedSources();
+  const reloader = new ConfigReloader({
+    files: [first.source, ...(managed.plist ? [managed.plist] : [])],
+    ...(managed.registry ? { registry: managed.registry } : {}),
+    load,
+    apply: async (next) => {
+      const previous = deps.config;
+      if (JSON.stringify(previous) === JSON.stringify(next)) return;
+      const apps = await withDiscovered(next, (m) => deps.logger.info(m.message, m.meta));
+      deps.reconfigure(next);
+      await daemon.reload(previous, apps);
+    },
+    reject: (error) => {
+      const now = deps.clock.now();
+      deps.logger.error('config rejected: the last good config stays in force', { config: deps.config.source, error });
+      try {
+        deps.store.queueOperationalAlerts(rejectionAlerts(deps.config.alerts, deps.config.source, error, now), now);
+        void deps.deliverer.deliverDue().catch((err: unknown) => deps.logger.error('alert delivery pass failed', { error: errorMessage(err) }));
+      } catch (err) {
+        deps.logger.error('config rejection could not be queued as an alert', { error: errorMessage(err) });
+      }
+    },
+  });
+  reloader.start();
+  return reloader;
 }

@@ -5,7 +5,7 @@
 // way — a scan commits in one transaction, so one abandoned mid-way leaves nothing behind.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import cron, { type ScheduledTask } from 'node-cron';
-import { type AppConfig } from '../config/config.ts';
+import { type AppConfig, type SealwatchConfig } from '../config/config.ts';
 import { type DaemonDeps } from '../deps.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { SEVERITY_ORDER } from '../shared/findings.ts';
@@ -30,6 +30,8 @@ export class Daemon {
   private readonly batcher: SettleBatcher;
   private readonly queue: ScanQueue;
   private readonly tasks: ScheduledTask[] = [];
+  /** Each schedule by name (= its key under `schedules:`), for hot reload (issue 12). */
+  private readonly scheduled = new Map<string, { task: ScheduledTask; expression: string; fn: () => void }>();
   /** Sampled only when /metrics exists (a timer every 50 ms would otherwise wake an idle daemon for nothing). */
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 50 });
   private http: HttpEndpoint | undefined;
@@ -133,7 +135,50 @@ export class Daemon {
 
   private schedule(name: string, expression: string, fn: () => void): void {
     const tz = this.d.config.schedules.timezone;
-    this.tasks.push(cron.schedule(expression, () => fn(), { name: `sealwatch-${name}`, noOverlap: true, ...(tz ? { timezone: tz } : {}) }));
+    const task = cron.schedule(expression, () => fn(), { name: `sealwatch-${name}`, noOverlap: true, ...(tz ? { timezone: tz } : {}) });
+    this.tasks.push(task);
+    this.scheduled.set(name, { task, expression, fn });
+  }
+
+  /**
+   * Hot reload (issue 12, CFG; daemon/config/reload.ts): `next` is valid and already in deps.config. Apps added are
+   * watched and scanned, apps removed are unwatched, apps changed are watched anew; a schedule whose expression or
+   * time zone changed is replaced. Alert destinations and policies take effect through deps (the next delivery, the
+   * next scan). Settings read only at start (database, log, http, workers, verification, watch timings) are named
+   * in the log as needing a restart.
+   */
+  async reload(previous: SealwatchConfig, apps: readonly AppConfig[]): Promise<void> {
+    if (this.stopping) return;
+    const next = this.d.config;
+    const same = (a: AppConfig, b: AppConfig | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
+    const wanted = new Map(apps.map((a) => [a.name, a]));
+    for (const [name, old] of [...this.apps]) {
+      if (same(old, wanted.get(name))) continue;
+      this.apps.delete(name);
+      this.batcher.forget(name);
+      await this.watchers.get(name)?.close();
+      this.watchers.delete(name);
+      if (!wanted.has(name)) this.d.logger.info('app removed from the watch', { app: name });
+    }
+    for (const app of wanted.values()) {
+      if (this.apps.has(app.name)) continue;
+      this.apps.set(app.name, app);
+      await this.watch(app);
+      this.d.logger.info('app added to the watch', { app: app.name, root: app.path });
+      this.queue.request(app.name, 'schedule');
+    }
+    const tzChanged = previous.schedules.timezone !== next.schedules.timezone;
+    for (const [name, s] of [...this.scheduled]) {
+      const expression = (next.schedules as unknown as Record<string, string | undefined>)[name];
+      if (expression === undefined || (expression === s.expression && !tzChanged)) continue;
+      await s.task.destroy();
+      this.tasks.splice(this.tasks.indexOf(s.task), 1);
+      this.schedule(name, expression, s.fn);
+      this.d.logger.info('schedule changed', { schedule: name, expression });
+    }
+    const restart = (['database', 'log', 'http', 'workers', 'verification', 'watch'] as const).filter((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
+    if (restart.length) this.d.logger.warn('config changes that take effect at the next restart', { settings: restart });
+    this.d.logger.info('config reloaded', { config: next.source, apps: this.apps.size, alerts: next.alerts.map((a) => a.name) });
   }
 
   /** Refreshes every URL manifest source on its own schedule, so a scan finds a current copy (or the last good one). */
