@@ -2,11 +2,14 @@
 // piles up to tens of MB of RSS before a collection. The heavy commands re-execute once with a small semi-space
 // (V8 reads the size only at start-up; process.execve replaces this process, same pid, no second process).
 // Measured on a 100,000-file rescan with one change: 242 → 183 MiB peak RSS, same time.
+import { isSea } from 'node:sea';
+
 const HEAVY = new Set(['scan', 'run']);
 const FLAG = '--max-semi-space-size=2';
 
 export function reexecWithSmallYoungGeneration(argv: readonly string[]): void {
-  if (!HEAVY.has(argv[0] ?? '') || process.platform === 'win32' || typeof process.execve !== 'function') return;
+  // A single executable takes no Node flags on its command line (they would reach sealwatch as arguments).
+  if (!HEAVY.has(argv[0] ?? '') || process.platform === 'win32' || typeof process.execve !== 'function' || isSea()) return;
   if (process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) || process.env.SEALWATCH_NO_REEXEC === '1') return;
   process.execve(process.execPath, [process.execPath, FLAG, ...process.execArgv, ...process.argv.slice(1)], process.env);
 }

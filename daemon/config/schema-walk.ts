@@ -2,10 +2,10 @@
 // Windows registry or --set becomes the number, boolean or list the schema expects. Also the table of the settings the
 // environment may set (SEALWATCH_LOG_LEVEL → log.level): every scalar field outside a list.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { assetPath } from '../shared/assets.ts';
 import { parse as parseYaml } from 'yaml';
 
-export const SCHEMA_FILE = resolve(import.meta.dirname, '..', '..', 'config', 'sealwatch.schema.json');
+export const SCHEMA_FILE = assetPath('config', 'sealwatch.schema.json');
 
 export interface SchemaNode {
   readonly type?: string;

@@ -1,9 +1,9 @@
 // Where the shipped trust anchors are, without loading the trust-store code (start-up of commands that verify nothing).
 import { readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { SealwatchError, errorMessage } from '../shared/errors.ts';
+import { assetPath } from '../shared/assets.ts';
 
-export const DEFAULT_TRUST_DIR = resolve(import.meta.dirname, '..', '..', 'config', 'trust');
+export const DEFAULT_TRUST_DIR = assetPath('config', 'trust');
 
 /** Fails now, as a configuration error, when a trust directory cannot be listed (what a lazy store would find later). */
 export function checkTrustDirs(roots: readonly string[]): void {

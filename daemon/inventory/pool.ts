@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type ModuleRecord } from '../shared/model.ts';
 import { type WorkerConfig, type WorkerReply, type WorkerTarget } from './scan-protocol.ts';
+import { workerScript } from '../shared/assets.ts';
 
 /**
  * A record a worker may reuse instead of inspecting again: that of an earlier file of the same size, judged at the same
@@ -124,7 +125,8 @@ export class InspectPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(WORKER_SCRIPT, { workerData: this.config, resourceLimits: WORKER_LIMITS }), ready: false, jobs: [], timer: undefined };
+    const { script, eval: evaluate } = workerScript(WORKER_SCRIPT, 'scan-worker.cjs');
+    const slot: Slot = { worker: new Worker(script, { eval: evaluate, workerData: this.config, resourceLimits: WORKER_LIMITS }), ready: false, jobs: [], timer: undefined };
     slot.worker.on('message', (message: WorkerReply | { ready: true } | { fatal: string }) => {
       if ('ready' in message) {
         slot.ready = true;

@@ -7,13 +7,14 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { RULES } from '../detect/rule-table.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
+import { assetPath } from '../shared/assets.ts';
 import { severityRank, type RuleId } from '../shared/findings.ts';
 import { FLOOR, FLOOR_RULES } from './floors.ts';
 import { formatProblem, type Policy, type PolicyProblem } from './types.ts';
 
-export const POLICY_SCHEMA_FILE = resolve(import.meta.dirname, '..', '..', 'policies', 'policy.schema.json');
+export const POLICY_SCHEMA_FILE = assetPath('policies', 'policy.schema.json');
 /** The shipped policies: applied to every scan (each recognises its own apps). */
-export const SHIPPED_POLICIES = resolve(import.meta.dirname, '..', '..', 'policies');
+export const SHIPPED_POLICIES = assetPath('policies');
 
 type Segment = string | number;
 

@@ -36,6 +36,17 @@ export function workerScript(file: URL, asset: string): { readonly script: URL |
   return isSea() ? { script: getAsset(asset, 'utf8'), eval: true } : { script: file, eval: false };
 }
 
+/** The argument that starts a SEA as one of its helper processes (scripts/package/sea-entry.ts reads it). */
+export const ROLE_ARGUMENT = '--sealwatch-role=';
+
+/**
+ * What child_process.fork starts for a helper process: its module file, or — in a SEA, which runs its own embedded
+ * entry whatever file it is given — the role argument that entry dispatches on.
+ */
+export function childModule(file: URL, role: string): URL | string {
+  return isSea() ? `${ROLE_ARGUMENT}${role}` : file;
+}
+
 /** Where a SEA unpacks its assets: $SEALWATCH_ASSETS, else a per-OS cache directory (root's own as root). */
 export function assetCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
   if (env.SEALWATCH_ASSETS) return env.SEALWATCH_ASSETS;
