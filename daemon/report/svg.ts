@@ -6,7 +6,7 @@ import { type SeverityCounts, type UpdateView } from './model.ts';
 
 const WIDTH = 960;
 const LEFT = 30;
-const RIGHT = WIDTH - 30;
+const RIGHT = WIDTH - 90;
 const SHOWN: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 
 /** Time → x: a linear scale over [from, to]; one instant sits in the middle. */
