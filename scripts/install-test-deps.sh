@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian tools the test suite uses as independent references and fixture builders:
 #   osslsigncode >= 2.9 (bookworm-backports), python3-pefile, mingw-w64 (gcc + windres), clang + lld + llvm (ld64.lld, llvm-lipo), binutils (readelf), openssl,
+#   chromium (+ fonts-dejavu-core): the report tests (test/report/**) render the HTML report in it (puppeteer-core).
 #   systemd (systemd-analyze verify/security for the service unit), ansible-core + ansible-lint (the Ansible role).
 # Idempotent; run as root (CI) or with sudo. Nothing here is needed to *run* sealwatch.
 set -euo pipefail
@@ -8,7 +9,7 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 
 need_pkgs=()
-for p in gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 binutils-mingw-w64-x86-64 binutils-mingw-w64-i686 python3-pefile openssl clang lld llvm binutils gcc dpkg systemd ansible-core ansible-lint; do
+for p in gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 binutils-mingw-w64-x86-64 binutils-mingw-w64-i686 python3-pefile openssl clang lld llvm binutils gcc dpkg systemd ansible-core ansible-lint chromium fonts-dejavu-core; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 ossl_ok() { command -v osslsigncode >/dev/null && dpkg --compare-versions "$(osslsigncode --version 2>/dev/null | awk 'NR==1{gsub(",","",$2); print $2}')" ge 2.9; }
@@ -24,3 +25,4 @@ fi
 osslsigncode --version | head -1
 /usr/bin/python3 -c 'import pefile; print("pefile", pefile.__version__)'
 x86_64-w64-mingw32-gcc --version | head -1
+chromium --version 2>/dev/null | head -1
