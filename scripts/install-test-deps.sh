@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian tools the test suite uses as independent references and fixture builders:
 #   osslsigncode >= 2.9 (bookworm-backports), python3-pefile, mingw-w64 (gcc + windres), clang + lld + llvm (ld64.lld, llvm-lipo), binutils (readelf), openssl,
+#   systemd (systemd-analyze verify/security for the service unit), ansible-core + ansible-lint (the Ansible role),
 #   chromium (+ fonts-dejavu-core): the report tests (test/report/**) render the HTML report in it (puppeteer-core).
-#   systemd (systemd-analyze verify/security for the service unit), ansible-core + ansible-lint (the Ansible role).
 # Idempotent; run as root (CI) or with sudo. Nothing here is needed to *run* sealwatch.
 set -euo pipefail
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
