@@ -4,6 +4,8 @@
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { OutboxDeliverer } from './alert/deliverer.ts';
+import { ExportDeliverer } from './export/deliverer.ts';
+import { localHost } from './export/host.ts';
 import { defaultDatabase, defaultWitness } from './cli/scan.ts';
 import { verificationSettings, checkVerificationDirs } from './cli/verification-options.ts';
 import { type SealwatchConfig } from './config/config.ts';
@@ -46,6 +48,8 @@ export interface DaemonDeps {
   /** The pool size scans get. */
   readonly workers: number;
   readonly deliverer: Deliverer;
+  /** Drains the export outbox (config `export:`; daemon/export). Optional for graphs built without it (tests). */
+  readonly exporter?: Deliverer;
   /** Failed delivery attempts since start (counted from the deliverer's log lines). */
   readonly deliveryFailures: () => number;
   readonly watchRoot: (options: RootWatcherOptions) => RootWatcher;
@@ -55,7 +59,7 @@ export interface DaemonDeps {
 export function createDeps(config: SealwatchConfig, clock: Clock = systemClock): DaemonDeps {
   const live = { config };
   checkVerificationDirs({ trust: config.verification.trust, catalog: config.verification.catalogs });
-  const logger = createDaemonLogger({ ...config.log, secrets: config.alerts.flatMap((a) => [a.url, ...(a.secret ? [a.secret] : [])]) });
+  const logger = createDaemonLogger({ ...config.log, secrets: [...config.alerts.flatMap((a) => [a.url, ...(a.secret ? [a.secret] : [])]), ...config.exports.flatMap((e) => [...(e.url ? [e.url] : []), ...(e.token ? [e.token] : [])])] });
   let store: Store | undefined;
   try {
     store = Store.open(config.database ?? defaultDatabase(), { witness: defaultWitness() });
@@ -65,7 +69,7 @@ export function createDeps(config: SealwatchConfig, clock: Clock = systemClock):
     const database = store.file;
     const witness = defaultWitness();
     const manifestCache = join(dirname(database), 'manifest-cache');
-    const scanProcess = (): ScanProcess => startScanProcess({ database, witness, pool: { ...settings, maxFileBytes: DEFAULT_MAX_FILE_BYTES }, workers, alerts: live.config.alerts, manifestCache, ...(live.config.policies ? { policies: live.config.policies } : {}) });
+    const scanProcess = (): ScanProcess => startScanProcess({ database, witness, pool: { ...settings, maxFileBytes: DEFAULT_MAX_FILE_BYTES }, workers, alerts: live.config.alerts, manifestCache, ...(live.config.policies ? { policies: live.config.policies } : {}), ...(live.config.exports.length ? { exports: live.config.exports.map((e) => e.name) } : {}) });
     let failures = 0;
     const counting: Logger = {
       error: (m, meta) => (countFailure(meta) && failures++, logger.error(m, meta)),
@@ -74,11 +78,15 @@ export function createDeps(config: SealwatchConfig, clock: Clock = systemClock):
       debug: (m, meta) => logger.debug(m, meta),
     };
     const deliverer = new OutboxDeliverer(store, config.alerts, { logger: counting, now: () => clock.now(), timeoutMs: config.delivery.timeoutMs, maxAttempts: config.delivery.maxAttempts, maxAgeMs: config.delivery.maxAgeMs });
+    // export (issue 12, FLEET): its own outbox and deliverer, beside the alerts'
+    // (made without sinks too, so that a reloaded config can add the first one)
+    const exporter = new ExportDeliverer(store, config.exports, { logger, host: localHost(store.meta('database_id') ?? ''), now: () => clock.now(), timeoutMs: config.delivery.timeoutMs, maxAttempts: config.delivery.maxAttempts, maxAgeMs: config.delivery.maxAgeMs });
     const reconfigure = (next: SealwatchConfig): void => {
       live.config = next;
       deliverer.setDestinations(next.alerts);
+      exporter.setSinks(next.exports);
     };
-    return { get config() { return live.config; }, reconfigure, clock, logger, store, scanProcess, manifestCache, workers, deliverer, deliveryFailures: () => failures, watchRoot: (o) => new RootWatcher(o) };
+    return { get config() { return live.config; }, reconfigure, clock, logger, store, scanProcess, manifestCache, workers, deliverer, exporter, deliveryFailures: () => failures, watchRoot: (o) => new RootWatcher(o) };
   } catch (err) {
     store?.close();
     void logger.close();
@@ -92,6 +100,7 @@ const countFailure = (meta: object | undefined): boolean => meta !== undefined &
 /** Closes what createDeps opened, in reverse order. */
 export async function closeDeps(deps: DaemonDeps): Promise<void> {
   await deps.deliverer.stop();
+  await deps.exporter?.stop();
   deps.store.close();
   await deps.logger.close();
 }

@@ -1,6 +1,7 @@
 // Request bodies of the HTTP sinks, each in its service's documented format. Pure.
 //   ClickHouse:  INSERT INTO table FORMAT JSONEachRow — one flat JSON object per line (ClickHouse 18.16 reads no nested
-//                objects: `file.hash.sha256` is a column name), DateTime as Unix seconds, booleans as 0/1.
+//                objects: `file.hash.sha256` is a column name), DateTime as Unix seconds, booleans as 0/1, arrays as
+//                comma-joined text (array columns sharing a dotted prefix would be one Nested structure to ClickHouse).
 //   Elasticsearch/OpenSearch _bulk: an action line and a source line per event, every line newline-terminated
 //                ("create" with _id = event.id: a batch sent twice adds nothing, and data streams accept it).
 //   Splunk HEC /services/collector/event: one envelope per event (time, host, source, sourcetype, [index], event),
@@ -22,6 +23,7 @@ export function flatten(value: Record<string, unknown>, prefix = '', out: Record
 
 export function clickhouseRow(e: EcsEvent): Record<string, unknown> {
   const row = flatten(e);
+  for (const [k, v] of Object.entries(row)) if (Array.isArray(v)) row[k] = v.join(',');
   row['@timestamp'] = Math.floor(Date.parse(e['@timestamp']) / 1000);
   return row;
 }

@@ -31,7 +31,7 @@ const LEASE_SLACK_MS = 5_000;
 
 export class ExportDeliverer {
   private readonly store: Store;
-  private readonly sinks: ReadonlyMap<string, ExportSink>;
+  private sinks: ReadonlyMap<string, ExportSink>;
   private readonly o: Required<Omit<ExportDelivererOptions, 'logger' | 'now' | 'random' | 'host'>>;
   private readonly options: ExportDelivererOptions;
   private readonly now: () => Date;
@@ -53,6 +53,11 @@ export class ExportDeliverer {
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       rows: options.rows ?? 100,
     };
+  }
+
+  /** A reloaded config's sinks (rows of a sink no longer configured are dead-lettered when next due). */
+  setSinks(sinks: readonly ExportSink[]): void {
+    this.sinks = new Map(sinks.map((s) => [s.name, s]));
   }
 
   start(): void {

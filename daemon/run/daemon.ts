@@ -76,6 +76,9 @@ export class Daemon {
     this.scheduleManifestRefresh();
     this.schedule('maintenance', config.schedules.maintenance, () => this.maintain());
     this.d.deliverer.start();
+    // export (issue 12, FLEET): start — stopped in closeDeps with the alert deliverer
+    this.d.exporter?.start();
+    // export: end
     if (config.http) {
       // issue 13 (report): /report and /ioc, read from the daemon's store on each request
       const { servePage } = await import('../report/serve.ts');
@@ -254,6 +257,8 @@ export class Daemon {
     for (const f of r.findings) if (!f.explained && f.severity !== 'info') logger.info('finding', { app: name, snapshot_id: r.snapshotId, rule: f.rule, severity: f.severity, path: f.path ?? null });
     for (const a of r.alerts) logger.info('alert queued', { app: name, snapshot_id: r.snapshotId, delivery_id: a.deliveryId, destination: a.destination });
     if (r.alerts.length && !this.stopping) void this.d.deliverer.deliverDue().catch((err: unknown) => logger.error('alert delivery pass failed', { error: errorMessage(err) }));
+    // export (issue 12, FLEET): the scan's events go out now rather than at the next tick
+    if (this.d.exporter && !this.stopping) void this.d.exporter.deliverDue().catch((err: unknown) => logger.error('export pass failed', { error: errorMessage(err) }));
   }
 
   private maintain(): void {

@@ -43,7 +43,7 @@ async function run(request: ScanThreadRequest): Promise<ScanSummary> {
     // Always built: with no manifest configured it still checks an MSIX block map and explains by a bundle's seal.
     const { ManifestStage } = await import('../manifest/stage.ts');
     const manifests = ManifestStage.forApp({ ...(request.manifest ? { manifest: request.manifest } : {}), ...(request.manifestKeys ? { manifestKeys: request.manifestKeys } : {}) }, input.manifestCache ? { cacheDir: input.manifestCache } : {});
-    const r = await scanApp(store, pool, { app, root, trigger, now, alerts: input.alerts, manifests, ...(request.deep ? { deep: true } : {}), ...(input.policies?.length ? { policies: input.policies } : {}), ...(appVersion ? { appVersion } : {}), ...(vendor ? { vendor } : {}) });
+    const r = await scanApp(store, pool, { app, root, trigger, now, alerts: input.alerts, manifests, ...(request.deep ? { deep: true } : {}), ...(input.policies?.length ? { policies: input.policies } : {}), ...(input.exports?.length ? { exports: input.exports } : {}), ...(appVersion ? { appVersion } : {}), ...(vendor ? { vendor } : {}) });
     return {
       snapshotId: r.snapshotId,
       baseline: r.baseline,

@@ -16,6 +16,8 @@ export interface ScanThreadSetup {
   readonly alerts: readonly AlertDestination[];
   /** Loaded policies (plain data), judged after detection in the scan (daemon/policy). */
   readonly policies?: readonly Policy[];
+  /** Export sink names (config `export:`): the scan queues each an export outbox row in its commit (daemon/export). */
+  readonly exports?: readonly string[];
   /** Where fetched manifests keep their last good copy (shared with the daemon's refresh schedule). */
   readonly manifestCache?: string;
 }
