@@ -41,6 +41,9 @@ function mirrors(a: ModuleSummary, input: DetectInput): boolean {
   if (!prior || prior.directories.has(dirOf(a.path))) return false;
   const signers = prior.moduleNames.get(moduleStem(a.path));
   if (!signers) return false;
+  // A build of the same module says so in its version resource; another program under the module's name (a genuine
+  // signed conpty.dll copied in as msalruntime.dll) mirrors nothing and is judged on its own.
+  if (a.originalName && moduleStem(a.originalName) !== moduleStem(a.path)) return false;
   if (a.signed && hasIdentity(a.signer)) return signers.has(a.signer) && input.knownSigners.has(a.signer);
   if (a.signed && !nameless(a)) return false;
   // Code that names no one (unsigned, ad-hoc, linker-signed: an arm64 Mach-O is always at least linker-signed)

@@ -51,6 +51,8 @@ interface Attack {
   steps: ((root: string, get: Get) => void)[];
   each?: boolean;
   squirrel?: boolean;
+  /** Without the signed main executable and app-update.yml: the app's version comes from package.json alone. */
+  unsignedOnly?: boolean;
 }
 
 const trojan = (): Buffer => readFileSync(realCorpusPath('clipboard')); // an unsigned PE that is not pty.node
@@ -128,6 +130,25 @@ const ATTACKS: Attack[] = [
     ],
   },
   {
+    name: 'split over two scans in an app whose only version is package.json: the version bumped alone first (an "update" with nothing in it), then the unsigned pty.node swapped',
+    from: 'contoso without its signed main executable and app-update.yml; clipboardy exe',
+    expect: 'high',
+    unsignedOnly: true,
+    steps: [(r) => put(r, 'package.json', JSON.stringify({ name: 'contoso', version: '2.0.6', main: 'main.js' })), (r) => put(r, 'pty.node', trojan())],
+  },
+  {
+    name: 'two genuine Microsoft-signed DLLs of another program (conpty.dll) added as msalruntime.dll in two new folders during a real update, to be grouped as "a new architecture" of the app\'s Microsoft-signed msalruntime.dll',
+    from: 'conpty.dll, msalruntime.dll (Microsoft); vsce-sign 2.0.6',
+    expect: 'medium',
+    steps: [
+      (r, get) => {
+        contoso(r, get, '2.0.6');
+        put(r, 'arm64/msalruntime.dll', readFileSync(realCorpusPath('conpty')));
+        put(r, 'x86/msalruntime.dll', readFileSync(realCorpusPath('conpty')));
+      },
+    ],
+  },
+  {
     name: 'a PE payload in app.asar.unpacked under a data name (icon.png)',
     from: 'clipboardy exe',
     expect: 'high',
@@ -188,6 +209,7 @@ async function runOne(a: Attack, get: Get): Promise<AttackResult> {
     mkdirSync(root);
     if (a.squirrel) copyFileSync(realCorpusPath('squirrel'), join(root, 'Update.exe'));
     contoso(root, get, '2.0.5', a.squirrel ? 'app-2.0.5/' : '');
+    if (a.unsignedOnly) for (const f of ['contoso.exe', 'resources/app-update.yml']) rmSync(join(root, f));
     const base = s.scan(root, 'contoso');
     if (rank(top(base)) > rank('info')) throw new Error(`${a.name}: baseline raised ${got(base)}`);
     const results: ScanJson[] = [];

@@ -5,7 +5,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const root = resolve(import.meta.dirname, '..', '..');
+let root = resolve(import.meta.dirname, '..', '..');
+
+/** Judge with the daemon/main.ts of another tree (a clean export of a commit: scripts/generalise/detection.ts --commit). */
+export function useSealwatch(dir: string): void {
+  root = dir;
+}
 
 export interface ScanJson {
   from_version: string | null;

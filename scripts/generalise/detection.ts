@@ -7,6 +7,8 @@
 //   npx node scripts/generalise/detection.ts --pin           record the SHA-256 of tarballs not pinned yet
 //   npx node scripts/generalise/detection.ts --no-attacks    pairs only
 //   npx node scripts/generalise/detection.ts --attacks-only  attacks only (no doc)
+//   npx node scripts/generalise/detection.ts --commit REV    judge a clean export of commit REV (`git archive`), not
+//                                                          the working tree others may be editing
 //
 // Pairs: scripts/generalise/detection-pairs.json. Tarballs come from `npm pack NAME@VERSION` into
 // ~/.cache/sealwatch/detection (or $SEALWATCH_DETECTION_CACHE), outside git; a SHA-256 mismatch is a hard failure.
@@ -19,7 +21,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runAttacks, type AttackResult } from './detection-attacks.ts';
-import { cliScanner, loud, type ScanJson } from './detection-scan.ts';
+import { cliScanner, loud, useSealwatch, type ScanJson } from './detection-scan.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const pairsFile = join(import.meta.dirname, 'detection-pairs.json');
@@ -126,7 +128,7 @@ function attackRows(results: readonly AttackResult[]): string[] {
 }
 
 function writeDoc(pairs: readonly Pair[], results: readonly PairResult[], attacks: readonly AttackResult[]): void {
-  const head = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const head = judged ?? `${execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()} plus the working tree`;
   const template = readFileSync(join(import.meta.dirname, 'detection-doc.md'), 'utf8');
   const doc = template
     .replace('{{COMMIT}}', head)
@@ -136,7 +138,24 @@ function writeDoc(pairs: readonly Pair[], results: readonly PairResult[], attack
   writeFileSync(join(root, 'docs', 'generalisation-detection.md'), doc);
 }
 
+/** A clean export of commit `rev` under the cache (node_modules linked), whose CLI the scans then run. */
+function exportCommit(rev: string): string {
+  const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', rev], { encoding: 'utf8' }).trim();
+  const dir = join(cache, `sealwatch-${commit}`);
+  if (!existsSync(join(dir, 'daemon', 'main.ts'))) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('sh', ['-c', 'git -C "$1" archive "$2" | tar -x -C "$3"', 'sh', root, commit, dir]);
+    execFileSync('ln', ['-sfn', join(root, 'node_modules'), join(dir, 'node_modules')]);
+  }
+  judged = commit;
+  return dir;
+}
+
+let judged: string | undefined;
+
 async function main(): Promise<void> {
+  const rev = args.includes('--commit') ? args[args.indexOf('--commit') + 1] : undefined;
+  if (rev) useSealwatch(exportCommit(rev));
   const file = JSON.parse(readFileSync(pairsFile, 'utf8')) as { $comment: string; pairs: Pair[] };
   const attacksOnly = args.includes('--attacks-only');
   const pairs = attacksOnly ? [] : file.pairs.filter((p) => !only || p.package.includes(only));

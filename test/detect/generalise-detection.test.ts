@@ -243,3 +243,23 @@ test('an extensionless file beside a module of an unpacked Electron app or a Nod
     await h.close();
   }
 });
+
+test('another genuine program of the app\'s own publisher copied in as a module in new "architecture" folders is not grouped: its OriginalFilename says what it is — NEW_MODULE each', async (t) => {
+  const h = harness();
+  try {
+    const root = appDir();
+    copyTree(realAppPath('msal-0.20.6'), root);
+    await h.scan('app', root);
+    copyTree(realAppPath('msal-0.20.7'), root);
+    for (const dir of ['ia32', 'x86_64']) {
+      mkdirSync(join(root, 'dist/windows', dir), { recursive: true });
+      copyFileSync(realCorpusPath('conpty'), join(root, 'dist/windows', dir, 'msalruntime.dll')); // Microsoft-signed, OriginalFilename conpty.dll
+    }
+    const r = await h.scan('app', root);
+    t.false(r.findings.some((f) => f.rule === 'NEW_MODULE_GROUP'), loud(r).join(', '));
+    t.true(loud(r).includes('NEW_MODULE:medium:dist/windows/ia32/msalruntime.dll'), loud(r).join(', '));
+    t.true(loud(r).includes('NEW_MODULE:medium:dist/windows/x86_64/msalruntime.dll'));
+  } finally {
+    await h.close();
+  }
+});
