@@ -145,7 +145,7 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
     variants: { 'new-architecture': 'low' },
     kind: 'change',
     notOnBaseline: true,
-    firesWhen: 'one finding for a set of new modules that came with a version change: a package that ships binaries for the first time, or new folders of modules the app already ships for other architectures (low when every member is signed by a signer the app already has; medium when some are unsigned, ad-hoc or linker-signed like the modules they mirror); a member mirroring nothing (another program under the module's name: its OriginalFilename says so), or signed by a publisher the app has not used, is judged on its own, and facts (hidden data, broken signatures) still stand',
+    firesWhen: 'one finding for a set of new modules that came with a version change: a package that ships binaries for the first time, or new folders of modules the app already ships for other architectures (low when every member is signed by a signer the app already has; medium when some are unsigned, ad-hoc or linker-signed like the modules they mirror); a member mirroring nothing (another program under that name: its OriginalFilename says so), or signed by a publisher the app has not used, is judged on its own, and facts (hidden data, broken signatures) still stand',
   },
   UNEXPECTED_SIGNER: {
     severity: 'high',
