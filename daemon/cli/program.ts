@@ -177,6 +177,31 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--set <field=value>', 'override one field (repeatable)', collect, [])
     .option('--json', 'one JSON object', false)
     .action((o: { effective: boolean; config?: string; set: string[]; json: boolean }) => guard(async () => (await configCommands()).runConfigShow(o.config, o, io))());
+  const bundle = program.command('bundle').description('signed policy bundles: policies and manifests pulled by the daemon from bundle.url');
+  const bundleCommands = (): Promise<typeof import('./bundle.ts')> => import('./bundle.ts');
+  bundle
+    .command('keygen')
+    .description('an Ed25519 key pair: DIR/bundle.key (PKCS#8 PEM, mode 0600), DIR/bundle.pub (SPKI PEM, pinned in bundle.public_keys)')
+    .requiredOption('--out <dir>')
+    .action((o: { out: string }) => guard(async () => (await bundleCommands()).runBundleKeygen(o, io))());
+  bundle
+    .command('sign')
+    .description('a signed bundle of the .yaml/.yml/.json files directly in --policies and --manifests')
+    .requiredOption('--key <key>', 'bundle.key (PKCS#8 PEM)')
+    .requiredOption('--bundle-version <n>', 'bundle version: higher than every bundle before it')
+    .option('--expires <duration>', 'valid for (e.g. 30d, 12h)', '30d')
+    .option('--policies <dir>', 'policy files to ship')
+    .option('--manifests <dir>', 'signed release manifests to ship')
+    .requiredOption('--out <file>')
+    .action((o: { key: string; bundleVersion: string; expires: string; policies?: string; manifests?: string; out: string }) => guard(async () => (await bundleCommands()).runBundleSign(o, io))());
+  bundle
+    .command('verify')
+    .description('check a bundle as the daemon would (exit 0 valid, 1 refused, with the reason)')
+    .argument('<file>')
+    .requiredOption('--pub <key>', 'bundle.pub (SPKI PEM; repeatable)', collect, [])
+    .option('--at <iso-date>', 'judge expiry as of this time')
+    .option('--last-version <n>', 'the last accepted version (a bundle not above it is a rollback)')
+    .action((file: string, o: { pub: string[]; at?: string; lastVersion?: string }) => guard(async () => (await bundleCommands()).runBundleVerify(file, o, io))());
   const manifest = program.command('manifest').description("signed release manifests: what a version of an app should contain, from a clean install");
   const manifestCommands = (): Promise<typeof import('./manifest.ts')> => import('./manifest.ts');
   manifest

@@ -1,6 +1,7 @@
 // `sealwatch run [--config FILE]`: the daemon in the foreground until SIGTERM or SIGINT (service wrappers come later).
 import { type AppConfig, loadConfig, platformManagedSources, type SealwatchConfig } from '../config/config.ts';
 import { ConfigReloader, rejectionAlerts } from '../config/reload.ts';
+import { BundleUpdater } from '../bundle/updater.ts';
 import { closeDeps, createDeps } from '../deps.ts';
 import { Daemon } from '../run/daemon.ts';
 import { errorMessage } from '../shared/errors.ts';
@@ -35,9 +36,12 @@ export async function runDaemon(options: { config?: string; set?: string[] }, io
     await closeDeps(deps);
     throw err;
   }
-  const reloader = hotReload(config, load, deps, daemon);
+  const bundles = new BundleService(deps);
+  const reloader = hotReload(config, load, deps, daemon, bundles);
+  bundles.configure(config, () => reloader.request('bundle'));
   const signal = await stopped;
   await reloader.close();
+  await bundles.stop();
   await daemon.stop(signal);
   deps.logger.info('sealwatch stopped', { reason: signal });
   await closeDeps(deps);
@@ -64,7 +68,7 @@ async function withDiscovered(config: SealwatchConfig, log: (m: { message: strin
 }
 
 /** Watches the config file and the managed sources; applies a good new config, refuses (logs, alerts) a bad one. */
-function hotReload(first: SealwatchConfig, load: () => SealwatchConfig, deps: ReturnType<typeof createDeps>, daemon: Daemon): ConfigReloader {
+function hotReload(first: SealwatchConfig, load: () => SealwatchConfig, deps: ReturnType<typeof createDeps>, daemon: Daemon, bundles: BundleService): ConfigReloader {
   const managed = platformManagedSources();
   const reloader = new ConfigReloader({
     files: [first.source, ...(managed.plist ? [managed.plist] : [])],
@@ -76,6 +80,7 @@ function hotReload(first: SealwatchConfig, load: () => SealwatchConfig, deps: Re
       const apps = await withDiscovered(next, (m) => deps.logger.info(m.message, m.meta));
       deps.reconfigure(next);
       await daemon.reload(previous, apps);
+      bundles.configure(next, () => reloader.request('bundle'));
     },
     reject: (error) => {
       const now = deps.clock.now();
@@ -90,4 +95,31 @@ function hotReload(first: SealwatchConfig, load: () => SealwatchConfig, deps: Re
   });
   reloader.start();
   return reloader;
+}
+
+/** The policy-bundle updater of the config in force: replaced when `bundle:` changes; an accepted bundle reloads the config (its policies). */
+class BundleService {
+  private readonly deps: ReturnType<typeof createDeps>;
+  private updater: BundleUpdater | undefined;
+  private settings = '';
+
+  constructor(deps: ReturnType<typeof createDeps>) {
+    this.deps = deps;
+  }
+
+  configure(config: SealwatchConfig, accepted: () => void): void {
+    const b = config.bundle;
+    const settings = b ? JSON.stringify({ url: b.url, keys: b.keyFiles, schedule: b.schedule, dir: b.dir, tz: config.schedules.timezone }) : '';
+    if (settings === this.settings) return;
+    this.settings = settings;
+    void this.updater?.stop();
+    this.updater = undefined;
+    if (!b) return;
+    this.updater = new BundleUpdater(b, this.deps.store, this.deps.logger, accepted, () => this.deps.clock.now());
+    this.updater.start(config.schedules.timezone);
+  }
+
+  async stop(): Promise<void> {
+    await this.updater?.stop();
+  }
 }

@@ -1,7 +1,8 @@
 // The daemon's configuration: one YAML (or JSON) file, validated against config/sealwatch.schema.json, then turned
 // into settings with durations in milliseconds, paths made absolute (relative to the file) and url_env / secret_env
 // read from the environment. Every error names the file, the field path (apps[0].path) and, for YAML, the line.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { type KeyObject } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -16,7 +17,8 @@ import { loadPolicies, SHIPPED_POLICIES } from '../policy/load.ts';
 import { formatProblem, type Policy } from '../policy/types.ts';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { loadPublicKeys } from '../manifest/keys.ts';
-import { configPath, defaultLogDir } from './paths.ts';
+import { configPath, defaultBundleDir, defaultLogDir } from './paths.ts';
+import { bundlePoliciesDir } from '../bundle/install.ts';
 import { cliLayer } from './cli-layer.ts';
 import { envLayer } from './env-layer.ts';
 import { isPlainObject, type Layer, type Merged, mergeLayers, originOf } from './layers.ts';
@@ -60,6 +62,8 @@ export interface SealwatchConfig {
   readonly verification: { readonly trust: readonly string[]; readonly catalogs: readonly string[]; readonly systemTrust: boolean; readonly iocDigests: boolean };
   /** Scan worker threads: at most one per core. */
   readonly workers: number;
+  /** Signed policy bundle (daemon/bundle): its URL, pinned keys (loaded), schedule and directory. */
+  readonly bundle?: { readonly url: string; readonly keys: readonly KeyObject[]; readonly keyFiles: readonly string[]; readonly schedule: string; readonly dir: string };
   /** The shipped policies and those of `policies:`, loaded and checked (daemon/policy). */
   readonly policies?: readonly Policy[];
 }
@@ -78,6 +82,7 @@ interface RawConfig {
   verification?: { trust?: string[]; catalogs?: string[]; system_trust?: boolean; ioc_digests?: boolean };
   workers?: number;
   policies?: string[];
+  bundle?: { url: string; public_keys: string[]; schedule?: string; dir?: string };
 }
 
 type Segment = string | number;
@@ -311,7 +316,8 @@ function resolveConfig(raw: RawConfig, fault: ConfigFault, env: NodeJS.ProcessEn
     ...(raw.http ? { http: { host: raw.http.host ?? '127.0.0.1', port: raw.http.port } } : {}),
     verification: { trust: (verification.trust ?? []).map(abs), catalogs: (verification.catalogs ?? []).map(abs), systemTrust: verification.system_trust ?? false, iocDigests: verification.ioc_digests ?? false },
     workers: raw.workers ?? cores,
-    policies: configuredPolicies((raw.policies ?? []).map(abs), fault),
+    ...bundleOf(raw, abs, fault, env),
+    policies: configuredPolicies([...(raw.policies ?? []).map(abs), ...bundlePolicies(raw, abs, env)], fault),
   };
 }
 
@@ -376,4 +382,28 @@ function isDirectory(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `bundle:` resolved: keys loaded now (a bad key is a config error), the directory made absolute. */
+function bundleOf(raw: RawConfig, abs: (p: string) => string, fault: ConfigFault, env: NodeJS.ProcessEnv): Pick<SealwatchConfig, 'bundle'> {
+  const b = raw.bundle;
+  if (!b) return {};
+  const keyFiles = b.public_keys.map(abs);
+  const keys = keyFiles.flatMap((k, j) => {
+    try {
+      return loadPublicKeys(k);
+    } catch (err) {
+      throw fault.error(['bundle', 'public_keys', j], errorMessage(err));
+    }
+  });
+  const schedule = b.schedule ?? '*/15 * * * *';
+  if (!cron.validate(schedule)) throw fault.error(['bundle', 'schedule'], `not a valid node-cron expression: ${JSON.stringify(schedule)}`);
+  return { bundle: { url: b.url, keys, keyFiles, schedule, dir: b.dir !== undefined ? abs(b.dir) : defaultBundleDir(env) } };
+}
+
+/** The accepted bundle's policies directory, once there is one. */
+function bundlePolicies(raw: RawConfig, abs: (p: string) => string, env: NodeJS.ProcessEnv): string[] {
+  if (!raw.bundle) return [];
+  const dir = bundlePoliciesDir(raw.bundle.dir !== undefined ? abs(raw.bundle.dir) : defaultBundleDir(env));
+  return existsSync(dir) ? [dir] : [];
 }

@@ -21,3 +21,11 @@ export function defaultLogDir(env: NodeJS.ProcessEnv = process.env, platform: No
   if (isRoot()) return '/var/log/sealwatch';
   return join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'sealwatch', 'log');
 }
+
+/** Where an accepted policy bundle is kept (daemon/bundle): beside the history database's default place. */
+export function defaultBundleDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return join(env.ProgramData ?? 'C:\\ProgramData', 'sealwatch', 'bundle');
+  if (platform === 'darwin') return '/Library/Application Support/sealwatch/bundle';
+  if (isRoot()) return '/var/lib/sealwatch/bundle';
+  return join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'sealwatch', 'bundle');
+}

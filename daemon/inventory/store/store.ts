@@ -269,6 +269,11 @@ export class Store {
     return (this.q.meta.get(key) as { value: string } | undefined)?.value;
   }
 
+  /** Sets one meta key in its own transaction (the last accepted policy bundle's version: daemon/bundle). */
+  setMeta(key: string, value: string): void {
+    this.transaction(`recording ${key}`, () => this.q.setMeta.run(key, value));
+  }
+
   /** The database id and snapshot high-water mark must agree with what the witness remembers of this path. */
   private checkWitness(witness: string, existed: boolean, reinit: boolean): void {
     const key = realpathSync(this.file);

@@ -1,0 +1,178 @@
+// Signed policy bundles end to end: a real HTTP server on 127.0.0.1 serves the bundle, a real SQLite history database
+// remembers the last accepted version, the files land on disk. Tampered, rolled back, wrong key, expired → refused,
+// the last good bundle kept; a failed fetch keeps it too; a higher version is accepted. Also the CLI round trip.
+import test from 'ava';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type BundlePayload, signBundle } from '../../daemon/bundle/envelope.ts';
+import { bundlePoliciesDir, currentDir } from '../../daemon/bundle/install.ts';
+import { BundleUpdater, META_VERSION } from '../../daemon/bundle/updater.ts';
+import { loadConfig } from '../../daemon/config/config.ts';
+import { Store } from '../../daemon/inventory/store/store.ts';
+
+const MAIN = resolve(import.meta.dirname, '..', '..', 'daemon', 'main.ts');
+const EXAMPLE_POLICY = readFileSync(resolve(import.meta.dirname, '..', '..', 'policies', 'examples', 'electron-app.yaml'), 'utf8');
+const DAY = 86_400_000;
+
+const policy = (name: string): string => EXAMPLE_POLICY.replace('name: electron-app-example', `name: ${name}`);
+
+function payload(version: number, o: { policyName?: string; expiresInMs?: number; now?: Date } = {}): BundlePayload {
+  const now = o.now ?? new Date();
+  return {
+    version,
+    issued_at: new Date(now.getTime() - 60_000).toISOString(),
+    expires_at: new Date(now.getTime() + (o.expiresInMs ?? 30 * DAY)).toISOString(),
+    policies: [{ name: 'contoso.yaml', content: policy(o.policyName ?? `contoso-v${version}`) }],
+    manifests: [{ name: 'contoso-1.0.json', content: '{"note":"a manifest travels as text"}\n' }],
+  };
+}
+
+/** A server whose answer the test sets: a body, or a status. */
+async function server(): Promise<{ url: string; serve: (body: string | number) => void; close: () => Promise<void> }> {
+  let answer: string | number = 404;
+  const s = createServer((_req, res) => {
+    if (typeof answer === 'number') res.writeHead(answer).end();
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(answer);
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}/bundle.json`, serve: (b) => (answer = b), close: () => new Promise((r) => s.close(() => r())) };
+}
+
+interface Logged {
+  level: string;
+  message: string;
+  meta: Record<string, unknown>;
+}
+
+function setup(keys: KeyObject[], url: string): { updater: BundleUpdater; store: Store; dir: string; logged: Logged[]; accepted: number[] } {
+  const work = mkdtempSync(join(tmpdir(), 'sealwatch-bundle-'));
+  const store = Store.open(join(work, 'sealwatch.db'), { witness: join(work, 'witness.json') });
+  const logged: Logged[] = [];
+  const log = (level: string) => (message: string, meta?: object): void => void logged.push({ level, message, meta: (meta ?? {}) as Record<string, unknown> });
+  const accepted: number[] = [];
+  const dir = join(work, 'bundle');
+  const updater = new BundleUpdater({ url, keys, dir, schedule: '*/15 * * * *' }, store, { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug') }, (v) => accepted.push(v));
+  return { updater, store, dir, logged, accepted };
+}
+
+test('accepted, then tampered / rolled back / wrong key / expired / fetch failed → refused and the last good kept; a higher version accepted', async (t) => {
+  const signer = generateKeyPairSync('ed25519');
+  const other = generateKeyPairSync('ed25519');
+  const srv = await server();
+  const { updater, store, dir, logged, accepted } = setup([signer.publicKey], srv.url);
+  try {
+    const v2 = JSON.stringify(signBundle(payload(2), signer.privateKey));
+    srv.serve(v2);
+    t.like(await updater.check(), { state: 'accepted', version: 2 });
+    t.is(store.meta(META_VERSION), '2');
+    t.deepEqual(accepted, [2]);
+    const installed = readFileSync(join(bundlePoliciesDir(dir), 'contoso.yaml'), 'utf8');
+    t.regex(installed, /name: contoso-v2/);
+    t.is(readFileSync(join(currentDir(dir), 'manifests', 'contoso-1.0.json'), 'utf8'), '{"note":"a manifest travels as text"}\n');
+    t.like(await updater.check(), { state: 'unchanged', version: 2 }, 'the same bundle served again is not a rollback');
+
+    const kept = (what: string): void => {
+      t.is(store.meta(META_VERSION), '2', what);
+      t.is(readFileSync(join(bundlePoliciesDir(dir), 'contoso.yaml'), 'utf8'), installed, what);
+    };
+    // Tampered: a signed v3 whose policy was edited after signing.
+    const tampered = signBundle(payload(3), signer.privateKey);
+    srv.serve(JSON.stringify({ ...tampered, payload: { ...tampered.payload, policies: [{ name: 'contoso.yaml', content: policy('attacker') }] } }));
+    t.like(await updater.check(), { state: 'refused', reason: 'bad-signature' });
+    kept('tampered');
+    // Rolled back: a validly signed older version, and the same version with other content.
+    srv.serve(JSON.stringify(signBundle(payload(1), signer.privateKey)));
+    t.like(await updater.check(), { state: 'refused', reason: 'rollback' });
+    srv.serve(JSON.stringify(signBundle(payload(2, { policyName: 'contoso-v2-other' }), signer.privateKey)));
+    t.like(await updater.check(), { state: 'refused', reason: 'rollback' });
+    kept('rolled back');
+    // Wrong key: well signed, by a key that is not pinned.
+    srv.serve(JSON.stringify(signBundle(payload(4), other.privateKey)));
+    t.like(await updater.check(), { state: 'refused', reason: 'unknown-key' });
+    kept('wrong key');
+    // Expired.
+    srv.serve(JSON.stringify(signBundle(payload(5, { now: new Date(Date.now() - 40 * DAY) }), signer.privateKey)));
+    const expired = await updater.check();
+    t.like(expired, { state: 'refused', reason: 'expired' });
+    kept('expired');
+    // Not JSON, and an unsafe file name.
+    srv.serve('<html>maintenance</html>');
+    t.like(await updater.check(), { state: 'refused', reason: 'malformed' });
+    srv.serve(JSON.stringify(signBundle({ ...payload(6), policies: [{ name: '../../etc/evil.yaml', content: 'x' }] }, signer.privateKey)));
+    t.like(await updater.check(), { state: 'refused', reason: 'malformed' });
+    kept('malformed');
+    // The server fails, then is gone.
+    srv.serve(503);
+    t.like(await updater.check(), { state: 'fetch-failed', message: 'HTTP 503 from the bundle URL' });
+    kept('HTTP 503');
+    t.true(logged.some((l) => l.level === 'warn' && l.message === 'bundle fetch failed: the last good bundle stays'));
+    t.true(logged.some((l) => l.level === 'error' && l.message === 'bundle refused: the last good bundle stays' && l.meta.reason === 'rollback'));
+    t.false(JSON.stringify(logged).includes(srv.url), 'the bundle URL (it may carry a token) is never logged');
+
+    // A higher version is accepted.
+    srv.serve(JSON.stringify(signBundle(payload(7), signer.privateKey)));
+    t.like(await updater.check(), { state: 'accepted', version: 7 });
+    t.regex(readFileSync(join(bundlePoliciesDir(dir), 'contoso.yaml'), 'utf8'), /name: contoso-v7/);
+    t.deepEqual(accepted, [2, 7]);
+  } finally {
+    await srv.close();
+    store.close();
+  }
+  // After the server is gone, a fetch failure keeps version 7 (checked through a new updater on the same database).
+  const reopened = Store.open(join(dir, '..', 'sealwatch.db'), { witness: join(dir, '..', 'witness.json') });
+  try {
+    const again = new BundleUpdater({ url: srv.url, keys: [signer.publicKey], dir, schedule: '*/15 * * * *' }, reopened, { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} });
+    t.is((await again.check()).state, 'fetch-failed');
+    t.is(again.lastVersion(), 7, 'the last accepted version lives in the database');
+  } finally {
+    reopened.close();
+  }
+});
+
+test('the config loads the accepted bundle\'s policies; a bad bundle key is a config error', (t) => {
+  const work = mkdtempSync(join(tmpdir(), 'sealwatch-bundle-cfg-'));
+  const kg = spawnSync(process.execPath, [MAIN, 'bundle', 'keygen', '--out', join(work, 'keys')], { encoding: 'utf8' });
+  t.is(kg.status, 0, kg.stderr);
+  const cfg = join(work, 'sealwatch.yaml');
+  writeFileSync(cfg, `apps:\n  - name: contoso-desktop\n    path: /opt/c\nbundle:\n  url: https://bundles.example/sealwatch.json\n  public_keys: [keys/bundle.pub]\n  dir: bundle\n`);
+  const before = loadConfig(cfg, {}, { managed: {} });
+  t.is(before.bundle?.schedule, '*/15 * * * *');
+  t.false(before.policies?.some((p) => p.name === 'from-bundle'));
+  // What installBundle leaves: bundle/current/policies/NAME.
+  const policies = bundlePoliciesDir(join(work, 'bundle'));
+  spawnSync('mkdir', ['-p', policies]);
+  writeFileSync(join(policies, 'contoso.yaml'), policy('from-bundle'));
+  const after = loadConfig(cfg, {}, { managed: {} });
+  t.true(after.policies?.some((p) => p.name === 'from-bundle'));
+  writeFileSync(join(work, 'keys', 'bad.pub'), 'not a key');
+  writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('keys/bundle.pub', 'keys/bad.pub'));
+  t.throws(() => loadConfig(cfg, {}, { managed: {} }), { message: /bundle\.public_keys\[0\]: .*no "BEGIN PUBLIC KEY"/ });
+});
+
+test('sealwatch bundle keygen / sign / verify: valid, then refused for a wrong key, an expiry and a rollback', (t) => {
+  const work = mkdtempSync(join(tmpdir(), 'sealwatch-bundle-cli-'));
+  const run = (...args: string[]): { status: number | null; stdout: string; stderr: string } => spawnSync(process.execPath, [MAIN, 'bundle', ...args], { encoding: 'utf8' });
+  t.is(run('keygen', '--out', join(work, 'a')).status, 0);
+  t.is(run('keygen', '--out', join(work, 'b')).status, 0);
+  const pol = join(work, 'policies');
+  spawnSync('mkdir', ['-p', pol]);
+  writeFileSync(join(pol, 'contoso.yaml'), policy('cli'));
+  const out = join(work, 'bundle.json');
+  const signed = run('sign', '--key', join(work, 'a', 'bundle.key'), '--bundle-version', '3', '--expires', '2d', '--policies', pol, '--out', out);
+  t.is(signed.status, 0, signed.stderr);
+  const ok = run('verify', out, '--pub', join(work, 'a', 'bundle.pub'));
+  t.is(ok.status, 0, ok.stderr);
+  t.regex(ok.stdout, /^valid: bundle version 3, 1 policies, 0 manifests/);
+  const wrong = run('verify', out, '--pub', join(work, 'b', 'bundle.pub'));
+  t.is(wrong.status, 1);
+  t.regex(wrong.stdout, /BUNDLE_REFUSED \(unknown-key\)/);
+  const late = run('verify', out, '--pub', join(work, 'a', 'bundle.pub'), '--at', new Date(Date.now() + 3 * DAY).toISOString());
+  t.regex(late.stdout, /BUNDLE_REFUSED \(expired\)/);
+  const rollback = run('verify', out, '--pub', join(work, 'a', 'bundle.pub'), '--last-version', '3');
+  t.regex(rollback.stdout, /BUNDLE_REFUSED \(rollback\): .*version 3 is not above the last accepted version 3/);
+});
