@@ -3,8 +3,10 @@
 // so a root deleted and recreated, or replaced by a rename, restarts the watcher and makes the app dirty; a watcher
 // that fails (inotify watch or descriptor limits — ENOSPC, EMFILE — or a file system without notifications) is
 // closed and the app falls back to a rescan every `pollMs`, trying the watcher again each time.
+// On Linux the watcher is dir-watcher.ts (one inotify watch per directory); elsewhere chokidar.
 import { stat } from 'node:fs/promises';
-import { watch, type FSWatcher } from 'chokidar';
+import { watch } from 'chokidar';
+import { DirWatcher, type HintWatcher } from './dir-watcher.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { type Logger } from '../shared/logger.ts';
 
@@ -24,7 +26,7 @@ export interface RootWatcherOptions {
 
 export class RootWatcher {
   state: WatchState = 'starting';
-  private watcher: FSWatcher | undefined;
+  private watcher: HintWatcher | undefined;
   private identity: string | undefined;
   private readonly checkTimer: NodeJS.Timeout;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -61,15 +63,7 @@ export class RootWatcher {
 
   private startWatcher(): void {
     if (this.state === 'closed') return;
-    const w = watch(this.o.root, {
-      ignoreInitial: true,
-      // Never follow a link out of the root; a link's own change is an event.
-      followSymlinks: false,
-      // Every name counts (no editor temp-file filtering): an attacker names files as they like.
-      atomic: false,
-      ignorePermissionErrors: true,
-      persistent: true,
-    });
+    const w = startHintWatcher(this.o.root);
     this.watcher = w;
     // A retry from polling counts as watching only once it has crawled the root without failing.
     if (!this.retrying) this.state = 'watching';
@@ -164,4 +158,18 @@ async function identityOf(root: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Linux: directories only, one inotify watch each (dir-watcher.ts). Elsewhere chokidar. */
+function startHintWatcher(root: string): HintWatcher {
+  if (process.platform === 'linux') return new DirWatcher(root);
+  return watch(root, {
+    ignoreInitial: true,
+    // Never follow a link out of the root; a link's own change is an event.
+    followSymlinks: false,
+    // Every name counts (no editor temp-file filtering): an attacker names files as they like.
+    atomic: false,
+    ignorePermissionErrors: true,
+    persistent: true,
+  });
 }

@@ -1,0 +1,49 @@
+// The Linux watcher (daemon/watch/dir-watcher.ts): one inotify watch per directory, never per file, links not
+// followed; a file written anywhere under the root is reported; a directory made later is watched, one removed is
+// dropped. Real directories and real inotify; waits have limits only to stop a stuck test.
+import test from 'ava';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DirWatcher } from '../../daemon/watch/dir-watcher.ts';
+
+async function until(what: string, ok: () => boolean, limitMs = 30_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`not within ${limitMs} ms: ${what}`);
+    await sleep(20);
+  }
+}
+
+(process.platform === 'linux' ? test : test.skip)('one watch per directory; writes anywhere are reported; new directories watched, removed ones dropped; links not followed', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'sealwatch-dirwatch-'));
+  const outside = mkdtempSync(join(tmpdir(), 'sealwatch-outside-'));
+  mkdirSync(join(outside, 'deep'));
+  for (const d of ['a', 'a/b', 'c']) mkdirSync(join(root, d));
+  for (let i = 0; i < 300; i++) writeFileSync(join(root, ['a', 'a/b', 'c'][i % 3] as string, `f${i}.js`), `${i}`);
+  symlinkSync(outside, join(root, 'link-out'));
+  const w = new DirWatcher(root);
+  const events: string[] = [];
+  w.on('all', (_e, path) => events.push(path));
+  try {
+    await new Promise<void>((resolve, reject) => (w.on('ready', resolve), w.on('error', reject)));
+    t.is(w.size, 4, 'root, a, a/b, c — not 300 files, not the linked directory');
+
+    writeFileSync(join(root, 'a', 'b', 'f1.js'), 'changed');
+    await until('the write under a/b', () => events.includes(join(root, 'a', 'b', 'f1.js')));
+
+    mkdirSync(join(root, 'new'));
+    await until('the new directory watched', () => w.size === 5);
+    writeFileSync(join(root, 'new', 'plugin.dll'), 'MZ');
+    await until('the write in the new directory', () => events.includes(join(root, 'new', 'plugin.dll')));
+
+    writeFileSync(join(outside, 'deep', 'x'), 'not ours');
+    rmSync(join(root, 'a'), { recursive: true });
+    await until('a and a/b dropped', () => w.size === 3);
+    t.false(events.some((p) => p.startsWith(outside) || p.includes('link-out/')), 'nothing through the link');
+  } finally {
+    await w.close();
+  }
+  t.is(w.size, 0);
+});
