@@ -16,7 +16,7 @@ test('reopening applies nothing twice; data survives; WAL is on', (t) => {
   t.is(s2.app('contoso')?.vendor, 'Contoso');
   s2.close();
   const raw = new DatabaseSync(file);
-  t.deepEqual((raw.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version), [1, 2, 3]);
+  t.deepEqual((raw.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version), MIGRATIONS.map((m) => m.version));
   t.is((raw.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
   raw.close();
 });
@@ -231,4 +231,22 @@ test('scan re-executes itself once with a small young generation (same pid), oth
   t.true(scan.some((c) => c.includes('--max-semi-space-size=2')), JSON.stringify(scan));
   const version = await cmdlineOf(['--version']);
   t.false(version.some((c) => c.includes('--max-semi-space-size')));
+});
+
+test('migration 4: an operational alert (no app, no snapshot) is queued, listed, claimed and sent like any other', (t) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'sealwatch-store-')), 'o.db');
+  const s = Store.open(file);
+  try {
+    const now = new Date('2026-03-01T00:00:00Z');
+    s.queueOperationalAlerts([{ deliveryId: 'op-1', destination: 'soc', type: 'generic', summary: 'sealwatch on h: CONFIG_REJECTED', body: '{}' }], now);
+    const [row] = s.alerts();
+    t.like(row, { delivery_id: 'op-1', app: 'sealwatch', snapshot_id: 0, state: 'pending' });
+    const [due] = s.dueAlerts(now, 10);
+    t.like(due, { delivery_id: 'op-1', app: 'sealwatch', body: '{}' });
+    t.true(s.claimAlert(due!.id, now, new Date(now.getTime() + 1000)));
+    s.alertSent(due!.id, 200, now);
+    t.is(s.alertCounts().sent, 1);
+  } finally {
+    s.close();
+  }
 });
