@@ -2,15 +2,16 @@
 // write would let that user switch sealwatch off or silence its alerts. POSIX: refused when group- or world-writable
 // (a world-writable directory with the sticky bit, like /tmp, only when it is the file itself), or owned by anyone
 // other than root or the user sealwatch runs as; the file's directory is checked too (whoever can write it can
-// replace the file). Windows: not checked yet (ACLs need icacls parsing; the policy registry key is admin-only by
-// design) — docs/fleet.md says so.
+// replace the file). Windows: the ACLs of the file and its directory as `icacls` prints them (windows-acl.ts): an
+// allow entry with a writing right for anyone but Administrators, SYSTEM or TrustedInstaller refuses the path.
 import { statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, win32 } from 'node:path';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
+import { icacls, nonAdminWriters, parseIcacls } from './windows-acl.ts';
 
 /** Why `path` is writable by a non-admin, or undefined when it is not. */
-export function writableByNonAdmin(path: string, platform: NodeJS.Platform = process.platform): string | undefined {
-  if (platform === 'win32') return undefined;
+export function writableByNonAdmin(path: string, platform: NodeJS.Platform = process.platform, readAcl: (p: string) => string = icacls): string | undefined {
+  if (platform === 'win32') return windowsWriters(path, readAcl);
   const self = process.getuid?.() ?? 0;
   for (const p of [path, dirname(path)]) {
     let st;
@@ -25,6 +26,21 @@ export function writableByNonAdmin(path: string, platform: NodeJS.Platform = pro
     if (st.uid !== 0 && st.uid !== self) return `${what} ${p} is owned by uid ${st.uid}, not root (chown root ${p})`;
     if (st.mode & 0o002 && !(p !== path && st.mode & 0o1000)) return `${what} ${p} is world-writable (mode ${mode}; chmod o-w ${p})`;
     if (st.mode & 0o020 && st.gid !== 0) return `${what} ${p} is writable by group ${st.gid} (mode ${mode}; chmod g-w ${p})`;
+  }
+  return undefined;
+}
+
+function windowsWriters(path: string, readAcl: (p: string) => string): string | undefined {
+  for (const p of [path, win32.dirname(path)]) {
+    let text: string;
+    try {
+      text = readAcl(p);
+    } catch (err) {
+      if (p === path) return undefined; // the loader says why it cannot be read
+      return `${p}: its ACL cannot be read: ${errorMessage(err)}`;
+    }
+    const why = nonAdminWriters(parseIcacls(text, p));
+    if (why) return `${p === path ? 'its ACL' : 'the ACL of its directory'} ${p} lets non-admins write: ${why}`;
   }
   return undefined;
 }
