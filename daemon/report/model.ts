@@ -83,7 +83,10 @@ const CODE_FORMATS = new Set(['pe', 'macho', 'elf', 'bundle']);
 export function findingView(f: FindingRow): FindingView {
   let evidence = f.evidence;
   try {
-    evidence = JSON.stringify(JSON.parse(f.evidence), null, 2);
+    // Short evidence on one line, longer one indented: readable, and small in a report of thousands of findings.
+    const parsed: unknown = JSON.parse(f.evidence);
+    evidence = JSON.stringify(parsed);
+    if (evidence.length > 120) evidence = JSON.stringify(parsed, null, 1);
   } catch {
     // kept as stored
   }

@@ -1,5 +1,7 @@
 // The page shell shared by the report and the hunt view: one self-contained document, no script, one inline style
 // sheet pinned by its SHA-256 in a Content-Security-Policy that forbids every load (remote or local) and every script.
+// Apps off screen are not laid out (content-visibility: auto) and closed updates not at all: a 100 apps × 20 versions
+// history opens in well under a second (docs/benchmarks.md); on paper everything is laid out and open.
 import { createHash } from 'node:crypto';
 import { type Html, html, trusted } from './html.ts';
 
@@ -19,15 +21,15 @@ li.sev-critical{border-left-color:var(--critical)}li.sev-high{border-left-color:
 .sev{font-weight:700;text-transform:uppercase;font-size:.75rem;letter-spacing:.04em;margin-right:.4rem}
 .t-critical{color:var(--critical)}.t-high{color:var(--high)}.t-medium{color:var(--medium)}.t-low{color:var(--low)}.t-info{color:var(--info)}
 .rule{font-weight:600}.message{margin:.2rem 0}.state{float:right;color:var(--muted)}
-details{margin:.3rem 0}summary{cursor:pointer}details.update{border:1px solid var(--line);border-radius:4px;padding:.3rem .6rem}
-.counts span{margin-right:.5rem}.arrow{color:var(--muted);padding:0 .25rem}.moved{font-weight:700}
+section.app{content-visibility:auto;contain-intrinsic-size:auto 900px}details{margin:.3rem 0}summary{cursor:pointer}details.update{border:1px solid var(--line);border-radius:4px;padding:.3rem .6rem}
+.counts span{margin-right:.5rem}.arrow{color:var(--muted);padding:0 .25rem}td.m{font-weight:700}td.path{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.85em;overflow-wrap:anywhere}pre.changes{font-size:.8em}
 .present{color:var(--critical);font-weight:700}.gone{color:var(--ok);font-weight:700}
 svg{display:block;width:100%;height:auto;margin:.3rem 0}svg text{fill:var(--fg);font:11px system-ui,sans-serif}svg .axis{stroke:var(--line);stroke-width:1}
 svg .v{fill:var(--ok)}svg .v-critical{fill:var(--critical)}svg .v-high{fill:var(--high)}svg .v-medium{fill:var(--medium)}svg .v-low{fill:var(--low)}
 svg .s-critical{fill:var(--critical)}svg .s-high{fill:var(--high)}svg .s-medium{fill:var(--medium)}svg .s-low{fill:var(--low)}
 svg .seen{fill:var(--bar);opacity:.8}svg .tick{stroke:var(--muted);stroke-width:1}
 @media print{body{max-width:none;padding:0;font-size:10pt;background:#fff;color:#000}:root{--bg:#fff;--fg:#000;--muted:#444;--card:#fff;--line:#999}
-details::details-content{content-visibility:visible;display:block}summary{list-style:none}nav{display:none}a{color:#000;text-decoration:none}
+section.app,details::details-content{content-visibility:visible;display:block}summary{list-style:none}nav{display:none}a{color:#000;text-decoration:none}
 li.finding,tr,svg{break-inside:avoid}h2{break-after:avoid}}
 `;
 

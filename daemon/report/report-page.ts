@@ -15,54 +15,55 @@ export function countsLine(c: SeverityCounts, withInfo = false): Html {
 }
 
 export function findingItem(f: FindingView, withApp: boolean): Html {
-  return html`<li class="finding sev-${f.severity}" id="f-${f.id}" data-finding="${f.id}" data-severity="${f.severity}" data-rule="${f.rule}" data-path="${f.path ?? ''}">
-<span class="sev t-${f.severity}">${f.severity}</span><code class="rule">${f.rule}</code>
-${withApp ? html` <span class="app">${f.app}</span> <span class="version mono">${f.version ?? '?'}</span>` : ''}
-${f.path !== null ? html` <code class="path">${f.path}</code>` : ''}
-<span class="state">${f.explained ? 'explained · ' : ''}review: ${f.state}</span>
-<p class="message">${f.message}</p>
-<details class="evidence"><summary>evidence · finding ${f.id}${withApp ? html` · <a href="#u-${f.snapshot}">update</a>` : ''}</summary><pre>${f.evidence}</pre></details></li>`;
+  return html`<li class="finding sev-${f.severity}" id="f-${f.id}" data-severity="${f.severity}" data-rule="${f.rule}"><span class="sev t-${f.severity}">${f.severity}</span><code class="rule">${f.rule}</code>${withApp ? html` <span class="app">${f.app}</span> <span class="version mono">${f.version ?? '?'}</span>` : ''}${f.path !== null ? html` <code class="path">${f.path}</code>` : ''}
+<p class="message">${f.message}</p><details class="evidence"><summary>evidence · finding ${f.id} · ${f.explained ? 'explained · ' : ''}review: ${f.state}${withApp ? html` · <a href="#u-${f.snapshot}">update</a>` : ''}</summary><pre>${f.evidence}</pre></details></li>`;
 }
 
 const findingList = (fs: readonly FindingView[], withApp: boolean): Html => html`<ol class="findings">${fs.map((f) => findingItem(f, withApp))}</ol>`;
 
-/** "before → after", bold when it moved; one side only for added or removed paths. */
-function pair(before: string | undefined, after: string | undefined, kind: ChangeView['kind']): Html {
-  if (kind === 'added') return html`<span>${after || '-'}</span>`;
-  if (kind === 'removed') return html`<span>${before || '-'}</span>`;
-  if (before === after) return html`<span class="muted">${after || '-'}</span>`;
-  return html`<span class="moved">${before || '-'}<span class="arrow">→</span>${after || '-'}</span>`;
+/** "before → after" for a changed path; one side for an added or removed one. */
+function pair(before: string | undefined, after: string | undefined, kind: ChangeView['kind']): string {
+  if (kind === 'added') return after || '-';
+  if (kind === 'removed') return before || '-';
+  return before === after ? after || '-' : `${before || '-'} → ${after || '-'}`;
 }
 
-const signerOf = (s: Side | undefined): string | undefined => (s ? `${s.signer || 'unsigned'} (${s.status})` : undefined);
+const signerOf = (s: Side | undefined): string | undefined => (s ? `${s.signer || 'unsigned'}${s.status === 'trusted' || s.status === 'unsigned' ? '' : ` (${s.status})`}` : undefined);
+const short = (h: string | undefined): string | undefined => (h ? `${h.slice(0, 12)}…` : undefined);
+/** The old hash shortened (it is in the previous update's listing in full), the new one whole. */
+const hashes = (c: ChangeView): string => (c.kind === 'changed' ? `${short(c.before?.sha256)} → ${c.after?.sha256}` : ((c.after ?? c.before)?.sha256 ?? '-'));
+const moved = (a: string | undefined, b: string | undefined, c: ChangeView): boolean => c.kind === 'changed' && a !== b;
 
+// Markup kept small (no nested elements per cell): a history of 100 apps × 20 versions stays a quick page.
 function changeRow(c: ChangeView): Html {
-  return html`<tr class="change" data-kind="${c.kind}" data-path="${c.path}"><td>${c.kind}</td><td><code class="path">${c.path}</code>${c.module ? '' : html` <span class="muted">(file)</span>`}</td>
-<td>${pair(signerOf(c.before), signerOf(c.after), c.kind)}</td><td>${pair(c.before?.version, c.after?.version, c.kind)}</td>
-<td class="mono">${pair(c.before?.sha256, c.after?.sha256, c.kind)}</td></tr>`;
+  const signer = moved(signerOf(c.before), signerOf(c.after), c);
+  const version = moved(c.before?.version, c.after?.version, c);
+  return html`<tr class="change"><td>${c.kind}<td class="path">${c.path}${c.module ? '' : ' (file)'}<td${signer ? html` class="m"` : ''}>${pair(signerOf(c.before), signerOf(c.after), c.kind)}<td${version ? html` class="m"` : ''}>${pair(c.before?.version, c.after?.version, c.kind)}<td class="mono">${hashes(c)}</tr>`;
 }
 
+/** The full table, for updates that need review. */
 function changeTable(changes: readonly ChangeView[]): Html {
-  if (changes.length === 0) return html`<p class="muted">no file changed</p>`;
-  const modules = changes.filter((c) => c.module).length;
-  return html`<h4>Changes: ${changes.length} (${modules} to modules)</h4>
-<table class="changes"><thead><tr><th>change</th><th>path</th><th>signer (status)</th><th>version</th><th>SHA-256</th></tr></thead>
-<tbody>${changes.map(changeRow)}</tbody></table>`;
+  return html`<table class="changes"><thead><tr><th>change<th>path<th>signer<th>version<th>SHA-256</thead><tbody>${changes.map(changeRow)}</tbody></table>`;
+}
+
+/** A compact listing (one text block) for updates with nothing above info: same facts, a fraction of the markup. */
+function changeListing(changes: readonly ChangeView[]): Html {
+  const lines = changes.map((c) => `${c.kind.padEnd(8)} ${c.path}${c.module ? '' : ' (file)'}\n         signer ${pair(signerOf(c.before), signerOf(c.after), c.kind)} · version ${pair(c.before?.version, c.after?.version, c.kind)} · ${hashes(c)}`);
+  return html`<pre class="changes">${lines.join('\n')}</pre>`;
+}
+
+function changes(u: UpdateView, full: boolean): Html {
+  if (u.changes.length === 0) return html`<p class="muted">no file changed</p>`;
+  const modules = u.changes.filter((c) => c.module).length;
+  return html`<h4>Changes: ${u.changes.length} (${modules} to modules)</h4>${full ? changeTable(u.changes) : changeListing(u.changes)}`;
 }
 
 function updateSection(u: UpdateView): Html {
   const aboveInfo = u.findings.some((f) => f.severity !== 'info');
-  const title = u.from ? html`${u.from.version ?? '?'}<span class="arrow">→</span>${u.version ?? '?'}` : html`baseline ${u.version ?? '?'}`;
-  return html`<details class="update" id="u-${u.snapshot}" data-snapshot="${u.snapshot}"${aboveInfo ? html` open` : ''}>
-<summary><strong>${title}</strong> <span class="muted">${u.takenAt} · ${u.trigger} · snapshot ${u.snapshot} · ${u.from ? `${u.changes.length} changed` : `${u.files} files, ${u.modules} modules`}</span> ${countsLine(u.counts)}</summary>
-${u.findings.length ? html`<h4>Findings</h4>${findingList(u.findings, false)}` : html`<p class="muted">no findings</p>`}
-${u.from ? changeTable(u.changes) : ''}</details>`;
-}
-
-function versionTable(app: AppView): Html {
-  return html`<table class="versions"><thead><tr><th>version</th><th>arrived</th><th>trigger</th><th>files</th><th>modules</th><th>findings</th></tr></thead><tbody>
-${app.updates.map((u) => html`<tr><td><a href="#u-${u.snapshot}">${u.version ?? '?'}</a></td><td>${u.takenAt}</td><td>${u.trigger}</td><td>${u.files}</td><td>${u.modules}</td><td>${countsLine(u.counts)}</td></tr>`)}
-</tbody></table>`;
+  const title = u.from ? `${u.from.version ?? '?'} → ${u.version ?? '?'}` : `baseline ${u.version ?? '?'}`;
+  return html`<details class="update" id="u-${u.snapshot}"${aboveInfo ? html` open` : ''}><summary><strong>${title}</strong> <span class="muted">${u.takenAt} · ${u.trigger} · snapshot ${u.snapshot} · ${u.from ? `${u.changes.length} changed` : `${u.files} files, ${u.modules} modules`}</span> ${countsLine(u.counts)}</summary>
+${u.findings.length ? findingList(u.findings, false) : ''}${u.from ? changes(u, aboveInfo) : ''}</details>
+`;
 }
 
 function appSection(app: AppView, i: number): Html {
@@ -70,7 +71,6 @@ function appSection(app: AppView, i: number): Html {
   return html`<section class="app" id="app-${i}" data-app="${app.name}"><h2>${app.name}</h2>
 <p class="meta">${app.vendor ? html`${app.vendor} · ` : ''}<code>${app.root}</code> · ${app.updates.length} version${app.updates.length === 1 ? '' : 's'} · ${countsLine(severityCounts(all))}</p>
 ${versionTimeline(app.name, app.updates)}
-<details class="versions-table"><summary>versions</summary>${versionTable(app)}</details>
 ${[...app.updates].reverse().map(updateSection)}</section>`;
 }
 

@@ -38,8 +38,7 @@ export function versionTimeline(appName: string, updates: readonly UpdateView[])
     });
     const w = worst(u.counts);
     const label = `${u.version ?? '?'} — ${day(u.takenAt)} (${u.trigger}): ${countsText(u.counts)}`;
-    return html`<a href="#u-${u.snapshot}"><g class="point"><title>${label}</title>${bars}<circle class="v${w ? ` v-${w}` : ''}" cx="${cx}" cy="${axisY}" r="6"></circle>
-<text x="${cx}" y="${axisY + 16}" transform="rotate(30 ${cx} ${axisY + 16})">${(u.version ?? '?').slice(0, 24)}</text></g></a>`;
+    return html`<a href="#u-${u.snapshot}"><title>${label}</title>${bars}<circle class="v${w ? ` v-${w}` : ''}" cx="${cx}" cy="${axisY}" r="6"></circle><text x="${cx}" y="${axisY + 16}" transform="rotate(30 ${cx} ${axisY + 16})">${(u.version ?? '?').slice(0, 24)}</text></a>`;
   });
   return html`<svg class="timeline" viewBox="0 0 ${WIDTH} 150" role="img" aria-label="${`versions of ${appName} over time`}">
 <line class="axis" x1="${LEFT}" y1="${axisY}" x2="${RIGHT}" y2="${axisY}"></line>

@@ -54,7 +54,7 @@ test.serial('the report: the critical finding first, counts as in the database, 
   try {
     const unexplained = await inPage<Array<{ id: number; severity: string; rule: string; path: string | null }>>(
       w.page,
-      `[...document.querySelectorAll('#unexplained li.finding')].map((e) => ({ id: Number(e.dataset.finding), severity: e.dataset.severity, rule: e.dataset.rule, path: e.querySelector('.path')?.textContent ?? null }))`,
+      `[...document.querySelectorAll('#unexplained li.finding')].map((e) => ({ id: Number(e.id.slice(2)), severity: e.dataset.severity, rule: e.dataset.rule, path: e.querySelector('.path')?.textContent ?? null }))`,
     );
     const expected = store.findings({ unexplained: true });
     t.is(unexplained.length, expected.length);
@@ -68,7 +68,7 @@ test.serial('the report: the critical finding first, counts as in the database, 
     const all = store.findings();
     const shown = await inPage<Array<{ id: number; severity: string; rule: string; path: string | null; state: string }>>(
       w.page,
-      `[...document.querySelectorAll('section.app li.finding')].map((e) => ({ id: Number(e.dataset.finding), severity: e.dataset.severity, rule: e.querySelector('.rule').textContent, path: e.querySelector('.path')?.textContent ?? null, state: e.querySelector('.state').textContent }))`,
+      `[...document.querySelectorAll('section.app li.finding')].map((e) => ({ id: Number(e.id.slice(2)), severity: e.dataset.severity, rule: e.querySelector('.rule').textContent, path: e.querySelector('.path')?.textContent ?? null, state: e.querySelector('.evidence summary').textContent }))`,
     );
     t.is(shown.length, all.length);
     for (const f of all) {
@@ -86,7 +86,7 @@ test.serial('the report: the critical finding first, counts as in the database, 
       t.is(await inPage<number>(w.page, `document.querySelectorAll('section.app[data-app=${JSON.stringify(app.name)}] svg.timeline circle').length`), store.snapshots(app.id).length, 'one point per version on the timeline');
     }
     // The module diff of the 3CX-shaped update: the same-version vendor DLL, signer and version before → after.
-    const contoso = await inPage<string>(w.page, `[...document.querySelectorAll('tr.change')].find((r) => r.dataset.path === 'contoso.dll')?.textContent ?? ''`);
+    const contoso = await inPage<string>(w.page, `[...document.querySelectorAll('tr.change')].find((r) => r.querySelector('td.path').textContent === 'contoso.dll')?.textContent ?? ''`);
     t.regex(contoso, /changed/);
     t.regex(contoso, /1\.2\.3\.4/);
     t.regex(contoso, /org:Contoso Test Ltd/);
@@ -100,7 +100,7 @@ test.serial('a file named <img src=x onerror=alert(1)>.dll and a signer named </
   const w = await open(t, pathToFileURL(reportFile).href);
   try {
     t.is(await inPage<number>(w.page, `document.querySelectorAll('img, script, iframe, object, embed').length`), 0, 'no element was made from a name');
-    const paths = await inPage<string[]>(w.page, `[...document.querySelectorAll('code.path')].map((e) => e.textContent)`);
+    const paths = await inPage<string[]>(w.page, `[...document.querySelectorAll('code.path, td.path')].map((e) => e.textContent)`);
     t.true(paths.includes(HOSTILE_FILE), 'the file name is shown as text');
     const body = await inPage<string>(w.page, 'document.body.innerText');
     t.true(body.includes(HOSTILE_SIGNER), 'the signer name is shown as text');
@@ -139,13 +139,17 @@ test.serial('light and dark follow prefers-color-scheme; printed, closed section
     await w.page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
     const light = await bg();
     await w.page.screenshot({ path: join(docs, 'report-light.png') });
+    // The 3CX-shaped update itself: its findings and module diff.
+    const update = await w.page.$('section.app[data-app="contoso"] details.update:nth-of-type(2)');
+    t.regex((await update?.evaluate((e) => (e as unknown as { textContent: string }).textContent)) ?? '', /18\.12\.407 → 18\.12\.416/);
+    await update?.screenshot({ path: join(docs, 'report-update-light.png') });
     await w.page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
     const dark = await bg();
     await w.page.screenshot({ path: join(docs, 'report-dark.png') });
     t.is(light, 'rgb(255, 255, 255)');
     t.not(dark, light);
     // The legitimate node update has nothing above info: its section is closed on screen, open on paper.
-    const changesVisible = `(() => { const d = [...document.querySelectorAll('section.app[data-app="node"] details.update')].find((e) => !e.open && e.querySelector('table.changes')); return d ? d.querySelector('table.changes').checkVisibility() : null; })()`;
+    const changesVisible = `(() => { const d = [...document.querySelectorAll('section.app[data-app="node"] details.update')].find((e) => !e.open && e.querySelector('pre.changes')); return d ? d.querySelector('pre.changes').checkVisibility() : null; })()`;
     t.false(await inPage<boolean | null>(w.page, changesVisible));
     await w.page.emulateMediaType('print');
     t.true(await inPage<boolean | null>(w.page, changesVisible));
