@@ -6,10 +6,16 @@ import { isSea } from 'node:sea';
 
 const HEAVY = new Set(['scan', 'run']);
 const FLAG = '--max-semi-space-size=2';
+// `run` from the compiled package also gets V8's lite mode (no optimizing compilers, lazy feedback vectors): the
+// daemon's own process only handles file events, schedules, alert delivery and /metrics, and idles ~18 MiB smaller
+// (watching 50,000 files: 95 → 77 MiB RSS). Scans run in child processes without it (run/scan-runner.ts). Not from
+// the TypeScript sources: lite mode has no WebAssembly, which Node's type stripping needs.
+export const LITE_MODE = '--lite-mode';
 
 export function reexecWithSmallYoungGeneration(argv: readonly string[]): void {
   // A single executable takes no Node flags on its command line (they would reach sealwatch as arguments).
   if (!HEAVY.has(argv[0] ?? '') || process.platform === 'win32' || typeof process.execve !== 'function' || isSea()) return;
   if (process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) || process.env.SEALWATCH_NO_REEXEC === '1') return;
-  process.execve(process.execPath, [process.execPath, FLAG, ...process.execArgv, ...process.argv.slice(1)], process.env);
+  const lite = argv[0] === 'run' && import.meta.url.endsWith('.js') ? [LITE_MODE] : [];
+  process.execve(process.execPath, [process.execPath, FLAG, ...lite, ...process.execArgv, ...process.argv.slice(1)], process.env);
 }

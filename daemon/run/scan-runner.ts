@@ -4,6 +4,7 @@
 // period): a scan commits in one transaction, so a process ended before its commit leaves nothing behind.
 import { type ChildProcess, fork } from 'node:child_process';
 import { SealwatchError, type SealwatchErrorCode } from '../shared/errors.ts';
+import { LITE_MODE } from '../cli/young-generation.ts';
 import { childModule } from '../shared/assets.ts';
 import { type ScanChildMessage, type ScanSummary, type ScanThreadReply, type ScanThreadRequest, type ScanThreadSetup } from './scan-thread-protocol.ts';
 
@@ -32,8 +33,10 @@ export interface ScanProcess {
 }
 
 export function startScanProcess(setup: ScanThreadSetup): ScanProcess {
-  // The daemon's own V8 flags (a small young generation) suit a scan as well; stdout/stderr are the daemon's.
-  const child = fork(childModule(SCRIPT, 'scan-child'), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // The daemon's small young generation suits a scan as well, its lite mode does not (a scan is compute); stdout and
+  // stderr are the daemon's.
+  const execArgv = process.execArgv.filter((a) => a !== LITE_MODE);
+  const child = fork(childModule(SCRIPT, 'scan-child'), [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   // A failure to spawn is reported by run() (as the process's end); until then nobody is listening.
   child.on('error', () => undefined);
