@@ -146,7 +146,7 @@ const body = `## Report (issue 13): ${APPS} apps × ${VERSIONS} versions in Chro
 | building the page in Node (reading the history, rendering) | ${Math.round(renderMs)} ms | — |
 | writing the synthetic history (not part of the report) | ${Math.round(buildMs)} ms | — |
 
-Each update is a closed \`<details>\` unless it has a finding above info: the browser parses it but lays out only what is open.`;
+Each update is a closed \`<details>\` unless it has a finding above info, and apps off screen are not laid out (\`content-visibility: auto\`): the browser parses the whole page but lays out only what is shown.`;
 if (!process.argv.includes('--no-write')) writeSection('report', body);
 console.log(body);
 if (!ok) {
