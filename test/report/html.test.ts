@@ -1,0 +1,18 @@
+// The report's one escaping function and its template tag: every value escaped once, markup built by the tag kept.
+import test from 'ava';
+import { escapeHtml, html, trusted } from '../../daemon/report/html.ts';
+
+test('escapeHtml: the five HTML specials and the backtick become entities; control and bidi characters visible escapes', (t) => {
+  t.is(escapeHtml(`<img src=x onerror="alert('1')">&\``), '&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;&#96;');
+  t.is(escapeHtml('a\u202egnp.exe'), 'a\\u202egnp.exe', 'a right-to-left override cannot reorder a name');
+  t.is(escapeHtml('x\u0000y\u001bz'), 'x\\u0000y\\u001bz');
+  t.is(escapeHtml('line\nnext\ttab'), 'line\nnext\ttab', 'newline and tab stay (pre blocks)');
+});
+
+test('html: values escaped (arrays joined, absent empty), nested html kept as markup, never escaped twice', (t) => {
+  const name = '</script><script>alert(1)</script>';
+  const inner = html`<b>${name}</b>`;
+  t.is(html`<p title="${name}">${inner}${[1, '<', null, undefined, false]}</p>`.text, '<p title="&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"><b>&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;</b>1&lt;</p>');
+  t.is(html`${'&amp;'}`.text, '&amp;amp;', 'text that looks escaped is still text');
+  t.is(html`${trusted('<i>x</i>')}`.text, '<i>x</i>', 'only trusted() passes markup through');
+});
