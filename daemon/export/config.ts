@@ -43,7 +43,7 @@ function resolveSink(s: RawExportSink, i: number, fail: ExportFault, env: NodeJS
     return v;
   };
   const http = s.type !== 'ndjson';
-  if (http && s.url === undefined && s.url_env === undefined) throw fail(['export', i], `a ${s.type} sink needs url or url_env`);
+  if (http && s.url === undefined && s.url_env === undefined) throw fail(['export', i], `the ${s.type} sink needs url or url_env`);
   if (!http && (s.url !== undefined || s.url_env !== undefined)) throw fail(['export', i, s.url !== undefined ? 'url' : 'url_env'], 'an ndjson sink writes a file: give path, not a URL');
   if (!http && s.path === undefined) throw fail(['export', i], 'an ndjson sink needs path (the file a shipper tails)');
   if (http && s.path !== undefined) throw fail(['export', i, 'path'], `only the ndjson sink writes a file (this one is ${s.type})`);

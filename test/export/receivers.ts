@@ -74,7 +74,8 @@ export async function bulkReceiver(options: { refuse?: (source: Record<string, u
   let failing = { n: 0, status: 500 };
   const { server, url } = await serve((req, body) => {
     requests.push({ url: req.url ?? '', headers: req.headers, body });
-    if (req.method !== 'POST' || !(req.url ?? '').startsWith('/_bulk')) return (violations.push(`${req.method} ${req.url}`), { status: 404, body: '{}' });
+    // At the root, or under a path prefix (a reverse proxy in front of the cluster).
+    if (req.method !== 'POST' || !new URL(req.url ?? '/', 'http://x').pathname.endsWith('/_bulk')) return (violations.push(`${req.method} ${req.url}`), { status: 404, body: '{}' });
     if (req.headers['content-type'] !== 'application/x-ndjson') violations.push(`content-type ${req.headers['content-type']}`);
     let actions;
     try {
