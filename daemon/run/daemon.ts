@@ -181,7 +181,7 @@ export class Daemon {
     }
     const restart = (['database', 'log', 'http', 'workers', 'verification', 'watch'] as const).filter((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
     if (restart.length) this.d.logger.warn('config changes that take effect at the next restart', { settings: restart });
-    this.d.logger.info('config reloaded', { config: next.source, apps: this.apps.size, alerts: next.alerts.map((a) => a.name) });
+    this.d.logger.info('config reloaded', { config: next.source, apps: this.apps.size, alerts: next.alerts.map((a) => a.name), policies: (next.policies ?? []).map((p) => p.name) });
   }
 
   /** Refreshes every URL manifest source on its own schedule, so a scan finds a current copy (or the last good one). */
