@@ -47,14 +47,17 @@ export async function runStatus(options: StatusOptions, io: Output): Promise<num
     const apps = appStatuses(store, configured);
     const outbox = store.alertCounts();
     const lastError = lastDeliveryError(store.alerts());
+    // export (issue 12, FLEET): the export outbox's depth and its last failure (sink names only; errors redacted)
+    const exports = exportStatus(store);
     if (options.json) {
-      io.out(JSON.stringify({ database: db, apps, outbox, last_delivery_error: lastError }));
+      io.out(JSON.stringify({ database: db, apps, outbox, last_delivery_error: lastError, export_outbox: exports.counts, last_export_error: exports.lastError }));
       return ExitCode.ok;
     }
     io.out(`database ${safe(db)}: ${apps.length} app${apps.length === 1 ? '' : 's'}`);
     const rows = apps.map((a) => [safe(a.name), a.last_scan ? safe(a.last_scan) : 'never', safe(a.trigger ?? '-'), safe(a.version ?? '?'), a.snapshot === null ? '-' : String(a.snapshot), pendingText(a.pending_findings)]);
     for (const l of table(['APP', 'LAST SCAN', 'TRIGGER', 'VERSION', 'SNAPSHOT', 'PENDING FINDINGS'], rows, false)) io.out(l);
     io.out(`outbox: ${outbox.pending} pending, ${outbox.dead} dead, ${outbox.sent} sent`);
+    if (exports.counts.pending + exports.counts.sent + exports.counts.dead > 0) io.out(`export outbox: ${exports.counts.pending} pending, ${exports.counts.dead} dead, ${exports.counts.sent} sent${exports.lastError ? `; last error: ${safe(exports.lastError.at ?? '?')} ${safe(exports.lastError.sink)} (snapshot ${exports.lastError.snapshot_id}, ${exports.lastError.state}): ${safe(exports.lastError.error)}` : ''}`);
     io.out(lastError ? `last delivery error: ${safe(lastError.at ?? '?')} ${safe(lastError.destination)} (${safe(lastError.delivery_id)}, ${lastError.state}): ${safe(lastError.error)}` : 'last delivery error: none');
     return ExitCode.ok;
   } finally {
@@ -99,4 +102,11 @@ function lastDeliveryError(rows: readonly AlertRow[]): { at: string | null; dest
   for (const r of rows) if (r.last_error && (!last || (r.last_attempt_at ?? '') >= (last.last_attempt_at ?? ''))) last = r;
   // Once sent, the row's last status is the success's: the error's own status is then only in its text.
   return last ? { at: last.last_attempt_at, destination: last.destination, delivery_id: last.delivery_id, state: last.state, status: last.state === 'sent' ? null : last.last_status, error: last.last_error as string } : null;
+}
+
+/** The export outbox (daemon/export): counts by state, and the most recent failure still on a row. */
+function exportStatus(store: Store): { counts: Record<'pending' | 'sent' | 'dead', number>; lastError: { at: string | null; sink: string; snapshot_id: number; state: string; status: number | null; error: string } | null } {
+  const rows = store.exportOutbox.rows().filter((r) => r.last_error !== null);
+  const last = rows.sort((a, b) => (a.last_attempt_at ?? '').localeCompare(b.last_attempt_at ?? '')).at(-1);
+  return { counts: store.exportOutbox.counts(), lastError: last ? { at: last.last_attempt_at, sink: last.sink, snapshot_id: last.snapshot_id, state: last.state, status: last.last_status, error: last.last_error as string } : null };
 }

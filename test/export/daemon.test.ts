@@ -1,13 +1,14 @@
 // `sealwatch run` with `export:` configured (the real daemon, a child process): its scans queue export rows in their
 // commit and its export deliverer sends them — the baseline's whole inventory, then an update's changes — to an
 // NDJSON file and to a strict _bulk receiver, with the token and URL (from the environment) in no log line.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust-dir.ts';
 import { put, writeElectronApp } from '../helpers/electron-app.ts';
 import { realCorpusPath } from '../helpers/real-corpus.ts';
-import { DaemonProcess, setup, waitForLog } from '../daemon/harness.ts';
+import { DaemonProcess, MAIN, setup, waitForLog } from '../daemon/harness.ts';
 import { bulkReceiver } from './receivers.ts';
 
 const KEY = 'es-api-key-c0ffee-77';
@@ -38,6 +39,15 @@ test('the daemon exports each scan: baseline inventory, then the update’s chan
   const file = readFileSync(join(s.dir, 'events', 'sealwatch.ndjson'), 'utf8');
   const ids = file.trim().split('\n').map((l) => (JSON.parse(l) as { event: { id: string } }).event.id);
   t.deepEqual(new Set(ids), new Set(es.docs.keys()), 'the file and the index hold the same events');
+  // `sealwatch status`: the export outbox, read from the database.
+  const st = spawnSync(process.execPath, [MAIN, 'status', '--json', '--config', s.configFile], { env: s.env, encoding: 'utf8' });
+  t.is(st.status, 0, st.stderr);
+  const out = JSON.parse(st.stdout) as { export_outbox: { pending: number; sent: number; dead: number }; last_export_error: unknown };
+  t.like(out, { export_outbox: { pending: 0, dead: 0 }, last_export_error: null });
+  // One row per sink per scan (the update may have settled as one scan or, with a slow write, two).
+  t.true(out.export_outbox.sent >= 4 && out.export_outbox.sent % 2 === 0, String(out.export_outbox.sent));
+  const text = spawnSync(process.execPath, [MAIN, 'status', '--config', s.configFile], { env: s.env, encoding: 'utf8' });
+  t.regex(text.stdout, new RegExp(`export outbox: 0 pending, 0 dead, ${out.export_outbox.sent} sent\n`));
   const log = readFileSync(s.logFile, 'utf8');
   t.false(log.includes(KEY));
   t.false(log.includes('es-path-s3cr3t'));
