@@ -9,7 +9,8 @@ import type { Output } from './inspect.ts';
 import { escapeTerminal } from './terminal.ts';
 
 export const REDACTED = '[redacted]';
-const SECRET_KEY = /^(url|secret)$|_env$/;
+// token: an export sink's ClickHouse password, Elasticsearch API key or Splunk HEC token (config `export:`).
+const SECRET_KEY = /^(url|secret|token)$|_env$/;
 
 export function runConfigValidate(file: string | undefined, o: { set: string[] }, io: Output): number {
   const r = loadLayered(file, process.env, { set: o.set });

@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { loadConfig } from '../../daemon/config/config.ts';
+import { effectiveValues } from '../../daemon/cli/config.ts';
+import { loadConfig, loadLayered } from '../../daemon/config/config.ts';
 import { SealwatchError } from '../../daemon/shared/errors.ts';
 
 function write(text: string): string {
@@ -75,4 +76,14 @@ test('secrets: both of a pair refused, a missing variable named, and no value ev
   t.false(m.includes('http'));
   const bad = refused(t, '  - type: clickhouse\n    url_env: CH\n', /not an http:\/\/ or https:\/\/ URL \(value not shown/, { CH: 'ch.internal:8123/?password=hunter2' });
   t.false(bad.includes('hunter2'));
+});
+
+test('config show --effective: an export sink’s url and token are redacted, its other fields shown', (t) => {
+  const file = write(`${APPS}export:\n  - name: hec\n    type: splunk\n    url: https://splunk.example:8088/p4th-s3cret\n    token: hec-t0ken-99\n    index: sec\n`);
+  const values = effectiveValues(loadLayered(file, {}));
+  const text = JSON.stringify(values);
+  t.false(text.includes('hec-t0ken-99'));
+  t.false(text.includes('p4th-s3cret'));
+  t.like(values.find((v) => v.field === 'export.0.token'), { value: '[redacted]' });
+  t.like(values.find((v) => v.field === 'export.0.index'), { value: 'sec' });
 });
