@@ -2,8 +2,9 @@
 // linux-x64, win-x64, darwin-x64 (and darwin-arm64 where the registry has its Node), each from the official Node
 // binary on the npm registry (targets.ts, pinned by integrity): the code bundled into one script (bundle.ts); package.json,
 // config/ (schemas, trust roots, ClickHouse DDL) and policies/ embedded as SEA assets with a SHA-256 index, and the scan
-// worker as a script asset (shared/assets.ts finds them); the blob injected with postject. The Windows and macOS
-// executables carry Node's original, now broken, signature: the organisation re-signs them (README "Single-file packages").
+// worker as a script asset (shared/assets.ts finds them); the blob injected with postject. The Windows executable is
+// left unsigned (Node's signature removed first, pe-signature.ts); the macOS ones carry Node's original signature, now
+// invalid: the organisation re-signs both with its own identity (README "Single-file packages").
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { bundle } from './bundle.ts';
 import { nodeBinary } from './fetch-node.ts';
+import { fixPeChecksum, removePeSignature } from './pe-signature.ts';
 import { BLOB_NODES, TARGETS, type Target } from './targets.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -80,8 +82,10 @@ async function buildTarget(t: Target, out: string, blob: (version: string) => Pr
   const file = join(out, t.exe);
   rmSync(file, { force: true });
   copyFileSync(node, file);
+  if (t.name === 'win-x64') removePeSignature(file);
   const postject = join(root, 'node_modules', 'postject', 'dist', 'cli.js');
   await run(process.execPath, [postject, file, 'NODE_SEA_BLOB', await blob(t.package.version), '--sentinel-fuse', FUSE, ...(t.macho ? ['--macho-segment-name', 'NODE_SEA'] : [])]);
+  if (t.name === 'win-x64') fixPeChecksum(file);
   const bytes = readFileSync(file);
   return { target: t.name, file, node: t.package.version, size: statSync(file).size, sha256: sha256(bytes) };
 }

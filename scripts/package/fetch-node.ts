@@ -10,11 +10,10 @@ export const NODE_CACHE = process.env.SEALWATCH_NODE_CACHE ?? join(homedir(), '.
 
 const integrityOf = (file: string): string => `sha512-${createHash('sha512').update(readFileSync(file)).digest('base64')}`;
 
-/** The path of `binary` (a path inside the tarball) from `name@version`, fetched and checked once. */
+/** The path of `binary` (a path inside the tarball) from `name@version`: fetched once, checked every time. */
 export function nodeBinary(name: string, version: string, integrity: string, binary: string): string {
   const dir = join(NODE_CACHE, `${name}-${version}`);
   const out = join(dir, binary.split('/').pop() ?? 'node');
-  if (existsSync(out)) return out;
   mkdirSync(dir, { recursive: true });
   const tarball = join(dir, `${name}-${version}.tgz`);
   if (!existsSync(tarball)) {
@@ -23,6 +22,7 @@ export function nodeBinary(name: string, version: string, integrity: string, bin
   }
   const got = integrityOf(tarball);
   if (got !== integrity) throw new Error(`${tarball}: integrity ${got} is not the pinned ${integrity} (${name}@${version})`);
+  // Extracted again from the checked tarball every time: the cached binary is never trusted by itself.
   execFileSync('tar', ['-xzf', tarball, '-C', dir, '--strip-components', String(binary.split('/').length - 1), binary]);
   chmodSync(out, 0o755);
   return out;
