@@ -1,7 +1,7 @@
 // `sealwatch config validate [FILE] [--set F=V]`: the config the daemon would run with — every layer (defaults, the
 // file, managed settings, SEALWATCH_*, --set) merged and checked; errors name the file, the line or the layer, the
 // field and the reason (exit 2). `sealwatch config show --effective [--json]`: every value in force and where it
-// came from; URLs, secrets and the names of the variables holding them are redacted.
+// came from; URLs, secrets, tokens and the names of the variables holding them are redacted.
 import { loadLayered, type LayeredConfig } from '../config/config.ts';
 import { dotted, isPlainObject, originOf, type Segment } from '../config/layers.ts';
 import { ExitCode } from './exit-codes.ts';

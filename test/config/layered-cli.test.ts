@@ -33,8 +33,9 @@ test('config validate: a good file exits 0; a bad one exits 2 naming file, line,
   t.regex(env.stderr, /from env SEALWATCH_LOG_LEVEL: log\.level: must be one of error, warn, info, debug/);
 });
 
-test('config show --effective: each value and its layer; URLs, secrets and *_env names redacted', (t) => {
+test('config show --effective: each value and its layer; URLs, secrets, tokens and *_env names redacted', (t) => {
   const f = file(GOOD);
+  writeFileSync(f, `${GOOD}export:\n  - name: es\n    type: elasticsearch\n    url: https://es.example:9200\n    token: es-t0ken-value\n`);
   const r = sealwatch(['config', 'show', '--effective', '--config', f, '--set', 'log.level=debug'], { SLACK_HOOK_VAR: 'https://hooks.slack.com/services/X', SEALWATCH_WATCH_SETTLE: '10s' });
   t.is(r.status, 0, r.stderr);
   t.regex(r.stdout, /^# layers, lowest first: default < file .*sealwatch\.yaml < environment < command line$/m);
@@ -45,7 +46,8 @@ test('config show --effective: each value and its layer; URLs, secrets and *_env
   t.regex(r.stdout, /^alerts\.0\.url +"\[redacted\]"/m);
   t.regex(r.stdout, /^alerts\.0\.secret +"\[redacted\]"/m);
   t.regex(r.stdout, /^alerts\.1\.url_env +"\[redacted\]"/m);
-  for (const secret of ['T0K3N', 'hm4c-key', 'SLACK_HOOK_VAR', 'hooks.slack.com']) t.false(r.stdout.includes(secret), secret);
+  t.regex(r.stdout, /^export\.0\.token +"\[redacted\]"/m);
+  for (const secret of ['T0K3N', 'hm4c-key', 'SLACK_HOOK_VAR', 'hooks.slack.com', 'es-t0ken-value', 'es.example']) t.false(r.stdout.includes(secret), secret);
   const json = sealwatch(['config', 'show', '--effective', '--json', '--config', f], { SLACK_HOOK_VAR: 'https://hooks.slack.com/services/X' });
   const body = JSON.parse(json.stdout) as { values: Array<{ field: string; value: unknown; source: string }> };
   t.deepEqual(body.values.find((v) => v.field === 'alerts.0.name'), { field: 'alerts.0.name', value: 'soc', source: `file ${f}` });
