@@ -28,6 +28,8 @@ export function versionTimeline(appName: string, updates: readonly UpdateView[])
   const times = updates.map((u) => Date.parse(u.takenAt));
   const x = timeScale(Math.min(...times), Math.max(...times));
   const axisY = 80;
+  // At most ~30 version labels fit the axis: beyond that every k-th is labelled (each point keeps its tooltip).
+  const every = Math.ceil(updates.length / 30);
   const points = updates.map((u, i) => {
     const cx = x(times[i] as number).toFixed(1);
     let top = axisY - 8;
@@ -38,7 +40,7 @@ export function versionTimeline(appName: string, updates: readonly UpdateView[])
     });
     const w = worst(u.counts);
     const label = `${u.version ?? '?'} — ${day(u.takenAt)} (${u.trigger}): ${countsText(u.counts)}`;
-    return html`<a href="#u-${u.snapshot}"><title>${label}</title>${bars}<circle class="v${w ? ` v-${w}` : ''}" cx="${cx}" cy="${axisY}" r="6"></circle><text x="${cx}" y="${axisY + 16}" transform="rotate(30 ${cx} ${axisY + 16})">${(u.version ?? '?').slice(0, 24)}</text></a>`;
+    return html`<a href="#u-${u.snapshot}"><title>${label}</title>${bars}<circle class="v${w ? ` v-${w}` : ''}" cx="${cx}" cy="${axisY}" r="6"></circle>${i % every === 0 || i === updates.length - 1 ? html`<text x="${cx}" y="${axisY + 16}" transform="rotate(30 ${cx} ${axisY + 16})">${(u.version ?? '?').slice(0, 24)}</text>` : ''}</a>`;
   });
   return html`<svg class="timeline" viewBox="0 0 ${WIDTH} 150" role="img" aria-label="${`versions of ${appName} over time`}">
 <line class="axis" x1="${LEFT}" y1="${axisY}" x2="${RIGHT}" y2="${axisY}"></line>
