@@ -2,7 +2,7 @@
 // runs them): exit codes, the file / line / field / reason of an error, every value's source, secrets redacted.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -20,7 +20,7 @@ function file(text: string): string {
 
 const GOOD = 'apps:\n  - name: a\n    path: /opt/a\nalerts:\n  - name: soc\n    type: generic\n    url: https://hooks.example/T0K3N\n    secret: hm4c-key\n  - name: chat\n    type: slack\n    url_env: SLACK_HOOK_VAR\n';
 
-test('config validate: a good file exits 0; a bad one exits 2 naming file, line, field and reason', (t) => {
+test('config validate: a good file exits 0; a bad one, or a world-writable one, exits 2 naming file, line, field and reason', (t) => {
   const ok = sealwatch(['config', 'validate', file(GOOD)], { SLACK_HOOK_VAR: 'https://hooks.slack.com/services/X' });
   t.is(ok.status, 0, ok.stderr);
   t.regex(ok.stdout, /valid: 1 app, 2 alert destinations/);
@@ -31,6 +31,11 @@ test('config validate: a good file exits 0; a bad one exits 2 naming file, line,
   const env = sealwatch(['config', 'validate', file('apps:\n  - name: a\n    path: /opt/a\n')], { SEALWATCH_LOG_LEVEL: 'chatty' });
   t.is(env.status, 2);
   t.regex(env.stderr, /from env SEALWATCH_LOG_LEVEL: log\.level: must be one of error, warn, info, debug/);
+  const open = file('apps:\n  - name: a\n    path: /opt/a\n');
+  chmodSync(open, 0o666);
+  const refused = sealwatch(['config', 'validate', open]);
+  t.is(refused.status, 2);
+  t.is(refused.stderr.trim(), `config ${open}: refused: non-admin users can change it: the file ${open} is world-writable (mode 0666; chmod o-w ${open})`);
 });
 
 test('config show --effective: each value and its layer; URLs, secrets, tokens and *_env names redacted', (t) => {
