@@ -96,11 +96,14 @@ export function moduleEvent(c: SnapshotContext, row: ExportEntryRow): EcsEvent {
   const e = base(c, 'state', `module:${row.id}${gone ? ':end' : ''}`, c.snapshot.taken_at, DATASETS.module, ['file'], [type], gone ? 'module-removed' : c.baseline ? 'module-inventoried' : 'module-changed');
   const record = gone ? undefined : (JSON.parse(row.json as string) as ModuleRecord);
   const name = row.path === './' ? (c.snapshot.root.split(/[/\\]/).pop() ?? row.path) : (row.path.split('/').pop() ?? row.path);
+  const signature = record ? codeSignature(record) : undefined;
   return {
     ...e,
     message: `${c.snapshot.app} ${row.path}: ${type}`,
-    file: { ...fileFields(record, row), path: joinPath(c.snapshot.root, row.path), name, ...extension(name) },
-    ...(record ? { code_signature: codeSignature(record) } : {}),
+    // code_signature at the top (as `inspect --json` has it) and under file (where ECS nests the field set, and where
+    // Elastic's rules look for it).
+    file: { ...fileFields(record, row), path: joinPath(c.snapshot.root, row.path), name, ...extension(name), ...(signature ? { code_signature: signature } : {}) },
+    ...(signature ? { code_signature: signature } : {}),
     sealwatch: { ...sealwatchBase(c), path: row.path, format: row.format, status: row.status, signer: row.signer, entry_id: row.id },
   } as EcsEvent;
 }

@@ -74,6 +74,7 @@ test('Elasticsearch _bulk: NDJSON action/source pairs, newline-terminated, creat
   t.is(ffmpeg.code_signature.trusted, true);
   t.regex(ffmpeg.code_signature.subject_name, /Microsoft Corporation/);
   t.regex(ffmpeg.code_signature.timestamp, /^20\d\d-/);
+  t.deepEqual(ffmpeg.file.code_signature, ffmpeg.code_signature);
   t.is(typeof ffmpeg.file.x509.not_after, 'string');
   t.is(ffmpeg.sealwatch.app, 'contoso-desktop');
   t.is(ffmpeg.sealwatch.path, 'ffmpeg.dll');
