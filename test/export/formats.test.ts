@@ -2,7 +2,7 @@
 // (receivers.ts), and the export outbox's durability: rows queued in the scan's commit, a cursor that survives a
 // failed batch and a restart, a lost answer re-sent without duplicates, secrets kept out of logs and errors, and the
 // NDJSON file rotated by size. One simulated host scanning a real Electron-shaped app (fleet.ts).
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -222,4 +222,19 @@ test('NDJSON file: one ECS event per line, fsynced, renamed at max size and at m
   t.is(new Set(events.map((e) => e.event.id)).size, events.length);
   t.is(events.at(-1)?.event.dataset, 'sealwatch.module');
   t.false(existsSync(`${path}.3`));
+});
+
+test('a large baseline goes out in bounded batches: 3,000 files, never more than `batch` events in a request', async (t) => {
+  const es = await bulkReceiver();
+  const h = simHost('big-host', 10, FFMPEG_COMMON, ['elastic']);
+  t.teardown(async () => (await es.close(), await h.close()));
+  for (let i = 0; i < 3000; i++) writeFileSync(join(h.root, 'resources', `locale-${i}.pak`), `strings ${i}\n`);
+  const r = await h.scan(0);
+  await new ExportDeliverer(h.store, [sink({ name: 'elastic', type: 'elasticsearch', url: es.url, batch: 500 })], { logger: keepingLogger(), host: h.facts, now: clock().now }).deliverDue();
+  const expected = expectedEvents(h.store, r.snapshotId, true);
+  t.true(expected > 3000);
+  t.is(es.docs.size, expected);
+  t.is(es.requests.length, Math.ceil(expected / 500));
+  t.true(es.requests.every((q) => q.body.split('\n').length - 1 <= 1000));
+  t.deepEqual(es.violations, []);
 });
