@@ -2,7 +2,7 @@
 // it names, and the directories the daemon writes besides its own state and log directories (a `database:` or
 // `log.dir` placed elsewhere by the config), so that a hardened unit can allow exactly those.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isSea } from 'node:sea';
 import { parse } from 'yaml';
 import { configPath } from '../config/paths.ts';
@@ -26,6 +26,8 @@ export interface SpecOptions {
   readonly config?: string;
   /** The sealwatch executable on the target (default: this one). */
   readonly exec?: string;
+  /** Installing under this directory: the config is read from under it too. */
+  readonly root?: string;
 }
 
 export function servicePlatform(name: string | undefined): ServicePlatform {
@@ -42,7 +44,7 @@ export function ownProgram(exec: string | undefined): string[] {
 }
 
 /** `database:` and `log.dir` of an existing config file, as absolute directories (the file is only peeked at). */
-export function configuredDirs(file: string): string[] {
+export function configuredDirs(file: string, nameOnTarget = file): string[] {
   if (!existsSync(file)) return [];
   let doc: unknown;
   try {
@@ -52,7 +54,7 @@ export function configuredDirs(file: string): string[] {
   }
   if (typeof doc !== 'object' || doc === null) return [];
   const d = doc as { database?: unknown; log?: { dir?: unknown } };
-  const base = dirname(file);
+  const base = dirname(nameOnTarget);
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   const out: string[] = [];
   if (typeof d.database === 'string') out.push(dirname(abs(d.database)));
@@ -66,5 +68,7 @@ export function serviceSpec(o: SpecOptions, version: string): ServiceSpec {
   const given = o.config ? (platform === process.platform ? resolve(o.config) : o.config) : configPath(undefined, process.env, platform);
   // configPath joins with this OS's separator; a Windows path printed from elsewhere keeps Windows's.
   const config = platform === 'win32' ? given.replaceAll('/', '\\') : given;
-  return { platform, program: ownProgram(o.exec), config, writable: platform === process.platform ? configuredDirs(config) : [], version };
+  // The directories the config names are paths on the target; they are read from the config the target will have.
+  const onTarget = o.root ? join(o.root, config.replace(/^[A-Za-z]:/, '')) : config;
+  return { platform, program: ownProgram(o.exec), config, writable: platform === process.platform || o.root ? configuredDirs(onTarget, config) : [], version };
 }
