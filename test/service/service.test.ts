@@ -3,7 +3,7 @@
 // started, checked and removed; the LaunchDaemon plist parsed back; the Windows SCM commands checked word by word.
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -73,6 +73,9 @@ test('a database and log directory named by the config become the only extra Rea
   t.is(dry.code, 0, dry.stderr);
   t.regex(dry.stdout, new RegExp(`^ReadWritePaths=${join(tmp, 'data')} ${join(tmp, 'logs')}$`, 'm'));
   t.regex(dry.stdout, new RegExp(`^mkdir -m 0700 -p ${join(tmp, 'data')}$`, 'm'));
+  // Under --root the config is the one on the target (ROOT/path): the same file placed there.
+  mkdirSync(join(root, tmp), { recursive: true });
+  copyFileSync(config, join(root, config));
   const install = await sealwatch(['service', 'install', '--root', root, '--config', config]);
   t.is(install.code, 0, install.stderr);
   t.is(statSync(join(root, tmp, 'data')).mode & 0o777, 0o700);
