@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import got from 'got';
 
 export const CLICKHOUSE_SERVER = '/usr/sbin/clickhouse-server';
+/** The user the export sink logs in as (the `default` user, without a password, is the test's own). */
+export const CLICKHOUSE_USER = 'sealwatch';
+export const CLICKHOUSE_PASSWORD = 'ch-pa55-7e1f0c';
 
 export interface ClickHouse {
   readonly url: string;
@@ -42,6 +45,7 @@ function configXml(dir: string, http: number, tcp: number): string {
   <max_server_memory_usage>0</max_server_memory_usage>
   <users>
     <default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default>
+    <${CLICKHOUSE_USER}><password>${CLICKHOUSE_PASSWORD}</password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></${CLICKHOUSE_USER}>
   </users>
   <profiles><default></default></profiles>
   <quotas><default></default></quotas>

@@ -7,8 +7,9 @@ import test from 'ava';
 import { ExportDeliverer } from '../../daemon/export/deliverer.ts';
 import { type ExportSink } from '../../daemon/export/sink.ts';
 import { sha256File } from './sha.ts';
-import { type ClickHouse, startClickHouse, statementsOf } from './clickhouse-server.ts';
+import { CLICKHOUSE_PASSWORD, CLICKHOUSE_USER, type ClickHouse, startClickHouse, statementsOf } from './clickhouse-server.ts';
 import { APP, docQueries, FFMPEG_COMMON, FFMPEG_ODD, keepingLogger, simHost, type SimHost } from './fleet.ts';
+import { TEST_NOW } from '../helpers/inspect.ts';
 import { realCorpusPath } from '../helpers/real-corpus.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -17,7 +18,7 @@ const DOC = readFileSync(join(REPO, 'docs', 'fleet.md'), 'utf8');
 let ch: ClickHouse;
 const hosts: SimHost[] = [];
 
-const sink = (): ExportSink => ({ name: 'clickhouse', type: 'clickhouse', url: ch.url, table: 'sealwatch.events', minSeverity: 'info', send: ['scans', 'findings', 'alerts', 'inventory'], batch: 7, maxBytes: 0, maxFiles: 1 });
+const sink = (): ExportSink => ({ name: 'clickhouse', type: 'clickhouse', url: ch.url, user: CLICKHOUSE_USER, token: CLICKHOUSE_PASSWORD, table: 'sealwatch.events', minSeverity: 'info', send: ['scans', 'findings', 'alerts', 'inventory'], batch: 7, maxBytes: 0, maxFiles: 1 });
 
 async function push(h: SimHost): Promise<ReturnType<typeof keepingLogger>> {
   const logger = keepingLogger();
@@ -127,4 +128,24 @@ test.serial('a batch sent twice changes no answer; a later scan that removes and
   t.deepEqual(sent.map((r) => `${String(r.rule)}/${String(r.severity)}`).sort(), stored.map((f) => `${f.rule}/${f.severity}`).sort());
   // Three hosts, two copies alike: nobody's ffmpeg.dll differs from every other's any more — host-b's is the odd one.
   t.deepEqual((await ch.rows(q2 as string)).map((r) => r.host), ['host-b']);
+});
+
+test.serial('a wrong password: ClickHouse refuses, the row waits, and the password is in no log or error', async (t) => {
+  const [h] = hosts;
+  const host = h as SimHost;
+  await host.scan(30);
+  const logger = keepingLogger();
+  const wrong = 'wr0ng-pa55-31337';
+  // The deliverer's clock just after that scan (a row is dead-lettered once older than max_age).
+  const at = (minutes: number) => () => new Date(TEST_NOW.getTime() + minutes * 60_000);
+  await new ExportDeliverer(host.store, [{ ...sink(), token: wrong }], { logger, host: host.facts, now: at(31) }).deliverDue();
+  const row = host.store.exportOutbox.rows().at(-1);
+  t.is(row?.state, 'pending');
+  t.regex(row?.last_error ?? '', /^HTTP 401: Code: 193, e\.displayText\(\) = DB::Exception: Wrong password for user sealwatch/);
+  const everything = JSON.stringify({ said: logger.said, rows: host.store.exportOutbox.rows() });
+  t.false(everything.includes(wrong));
+  t.false(everything.includes(CLICKHOUSE_PASSWORD));
+  // With the right one, the same row goes through once it is due again.
+  await new ExportDeliverer(host.store, [sink()], { logger, host: host.facts, now: at(45) }).deliverDue();
+  t.is(host.store.exportOutbox.rows().at(-1)?.state, 'sent');
 });
