@@ -27,6 +27,8 @@ export interface Built {
   readonly node?: string;
   readonly size?: number;
   readonly sha256?: string;
+  /** The injected blob: bundled code and embedded assets. */
+  readonly blobSize?: number;
   readonly unavailable?: string;
 }
 
@@ -84,10 +86,11 @@ async function buildTarget(t: Target, out: string, blob: (version: string) => Pr
   copyFileSync(node, file);
   if (t.name === 'win-x64') removePeSignature(file);
   const postject = join(root, 'node_modules', 'postject', 'dist', 'cli.js');
-  await run(process.execPath, [postject, file, 'NODE_SEA_BLOB', await blob(t.package.version), '--sentinel-fuse', FUSE, ...(t.macho ? ['--macho-segment-name', 'NODE_SEA'] : [])]);
+  const blobFile = await blob(t.package.version);
+  await run(process.execPath, [postject, file, 'NODE_SEA_BLOB', blobFile, '--sentinel-fuse', FUSE, ...(t.macho ? ['--macho-segment-name', 'NODE_SEA'] : [])]);
   if (t.name === 'win-x64') fixPeChecksum(file);
   const bytes = readFileSync(file);
-  return { target: t.name, file, node: t.package.version, size: statSync(file).size, sha256: sha256(bytes) };
+  return { target: t.name, file, node: t.package.version, size: statSync(file).size, sha256: sha256(bytes), blobSize: statSync(blobFile).size };
 }
 
 export async function buildPackages(names: readonly string[], out: string): Promise<Built[]> {
