@@ -43,6 +43,11 @@ export async function runService(action: ServiceAction, o: ServiceOptions, versi
   const spec = serviceSpec(o, version);
   if (action === 'status') return status(spec, o, io);
   const steps = plan(action, spec);
+  // Not an error (the MDM may deliver the config after the program), but the service cannot start without it.
+  const configOnTarget = underRoot(o.root, spec.config);
+  if (action === 'install' && (spec.platform === process.platform || o.root) && !existsSync(configOnTarget)) {
+    io.err(`sealwatch service: warning: ${configOnTarget} does not exist yet; the service will not start until it does (exit 2 is not restarted)`);
+  }
   if (o.dryRun) {
     if (action === 'install') {
       const d = definition(spec);
