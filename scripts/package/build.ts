@@ -3,8 +3,8 @@
 // binary on the npm registry (targets.ts, pinned by integrity): the code bundled into one script (bundle.ts); package.json,
 // config/ (schemas, trust roots, ClickHouse DDL) and policies/ embedded as SEA assets with a SHA-256 index, and the scan
 // worker as a script asset (shared/assets.ts finds them); the blob injected with postject. The Windows executable is
-// left unsigned (Node's signature removed first, pe-signature.ts); the macOS ones carry Node's original signature, now
-// invalid: the organisation re-signs both with its own identity (README "Single-file packages").
+// left unsigned (Node's signature removed first, pe-signature.ts); the macOS ones come out unsigned too (postject drops
+// the signature when it adds the NODE_SEA segment): the organisation signs both with its own identity (README).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';

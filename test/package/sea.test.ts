@@ -23,10 +23,11 @@ let built: Built;
 let exe = '';
 
 let windows: Built;
+let mac: Built;
 
-// One build for the whole file: the bundle and blob are shared; win-x64 is only checked as a file here.
+// One build for the whole file: the bundle and blobs are shared; win-x64 and darwin-x64 are checked as files here.
 test.before(async () => {
-  [built, windows] = (await buildPackages(['linux-x64', 'win-x64'], join(work, 'out'))) as [Built, Built];
+  [built, windows, mac] = (await buildPackages(['linux-x64', 'win-x64', 'darwin-x64'], join(work, 'out'))) as [Built, Built, Built];
   exe = built.file ?? '';
 });
 test.after.always(() => rmSync(work, { recursive: true, force: true }));
@@ -52,7 +53,7 @@ const sha256 = (file: string): string => createHash('sha256').update(readFileSyn
 test.serial('built from the pinned Node: one executable, its SHA-256 recorded; --version with no warning', async (t) => {
   t.is(built.node, TARGETS.find((x) => x.name === 'linux-x64')?.package?.version);
   t.is(built.sha256, sha256(exe));
-  t.is(readFileSync(join(work, 'out', 'SHA256SUMS'), 'utf8'), `${built.sha256}  sealwatch-linux-x64\n${windows.sha256}  sealwatch-win-x64.exe\n`);
+  t.is(readFileSync(join(work, 'out', 'SHA256SUMS'), 'utf8'), `${built.sha256}  sealwatch-linux-x64\n${windows.sha256}  sealwatch-win-x64.exe\n${mac.sha256}  sealwatch-darwin-x64\n`);
   const v = await sea(['--version']);
   t.deepEqual([v.code, v.stdout.trim(), v.stderr], [0, version, '']);
 });
@@ -175,4 +176,17 @@ test.serial('win-x64: a clean unsigned PE ready for signtool — Node’s signat
   ].join('\n');
   const py = await promisify(execFile)('/usr/bin/python3', ['-c', script, file], { maxBuffer: 1 << 20 });
   t.is(py.stdout.trim(), '0 0 True');
+});
+
+test.serial('darwin-x64: the blob in its NODE_SEA segment, and no signature left (postject drops Node’s): codesign signs it afresh', async (t) => {
+  const file = mac.file ?? '';
+  t.is(mac.node, '24.18.1');
+  const r = await sea(['inspect', '--json', file]);
+  t.is(r.code, 0, r.stderr);
+  const record = JSON.parse(r.stdout) as { module: { format: string; arch: string[] }; code_signature: { status: string; problems: unknown[] } };
+  t.deepEqual([record.module.format, record.module.arch, record.code_signature.status, record.code_signature.problems], ['macho', ['x86_64'], 'unsigned', []]);
+  // An independent reader: llvm-objdump's load commands (Node's own binary has LC_CODE_SIGNATURE; this one not).
+  const headers = (await promisify(execFile)('llvm-objdump', ['--macho', '--private-headers', file], { maxBuffer: 16 << 20 })).stdout;
+  t.regex(headers, /segname NODE_SEA/);
+  t.notRegex(headers, /LC_CODE_SIGNATURE/);
 });
