@@ -6,14 +6,17 @@
 // the npm registry (test/corpus/REAL.md), the real daemon as a child process, a real SQLite file and receiver.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust-dir.ts';
 import { Store } from '../../daemon/inventory/store/store.ts';
 import { put } from '../../scripts/lib/three-cx.ts';
 import { realCorpusPath } from '../helpers/real-corpus.ts';
-import { DaemonProcess, httpPort, MAIN, Receiver, setup, waitForLog, waitIdle, waitReceived } from './harness.ts';
+import { DaemonProcess, httpPort, logLines, MAIN, Receiver, setup, waitForLog, waitIdle, waitReceived } from './harness.ts';
 
 const bytes = (id: string): Buffer => readFileSync(realCorpusPath(id));
 
@@ -91,5 +94,48 @@ test('a daemon scan checks the configured signed manifest: an extra DLL → NOT_
   } finally {
     t.is((await d.stop()).code, 0, d.stderr);
     await receiver.close();
+  }
+});
+
+/** A self-signed certificate for 127.0.0.1 (openssl), trusted by the daemon through NODE_EXTRA_CA_CERTS. */
+function localCertificate(): { key: string; cert: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-tls-'));
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '2'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
+  return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), file: join(dir, 'cert.pem') };
+}
+
+test('an https:// manifest is refreshed on schedules.manifests (node-cron): fetched, then conditional (304), the copy kept beside the database', async (t) => {
+  const { manifest, pub } = vendorManifest();
+  const body = readFileSync(manifest);
+  const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
+  const tls = localCertificate();
+  const requests: Array<{ path: string; ifNoneMatch: string | undefined }> = [];
+  const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+    requests.push({ path: req.url ?? '', ifNoneMatch: req.headers['if-none-match'] });
+    if (req.headers['if-none-match'] === etag) res.writeHead(304, { etag }).end();
+    else res.writeHead(200, { etag, 'content-type': 'application/json' }).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/contoso-1.0.0.manifest.json`;
+  const s = setup({ extra: 'schedules:\n  manifests: "* * * * * *"' });
+  writeFileSync(s.configFile, readFileSync(s.configFile, 'utf8').replace(`    path: ${s.appRoot}\n`, `    path: ${s.appRoot}\n    version: 1.0.0\n    manifest: ${url}\n    manifest_keys:\n      - ${pub}\n`));
+  installV1(s.appRoot);
+  const d = new DaemonProcess({ ...s, env: { ...s.env, NODE_EXTRA_CA_CERTS: tls.file, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' } });
+  try {
+    const fetched = await waitForLog(s, d.pid, (l) => l.message === 'manifest source refreshed' && l.state === 'fetched', 'a scheduled fetch');
+    t.is(fetched.url, url);
+    // The cache starts empty in each process: the second refresh of the daemon's own source is conditional.
+    const conditional = await waitForLog(s, d.pid, (l) => l.message === 'manifest source refreshed' && l.state === 'not-modified', 'a conditional refresh answered 304');
+    t.is(conditional.url, url);
+    t.true(requests.some((r) => r.ifNoneMatch === etag), 'If-None-Match sent with the ETag of the copy kept');
+    const cache = join(dirname(s.db), 'manifest-cache');
+    t.true(existsSync(cache) && readdirSync(cache).some((f) => f.endsWith('.body')), 'the last good copy is kept on disk');
+    const baseline = await waitForLog(s, d.pid, (l) => l.message === 'scan finished' && l.baseline === true, 'the baseline');
+    t.is(baseline.to_version, '1.0.0');
+    t.false(logLines(s).some((l) => l.pid === d.pid && /manifest (rejected|not used)/.test(l.message)), 'the fetched manifest is used by the scan');
+  } finally {
+    t.is((await d.stop()).code, 0, d.stderr);
+    server.close();
   }
 });
