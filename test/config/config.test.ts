@@ -50,6 +50,7 @@ test('a JSON config is read too; defaults fill what is left out; relative paths 
   t.deepEqual(c.alerts, [{ name: 'alerts[0]', type: 'discord', url: 'https://discord.example/api/webhooks/1/x', minSeverity: 'medium' }]);
   t.is(c.http, undefined);
   t.is(c.log.level, 'info');
+  t.deepEqual(c.schedules, { rescan: '0 3 * * *', maintenance: '30 3 * * *', manifests: '*/30 * * * *' });
 });
 
 test('schema errors name the line and the field path, each on its own line', (t) => {
@@ -68,6 +69,7 @@ test('schema errors name the line and the field path, each on its own line', (t)
 test('meaning errors: max_wait shorter than settle, a bad cron, duplicate apps, nothing to watch', (t) => {
   refused(t, 'apps:\n  - name: a\n    path: /x\nwatch:\n  settle: 2m\n  max_wait: 1m\n', /line 6: watch\.max_wait: must not be shorter than watch\.settle \(2m\)/);
   refused(t, 'apps:\n  - name: a\n    path: /x\nschedules:\n  rescan: "61 * * * *"\n', /line 5: schedules\.rescan: not a valid node-cron expression/);
+  refused(t, 'apps:\n  - name: a\n    path: /x\nschedules:\n  manifests: "every hour"\n', /line 5: schedules\.manifests: not a valid node-cron expression/);
   refused(t, 'apps:\n  - name: a\n    path: /x\n  - name: a\n    path: /y\n', /line 4: apps\[1\]\.name: app "a" is configured twice/);
   refused(t, 'apps: []\n', /apps: lists no app/);
   refused(t, 'apps:\n  - name: a\n    path: /x\nschedules:\n  timezone: Mars/Olympus\n', /schedules\.timezone: unknown time zone/);
