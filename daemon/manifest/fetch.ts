@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
-import got, { type Agents } from 'got';
+import type { Agents } from 'got';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 
 export interface FetchOptions {
@@ -102,6 +102,8 @@ export class ManifestSource {
     const headers: Record<string, string> = { 'user-agent': 'sealwatch-manifests', accept: '*/*' };
     if (this.last?.etag) headers['if-none-match'] = this.last.etag;
     if (this.last?.lastModified) headers['if-modified-since'] = this.last.lastModified;
+    // got (and what it loads) only when a URL is fetched: a scan without one never pays for it.
+    const { default: got } = await import('got');
     const request = got(this.url, {
       headers,
       agent: this.agents,

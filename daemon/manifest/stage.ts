@@ -165,29 +165,33 @@ export class ManifestStage {
     const given = await this.readGiven(input);
     const { manifests, rejected, uses } = given;
     const usedBefore = new Set<string>(JSON.parse(store.meta(usedKey(app)) ?? '[]') as string[]);
-    const { files, records, changed, bundles } = currentFiles(input);
+    // Only manifests given or a block map judge every file; a bundle seal only vouches for the files it lists, so
+    // then only those are read from the store (a 100,000-file app is not held in memory to explain one finding).
+    const everyFile = this.specs.length > 0 || hasBlockMap;
+    const all = everyFile ? currentFiles(input) : undefined;
     const baseline = input.previous === undefined;
     const versionMoved = input.previous !== undefined && (input.previous.version ?? undefined) !== input.version;
-    if (files.has(BLOCK_MAP)) {
-      const msix = await loadMsix(input, records, (digest) => (p) => baseline || versionMoved || !usedBefore.has(digest) || changed.has(p));
+    if (all?.files.has(BLOCK_MAP)) {
+      const msix = await loadMsix(input, all.records, (digest) => (p) => baseline || versionMoved || !usedBefore.has(digest) || all.changed.has(p));
       if ('strength' in msix) {
         manifests.push(msix);
         uses.push({ name: msix.name, kind: msix.kind, state: 'used' });
       } else {
         // Found in the app, not asked for: said once (baseline, a new version, the package signature or block map
         // changed), not on every rescan of a sideloaded package.
-        if (baseline || versionMoved || changed.has(BLOCK_MAP) || changed.has(APPX_SIGNATURE)) rejected.push(msix);
+        if (baseline || versionMoved || all.changed.has(BLOCK_MAP) || all.changed.has(APPX_SIGNATURE)) rejected.push(msix);
         uses.push({ name: msix.name, kind: msix.kind, state: 'rejected', detail: `${msix.reason}: ${msix.message}` });
       }
     }
     if (explaining) {
-      for (const b of bundles) {
+      for (const b of all?.bundles ?? trustedBundles(input)) {
         const seal = await readBundleSeal(input.root, b.path, store.record(b.recordId, input.root, b.path), (message) => uses.push({ name: b.path, kind: 'apple-coderesources', state: 'rejected', detail: message }));
         if (seal) manifests.push(seal);
       }
     }
     const meta: Record<string, string> = { [usedKey(app)]: JSON.stringify(manifests.filter((m) => !m.vouchOnly).map((m) => m.digest)) };
     if (given.accepted) meta[sequenceKey(app)] = JSON.stringify(given.accepted);
+    const { files, records, changed } = all ?? currentFiles(input, new Set(manifests.flatMap((m) => (m.files ?? []).map((f) => f.path))));
     const judged = checkManifests(findings, { version: input.version, baseline, versionMoved, manifests, rejected, files, changed, usedBefore, digests: digestsOf(input, records) });
     return { findings: bySeverityDesc(judged), meta, uses };
   }
@@ -271,6 +275,19 @@ function rejectionOf(err: unknown): ManifestRejected['reason'] | undefined {
   return undefined;
 }
 
+/** The trusted bundles after this scan, as currentFiles() finds them, without reading every file. */
+function trustedBundles(input: ManifestStageInput): Array<{ path: string; recordId: number }> {
+  const bundles = new Map<string, number>();
+  const put = (r: FileRow): void => {
+    if (r.format === 'bundle' && r.status === 'trusted') bundles.set(r.path, r.record_id);
+    else bundles.delete(r.path);
+  };
+  for (const r of input.store.currentBundles(input.appId)) put(r);
+  for (const r of input.rows()) put(r);
+  for (const p of input.removed) bundles.delete(p);
+  return [...bundles].map(([path, recordId]) => ({ path, recordId }));
+}
+
 function some<T>(items: Iterable<T>, test: (item: T) => boolean): boolean {
   for (const item of items) if (test(item)) return true;
   return false;
@@ -278,8 +295,11 @@ function some<T>(items: Iterable<T>, test: (item: T) => boolean): boolean {
 
 const isUrl = (location: string): boolean => /^https?:\/\//i.test(location);
 
-/** The app's files after this scan: the stored current entries, this scan's rows over them, removed paths gone. */
-function currentFiles(input: ManifestStageInput): { files: Map<string, CurrentFile>; records: Map<string, number>; changed: Set<string>; bundles: Array<{ path: string; recordId: number }> } {
+/**
+ * The app's files after this scan: the stored current entries, this scan's rows over them, removed paths gone.
+ * `only`: just these paths, looked up one by one.
+ */
+function currentFiles(input: ManifestStageInput, only?: ReadonlySet<string>): { files: Map<string, CurrentFile>; records: Map<string, number>; changed: Set<string>; bundles: Array<{ path: string; recordId: number }> } {
   const files = new Map<string, CurrentFile>();
   const bundleRows = new Map<string, number>();
   const records = new Map<string, number>();
@@ -294,10 +314,11 @@ function currentFiles(input: ManifestStageInput): { files: Map<string, CurrentFi
     files.set(r.path, { path: r.path, sha256: r.sha256, size: r.size, isModule: MODULE_FORMATS.has(r.format), signer: r.signer });
     records.set(r.path, r.record_id);
   };
-  for (const r of input.store.currentFiles(input.appId)) put(r);
+  const stored = only ? [...only].map((p) => input.store.currentEntry(input.appId, p)).filter((r) => r !== undefined) : input.store.eachCurrentFile(input.appId);
+  for (const r of stored) put(r);
   for (const r of input.rows()) {
     changed.add(r.path);
-    put(r);
+    if (!only || only.has(r.path)) put(r);
   }
   for (const p of input.removed) {
     files.delete(p);

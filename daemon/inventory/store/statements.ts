@@ -23,6 +23,7 @@ export function prepareStatements(db: DatabaseSync) {
     currentPaths: p('SELECT path FROM entries WHERE app_id = ? AND end_snapshot IS NULL'),
     currentEntry: p('SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND path = ? AND end_snapshot IS NULL'),
     currentSigners: p("SELECT DISTINCT signer FROM entries WHERE app_id = ? AND end_snapshot IS NULL AND signer <> ''"),
+    currentBundles: p("SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND end_snapshot IS NULL AND format = 'bundle'"),
     currentTopLevel: p("SELECT id, path, sha256, size, stat, format, status, signer, record_id FROM entries WHERE app_id = ? AND end_snapshot IS NULL AND instr(path, '/') = 0"),
     currentCounts: p(`SELECT count(*) AS files, coalesce(sum(format NOT IN ('unknown', 'catalog') AND status NOT IN ('unreadable', 'special', 'link-out-of-root', 'symlink')), 0) AS modules
       FROM entries WHERE app_id = ? AND end_snapshot IS NULL`),

@@ -363,6 +363,16 @@ export class Store {
     return this.q.current.all(appId) as unknown as CurrentRow[];
   }
 
+  /** The same rows one at a time: a caller that keeps a little of each never holds 100,000 row objects at once. */
+  eachCurrentFile(appId: number): Iterable<CurrentRow> {
+    return this.q.current.iterate(appId) as Iterable<CurrentRow>;
+  }
+
+  /** The app's current bundles (their seals list the files under them). */
+  currentBundles(appId: number): CurrentRow[] {
+    return this.q.currentBundles.all(appId) as unknown as CurrentRow[];
+  }
+
   /** Path → stat and record of every current path, compactly (one small object per path). */
   currentStats(appId: number): Map<string, CurrentStat> {
     const out = new Map<string, CurrentStat>();
