@@ -39,19 +39,27 @@ export const PE_RUNTIME_NAMES: ReadonlySet<string> = new Set(
 export const MACHO_RUNTIME_NAMES: ReadonlySet<string> = new Set([...CAPABILITY_APIS].filter((n) => !GENERIC_WORDS.has(n) && APPLE_OR_POSIX.test(n)));
 
 // One regular expression per name set: a NUL, one of the names, a NUL (as lookahead, so adjacent strings match).
-// Alternatives grouped by first letter. Measured on the 87 MB node.exe (54 MB of .rdata), under load: the regular
-// expression ~115 ms plus ~110 ms for the Latin-1 view, about 2.5 times a SHA-256 of the same bytes; a byte loop in
-// JavaScript took 700+ ms. Only modules that import a run-time resolver pay it, and only once per distinct content.
+// Alternatives grouped by first letter. The region is read as Latin-1 a window at a time: one string of a whole data
+// section (54 MB of .rdata in node.exe) went to V8's large-object space and cost full collections in the workers.
+// Measured on node.exe's 56 MB of data sections, CPU: this search ~90–120 ms; searching the bytes instead —
+// Buffer.indexOf of each name's bytes 660–710 ms, one pass over NUL-terminated runs matched in a Set 570–790 ms.
+// Only modules that import a run-time resolver pay it, and only once per distinct content.
+const WINDOW = 64 * 1024;
 const escape = (s: string): string => s.replace(/\$/g, '\\$');
-const patterns = new Map<ReadonlySet<string>, { inside: RegExp; first: RegExp }>();
-function patternsFor(names: ReadonlySet<string>): { inside: RegExp; first: RegExp } {
+interface Patterns {
+  readonly inside: RegExp;
+  readonly first: RegExp;
+  readonly longest: number;
+}
+const patterns = new Map<ReadonlySet<string>, Patterns>();
+function patternsFor(names: ReadonlySet<string>): Patterns {
   let re = patterns.get(names);
   if (!re) {
     const byFirst = new Map<string, string[]>();
     for (const n of names) byFirst.set(n.charAt(0), [...(byFirst.get(n.charAt(0)) ?? []), escape(n.slice(1))]);
     const alternatives = [...byFirst].map(([first, rest]) => `${escape(first)}(?:${rest.join('|')})`).join('|');
     // The first string of a section has no NUL before it: checked on its own (an `^` alternative halves the speed).
-    re = { inside: new RegExp(`\\0(${alternatives})(?=\\0)`, 'g'), first: new RegExp(`^(${alternatives})(?=\\0)`) };
+    re = { inside: new RegExp(`\\0(${alternatives})(?=\\0)`, 'g'), first: new RegExp(`^(${alternatives})(?=\\0)`), longest: Math.max(...[...names].map((n) => n.length)) };
     patterns.set(names, re);
   }
   return re;
@@ -60,10 +68,15 @@ function patternsFor(names: ReadonlySet<string>): { inside: RegExp; first: RegEx
 /** Names of `names` that occur as whole C strings in `region` (read as Latin-1: the names are ASCII). */
 export function capabilityStrings(region: Uint8Array, names: ReadonlySet<string>): string[] {
   if (region.length === 0 || names.size === 0) return [];
-  const text = Buffer.from(region.buffer, region.byteOffset, region.length).toString('latin1');
-  const { inside, first } = patternsFor(names);
-  const found = new Set([...text.matchAll(inside)].map((m) => m[1] ?? ''));
-  const head = first.exec(text.slice(0, 128))?.[1];
+  const bytes = Buffer.from(region.buffer, region.byteOffset, region.length);
+  const { inside, first, longest } = patternsFor(names);
+  const found = new Set<string>();
+  // Each window runs past its end by a NUL, the longest name and a NUL: a string that starts in it is whole in it.
+  for (let at = 0; at < bytes.length; at += WINDOW) {
+    const text = bytes.toString('latin1', at, Math.min(bytes.length, at + WINDOW + longest + 2));
+    for (const m of text.matchAll(inside)) found.add(m[1] ?? '');
+  }
+  const head = first.exec(bytes.toString('latin1', 0, Math.min(bytes.length, 128)))?.[1];
   if (head) found.add(head);
   return [...found];
 }
