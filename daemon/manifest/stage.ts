@@ -16,8 +16,6 @@ import { readOwnManifest } from './own.ts';
 import { loadPublicKeys } from './keys.ts';
 import { readFeed, type FeedKind } from './vendor/feeds.ts';
 import { APPX_SIGNATURE, BLOCK_MAP, msixDigest, readMsixInstall } from './vendor/msix.ts';
-import { readBundleSeal } from './vendor/code-resources.ts';
-import { discoverFeed } from './vendor/discover.ts';
 import { beneath, confine, readConfined } from '../inventory/confined.ts';
 
 export interface OwnManifestSpec {
@@ -184,7 +182,9 @@ export class ManifestStage {
       }
     }
     if (explaining) {
+      // The seal reader and its plist parser load only when there is a bundle to explain with.
       for (const b of all?.bundles ?? trustedBundles(input)) {
+        const { readBundleSeal } = await import('./vendor/code-resources.ts');
         const seal = await readBundleSeal(input.root, b.path, store.record(b.recordId, input.root, b.path), (message) => uses.push({ name: b.path, kind: 'apple-coderesources', state: 'rejected', detail: message }));
         if (seal) manifests.push(seal);
       }
@@ -210,7 +210,7 @@ export class ManifestStage {
       let location = spec.location;
       let discovered: Readonly<Record<string, unknown>> | undefined;
       try {
-        if (spec.kind !== 'sealwatch' && location === 'auto') ({ location, facts: discovered } = await discoverFeed(spec.kind, input.root));
+        if (spec.kind !== 'sealwatch' && location === 'auto') ({ location, facts: discovered } = await (await import('./vendor/discover.ts')).discoverFeed(spec.kind, input.root));
         got = await this.bytesOf(spec, location, input.now);
       } catch (err) {
         // A fetched copy that failed validation says why (bad-signature, wrong-key, …); anything else: unavailable.
