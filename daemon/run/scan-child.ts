@@ -8,6 +8,7 @@
 // It starts when an app's first file event arrives (the daemon sends the setup at once) and opens the database
 // while the update settles; the scan request follows when the update is due.
 import { InspectPool } from '../inventory/pool.ts';
+import { ManifestStage } from '../manifest/stage.ts';
 import { Store } from '../inventory/store/store.ts';
 import { scanApp } from '../pipeline/scan-app.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
@@ -40,8 +41,8 @@ async function run(request: ScanThreadRequest): Promise<ScanSummary> {
   const pool = new InspectPool({ ...input.pool, now: request.now }, input.workers, undefined, () => new Date());
   try {
     const { app, root, trigger, appVersion, vendor } = request;
-    // Always built: with no manifest configured it still checks an MSIX block map and explains by a bundle's seal.
-    const { ManifestStage } = await import('../manifest/stage.ts');
+    // Always built (and loaded with this process, while the update settles): with no manifest configured it still
+    // checks an MSIX block map and explains by a bundle's seal.
     const manifests = ManifestStage.forApp({ ...(request.manifest ? { manifest: request.manifest } : {}), ...(request.manifestKeys ? { manifestKeys: request.manifestKeys } : {}) }, input.manifestCache ? { cacheDir: input.manifestCache } : {});
     const r = await scanApp(store, pool, { app, root, trigger, now, alerts: input.alerts, manifests, ...(request.deep ? { deep: true } : {}), ...(input.policies?.length ? { policies: input.policies } : {}), ...(input.exports?.length ? { exports: input.exports } : {}), ...(appVersion ? { appVersion } : {}), ...(vendor ? { vendor } : {}) });
     return {

@@ -134,3 +134,26 @@ test('a failed scan does not stop the queue; stop() waits for the scan under way
   q.request('after', 'watch');
   t.deepEqual(seen, ['bad', 'good', 'slow'], 'nothing queued runs after stop');
 });
+
+test('the queue: a scheduled deep rescan is never lost in a merge — it wins over a waiting or a repeated watch scan', async (t) => {
+  const log: string[] = [];
+  const release: Array<() => void> = [];
+  const q = new ScanQueue(async (app, trigger) => {
+    log.push(`${app} ${trigger}`);
+    await new Promise<void>((r) => release.push(r));
+  });
+  q.request('a', 'schedule'); // running
+  q.request('b', 'watch');
+  q.request('b', 'deep'); // b waits: its scan becomes deep
+  q.request('b', 'watch'); // and stays deep
+  q.request('a', 'deep'); // a is being scanned: one more, deep
+  q.request('a', 'watch');
+  const step = async (): Promise<void> => {
+    await new Promise((r) => setImmediate(r));
+    release.shift()?.();
+    await new Promise((r) => setImmediate(r));
+  };
+  for (let i = 0; i < 3; i++) await step();
+  await q.idle();
+  t.deepEqual(log, ['a schedule', 'b deep', 'a deep']);
+});
