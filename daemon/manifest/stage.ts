@@ -53,6 +53,8 @@ export interface ManifestStageInput {
   readonly version: string | undefined;
   /** This scan's fresh rows (a new iteration at each call) and removed paths. */
   readonly rows: () => Iterable<FileRow>;
+  /** This scan's fresh row of one path: asked instead of iterating every row when given. */
+  readonly row?: (path: string) => FileRow | undefined;
   readonly removed: readonly string[];
   readonly now: Date;
 }
@@ -156,7 +158,7 @@ export class ManifestStage {
   async apply(findings: readonly Finding[], input: ManifestStageInput): Promise<ManifestStageResult> {
     const { store, app } = input;
     // Nothing given and no vendor manifest in the app: the stage costs nothing.
-    const hasBlockMap = store.currentEntry(input.appId, BLOCK_MAP) !== undefined || some(input.rows(), (r) => r.path === BLOCK_MAP);
+    const hasBlockMap = store.currentEntry(input.appId, BLOCK_MAP) !== undefined || (input.row ? input.row(BLOCK_MAP) !== undefined : some(input.rows(), (r) => r.path === BLOCK_MAP));
     // A bundle's seal only explains: it matters only when detect raised something on a path.
     const explaining = findings.some((f) => !f.explained && f.severity !== 'info');
     if (this.specs.length === 0 && !hasBlockMap && !explaining) return { findings: [...findings], meta: {}, uses: [] };

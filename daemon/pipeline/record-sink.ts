@@ -6,8 +6,10 @@ import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { classifyFile, isSteering } from '../inventory/file-class.ts';
 import { type EntryFacts, type FileRow, type Store } from '../inventory/store/store.ts';
 import { type ModuleRecord } from '../shared/model.ts';
+import { tooLargeToVerify } from '../shared/verified.ts';
 
 const BATCH = 256;
+const CODE_FORMATS = new Set(['pe', 'macho', 'elf', 'bundle']);
 
 export class RecordSink {
   /** Every fresh path, with its summary when it is code, steers the app (scripts, app code, updater settings) or is unverified. */
@@ -29,11 +31,18 @@ export class RecordSink {
   }
 
   add(path: string, stat: string, record: ModuleRecord): void {
-    const summary = summarise(path, record);
-    this.fresh.set(path, summary.isCode || summary.state !== 'file' || (this.keepSteering && isSteering(summary.fileClass)) ? summary : undefined);
+    this.fresh.set(path, this.summaryToKeep(path, record));
     if (isVersionSource(path, record)) this.topLevel.set(path, record);
     this.pending.push({ path, stat, record });
     if (this.pending.length >= BATCH) this.flush();
+  }
+
+  private summaryToKeep(path: string, record: ModuleRecord): ModuleSummary | undefined {
+    // A plain data file read without trouble keeps no summary on a baseline: decided without building one (a summary
+    // of each of 100,000 .js files was most of a baseline's allocations). The same test summarise() makes.
+    if (!this.keepSteering && !record.entry && !CODE_FORMATS.has(record.module.format) && !tooLargeToVerify(record)) return undefined;
+    const summary = summarise(path, record);
+    return summary.isCode || summary.state !== 'file' || (this.keepSteering && isSteering(summary.fileClass)) ? summary : undefined;
   }
 
   has(path: string): boolean {

@@ -96,7 +96,7 @@ async function judgeAndCommit(store: Store, appId: number, prevSnapshot: Snapsho
   const baseline = prevSnapshot === undefined;
   const context = { prior: priorLayout(store, appId, prevSnapshot, changes, folders), version: versionTrust(version, seen.sink, prevSnapshot) };
   const detected = judge(store, appId, { baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes, ...context });
-  const manifested = req.manifests ? await req.manifests.apply(detected, { store, appId, app: req.app, root, previous: prevSnapshot, version: version.version, rows: () => seen.sink.rows(), removed: seen.removed, now: req.now }) : undefined;
+  const manifested = req.manifests ? await req.manifests.apply(detected, { store, appId, app: req.app, root, previous: prevSnapshot, version: version.version, rows: () => seen.sink.rows(), row: (path) => seen.sink.row(path), removed: seen.removed, now: req.now }) : undefined;
   const checked = manifested?.findings ?? detected;
   const findings = req.policies?.length ? applyPolicies(checked, { policies: req.policies, app: appFacts(req.app, root, sources.get('./'), store.currentSigners(appId), changes), changes, baseline, at: req.now }) : checked;
   const alerts = planAlerts(req.alerts ?? [], { app: req.app, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, time: req.now, findings });
