@@ -12,10 +12,16 @@ const FLAG = '--max-semi-space-size=2';
 // the TypeScript sources: lite mode has no WebAssembly, which Node's type stripping needs.
 export const LITE_MODE = '--lite-mode';
 
+// `scan` also gets V8's --optimize-for-size (a heap that grows more slowly, collected sooner; the workers are threads
+// of this process and share it). Measured on the 100,000-file app: baseline peak RSS 292 -> 208 MiB; on the 2,561-file
+// / 1,140 MiB vendor tree the baseline's CPU time is unchanged (7.5-7.8 s without, 7.4-7.6 s with, back to back).
+const OPTIMIZE_FOR_SIZE = '--optimize-for-size';
+
 export function reexecWithSmallYoungGeneration(argv: readonly string[]): void {
   // A single executable takes no Node flags on its command line (they would reach sealwatch as arguments).
   if (!HEAVY.has(argv[0] ?? '') || process.platform === 'win32' || typeof process.execve !== 'function' || isSea()) return;
   if (process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) || process.env.SEALWATCH_NO_REEXEC === '1') return;
   const lite = argv[0] === 'run' && import.meta.url.endsWith('.js') ? [LITE_MODE] : [];
-  process.execve(process.execPath, [process.execPath, FLAG, ...lite, ...process.execArgv, ...process.argv.slice(1)], process.env);
+  const small = argv[0] === 'scan' ? [OPTIMIZE_FOR_SIZE] : [];
+  process.execve(process.execPath, [process.execPath, FLAG, ...small, ...lite, ...process.execArgv, ...process.argv.slice(1)], process.env);
 }
