@@ -3,13 +3,14 @@
 // problem names the file, the line, the field and the reason; `policy lint` prints them, a scan refuses to start.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { RULES } from '../detect/rule-table.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { assetPath } from '../shared/assets.ts';
 import { severityRank, type RuleId } from '../shared/findings.ts';
 import { FLOOR, FLOOR_RULES } from './floors.ts';
+import { validate as validatePolicy } from './policy-validator.gen.ts';
 import { formatProblem, type Policy, type PolicyProblem } from './types.ts';
 
 export const POLICY_SCHEMA_FILE = assetPath('policies', 'policy.schema.json');
@@ -18,10 +19,10 @@ export const SHIPPED_POLICIES = assetPath('policies');
 
 type Segment = string | number;
 
-let compiled: ReturnType<Ajv['compile']> | undefined;
-function validator(): ReturnType<Ajv['compile']> {
-  compiled ??= new Ajv({ allErrors: true, strict: true, strictRequired: false, verbose: true }).compile(JSON.parse(readFileSync(POLICY_SCHEMA_FILE, 'utf8')) as object);
-  return compiled;
+// The schema compiled ahead of time (ajv standalone, scripts/policy-validator.ts; test/policy/validator.test.ts keeps
+// it in step with POLICY_SCHEMA_FILE): loading policies compiles nothing and loads no ajv.
+function validator(): ValidateFunction {
+  return validatePolicy as unknown as ValidateFunction;
 }
 
 /** rules[0].path */
