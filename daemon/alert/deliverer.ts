@@ -4,8 +4,10 @@
 // and the mark can send it twice — with the same delivery id. Destinations are drained in parallel, each in order.
 import { type DueAlert, type Store } from '../inventory/store/store.ts';
 import { type Logger } from '../shared/logger.ts';
-import { type BackoffPolicy, DEFAULT_BACKOFF, nextDelay } from './backoff.ts';
+import { PassLoop, drainGroups } from '../shared/pass-loop.ts';
+import { type BackoffPolicy, DEFAULT_BACKOFF } from './backoff.ts';
 import { type AlertDestination } from './destination.ts';
+import { afterFailure, leaseUntil } from './retry.ts';
 import { sendOnce, type SendResult } from './send.ts';
 
 export interface DelivererOptions {
@@ -28,19 +30,13 @@ export interface DelivererOptions {
 
 export const DELIVERY_DEFAULTS = { timeoutMs: 10_000, maxAttempts: 20, maxAgeMs: 24 * 3_600_000, pollMs: 1_000, batch: 100 } as const;
 
-/** How long past its timeout a claimed attempt stays leased: after a crash mid-attempt, the alert waits the timeout plus this. */
-const LEASE_SLACK_MS = 5_000;
-
 export class OutboxDeliverer {
   private readonly store: Store;
   private destinations: ReadonlyMap<string, AlertDestination>;
   private readonly o: Required<Omit<DelivererOptions, 'logger' | 'now' | 'random'>> & Pick<DelivererOptions, 'random'>;
   private readonly logger: Logger;
   private readonly now: () => Date;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
-  private stopped = false;
-  private again = false;
+  private readonly loop: PassLoop;
 
   constructor(store: Store, destinations: readonly AlertDestination[], options: DelivererOptions) {
     this.store = store;
@@ -56,74 +52,36 @@ export class OutboxDeliverer {
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       random: options.random,
     };
+    this.loop = new PassLoop(() => this.pass(), this.o.pollMs, (err: unknown) => this.logger.error('alert delivery pass failed', { error: err instanceof Error ? err.message : String(err) }));
   }
   /** Hot reload (issue 12): the next attempt of each row uses the destinations in force then (one removed: an attempt that fails, as before). */
   setDestinations(destinations: readonly AlertDestination[]): void {
     this.destinations = new Map(destinations.map((d) => [d.name, d]));
   }
 
-
   /** Delivers on its own timer until stop(). */
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Stops the timer and waits for the pass under way (each attempt is bounded by the timeout). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  /** One pass: an attempt at every due alert. Returns the number of attempts made. */
+  /** One pass: an attempt at every due alert (one more right after the pass under way). Returns the number of attempts made. */
   deliverDue(): Promise<number> {
-    // Passes never overlap. A call during a pass (an alert just queued) gets one more pass right after it, so a new
-    // alert never waits for the next tick.
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.passes().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.loop.run();
   }
 
-  private async passes(): Promise<number> {
-    let attempts = 0;
-    do {
-      this.again = false;
-      attempts += await this.pass();
-    } while (this.again && !this.stopped);
-    return attempts;
-  }
-
-  private schedule(delayMs: number): void {
-    // One timer chain at most, whatever the order of start(), stop() and a pass ending.
-    if (this.stopped || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.deliverDue()
-        .catch((err: unknown) => this.logger.error('alert delivery pass failed', { error: err instanceof Error ? err.message : String(err) }))
-        .finally(() => this.schedule(this.o.pollMs));
-    }, delayMs);
-    this.timer.unref?.();
-  }
-
-  private async pass(): Promise<number> {
-    const due = this.store.dueAlerts(this.now(), this.o.batch);
-    const byDestination = new Map<string, DueAlert[]>();
-    for (const row of due) byDestination.set(row.destination, [...(byDestination.get(row.destination) ?? []), row]);
-    const counts = await Promise.all([...byDestination.values()].map((rows) => this.drain(rows)));
-    return counts.reduce((a, b) => a + b, 0);
+  private pass(): Promise<number> {
+    return drainGroups(this.store.dueAlerts(this.now(), this.o.batch), (row) => row.destination, (rows) => this.drain(rows));
   }
 
   private async drain(rows: readonly DueAlert[]): Promise<number> {
     let attempts = 0;
     for (const row of rows) {
-      if (this.stopped) break;
+      if (this.loop.stopped) break;
       if (await this.attempt(row)) attempts++;
     }
     return attempts;
@@ -133,7 +91,7 @@ export class OutboxDeliverer {
   private async attempt(row: DueAlert): Promise<boolean> {
     const d = this.destinations.get(row.destination);
     const started = this.now();
-    if (!this.store.claimAlert(row.id, started, new Date(started.getTime() + this.o.timeoutMs + LEASE_SLACK_MS))) return false;
+    if (!this.store.claimAlert(row.id, started, leaseUntil(started, this.o.timeoutMs))) return false;
     const attempt = row.attempts + 1;
     const meta = { delivery_id: row.delivery_id, destination: row.destination, app: row.app, snapshot_id: row.snapshot_id, attempt };
     if (!d) {
@@ -153,14 +111,13 @@ export class OutboxDeliverer {
 
   private failed(row: DueAlert, attempt: number, result: SendResult, now: Date, meta: Record<string, unknown>): void {
     const error = result.error ?? 'failed';
-    const age = now.getTime() - Date.parse(row.queued_at);
-    if (attempt >= this.o.maxAttempts || age >= this.o.maxAgeMs) {
+    const then = afterFailure(attempt, row.queued_at, result, now, this.o);
+    if (then.dead) {
       this.store.alertDead(row.id, result.status, error, now);
-      this.logger.error('alert dead-lettered', { ...meta, status: result.status, error, reason: attempt >= this.o.maxAttempts ? 'max attempts' : 'max age' });
+      this.logger.error('alert dead-lettered', { ...meta, status: result.status, error, reason: then.dead });
       return;
     }
-    const next = new Date(now.getTime() + nextDelay(attempt, result.status, result.retryAfter, now, this.o.backoff, this.o.random));
-    this.store.alertFailed(row.id, next, result.status, error);
-    this.logger.warn('alert delivery failed', { ...meta, status: result.status, error, next_attempt_at: next.toISOString() });
+    this.store.alertFailed(row.id, then.next, result.status, error);
+    this.logger.warn('alert delivery failed', { ...meta, status: result.status, error, next_attempt_at: then.next.toISOString() });
   }
 }

@@ -6,7 +6,9 @@
 import { type ExportRow } from '../inventory/store/export-outbox.ts';
 import { type Store } from '../inventory/store/store.ts';
 import { type Logger } from '../shared/logger.ts';
-import { type BackoffPolicy, DEFAULT_BACKOFF, nextDelay } from '../alert/backoff.ts';
+import { PassLoop, drainGroups } from '../shared/pass-loop.ts';
+import { type BackoffPolicy, DEFAULT_BACKOFF } from '../alert/backoff.ts';
+import { afterFailure, leaseUntil } from '../alert/retry.ts';
 import { type HostFacts } from './ecs.ts';
 import { parseCursor, readBatch } from './events.ts';
 import { type ExportResult, sendBatch } from './send.ts';
@@ -27,18 +29,13 @@ export interface ExportDelivererOptions {
   readonly rows?: number;
 }
 
-const LEASE_SLACK_MS = 5_000;
-
 export class ExportDeliverer {
   private readonly store: Store;
   private sinks: ReadonlyMap<string, ExportSink>;
   private readonly o: Required<Omit<ExportDelivererOptions, 'logger' | 'now' | 'random' | 'host'>>;
   private readonly options: ExportDelivererOptions;
   private readonly now: () => Date;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
-  private stopped = false;
-  private again = false;
+  private readonly loop: PassLoop;
 
   constructor(store: Store, sinks: readonly ExportSink[], options: ExportDelivererOptions) {
     this.store = store;
@@ -53,6 +50,7 @@ export class ExportDeliverer {
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       rows: options.rows ?? 100,
     };
+    this.loop = new PassLoop(() => this.pass(), this.o.pollMs, (err: unknown) => this.options.logger.error('export pass failed', { error: err instanceof Error ? err.message : String(err) }));
   }
 
   /** A reloaded config's sinks (rows of a sink no longer configured are dead-lettered when next due). */
@@ -61,60 +59,26 @@ export class ExportDeliverer {
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass over every due row (a call during a pass gets one more pass right after it). Returns batches sent or tried. */
   deliverDue(): Promise<number> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.passes().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.loop.run();
   }
 
-  private async passes(): Promise<number> {
-    let n = 0;
-    do {
-      this.again = false;
-      n += await this.pass();
-    } while (this.again && !this.stopped);
-    return n;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.deliverDue()
-        .catch((err: unknown) => this.options.logger.error('export pass failed', { error: err instanceof Error ? err.message : String(err) }))
-        .finally(() => this.schedule(this.o.pollMs));
-    }, delayMs);
-    this.timer.unref?.();
-  }
-
-  private async pass(): Promise<number> {
-    const bySink = new Map<string, ExportRow[]>();
-    for (const row of this.store.exportOutbox.due(this.now(), this.o.rows)) bySink.set(row.sink, [...(bySink.get(row.sink) ?? []), row]);
-    const counts = await Promise.all([...bySink.values()].map((rows) => this.drain(rows)));
-    return counts.reduce((a, b) => a + b, 0);
+  private pass(): Promise<number> {
+    return drainGroups(this.store.exportOutbox.due(this.now(), this.o.rows), (row) => row.sink, (rows) => this.drain(rows));
   }
 
   private async drain(rows: readonly ExportRow[]): Promise<number> {
     let n = 0;
     for (const row of rows) {
-      if (this.stopped) break;
+      if (this.loop.stopped) break;
       const r = await this.deliver(row);
       n += r.batches;
       if (!r.ok) break;
@@ -123,7 +87,7 @@ export class ExportDeliverer {
   }
 
   private lease(from: Date): Date {
-    return new Date(from.getTime() + this.o.timeoutMs + LEASE_SLACK_MS);
+    return leaseUntil(from, this.o.timeoutMs);
   }
 
   /** Every remaining batch of one row; stops at the first failure. */
@@ -155,7 +119,7 @@ export class ExportDeliverer {
       } else x.progress(row.id, JSON.stringify(batch.cursor), 0, undefined, this.lease(this.now()));
       cursor = batch.cursor;
       if (batch.done) break;
-      if (this.stopped) return { ok: false, batches };
+      if (this.loop.stopped) return { ok: false, batches };
     }
     x.sent(row.id, this.now());
     this.options.logger.info('export delivered', { ...meta, events: sent, baseline: row.baseline === 1 });
@@ -167,14 +131,14 @@ export class ExportDeliverer {
     const now = this.now();
     const error = result.error ?? 'failed';
     const attempt = row.attempts + 1;
-    const age = now.getTime() - Date.parse(row.queued_at);
-    if (attempt >= this.o.maxAttempts || age >= this.o.maxAgeMs) {
+    // No jitter source is passed here: the export retries have always used Math.random.
+    const then = afterFailure(attempt, row.queued_at, result, now, { ...this.o, random: undefined });
+    if (then.dead) {
       x.dead(row.id, result.status, error, now);
-      this.options.logger.error('export dead-lettered', { ...meta, status: result.status, error, reason: attempt >= this.o.maxAttempts ? 'max attempts' : 'max age' });
+      this.options.logger.error('export dead-lettered', { ...meta, status: result.status, error, reason: then.dead });
       return;
     }
-    const next = new Date(now.getTime() + nextDelay(attempt, result.status, result.retryAfter, now, this.o.backoff));
-    x.failed(row.id, next, result.status, error);
-    this.options.logger.warn('export failed', { ...meta, status: result.status, error, attempt, next_attempt_at: next.toISOString() });
+    x.failed(row.id, then.next, result.status, error);
+    this.options.logger.warn('export failed', { ...meta, status: result.status, error, attempt, next_attempt_at: then.next.toISOString() });
   }
 }
