@@ -2,8 +2,9 @@
 // daemon/export/deliverer.ts. Rows carry no events: those are read back from the snapshot's immutable history
 // (its findings, its alerts, the entries it opened or ended) a bounded batch at a time, from the row's cursor.
 import { type DatabaseSync, type StatementSync } from 'node:sqlite';
+import { countByState, type OutboxState, tookOne } from './outbox-rows.ts';
 
-export type ExportState = 'pending' | 'sent' | 'dead';
+export type ExportState = OutboxState;
 
 export interface ExportRow {
   readonly id: number;
@@ -127,7 +128,7 @@ export class ExportOutbox {
 
   /** Leases a due row for one batch; false when it is not due (any more) or another deliverer has it. */
   claim(id: number, now: Date, leaseUntil: Date): boolean {
-    return this.transaction('claiming an export', () => Number(this.q.claim.run(now.toISOString(), leaseUntil.toISOString(), id).changes) === 1);
+    return this.transaction('claiming an export', () => tookOne(this.q.claim.run(now.toISOString(), leaseUntil.toISOString(), id)));
   }
 
   /** A batch went through: the cursor moves past it (the lease is renewed for the next batch). */
@@ -153,9 +154,7 @@ export class ExportOutbox {
   }
 
   counts(): Record<ExportState, number> {
-    const counts: Record<ExportState, number> = { pending: 0, sent: 0, dead: 0 };
-    for (const r of this.q.counts.all() as Array<{ state: ExportState; n: number }>) counts[r.state] = r.n;
-    return counts;
+    return countByState(this.q.counts);
   }
 
   snapshot(id: number): ExportSnapshot | undefined {

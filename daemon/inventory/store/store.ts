@@ -13,6 +13,7 @@ import { signerIdentity } from '../../shared/signer.ts';
 import { tooLargeToVerify } from '../../shared/verified.ts';
 import { openDatabase } from './database.ts';
 import { ExportOutbox } from './export-outbox.ts';
+import { countByState, type OutboxState, tookOne } from './outbox-rows.ts';
 import { prepareStatements } from './statements.ts';
 import { databaseError } from './sql-errors.ts';
 import { readWitness, writeWitness } from './witness.ts';
@@ -123,7 +124,7 @@ export interface AlertInsert {
   readonly body: string;
 }
 
-export type AlertState = 'pending' | 'sent' | 'dead';
+export type AlertState = OutboxState;
 
 /** An outbox row as `alerts list` shows it (no body). */
 export interface AlertRow {
@@ -575,7 +576,7 @@ export class Store {
 
   /** Takes a due alert for one attempt (counted now) and leases it until `leaseUntil`; false when it is not due (any more). */
   claimAlert(id: number, now: Date, leaseUntil: Date): boolean {
-    return this.transaction('claiming an alert', () => Number(this.q.claimAlert.run(now.toISOString(), leaseUntil.toISOString(), id).changes) === 1);
+    return this.transaction('claiming an alert', () => tookOne(this.q.claimAlert.run(now.toISOString(), leaseUntil.toISOString(), id)));
   }
 
   alertSent(id: number, status: number, now: Date): void {
@@ -596,9 +597,7 @@ export class Store {
   }
 
   alertCounts(): Record<AlertState, number> {
-    const counts: Record<AlertState, number> = { pending: 0, sent: 0, dead: 0 };
-    for (const r of this.q.alertCounts.all() as Array<{ state: AlertState; n: number }>) counts[r.state] = r.n;
-    return counts;
+    return countByState(this.q.alertCounts);
   }
 
   /**
@@ -610,7 +609,7 @@ export class Store {
       const row = this.q.alertByKey.get(key, key) as { id: number; delivery_id: string; state: AlertState; leased_until: string | null } | undefined;
       if (!row) return { found: false } as const;
       const inFlight = row.state === 'pending' && row.leased_until !== null && row.leased_until > now.toISOString();
-      const requeued = Number(this.q.requeueAlert.run(now.toISOString(), row.id).changes) === 1;
+      const requeued = tookOne(this.q.requeueAlert.run(now.toISOString(), row.id));
       return { found: true, id: row.id, deliveryId: row.delivery_id, state: row.state, inFlight, requeued } as const;
     });
   }
