@@ -1,15 +1,12 @@
 // The identity, rollback and side-loading rules as pure functions, at the boundaries the real-binary tests
 // (identity.test.ts, payload.test.ts) do not reach: what counts as a rename, who can be impersonated, unsigned rollbacks.
 import test from 'ava';
-import { diffModules } from '../../daemon/diff/diff.ts';
 import { type ModuleSummary } from '../../daemon/diff/summary.ts';
 import { detect } from '../../daemon/detect/rules.ts';
+import { changesBetween, moduleSummary } from '../helpers/module-summary.ts';
 
-const mod = (path: string, over: Partial<ModuleSummary> = {}): ModuleSummary => ({
-  path, sha256: 'a'.repeat(64), format: 'pe', isCode: true, state: 'file', detail: undefined, status: 'trusted', signed: true,
-  signer: 'org:Contoso', signerSubject: 'Contoso', issuer: 'Contoso CA', leafThumbprint: 'l1', ownVersion: '1.0.0.0', hiddenData: [],
-  integrityProblems: [], constructors: 0, imports: new Set(), signedAt: '2026-01-01T00:00:00.000Z', compiledAt: undefined,
-  certificateTableSize: 4096, standing: 'trusted', sliceStandings: {}, untrustedClaims: [],
+const mod = (path: string, over: Partial<ModuleSummary> = {}): ModuleSummary => moduleSummary(path, {
+  ownVersion: '1.0.0.0', signedAt: '2026-01-01T00:00:00.000Z', standing: 'trusted', sliceStandings: {}, untrustedClaims: [],
   signerDn: 'CN=Contoso, O=Contoso, L=Leeds, C=GB', originalName: 'a.dll', internalName: 'a', ...over,
 });
 const changed = (path: string, over: Partial<ModuleSummary>): ModuleSummary => mod(path, { sha256: 'b'.repeat(64), ownVersion: '1.1.0.0', signedAt: '2026-02-01T00:00:00.000Z', ...over });
@@ -18,7 +15,7 @@ const run = (before: ModuleSummary[], after: ModuleSummary[], v: [string, string
     baseline: false,
     fromVersion: v[0],
     toVersion: v[1],
-    changes: diffModules(new Map(before.map((m) => [m.path, m])), new Map(after.map((m) => [m.path, m]))),
+    changes: changesBetween(before, after),
     knownSigners: new Set(before.filter((m) => m.standing === 'trusted').map((m) => m.signer)),
     appWasSigned: before.some((m) => m.signed),
   });

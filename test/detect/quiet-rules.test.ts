@@ -1,36 +1,16 @@
 // Issue 9 §5 as pure rules: the wording and the counting that keep real updates quiet without letting an attacker
 // hide in the quiet. (The real vendor pairs are in quiet.test.ts.)
 import test from 'ava';
-import { diffModules, moduleStem } from '../../daemon/diff/diff.ts';
+import { moduleStem } from '../../daemon/diff/diff.ts';
 import { type ModuleSummary } from '../../daemon/diff/summary.ts';
 import { type PriorLayout } from '../../daemon/detect/input.ts';
 import { bySeverityDesc, detect } from '../../daemon/detect/rules.ts';
 import { scanSummary } from '../../daemon/cli/scan.ts';
+import { changesBetween, moduleSummary } from '../helpers/module-summary.ts';
 
-const mod = (path: string, over: Partial<ModuleSummary> = {}): ModuleSummary => ({
-  path,
-  sha256: `${path}-v1`.padEnd(64, '0'),
-  format: 'pe',
-  isCode: true,
-  state: 'file',
-  detail: undefined,
-  status: 'trusted',
-  signed: true,
-  signer: 'org:Contoso',
-  signerSubject: 'Contoso',
-  issuer: 'Contoso CA',
-  leafThumbprint: 'l1',
-  ownVersion: undefined,
-  hiddenData: [],
-  integrityProblems: [],
-  constructors: 0,
-  imports: new Set(),
-  signedAt: undefined,
-  compiledAt: undefined,
-  certificateTableSize: 4096,
-  fileClass: 'module',
-  ...over,
-});
+// Each path its own digest, so that a new module never pairs with a removed one as a rename (same content).
+const mod = (path: string, over: Partial<ModuleSummary> = {}): ModuleSummary =>
+  moduleSummary(path, { sha256: `${path}-v1`.padEnd(64, '0'), fileClass: 'module', ...over });
 const unsigned = { signed: false, signer: '', status: 'unsigned' } as const;
 
 function prior(before: readonly ModuleSummary[]): PriorLayout {
@@ -51,7 +31,7 @@ function run(before: ModuleSummary[], after: ModuleSummary[], v: [string | undef
     baseline: false,
     fromVersion: v[0],
     toVersion: v[1],
-    changes: diffModules(new Map(before.map((m) => [m.path, m])), new Map(after.map((m) => [m.path, m]))),
+    changes: changesBetween(before, after),
     knownSigners: new Set(before.map((m) => m.signer).filter((s) => s.startsWith('org:') || s.startsWith('team:'))),
     appWasSigned: before.some((m) => m.signed),
     prior: prior(before),
@@ -129,7 +109,7 @@ test('first binaries: one group, but a fact about a member (hidden data) still s
     baseline: false,
     fromVersion: '1.0.0-beta9',
     toVersion: '1.0.0',
-    changes: diffModules(new Map(), new Map([mod('a.node', unsigned), mod('b.dll', { hiddenData: [{ code: 'UNAUTHENTICATED_DATA_IN_CERT_ENTRY', message: '4096 bytes' }] })].map((m) => [m.path, m]))),
+    changes: changesBetween([], [mod('a.node', unsigned), mod('b.dll', { hiddenData: [{ code: 'UNAUTHENTICATED_DATA_IN_CERT_ENTRY', message: '4096 bytes' }] })]),
     knownSigners: new Set(),
     appWasSigned: false,
     prior: { modules: 0, moduleNames: new Map(), directories: new Set(['']) },

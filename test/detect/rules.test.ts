@@ -1,38 +1,17 @@
 // The detection rules as pure functions: one case per rule boundary, on summaries shaped like real records.
 import test from 'ava';
-import { diffModules } from '../../daemon/diff/diff.ts';
 import { type ModuleSummary } from '../../daemon/diff/summary.ts';
 import { compareVersions, detect } from '../../daemon/detect/rules.ts';
+import { changesBetween, moduleSummary } from '../helpers/module-summary.ts';
 
-const mod = (path: string, over: Partial<ModuleSummary> = {}): ModuleSummary => ({
-  path,
-  sha256: 'a'.repeat(64),
-  format: 'pe',
-  isCode: true,
-  state: 'file',
-  detail: undefined,
-  status: 'trusted',
-  signed: true,
-  signer: 'org:Contoso',
-  signerSubject: 'Contoso',
-  issuer: 'Contoso CA',
-  leafThumbprint: 'l1',
-  ownVersion: '1.0.0.0',
-  hiddenData: [],
-  integrityProblems: [],
-  constructors: 0,
-  imports: new Set(['kernel32.dll!CreateFileW']),
-  signedAt: '2026-01-01T00:00:00.000Z',
-  compiledAt: undefined,
-  certificateTableSize: 4096,
-  ...over,
-});
+const mod = (path: string, over: Partial<ModuleSummary> = {}): ModuleSummary =>
+  moduleSummary(path, { ownVersion: '1.0.0.0', imports: new Set(['kernel32.dll!CreateFileW']), signedAt: '2026-01-01T00:00:00.000Z', ...over });
 const run = (before: ModuleSummary[], after: ModuleSummary[], v: [string, string] = ['1.0', '1.1'], extra: { baseline?: boolean } = {}) =>
   detect({
     baseline: extra.baseline ?? false,
     fromVersion: v[0],
     toVersion: v[1],
-    changes: diffModules(new Map(before.map((m) => [m.path, m])), new Map(after.map((m) => [m.path, m]))),
+    changes: changesBetween(before, after),
     knownSigners: new Set(before.map((m) => m.signer).filter(Boolean)),
     appWasSigned: before.some((m) => m.signed),
   });
