@@ -1,8 +1,7 @@
-// One HTTP attempt at one destination with got: POST the stored body, a timeout per attempt, no retries of got's own
-// (the outbox schedules them, durably), no redirects followed (a hook that redirects is misconfigured, and the body
-// must not go elsewhere). What comes back is plain data with any failure text already redacted.
-import { type ClientRequest, type IncomingMessage } from 'node:http';
-import got from 'got';
+// One HTTP attempt at one destination (shared/post-once.ts: no retries of got's own, no redirects — a hook that
+// redirects is misconfigured —, the answer capped): POST the stored body. What comes back is plain data with any
+// failure text already redacted.
+import { postOnce } from '../shared/post-once.ts';
 import { type AlertDestination } from './destination.ts';
 import { describeFailure, redact } from './redact.ts';
 import { signatureHeader } from './signature.ts';
@@ -30,40 +29,13 @@ export function requestHeaders(d: AlertDestination, body: string, deliveryId: st
 export const MAX_RESPONSE_BYTES = 64 * 1024;
 
 export async function sendOnce(d: AlertDestination, body: string, deliveryId: string, options: { now: Date; timeoutMs: number }): Promise<SendResult> {
-  const abort = new AbortController();
-  let status: number | undefined;
-  let retryAfter: string | undefined;
-  try {
-    const request = got.post(d.url, {
-      body,
-      headers: requestHeaders(d, body, deliveryId, options.now),
-      timeout: { request: options.timeoutMs },
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      followRedirect: false,
-      http2: false,
-      signal: abort.signal,
-    });
-    // got reports its response only once the body is read: the status line is taken from the socket's request.
-    request.on('request', (req: ClientRequest) =>
-      req.once('response', (r: IncomingMessage) => {
-        status = r.statusCode;
-        const h = r.headers['retry-after'];
-        retryAfter = typeof h === 'string' ? h : undefined;
-      }),
-    );
-    request.on('downloadProgress', (p: { transferred: number }) => {
-      if (p.transferred > MAX_RESPONSE_BYTES) abort.abort(new Error(`response longer than ${MAX_RESPONSE_BYTES} bytes`));
-    });
-    const res = await request;
-    return answered(d, res.statusCode, res.headers['retry-after'], typeof res.body === 'string' ? res.body : '');
-  } catch (err) {
-    // The status line came and only the body failed (cut off as over-long, or stalled): the service answered. A 2xx
-    // is a delivery — sending it again would only make a duplicate.
-    const accepted = status !== undefined && status >= 200 && status < 300;
-    if (status !== undefined && (abort.signal.aborted || accepted)) return answered(d, status, retryAfter, '');
-    return { ok: false, error: describeFailure(err, d) };
-  }
+  const headers = requestHeaders(d, body, deliveryId, options.now);
+  const out = await postOnce({ url: d.url, headers, body, timeoutMs: options.timeoutMs, maxResponseBytes: MAX_RESPONSE_BYTES });
+  if (out.kind === 'answered') return answered(d, out.status, out.retryAfter, out.text);
+  // The status line came and only the body failed (cut off as over-long, or stalled): the service answered. A 2xx
+  // is a delivery — sending it again would only make a duplicate.
+  if (out.kind === 'cut' && (out.tooLong || (out.status >= 200 && out.status < 300))) return answered(d, out.status, out.retryAfter, '');
+  return { ok: false, error: describeFailure(out.error, d) };
 }
 
 function answered(d: AlertDestination, status: number, retryAfter: string | undefined, text: string): SendResult {

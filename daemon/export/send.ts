@@ -1,9 +1,8 @@
-// One batch to one sink. HTTP sinks are posted with got like alerts are (a timeout per attempt, no retries of got's
-// own — the export outbox schedules them durably —, no redirects, the answer read up to a cap); failure texts are
+// One batch to one sink. HTTP sinks are posted like alerts are (shared/post-once.ts: a timeout per attempt, no retries
+// of got's own — the export outbox schedules them durably —, no redirects, the answer read up to a cap); failure texts are
 // redacted of the sink's URL and token before they leave here. The file sink appends (fsynced) and rotates.
-import { type ClientRequest, type IncomingMessage } from 'node:http';
-import got from 'got';
 import { describeFailure, redact } from '../alert/redact.ts';
+import { postOnce } from '../shared/post-once.ts';
 import { bulkBody, clickhouseBody, clickhouseQuery, hecBody, ndjsonBody } from './bodies.ts';
 import { type EcsEvent } from './ecs.ts';
 import { appendRotating } from './ndjson-file.ts';
@@ -58,27 +57,10 @@ export function exportRequest(sink: ExportSink, events: readonly EcsEvent[]): Ht
 export async function sendBatch(sink: ExportSink, events: readonly EcsEvent[], timeoutMs: number): Promise<ExportResult> {
   if (sink.type === 'ndjson') return writeFile(sink, events);
   const req = exportRequest(sink, events);
-  const abort = new AbortController();
-  let status: number | undefined;
-  let retryAfter: string | undefined;
-  try {
-    const request = got.post(req.url, { body: req.body, headers: req.headers, timeout: { request: timeoutMs }, retry: { limit: 0 }, throwHttpErrors: false, followRedirect: false, http2: false, signal: abort.signal });
-    request.on('request', (r: ClientRequest) =>
-      r.once('response', (res: IncomingMessage) => {
-        status = res.statusCode;
-        const h = res.headers['retry-after'];
-        retryAfter = typeof h === 'string' ? h : undefined;
-      }),
-    );
-    request.on('downloadProgress', (p: { transferred: number }) => {
-      if (p.transferred > MAX_EXPORT_RESPONSE_BYTES) abort.abort(new Error(`response longer than ${MAX_EXPORT_RESPONSE_BYTES} bytes`));
-    });
-    const res = await request;
-    return answered(sink, res.statusCode, res.headers['retry-after'], typeof res.body === 'string' ? res.body : '');
-  } catch (err) {
-    if (status !== undefined && abort.signal.aborted) return { ok: false, status, ...(retryAfter ? { retryAfter } : {}), error: 'response too long' };
-    return { ok: false, error: describeFailure(err, secrets(sink)) };
-  }
+  const out = await postOnce({ ...req, timeoutMs, maxResponseBytes: MAX_EXPORT_RESPONSE_BYTES });
+  if (out.kind === 'answered') return answered(sink, out.status, out.retryAfter, out.text);
+  if (out.kind === 'cut' && out.tooLong) return { ok: false, status: out.status, ...(out.retryAfter ? { retryAfter: out.retryAfter } : {}), error: 'response too long' };
+  return { ok: false, error: describeFailure(out.error, secrets(sink)) };
 }
 
 const secrets = (sink: ExportSink): { url: string; secret?: string } => ({ url: sink.url ?? '', ...(sink.token ? { secret: sink.token } : {}) });
