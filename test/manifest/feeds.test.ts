@@ -6,7 +6,7 @@
 // version is judged against each: VERSION_UNKNOWN_TO_VENDOR when the vendor never published it.
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -223,6 +223,15 @@ test('auto: the feed the app itself names — SUFeedURL (with SUPublicEDKey) fro
     put(win, 'resources/app-update.yml', `provider: generic\nurl: ${srv.base}/\npublisherName:\n  - Contoso Ltd\n`);
     const e = await scan('contoso-win', win, true, 'electron-builder', '18.12.417');
     t.like(unknown(e)[0]?.evidence.manifest as object, { feed_from: 'resources/app-update.yml', provider: 'generic', publisher_name: ['Contoso Ltd'] });
+    // A path instead of a URL is never read: the app does not choose which file root opens.
+    const outside = mkdtempSync(join(tmpdir(), 'sealwatch-outside-'));
+    writeFileSync(join(outside, 'latest.yml'), 'version: 1.0.0\n');
+    const steered = appDir();
+    put(steered, 'conpty.dll', readFileSync(realCorpusPath('conpty')));
+    put(steered, 'resources/app-update.yml', `provider: generic\nurl: ${outside}\n`);
+    const s = await scan('contoso-steered', steered, true, 'electron-builder', '18.12.417');
+    t.regex(s.findings.find((x) => x.rule === 'MANIFEST_INVALID')?.message ?? '', /not an http\(s\) URL: refused/);
+    t.is(unknown(s).length, 0, 'the file outside the root was not read as a feed');
     const none = await scan('contoso-none', appDir(), true, 'electron-builder', '1.0.0');
     t.regex(none.findings.find((x) => x.rule === 'MANIFEST_INVALID')?.message ?? '', /no resources\/app-update\.yml/);
   } finally {

@@ -29,7 +29,17 @@ async function readUnder(root: string, rel: string): Promise<Buffer | undefined>
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
+/**
+ * Only a web address: a path the app names would be read as root, outside its root, by the file reader (a scanned
+ * app choosing what sealwatch opens). ManifestSource still refuses plain http unless configured.
+ */
 export async function discoverFeed(kind: FeedKind, root: string): Promise<DiscoveredFeed> {
+  const found = await discoverAnyFeed(kind, root);
+  if (!/^https?:\/\//i.test(found.location)) throw new SealwatchError('CONFIG', `${root}: the app names its ${kind} feed as ${JSON.stringify(found.location)}, not an http(s) URL: refused (sealwatch reads no file an app points it to)`);
+  return found;
+}
+
+async function discoverAnyFeed(kind: FeedKind, root: string): Promise<DiscoveredFeed> {
   if (kind === 'sparkle') {
     const bytes = await readUnder(root, 'Contents/Info.plist');
     const info = bytes ? parsePlistDict(bytes, 'Contents/Info.plist') : undefined;
