@@ -7,7 +7,7 @@
 // Links are never followed, other file systems never entered (like the scan).
 import { EventEmitter } from 'node:events';
 import { type FSWatcher, watch } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 
 /** What RootWatcher uses of a watcher: chokidar's FSWatcher has the same shape. */
@@ -19,7 +19,9 @@ export interface HintWatcher {
 }
 
 export class DirWatcher extends EventEmitter implements HintWatcher {
-  private readonly root: string;
+  /** The root with its own links resolved, as the scan resolves it (pipeline/scan-app.ts): a configured root may be
+   * a link (/opt/app -> /opt/app-1.2), and add() refuses links — without this nothing at all would be watched. */
+  private top: string | undefined;
   private readonly watchers = new Map<string, FSWatcher>();
   private device: number | undefined;
   private closed = false;
@@ -27,11 +29,12 @@ export class DirWatcher extends EventEmitter implements HintWatcher {
 
   constructor(root: string) {
     super();
-    this.root = root;
-    void this.crawl(root).then(
-      () => this.closed || this.failed || this.emit('ready'),
-      (err: unknown) => this.fail(err),
-    );
+    void realpath(root)
+      .then((top) => this.crawl((this.top = top)))
+      .then(
+        () => this.closed || this.failed || this.emit('ready'),
+        (err: unknown) => this.fail(err),
+      );
   }
 
   /** Directories watched now. */
@@ -111,7 +114,7 @@ export class DirWatcher extends EventEmitter implements HintWatcher {
 
   private lost(dir: string, err: unknown): void {
     // The root's own watch failing is the watcher failing; a subdirectory's (deleted under us) is not.
-    if (dir === this.root) this.fail(err);
+    if (dir === this.top) this.fail(err);
     else this.drop(dir);
   }
 

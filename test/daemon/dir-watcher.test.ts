@@ -47,3 +47,21 @@ async function until(what: string, ok: () => boolean, limitMs = 30_000): Promise
   }
   t.is(w.size, 0);
 });
+
+(process.platform === 'linux' ? test : test.skip)('a root configured as a link (/opt/app -> /opt/app-1.2) is watched through it, as the scan reads it', async (t) => {
+  const real = mkdtempSync(join(tmpdir(), 'sealwatch-dirwatch-real-'));
+  mkdirSync(join(real, 'sub'));
+  const link = join(mkdtempSync(join(tmpdir(), 'sealwatch-dirwatch-link-')), 'app');
+  symlinkSync(real, link);
+  const w = new DirWatcher(link);
+  const events: string[] = [];
+  w.on('all', (_e, path) => events.push(path));
+  try {
+    await new Promise<void>((resolve, reject) => (w.on('ready', resolve), w.on('error', reject)));
+    t.is(w.size, 2, 'the linked root and its subdirectory');
+    writeFileSync(join(real, 'sub', 'app.dll'), 'MZ');
+    await until('the write under the linked root', () => events.includes(join(real, 'sub', 'app.dll')));
+  } finally {
+    await w.close();
+  }
+});
