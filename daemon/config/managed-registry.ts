@@ -4,6 +4,7 @@
 // REG_QWORD are numbers (0 / 1 for booleans), REG_MULTI_SZ a list of strings, and REG_SZ is read as the schema's type
 // at that path (apps and alerts as JSON text).
 import { execFileSync } from 'node:child_process';
+import { system32 } from '../shared/system-tool.ts';
 import { SealwatchError } from '../shared/errors.ts';
 import { coerce, schemaAt } from './schema-walk.ts';
 import { type Layer, setIn } from './layers.ts';
@@ -66,7 +67,7 @@ function regValue(path: readonly string[], v: RegValue): unknown {
 /** Runs `reg query KEY /s`: its output, or '' when the key does not exist (reg exits 1 and says so). */
 export function queryRegistry(key: string = POLICY_KEY): string {
   try {
-    return execFileSync('reg.exe', ['query', key, '/s'], { windowsHide: true, timeout: 30_000, maxBuffer: 4 * 1024 * 1024, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync(system32('reg.exe'), ['query', key, '/s'], { windowsHide: true, timeout: 30_000, maxBuffer: 4 * 1024 * 1024, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as { status?: number; stderr?: string; message: string };
     if (e.status === 1 && /unable to find/i.test(e.stderr ?? '')) return '';

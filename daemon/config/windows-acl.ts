@@ -5,6 +5,7 @@
 // matched by their English names or well-known SIDs (a localised Windows prints localised names: those are reported
 // as non-admin, so the check errs on the side of refusing).
 import { execFileSync } from 'node:child_process';
+import { system32 } from '../shared/system-tool.ts';
 
 export interface AclEntry {
   readonly principal: string;
@@ -47,5 +48,5 @@ export function nonAdminWriters(entries: readonly AclEntry[]): string | undefine
 }
 
 export function icacls(path: string): string {
-  return execFileSync('icacls', [path], { encoding: 'utf8', windowsHide: true, timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(system32('icacls.exe'), [path], { encoding: 'utf8', windowsHide: true, timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
 }

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { hostname, platform, release } from 'node:os';
 import { type HostFacts } from './ecs.ts';
+import { system32 } from '../shared/system-tool.ts';
 
 const OS_TYPE: Record<string, string> = { linux: 'linux', darwin: 'macos', win32: 'windows' };
 
@@ -29,7 +30,7 @@ function run(file: string, args: readonly string[]): string {
 
 function machineId(p: string): string | undefined {
   if (p === 'darwin') return ioregUuid(run('/usr/sbin/ioreg', ['-rd1', '-c', 'IOPlatformExpertDevice']));
-  if (p === 'win32') return regMachineGuid(run(`${process.env.SystemRoot ?? 'C:\\Windows'}\\System32\\reg.exe`, ['query', 'HKLM\\SOFTWARE\\Microsoft\\Cryptography', '/v', 'MachineGuid']));
+  if (p === 'win32') return regMachineGuid(run(system32('reg.exe'), ['query', 'HKLM\\SOFTWARE\\Microsoft\\Cryptography', '/v', 'MachineGuid']));
   for (const f of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
     try {
       const id = readFileSync(f, 'utf8').trim();

@@ -27,3 +27,9 @@ test('here (Linux): /etc/machine-id (then D-Bus’s copy) when it holds one, els
   t.is(h.os.type, 'linux');
   t.truthy(h.hostname);
 });
+
+test('Windows tools run by their System32 path, never looked up from the current directory', async (t) => {
+  const { system32 } = await import('../../daemon/shared/system-tool.ts');
+  t.is(system32('reg.exe', { SystemRoot: 'D:\\WINNT' }), 'D:\\WINNT\\System32\\reg.exe');
+  t.is(system32('icacls.exe', {}), 'C:\\Windows\\System32\\icacls.exe');
+});
