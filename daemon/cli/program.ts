@@ -153,7 +153,8 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .description('the daemon, in the foreground: watch every configured app, scan each update once it settles, deliver its alerts')
     .option('--config <file>', 'config file (default per OS, or $SEALWATCH_CONFIG)')
     .option('--set <field=value>', 'override one config field, the highest layer (repeatable): --set log.level=debug', collect, [])
-    .action((o: { config?: string; set: string[] }) => guard(async () => (await import('./run.ts')).runDaemon(o, io))());
+    .option('--stop-on-stdin-eof', 'also stop gracefully (as on SIGTERM) when stdin reaches end of file: the Windows service host closes it', false)
+    .action((o: { config?: string; set: string[]; stopOnStdinEof: boolean }) => guard(async () => (await import('./run.ts')).runDaemon(o, io))());
   program
     .command('status')
     .description("per app: last scan, version, pending findings; the outbox's depth and last delivery error")

@@ -1,4 +1,6 @@
-// `sealwatch run [--config FILE]`: the daemon in the foreground until SIGTERM or SIGINT (service wrappers come later).
+// `sealwatch run [--config FILE] [--stop-on-stdin-eof]`: the daemon in the foreground until SIGTERM or SIGINT — or,
+// with --stop-on-stdin-eof, until its stdin reaches end of file: how the Windows service host
+// (scripts/package/service-host) asks it to stop, Windows having no SIGTERM.
 import { type AppConfig, loadConfig, platformManagedSources, type SealwatchConfig } from '../config/config.ts';
 import { ConfigReloader, rejectionAlerts } from '../config/reload.ts';
 import { BundleUpdater } from '../bundle/updater.ts';
@@ -8,7 +10,7 @@ import { errorMessage } from '../shared/errors.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { Output } from './inspect.ts';
 
-export async function runDaemon(options: { config?: string; set?: string[] }, io: Output): Promise<number> {
+export async function runDaemon(options: { config?: string; set?: string[]; stopOnStdinEof?: boolean }, io: Output): Promise<number> {
   const load = (): SealwatchConfig => loadConfig(options.config, process.env, { set: options.set ?? [] });
   const config = load();
   const deps = createDeps(config);
@@ -27,6 +29,9 @@ export async function runDaemon(options: { config?: string; set?: string[] }, io
         resolve(signal);
       });
     }
+    if (options.stopOnStdinEof) stopAtStdinEof(() => {
+      if (!stopping) (stopping = true, resolve('stdin-eof'));
+    });
   });
   try {
     await daemon.start();
@@ -40,6 +45,7 @@ export async function runDaemon(options: { config?: string; set?: string[] }, io
   const reloader = hotReload(config, load, deps, daemon, bundles);
   bundles.configure(config, () => reloader.request('bundle'));
   const signal = await stopped;
+  if (options.stopOnStdinEof) process.stdin.destroy(); // stopped by a signal: an open stdin must not keep us running
   await reloader.close();
   await bundles.stop();
   await daemon.stop(signal);
@@ -48,6 +54,14 @@ export async function runDaemon(options: { config?: string; set?: string[] }, io
   // Nothing should be left running; if a library still holds a handle, do not hang the service manager.
   setTimeout(() => process.exit(ExitCode.ok), 3_000).unref();
   return ExitCode.ok;
+}
+
+/** Calls `stop` once stdin ends (closed by the service host, or an error reading it): what is read is discarded. */
+function stopAtStdinEof(stop: () => void): void {
+  process.stdin.on('data', () => undefined);
+  process.stdin.once('end', stop);
+  process.stdin.once('error', stop);
+  process.stdin.once('close', stop);
 }
 
 /** The configured apps, plus (watch.discover) the candidates `sealwatch discover` finds that are not configured. */

@@ -1,5 +1,9 @@
 // The Windows service, created with the Service Control Manager's own tool: LocalSystem (to read every installed
 // file), delayed automatic start (after the boot rush), restarted on failure (also on a non-zero exit: failureflag).
+// Node cannot answer the SCM (`sc start` on it fails with error 1053), so the service's program is the small host
+// shipped beside the executable (scripts/package/service-host/sealwatch-service.c): it answers the SCM, runs
+// `sealwatch run --config FILE --stop-on-stdin-eof` in a job object and stops it by closing its stdin.
+import { win32 } from 'node:path';
 import { type Plan } from './plan.ts';
 import { type ServiceSpec } from './spec.ts';
 
@@ -13,9 +17,17 @@ function winArg(a: string): string {
   return `"${a.replace(/(\\*)"/g, '$1$1\\"').replace(/(\\+)$/, '$1$1')}"`;
 }
 
-/** The binPath= value: the whole command line the SCM starts. */
+/** The service host's file name; `npm run package` builds it beside sealwatch-win-x64.exe. */
+export const SERVICE_HOST_EXE = 'sealwatch-service.exe';
+
+/** The service host: in the directory of the sealwatch executable (or of the launcher, run by node.exe). */
+export function serviceHost(spec: ServiceSpec): string {
+  return win32.join(win32.dirname(spec.program.at(-1) ?? ''), SERVICE_HOST_EXE);
+}
+
+/** The binPath= value: the whole command line the SCM starts — the host, `--`, then the daemon's command line. */
 export function binPath(spec: ServiceSpec): string {
-  return [...spec.program, 'run', '--config', spec.config].map(winArg).join(' ');
+  return [serviceHost(spec), '--', ...spec.program, 'run', '--config', spec.config, '--stop-on-stdin-eof'].map(winArg).join(' ');
 }
 
 export function windowsInstall(spec: ServiceSpec): Plan {

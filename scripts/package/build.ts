@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { bundle } from './bundle.ts';
 import { nodeBinary } from './fetch-node.ts';
 import { fixPeChecksum, removePeSignature } from './pe-signature.ts';
+import { buildServiceHost } from './service-host.ts';
 import { BLOB_NODES, TARGETS, type Target } from './targets.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -93,6 +94,10 @@ async function buildTarget(t: Target, out: string, blob: (version: string) => Pr
   return { target: t.name, file, node: t.package.version, size: statSync(file).size, sha256: sha256(bytes), blobSize: statSync(blobFile).size };
 }
 
+function described(target: string, file: string): Built {
+  return { target, file, size: statSync(file).size, sha256: sha256(readFileSync(file)) };
+}
+
 export async function buildPackages(names: readonly string[], out: string): Promise<Built[]> {
   const unknown = names.filter((n) => !TARGETS.some((t) => t.name === n));
   if (unknown.length) throw new Error(`unknown target ${unknown.join(', ')} (${TARGETS.map((t) => t.name).join(', ')})`);
@@ -110,6 +115,8 @@ export async function buildPackages(names: readonly string[], out: string): Prom
   };
   const built: Built[] = [];
   for (const t of chosen) built.push(await buildTarget(t, out, blob));
+  // The Windows service runs the executable under this host (Node cannot answer the Service Control Manager).
+  if (built.some((b) => b.target === 'win-x64' && b.file)) built.push(described('win-x64-service-host', await buildServiceHost(out)));
   rmSync(work, { recursive: true, force: true });
   writeFileSync(join(out, 'packages.json'), `${JSON.stringify(built.map((b) => ({ ...b, file: b.file && relative(out, b.file) })), null, 2)}\n`);
   writeFileSync(join(out, 'SHA256SUMS'), built.filter((b) => b.sha256).map((b) => `${b.sha256}  ${relative(out, b.file ?? '')}\n`).join(''));

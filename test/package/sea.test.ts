@@ -24,10 +24,11 @@ let exe = '';
 
 let windows: Built;
 let mac: Built;
+let host: Built;
 
 // One build for the whole file: the bundle and blobs are shared; win-x64 and darwin-x64 are checked as files here.
 test.before(async () => {
-  [built, windows, mac] = (await buildPackages(['linux-x64', 'win-x64', 'darwin-x64'], join(work, 'out'))) as [Built, Built, Built];
+  [built, windows, mac, host] = (await buildPackages(['linux-x64', 'win-x64', 'darwin-x64'], join(work, 'out'))) as [Built, Built, Built, Built];
   exe = built.file ?? '';
 });
 test.after.always(() => rmSync(work, { recursive: true, force: true }));
@@ -53,7 +54,9 @@ const sha256 = (file: string): string => createHash('sha256').update(readFileSyn
 test.serial('built from the pinned Node: one executable, its SHA-256 recorded; --version with no warning', async (t) => {
   t.is(built.node, TARGETS.find((x) => x.name === 'linux-x64')?.package?.version);
   t.is(built.sha256, sha256(exe));
-  t.is(readFileSync(join(work, 'out', 'SHA256SUMS'), 'utf8'), `${built.sha256}  sealwatch-linux-x64\n${windows.sha256}  sealwatch-win-x64.exe\n${mac.sha256}  sealwatch-darwin-x64\n`);
+  t.is(readFileSync(join(work, 'out', 'SHA256SUMS'), 'utf8'), `${built.sha256}  sealwatch-linux-x64\n${windows.sha256}  sealwatch-win-x64.exe\n${mac.sha256}  sealwatch-darwin-x64\n${host.sha256}  sealwatch-service.exe\n`);
+  // The Windows service host (test/service/windows-service-host.test.ts runs it under wine) ships beside the executable.
+  t.is(host.target, 'win-x64-service-host');
   const v = await sea(['--version']);
   t.deepEqual([v.code, v.stdout.trim(), v.stderr], [0, version, '']);
 });

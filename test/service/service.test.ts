@@ -195,7 +195,8 @@ test('the Windows service: sc.exe create with LocalSystem and delayed auto-start
   const dry = await sealwatch(['service', 'install', '--dry-run', '--platform', 'win32', '--exec', exe, '--config', config]);
   t.is(dry.code, 0, dry.stderr);
   const binPath = /^binPath= (.*)$/m.exec(dry.stdout)?.[1] ?? '';
-  t.deepEqual(windowsArgv(binPath), [exe, 'run', '--config', config]);
+  // The SCM starts the service host beside the executable; it runs the daemon's command line given after `--`.
+  t.deepEqual(windowsArgv(binPath), ['C:\\Program Files\\sealwatch\\sealwatch-service.exe', '--', exe, 'run', '--config', config, '--stop-on-stdin-eof']);
   const commands = dry.stdout.split('# install would:\n')[1]?.split('\n').filter(Boolean).map((l) => l.replace(/ {4}#.*$/, '')) ?? [];
   t.is(commands.length, 5);
   t.true(commands[0]?.startsWith('sc.exe create sealwatch binPath= '));
@@ -207,5 +208,5 @@ test('the Windows service: sc.exe create with LocalSystem and delayed auto-start
   t.regex(un.stdout, /^sc\.exe stop sealwatch .*\nsc\.exe delete sealwatch /m);
   // The default config path of a Windows service is Windows's, whichever OS printed it.
   const defaults = await sealwatch(['service', 'install', '--dry-run', '--platform', 'win32', '--exec', exe]);
-  t.regex(defaults.stdout, /^binPath= .* run --config C:\\ProgramData\\sealwatch\\sealwatch\.yaml$/m);
+  t.regex(defaults.stdout, /^binPath= .* run --config C:\\ProgramData\\sealwatch\\sealwatch\.yaml --stop-on-stdin-eof$/m);
 });
