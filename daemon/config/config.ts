@@ -251,6 +251,8 @@ function manifestOf(a: RawConfig['apps'][number], i: number, abs: (p: string) =>
   const keys = (a.manifest_keys ?? []).map(abs);
   keys.forEach((k, j) => {
     try {
+      // Whoever can replace a pinned key can sign a manifest that explains away their own change.
+      requireAdminOnly(k, 'manifest public key');
       loadPublicKeys(k);
     } catch (err) {
       throw fault.error(['apps', i, 'manifest_keys', j], errorMessage(err));
@@ -391,6 +393,8 @@ function bundleOf(raw: RawConfig, abs: (p: string) => string, fault: ConfigFault
   const keyFiles = b.public_keys.map(abs);
   const keys = keyFiles.flatMap((k, j) => {
     try {
+      // Whoever can replace a pinned key can sign a bundle of their own policies.
+      requireAdminOnly(k, 'bundle public key');
       return loadPublicKeys(k);
     } catch (err) {
       throw fault.error(['bundle', 'public_keys', j], errorMessage(err));

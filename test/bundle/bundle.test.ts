@@ -4,7 +4,7 @@
 import test from 'ava';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -152,6 +152,10 @@ test('the config loads the accepted bundle\'s policies; a bad bundle key is a co
   writeFileSync(join(work, 'keys', 'bad.pub'), 'not a key');
   writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('keys/bundle.pub', 'keys/bad.pub'));
   t.throws(() => loadConfig(cfg, {}, { managed: {} }), { message: /bundle\.public_keys\[0\]: .*no "BEGIN PUBLIC KEY"/ });
+  // A key non-admins can replace would let them sign their own policies.
+  writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('keys/bad.pub', 'keys/bundle.pub'));
+  chmodSync(join(work, 'keys', 'bundle.pub'), 0o666);
+  t.throws(() => loadConfig(cfg, {}, { managed: {} }), { message: /bundle\.public_keys\[0\]: bundle public key .*bundle\.pub: refused: non-admin users can change it/ });
 });
 
 test('sealwatch bundle keygen / sign / verify: valid, then refused for a wrong key, an expiry and a rollback', (t) => {

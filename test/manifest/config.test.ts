@@ -2,7 +2,7 @@
 // https URL kept as is, plain http refused, keys loaded at once so a bad key is a config error naming its field.
 import test from 'ava';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../daemon/config/config.ts';
@@ -30,6 +30,12 @@ test('plain http, a manifest without keys, a key that is not Ed25519 or not ther
   t.throws(() => loadConfig(configWith('    manifest: m.json\n'), {}), { message: /apps\[0\]: must have property manifest_keys when property manifest is present/ });
   t.throws(() => loadConfig(configWith('    manifest: m.json\n    manifest_keys: [rsa.pub]\n'), {}), { message: /apps\[0\]\.manifest_keys\[0\]: manifest public key .*rsa\.pub: a rsa key, not Ed25519/ });
   t.throws(() => loadConfig(configWith('    manifest: m.json\n    manifest_keys: [missing.pub]\n'), {}), { message: /apps\[0\]\.manifest_keys\[0\]: manifest public key .*missing\.pub: cannot be read/ });
+});
+
+test('a pinned manifest key that non-admins can replace is refused (they could sign a manifest explaining their change)', (t) => {
+  const file = configWith('    manifest: m.json\n    manifest_keys: [manifest.pub]\n');
+  chmodSync(join(file, '..', 'manifest.pub'), 0o666);
+  t.throws(() => loadConfig(file, {}), { message: /apps\[0\]\.manifest_keys\[0\]: manifest public key .*manifest\.pub: refused: non-admin users can change it: .*world-writable/ });
 });
 
 test('ManifestStage.forApp: the configured manifest with its pinned keys; its URL source is there for a schedule to refresh', async (t) => {
