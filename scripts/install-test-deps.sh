@@ -4,13 +4,14 @@
 #   systemd (systemd-analyze verify/security for the service unit), ansible-core + ansible-lint (the Ansible role), shellcheck (the macOS install scripts),
 #   chromium (+ fonts-dejavu-core): the report tests (test/report/**) render the HTML report in it (puppeteer-core).
 #   clickhouse-server 18.16: the export tests (test/export/**) start it unprivileged from a temp-dir config on 127.0.0.1.
+#   wine64 (8.0): test/service/windows-service-host.test.ts runs the Windows service host under wine's SCM (sc.exe).
 # Idempotent; run as root (CI) or with sudo. Nothing here is needed to *run* sealwatch.
 set -euo pipefail
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 
 need_pkgs=()
-for p in gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 binutils-mingw-w64-x86-64 binutils-mingw-w64-i686 python3-pefile openssl clang lld llvm binutils gcc dpkg systemd ansible-core ansible-lint shellcheck chromium fonts-dejavu-core clickhouse-server; do
+for p in gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 binutils-mingw-w64-x86-64 binutils-mingw-w64-i686 python3-pefile openssl clang lld llvm binutils gcc dpkg systemd ansible-core ansible-lint shellcheck chromium fonts-dejavu-core clickhouse-server wine64; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 ossl_ok() { command -v osslsigncode >/dev/null && dpkg --compare-versions "$(osslsigncode --version 2>/dev/null | awk 'NR==1{gsub(",","",$2); print $2}')" ge 2.9; }
