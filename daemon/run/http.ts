@@ -43,9 +43,22 @@ export async function startHttp(host: string, port: number, handlers: HttpHandle
   };
 }
 
+/**
+ * A web page from elsewhere can still reach a loopback port by DNS rebinding (its own name resolving to 127.0.0.1)
+ * and read the report; its requests carry that name as Host, so only a loopback Host is answered.
+ */
+function loopbackHost(host: string | undefined): boolean {
+  try {
+    return host !== undefined && [...LOOPBACK, '[::1]'].includes(new URL(`http://${host}`).hostname);
+  } catch {
+    return false;
+  }
+}
+
 async function answer(req: IncomingMessage, res: ServerResponse, handlers: HttpHandlers): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   try {
+    if (!loopbackHost(req.headers.host)) return send(res, 421, 'text/plain', 'only a loopback Host is answered\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
     if (path === '/healthz') {
       const h = handlers.health();

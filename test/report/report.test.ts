@@ -221,6 +221,10 @@ test.serial('the daemon\'s loopback endpoint serves /report and /ioc read-only, 
     t.is((await fetch(`${base}/report?app=nope`)).status, 400);
     t.is((await fetch(`${base}/report`, { method: 'POST' })).status, 405, 'read-only');
     t.is((await fetch(`${base}/reports`)).status, 404);
+    // DNS rebinding: a page of rebind.example (resolving to 127.0.0.1) asks with its own name as Host.
+    const { request } = await import('node:http');
+    const rebound = await new Promise<number | undefined>((resolve, reject) => request(`${base}/report`, { headers: { host: 'rebind.example' } }, (r) => (r.resume(), resolve(r.statusCode))).on('error', reject).end());
+    t.is(rebound, 421);
   } finally {
     await http?.close();
     store.close();
