@@ -13,6 +13,8 @@
 [CmdletBinding()]
 param(
   [string]$Source = (Join-Path $PSScriptRoot 'sealwatch-win-x64.exe'),
+  # The service host the SCM starts (Node cannot answer the SCM); `npm run package` builds it beside the executable.
+  [string]$HostSource = (Join-Path $PSScriptRoot 'sealwatch-service.exe'),
   [string]$InstallDir = (Join-Path $env:ProgramFiles 'sealwatch'),
   [string]$ConfigFile = (Join-Path $env:ProgramData 'sealwatch\sealwatch.yaml'),
   [string]$ConfigSource = (Join-Path $PSScriptRoot 'sealwatch.yaml'),
@@ -20,6 +22,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $Exe = Join-Path $InstallDir 'sealwatch.exe'
+$ServiceHost = Join-Path $InstallDir 'sealwatch-service.exe'
 
 function Invoke-Sealwatch([string[]]$Arguments) {
   & $Exe @Arguments
@@ -31,6 +34,7 @@ if ($Uninstall) {
     Invoke-Sealwatch @('service', 'uninstall')
     Remove-Item -Force $Exe
   }
+  if (Test-Path $ServiceHost) { Remove-Item -Force $ServiceHost }
   Write-Output 'sealwatch: removed (the history database and logs in ProgramData are kept)'
   exit 0
 }
@@ -42,6 +46,7 @@ if (Get-Service -Name 'sealwatch' -ErrorAction SilentlyContinue) {
 }
 New-Item -ItemType Directory -Force -Path $InstallDir | Out-Null
 Copy-Item -Force $Source $Exe
+Copy-Item -Force $HostSource $ServiceHost
 
 # The config directory: SYSTEM and Administrators only, inheritance off (the well-known SIDs, any language).
 $ConfigDir = Split-Path -Parent $ConfigFile
