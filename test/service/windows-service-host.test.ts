@@ -9,10 +9,10 @@ import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { windowsInstall, windowsUninstall } from '../../daemon/service/windows.ts';
+import { binPath, windowsInstall, windowsUninstall } from '../../daemon/service/windows.ts';
 import { buildServiceHost, compileWindows } from '../../scripts/package/service-host.ts';
 
 /** wine64 from Debian's wine64 package: on PATH, or where the package puts it. */
@@ -161,4 +161,36 @@ test.serial('uninstalled with the plan of `service uninstall`: the service is go
     if (!step.mayFail) t.is(r.code, 0, `${step.argv.join(' ')}: ${r.out}`);
   }
   t.regex((await query()).state, /^none/);
+});
+
+/** The Linux pid of the wine process whose command line matches (pgrep -f), or undefined. */
+async function pidOf(pattern: string): Promise<number | undefined> {
+  const r = await run('pgrep', ['-f', pattern]);
+  return r.code === 0 ? Number(r.out.trim().split('\n')[0]) : undefined;
+}
+
+/** Gone, or a zombie waiting to be reaped: it runs no more. */
+function ended(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? true;
+  } catch {
+    return true;
+  }
+}
+
+test.serial('the host killed outright: the daemon does not outlive it (its job object is closed with the host)', async (t) => {
+  clearMarkers();
+  // Crash mode ignores stdin: the daemon's end can only come from the job, not from the EOF of its closed pipe.
+  writeFileSync(configFile, 'crash\n');
+  t.is((await sc(['sc.exe', 'create', 'sealwatch-kill', 'binPath=', binPath(spec)])).code, 0);
+  t.is((await sc(['sc.exe', 'start', 'sealwatch-kill'])).code, 0);
+  for (let i = 0; i < 100 && !existsSync(marker('.started')); i++) await sleep(100);
+  const dir = `${basename(tmp)}.Program Files.sealwatch.`;
+  const host = await pidOf(`${dir}sealwatch-service\\.exe -- `);
+  const daemon = await pidOf(`${dir}sealwatch\\.exe run `);
+  if (host === undefined || daemon === undefined) return t.fail(`host ${host}, daemon ${daemon}: not both found running`);
+  process.kill(host, 'SIGKILL');
+  for (let i = 0; i < 100 && !ended(daemon); i++) await sleep(100);
+  t.true(ended(daemon), 'the daemon still runs after its host was killed');
+  // Wine's SCM does not notice a killed service process (Windows's reports it stopped, error 1067, and restarts it).
 });
