@@ -9,7 +9,7 @@ import { LABEL, launchdInstall, launchdPlist, launchdStatusCommand, launchdUnins
 import { type Plan } from './plan.ts';
 import { serviceSpec, type ServiceSpec, type SpecOptions } from './spec.ts';
 import { systemdInstall, systemdStatusCommand, systemdUninstall, systemdUnit, UNIT_NAME, UNIT_PATH } from './systemd.ts';
-import { binPath, SERVICE_NAME, windowsInstall, windowsStatusCommand, windowsUninstall } from './windows.ts';
+import { binPath, SERVICE_NAME, serviceHost, windowsInstall, windowsStatusCommand, windowsUninstall } from './windows.ts';
 
 export interface ServiceOptions extends SpecOptions {
   readonly dryRun: boolean;
@@ -47,6 +47,10 @@ export async function runService(action: ServiceAction, o: ServiceOptions, versi
   const configOnTarget = underRoot(o.root, spec.config);
   if (action === 'install' && (spec.platform === process.platform || o.root) && !existsSync(configOnTarget)) {
     io.err(`sealwatch service: warning: ${configOnTarget} does not exist yet; the service will not start until it does (exit 2 is not restarted)`);
+  }
+  // The SCM starts the host, not sealwatch itself: without it the start fails (error 2, file not found).
+  if (action === 'install' && spec.platform === 'win32' && process.platform === 'win32' && !existsSync(serviceHost(spec))) {
+    io.err(`sealwatch service: warning: ${serviceHost(spec)} does not exist; the service cannot start without it (npm run package builds it beside sealwatch-win-x64.exe)`);
   }
   if (o.dryRun) {
     if (action === 'install') {
