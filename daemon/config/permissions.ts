@@ -1,30 +1,47 @@
 // sealwatch runs as root and does what its config and policies say: a file or directory that a non-admin user can
 // write would let that user switch sealwatch off or silence its alerts. POSIX: refused when group- or world-writable
 // (a world-writable directory with the sticky bit, like /tmp, only when it is the file itself), or owned by anyone
-// other than root or the user sealwatch runs as; the file's directory is checked too (whoever can write it can
-// replace the file). Windows: the ACLs of the file and its directory as `icacls` prints them (windows-acl.ts): an
-// allow entry with a writing right for anyone but Administrators, SYSTEM or TrustedInstaller refuses the path.
-import { statSync } from 'node:fs';
+// other than root or the user sealwatch runs as; every directory above it is checked too, and the file a link leads
+// to with its directories (whoever can write one can replace the file). Windows: the ACLs of the file and its
+// directory as `icacls` prints them (windows-acl.ts): an allow entry with a writing right for anyone but
+// Administrators, SYSTEM or TrustedInstaller refuses the path.
+import { realpathSync, statSync } from 'node:fs';
 import { dirname, win32 } from 'node:path';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { icacls, nonAdminWriters, parseIcacls } from './windows-acl.ts';
+
+/** `path` with the links in it resolved, or `path` itself when it cannot be (missing: the loader says so). */
+function realOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** `p` and every directory above it, up to /. */
+const withAncestors = (p: string): string[] => (dirname(p) === p ? [p] : [p, ...withAncestors(dirname(p))]);
 
 /** Why `path` is writable by a non-admin, or undefined when it is not. */
 export function writableByNonAdmin(path: string, platform: NodeJS.Platform = process.platform, readAcl: (p: string) => string = icacls): string | undefined {
   if (platform === 'win32') return windowsWriters(path, readAcl);
   const self = process.getuid?.() ?? 0;
-  for (const p of [path, dirname(path)]) {
+  const real = realOr(path);
+  // Whoever can write any directory on the way — to the path as given or to the file a link leads to — can rename
+  // the way to the file and put another in its place.
+  for (const p of new Set([...withAncestors(path), ...withAncestors(real)])) {
+    const isTarget = p === path || p === real;
     let st;
     try {
       st = statSync(p);
     } catch (err) {
-      if (p === path) return undefined; // the loader says why it cannot be read
+      if (isTarget) return undefined; // the loader says why it cannot be read
       return `${p}: cannot be checked: ${errorMessage(err)}`;
     }
-    const what = p === path ? (st.isDirectory() ? 'the directory' : 'the file') : 'its directory';
+    const what = isTarget ? (st.isDirectory() ? 'the directory' : 'the file') : 'its directory';
     const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
     if (st.uid !== 0 && st.uid !== self) return `${what} ${p} is owned by uid ${st.uid}, not root (chown root ${p})`;
-    if (st.mode & 0o002 && !(p !== path && st.mode & 0o1000)) return `${what} ${p} is world-writable (mode ${mode}; chmod o-w ${p})`;
+    if (st.mode & 0o002 && !(!isTarget && st.mode & 0o1000)) return `${what} ${p} is world-writable (mode ${mode}; chmod o-w ${p})`;
     if (st.mode & 0o020 && st.gid !== 0) return `${what} ${p} is writable by group ${st.gid} (mode ${mode}; chmod g-w ${p})`;
   }
   return undefined;

@@ -2,7 +2,7 @@
 // `reg query` output as Microsoft documents it) < SEALWATCH_* < --set, each value's source kept; files non-admins
 // can write refused, with the reason.
 import test from 'ava';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, buildBinary } from 'plist';
@@ -166,6 +166,18 @@ test('a config file, its directory or a policy path that non-admins can write is
   chmodSync(join(file, '..'), 0o1777);
   t.is(writableByNonAdmin(file), undefined, 'a sticky directory (like /tmp): others cannot replace the file');
   chmodSync(join(file, '..'), 0o700);
+  // Any directory on the way, not only the file's own: its writer renames the way to the file and puts another there.
+  const deep = join(dir(), 'a', 'b');
+  mkdirSync(deep, { recursive: true });
+  writeFileSync(join(deep, 'sealwatch.yaml'), 'x: 1\n');
+  chmodSync(join(deep, '..'), 0o777);
+  t.regex(writableByNonAdmin(join(deep, 'sealwatch.yaml')) ?? '', /its directory .*\/a is world-writable/);
+  // A link from an admin-only place to a file in a writable directory: the file it leads to is what is read.
+  const linked = join(dir(), 'linked.yaml');
+  symlinkSync(join(deep, 'sealwatch.yaml'), linked);
+  t.regex(writableByNonAdmin(linked) ?? '', /its directory .*\/a is world-writable/);
+  chmodSync(join(deep, '..'), 0o755);
+  t.is(writableByNonAdmin(linked), undefined);
   const policies = join(dir(), 'policies');
   mkdirSync(policies);
   writeFileSync(join(policies, 'p.yaml'), 'x: 1\n');
