@@ -1,8 +1,8 @@
 // The Windows service host (scripts/package/service-host/sealwatch-service.c) under wine's own Service Control
 // Manager: the host is built with MinGW-w64, registered with the plan `sealwatch service install` makes
 // (daemon/service/windows.ts, through wine's sc.exe), started, stopped and crashed. The daemon it runs is a small
-// MinGW-built stand-in (test/service/wine/stand-in-daemon.c; the 90 MiB Node executable is too slow under wine for a
-// lean test) that records its argv and exits gracefully at EOF on stdin, as `sealwatch run --stop-on-stdin-eof` does
+// MinGW-built stand-in (test/service/wine/stand-in-daemon.c; Node 24's node.exe does not start under wine 8.0: it
+// refuses wine's default Windows 7 and, set to Windows 10, dies on an unhandled breakpoint exception) that records its argv and exits gracefully at EOF on stdin, as `sealwatch run --stop-on-stdin-eof` does
 // (that flag is tested on the real daemon in stop-on-stdin-eof.test.ts). Wine is not Windows: docs/fleet.md says
 // what has not run on a real Windows.
 import test from 'ava';

@@ -1,5 +1,5 @@
 // A stand-in for `sealwatch.exe run --config FILE --stop-on-stdin-eof` under the service host (the test runs it under
-// wine, where the real Node executable is too slow to start): it records the argv it was given (FILE.argv, one per
+// wine 8.0, where Node 24's node.exe does not start): it records the argv it was given (FILE.argv, one per
 // line), says it started (FILE.started), then — like the daemon — stops gracefully at EOF on stdin (FILE.graceful,
 // exit 0). When FILE contains "crash" it instead exits 3 once FILE.crash-now appears, as a daemon that dies would.
 #define WIN32_LEAN_AND_MEAN
