@@ -316,7 +316,7 @@ function resolveConfig(raw: RawConfig, fault: ConfigFault, env: NodeJS.ProcessEn
     delivery: { timeoutMs: ms(['delivery', 'timeout'], delivery.timeout ?? DEFAULTS.timeout), maxAttempts: delivery.max_attempts ?? DEFAULTS.maxAttempts, maxAgeMs: ms(['delivery', 'max_age'], delivery.max_age ?? DEFAULTS.maxAge) },
     log: { level: log.level ?? 'info', dir: log.dir !== undefined ? abs(log.dir) : defaultLogDir(env), maxSizeBytes: (log.max_size_mb ?? 10) * 1024 * 1024, maxFiles: log.max_files ?? 5, console: log.console ?? true },
     ...(raw.http ? { http: { host: raw.http.host ?? '127.0.0.1', port: raw.http.port } } : {}),
-    verification: { trust: (verification.trust ?? []).map(abs), catalogs: (verification.catalogs ?? []).map(abs), systemTrust: verification.system_trust ?? false, iocDigests: verification.ioc_digests ?? false },
+    verification: { trust: adminOnlyDirs((verification.trust ?? []).map(abs), ['verification', 'trust'], ['trust directory', 'trust anchor'], fault), catalogs: adminOnlyDirs((verification.catalogs ?? []).map(abs), ['verification', 'catalogs'], ['catalog directory', 'catalog file'], fault), systemTrust: verification.system_trust ?? false, iocDigests: verification.ioc_digests ?? false },
     workers: raw.workers ?? cores,
     ...bundleOf(raw, abs, fault, env),
     policies: configuredPolicies([...(raw.policies ?? []).map(abs), ...bundlePolicies(raw, abs, env)], fault),
@@ -353,16 +353,25 @@ function destinations(raw: NonNullable<RawConfig['alerts']>, fault: ConfigFault,
   });
 }
 
-/** Policy files are checked like the config: any error stops the daemon (exit 2), naming the policy file and line. */
-function configuredPolicies(paths: readonly string[], fault: ConfigFault): readonly Policy[] {
+/**
+ * Paths that decide what sealwatch trusts — policies, trust anchors, catalogs — and every file directly in them,
+ * refused when non-admins can change them (a planted root CA or policy silences sealwatch like an edited config).
+ */
+function adminOnlyDirs(paths: readonly string[], field: Segment[], what: readonly [dir: string, file: string], fault: ConfigFault): string[] {
   paths.forEach((p, i) => {
     try {
-      requireAdminOnly(p, 'policy path');
-      if (isDirectory(p)) for (const f of readdirSync(p)) requireAdminOnly(resolve(p, f), 'policy file');
+      requireAdminOnly(p, what[0]);
+      if (isDirectory(p)) for (const f of readdirSync(p)) requireAdminOnly(resolve(p, f), what[1]);
     } catch (err) {
-      throw fault.error(['policies', i], errorMessage(err));
+      throw fault.error([...field, i], errorMessage(err));
     }
   });
+  return [...paths];
+}
+
+/** Policy files are checked like the config: any error stops the daemon (exit 2), naming the policy file and line. */
+function configuredPolicies(paths: readonly string[], fault: ConfigFault): readonly Policy[] {
+  adminOnlyDirs(paths, ['policies'], ['policy path', 'policy file'], fault);
   const { policies, problems } = loadPolicies([SHIPPED_POLICIES, ...paths]);
   const errors = problems.filter((p) => p.level === 'error');
   if (errors.length) throw fault.error(['policies'], `policy errors:\n${errors.map(formatProblem).join('\n')}`);

@@ -185,6 +185,12 @@ test('a config file, its directory or a policy path that non-admins can write is
   const withPolicy = configFile(`${FILE}policies:\n  - ${policies}\n`);
   const perr = t.throws(() => loadLayered(withPolicy, {}, none), { instanceOf: SealwatchError });
   t.regex(perr?.message ?? '', /line 11: policies\[0\]: policy file .*p\.yaml: refused: .*world-writable/);
+  // Trust anchors decide which signatures count: a root CA planted in a writable trust directory would vouch for anything.
+  const trust = join(dir(), 'trust');
+  mkdirSync(trust);
+  chmodSync(trust, 0o777);
+  const terr = t.throws(() => loadLayered(configFile(`${FILE}verification:\n  trust: [${trust}]\n`), {}, none), { instanceOf: SealwatchError });
+  t.regex(terr?.message ?? '', /verification\.trust\[0\]: trust directory .*trust: refused: .*world-writable/);
 });
 
 // `icacls PATH` as Windows prints it: the path, then one entry per line lined up under the first, then a summary.
