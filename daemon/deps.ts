@@ -2,7 +2,8 @@
 // the metrics and the watcher factory are made here, from the config, and handed to whatever needs them — no module
 // holds a singleton. Tests and benchmarks build the same graph from their own config.
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { requireAdminOnly } from './config/permissions.ts';
 import { OutboxDeliverer } from './alert/deliverer.ts';
 import { ExportDeliverer } from './export/deliverer.ts';
 import { localHost } from './export/host.ts';
@@ -62,7 +63,11 @@ export function createDeps(config: SealwatchConfig, clock: Clock = systemClock):
   const logger = createDaemonLogger({ ...config.log, secrets: [...config.alerts.flatMap((a) => [a.url, ...(a.secret ? [a.secret] : [])]), ...config.exports.flatMap((e) => [...(e.url ? [e.url] : []), ...(e.token ? [e.token] : [])])] });
   let store: Store | undefined;
   try {
-    store = Store.open(config.database ?? defaultDatabase(), { witness: defaultWitness() });
+    const databaseFile = config.database ?? defaultDatabase();
+    // The history is the baseline every change is judged against, and its directory holds the manifest cache: whoever
+    // can replace either can make a trojan the known state.
+    requireAdminOnly(dirname(resolve(databaseFile)), 'history database directory');
+    store = Store.open(databaseFile, { witness: defaultWitness() });
     const settings = verificationSettings({ trust: config.verification.trust, catalog: config.verification.catalogs, systemTrust: config.verification.systemTrust, iocDigests: config.verification.iocDigests });
     // At most one worker per core, whatever the config says.
     const workers = Math.min(config.workers, availableParallelism());

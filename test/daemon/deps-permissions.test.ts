@@ -1,0 +1,21 @@
+// The daemon refuses a history database in a directory non-admins can write (createDeps): they could replace the
+// history — the baseline every change is judged against — or the manifest cache beside it. Real files, real modes.
+import test from 'ava';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../daemon/config/config.ts';
+import { createDeps } from '../../daemon/deps.ts';
+import { SealwatchError } from '../../daemon/shared/errors.ts';
+
+test('a history database in a world-writable directory is refused before it is opened, naming the directory', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-deps-'));
+  const shared = join(dir, 'shared');
+  mkdirSync(shared);
+  chmodSync(shared, 0o777);
+  const file = join(dir, 'sealwatch.yaml');
+  writeFileSync(file, `apps:\n  - name: a\n    path: ${dir}\ndatabase: ${join(shared, 'sealwatch.db')}\nlog:\n  dir: ${join(dir, 'log')}\n  console: false\n`);
+  const config = loadConfig(file, {}, { managed: {} });
+  const err = t.throws(() => createDeps(config), { instanceOf: SealwatchError });
+  t.regex(err?.message ?? '', /^history database directory .*shared: refused: non-admin users can change it: the directory .*shared is world-writable/);
+});
