@@ -54,7 +54,7 @@ export class OutboxDeliverer {
     };
     this.loop = new PassLoop(() => this.pass(), this.o.pollMs, (err: unknown) => this.logger.error('alert delivery pass failed', { error: err instanceof Error ? err.message : String(err) }));
   }
-  /** Hot reload (issue 12): the next attempt of each row uses the destinations in force then (one removed: an attempt that fails, as before). */
+  /** Hot reload (issue 12): the next attempt of each row uses the destinations in force then; a row whose destination was removed (or renamed) is dead-lettered at once (attempt()). */
   setDestinations(destinations: readonly AlertDestination[]): void {
     this.destinations = new Map(destinations.map((d) => [d.name, d]));
   }
