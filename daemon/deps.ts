@@ -60,6 +60,9 @@ export interface DaemonDeps {
 export function createDeps(config: SealwatchConfig, clock: Clock = systemClock): DaemonDeps {
   const live = { config };
   checkVerificationDirs({ trust: config.verification.trust, catalog: config.verification.catalogs });
+  // Root writes there: in a directory a user can write, a link they put in place of the file makes root write elsewhere.
+  requireAdminOnly(config.log.dir, 'log directory');
+  for (const e of config.exports) if (e.path !== undefined) requireAdminOnly(dirname(e.path), `directory of export ${e.name}`);
   const logger = createDaemonLogger({ ...config.log, secrets: [...config.alerts.flatMap((a) => [a.url, ...(a.secret ? [a.secret] : [])]), ...config.exports.flatMap((e) => [...(e.url ? [e.url] : []), ...(e.token ? [e.token] : [])])] });
   let store: Store | undefined;
   try {

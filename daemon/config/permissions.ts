@@ -35,7 +35,8 @@ export function writableByNonAdmin(path: string, platform: NodeJS.Platform = pro
     try {
       st = statSync(p);
     } catch (err) {
-      if (isTarget) return undefined; // the loader says why it cannot be read
+      // Missing (the loader says so, or sealwatch makes it later): the directories above that exist still count.
+      if (isTarget || (err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       return `${p}: cannot be checked: ${errorMessage(err)}`;
     }
     const what = isTarget ? (st.isDirectory() ? 'the directory' : 'the file') : 'its directory';

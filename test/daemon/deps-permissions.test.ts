@@ -19,3 +19,16 @@ test('a history database in a world-writable directory is refused before it is o
   const err = t.throws(() => createDeps(config), { instanceOf: SealwatchError });
   t.regex(err?.message ?? '', /^history database directory .*shared: refused: non-admin users can change it: the directory .*shared is world-writable/);
 });
+
+test('a log directory non-admins can write is refused (a link put in place of sealwatch.log would make root write elsewhere), also when it is still to be made', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-deps-'));
+  const shared = join(dir, 'shared');
+  mkdirSync(shared);
+  chmodSync(shared, 0o777);
+  const file = join(dir, 'sealwatch.yaml');
+  for (const logDir of [shared, join(shared, 'not-yet')]) {
+    writeFileSync(file, `apps:\n  - name: a\n    path: ${dir}\ndatabase: ${join(dir, 'sealwatch.db')}\nlog:\n  dir: ${logDir}\n  console: false\n`);
+    const err = t.throws(() => createDeps(loadConfig(file, {}, { managed: {} })), { instanceOf: SealwatchError });
+    t.regex(err?.message ?? '', /^log directory .*: refused: non-admin users can change it: .*shared is world-writable/);
+  }
+});
