@@ -26,6 +26,8 @@ const withAncestors = (p: string): string[] => (dirname(p) === p ? [p] : [p, ...
 export function writableByNonAdmin(path: string, platform: NodeJS.Platform = process.platform, readAcl: (p: string) => string = icacls): string | undefined {
   if (platform === 'win32') return windowsWriters(path, readAcl);
   const self = process.getuid?.() ?? 0;
+  // root's group; on macOS also `admin` (gid 80), which owns /Applications and parts of /Library: its members are admins.
+  const adminGroups = new Set(platform === 'darwin' ? [0, 80] : [0]);
   const real = realOr(path);
   // Whoever can write any directory on the way — to the path as given or to the file a link leads to — can rename
   // the way to the file and put another in its place.
@@ -43,7 +45,7 @@ export function writableByNonAdmin(path: string, platform: NodeJS.Platform = pro
     const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
     if (st.uid !== 0 && st.uid !== self) return `${what} ${p} is owned by uid ${st.uid}, not root (chown root ${p})`;
     if (st.mode & 0o002 && !(!isTarget && st.mode & 0o1000)) return `${what} ${p} is world-writable (mode ${mode}; chmod o-w ${p})`;
-    if (st.mode & 0o020 && st.gid !== 0) return `${what} ${p} is writable by group ${st.gid} (mode ${mode}; chmod g-w ${p})`;
+    if (st.mode & 0o020 && !adminGroups.has(st.gid)) return `${what} ${p} is writable by group ${st.gid} (mode ${mode}; chmod g-w ${p})`;
   }
   return undefined;
 }
