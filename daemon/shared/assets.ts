@@ -6,9 +6,9 @@
 // against the SHA-256 recorded at build time on every start, rewritten when one differs), so the readers that list
 // directories and report file names and lines work unchanged. The SEA build (scripts/package/) writes the index.
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { getAsset, isSea } from 'node:sea';
 import { SealwatchError, errorMessage } from './errors.ts';
 
@@ -69,9 +69,19 @@ function checkPrivate(dir: string): void {
   if ((st.mode & 0o022) !== 0) throw new SealwatchError('CONFIG', `${dir}: writable by group or others (mode ${(st.mode & 0o777).toString(8)}): refusing to trust assets unpacked there`, { file: dir });
 }
 
+/** Every file the directory holds, relative to it, with `/` separators (the index's form). */
+function filesIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => !e.isDirectory())
+    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'));
+}
+
+/** The directory holds exactly the indexed files with their recorded hashes: a planted extra file (a trust root, a
+ * policy) would be read as shipped, so one makes the directory be written again. */
 function matches(dir: string, files: Record<string, string>): boolean {
   try {
     checkPrivate(dir);
+    if (filesIn(dir).some((rel) => !(rel in files))) return false;
     return Object.entries(files).every(([rel, hash]) => sha256(readFileSync(join(dir, rel))) === hash);
   } catch {
     return false;

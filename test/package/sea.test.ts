@@ -5,7 +5,7 @@
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -76,6 +76,11 @@ test.serial('embedded assets: unpacked once into a private directory, identical 
   const again = await sea(['policy', 'lint']);
   t.is(again.code, 0, again.stdout + again.stderr);
   t.is(sha256(join(unpacked, 'policies', 'nodejs.yaml')), sha256(join(root, 'policies', 'nodejs.yaml')));
+  // A planted extra file (here a policy that would be read as shipped) is gone after the next start.
+  writeFileSync(join(unpacked, 'policies', 'planted.yaml'), readFileSync(join(root, 'policies', 'nodejs.yaml')));
+  const planted = await sea(['policy', 'lint']);
+  t.is(planted.code, 0, planted.stdout + planted.stderr);
+  t.false(existsSync(join(unpacked, 'policies', 'planted.yaml')));
   // A directory others can write is refused, with the reason.
   const open = join(work, 'open-assets');
   mkdirSync(open);
