@@ -139,6 +139,16 @@ export interface LayeredConfig {
   readonly merged: Merged;
 }
 
+/** A config far larger than any real one is a mistake or an attack, not a config. */
+const MAX_CONFIG_BYTES = 4 << 20;
+
+function readConfigText(source: string): string {
+  const st = statSync(source);
+  if (!st.isFile()) throw new Error('not a regular file');
+  if (st.size > MAX_CONFIG_BYTES) throw new Error(`${st.size} bytes, over the ${MAX_CONFIG_BYTES}-byte bound`);
+  return readFileSync(source, 'utf8');
+}
+
 /**
  * Reads, validates and resolves the config: built-in defaults < `file` (--config, else $SEALWATCH_CONFIG, else the
  * per-OS default) < managed settings < SEALWATCH_* environment < --set. A file others can write is refused.
@@ -149,13 +159,14 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
 
 export function loadLayered(file: string | undefined, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LayeredConfig {
   const source = resolve(configPath(file, env));
+  // Who may write it is checked before it is read, and the read is bounded: a FIFO would hang start-up.
+  requireAdminOnly(source, 'config');
   let text: string;
   try {
-    text = readFileSync(source, 'utf8');
+    text = readConfigText(source);
   } catch (err) {
     throw new SealwatchError('CONFIG', `config ${source}: cannot be read: ${errorMessage(err)}${file || env.SEALWATCH_CONFIG ? '' : ' (the default location; give --config FILE or set SEALWATCH_CONFIG)'}`, { file: source, cause: err });
   }
-  requireAdminOnly(source, 'config');
   const { data, doc, counter } = parse(source, text);
   const validate = validator();
   if (!isPlainObject(data)) throw schemaError(new ConfigFault(source, (path) => lineOf(doc, counter, path)), validate(data) ? [] : (validate.errors ?? []));

@@ -1,7 +1,8 @@
 // The daemon's config file: the shipped example loads; every kind of mistake is refused naming the file, the line and
 // the field path; durations, relative paths and url_env / secret_env are resolved; secrets never appear in errors.
 import test from 'ava';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
@@ -112,4 +113,13 @@ test('the schema itself compiles in strict mode and rejects what the loader woul
   t.true(validate({ apps: [{ name: 'a', path: '/x' }] }));
   t.false(validate({ apps: [{ name: 'a', path: '/x' }], alerts: [{ type: 'generic', url: 'https://h', secret: 'a', secret_env: 'B' }] }));
   t.false(validate({}));
+});
+
+test('a config that is a FIFO or far too large is refused at once, naming the file (a FIFO would hang start-up)', (t) => {
+  const fifo = join(mkdtempSync(join(tmpdir(), 'sealwatch-config-')), 'sealwatch.yaml');
+  execFileSync('mkfifo', [fifo]);
+  t.throws(() => loadConfig(fifo, {}), { instanceOf: SealwatchError, message: `config ${fifo}: cannot be read: not a regular file` });
+  const big = write('database: /tmp/x.db\n');
+  truncateSync(big, 5 << 20);
+  t.throws(() => loadConfig(big, {}), { instanceOf: SealwatchError, message: /^config .*: cannot be read: 5242880 bytes, over the 4194304-byte bound$/ });
 });
