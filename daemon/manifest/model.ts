@@ -12,6 +12,10 @@
  * - `feed`: an update feed (electron-builder latest.yml, Sparkle appcast, WinGet, Squirrel RELEASES): versions and
  *   installer hashes only, no per-file statement.
  */
+/** An installed MSIX package's block map and its signature, at the package root. */
+export const BLOCK_MAP = 'AppxBlockMap.xml';
+export const APPX_SIGNATURE = 'AppxSignature.p7x';
+
 export type ManifestStrength = 'pinned-key' | 'vendor-signed' | 'feed';
 
 export type ManifestKind = 'sealwatch' | 'msix-blockmap' | 'apple-coderesources' | 'electron-builder' | 'sparkle' | 'winget' | 'squirrel';

@@ -14,7 +14,7 @@ export interface RefreshOutcome {
 export async function refreshSources(stages: Iterable<ManifestStage>, now: Date): Promise<RefreshOutcome[]> {
   const out: RefreshOutcome[] = [];
   for (const stage of stages) {
-    for (const source of stage.urlSources()) {
+    for (const source of await stage.urlSources()) {
       try {
         const r = await source.refresh(now);
         out.push({ url: source.url, state: r.state, ...(r.error ? { error: r.error } : {}) });

@@ -10,12 +10,12 @@ import { errorMessage, FormatError } from '../shared/errors.ts';
 import { type Finding } from '../shared/findings.ts';
 import { type AcceptedSequence, ManifestRejected, parseEnvelope, verifySignature } from './envelope.ts';
 import { checkManifests, type CurrentFile } from './check.ts';
-import { ManifestSource, type FetchOptions } from './fetch.ts';
-import { type Manifest, type ManifestKind, type RejectedManifest } from './model.ts';
+import type { ManifestSource, FetchOptions } from './fetch.ts';
+import { APPX_SIGNATURE, BLOCK_MAP, type Manifest, type ManifestKind, type RejectedManifest } from './model.ts';
 import { readOwnManifest } from './own.ts';
 import { loadPublicKeys } from './keys.ts';
-import { readFeed, type FeedKind } from './vendor/feeds.ts';
-import { APPX_SIGNATURE, BLOCK_MAP, msixDigest, readMsixInstall } from './vendor/msix.ts';
+import type { FeedKind } from './vendor/feeds.ts';
+import type * as Msix from './vendor/msix.ts';
 import { beneath, confine, readConfined } from '../inventory/confined.ts';
 
 export interface OwnManifestSpec {
@@ -133,16 +133,18 @@ export class ManifestStage {
   }
 
   /** The URL sources, for a schedule to refresh between scans. */
-  urlSources(): ManifestSource[] {
-    for (const s of this.specs) if (isUrl(s.location)) this.source(s);
+  async urlSources(): Promise<ManifestSource[]> {
+    for (const s of this.specs) if (isUrl(s.location)) await this.source(s);
     return [...this.sources.values()];
   }
 
   /** One source per URL. Only a copy that could be used becomes its last good copy: a signed manifest whose signature
    * verifies under the pinned keys, a feed that parses — never a captive portal's page or a tampered manifest. */
-  private source(spec: ManifestSpec, url = spec.location): ManifestSource {
+  private async source(spec: ManifestSpec, url = spec.location): Promise<ManifestSource> {
     let s = this.sources.get(url);
     if (!s) {
+      // The HTTP client and the feed parsers load only for a URL (a scan without one never loads them: start-up).
+      const [{ ManifestSource }, { readFeed }] = await Promise.all([import('./fetch.ts'), import('./vendor/feeds.ts')]);
       const validate = spec.kind === 'sealwatch' ? (b: Buffer) => void verifySignature(parseEnvelope(b.toString('utf8')), spec.keys) : (b: Buffer) => void readFeed(spec.kind, url, b);
       this.sources.set(url, (s = new ManifestSource(url, { ...this.fetchOptions, validate })));
     }
@@ -151,7 +153,7 @@ export class ManifestStage {
 
   private async bytesOf(spec: ManifestSpec, location: string, now: Date): Promise<{ bytes: Buffer; stale?: string }> {
     if (!isUrl(location)) return { bytes: spec.kind === 'winget' && isDirectory(location) ? wingetDirectory(location) : readManifestFile(location) };
-    const r = await this.source(spec, location).refresh(now);
+    const r = await (await this.source(spec, location)).refresh(now);
     return { bytes: r.copy.bytes, ...(r.state === 'stale' ? { stale: r.error ?? 'fetch failed' } : {}) };
   }
 
@@ -232,6 +234,7 @@ export class ManifestStage {
         continue;
       }
       try {
+        const { readFeed } = await import('./vendor/feeds.ts');
         const feed = readFeed(spec.kind, location, got.bytes);
         const m = discovered ? { ...feed, facts: { ...feed.facts, ...discovered } } : feed;
         out.manifests.push(m);
@@ -256,7 +259,8 @@ function digestsOf(input: ManifestStageInput, records: ReadonlyMap<string, numbe
 }
 
 /** An installed MSIX package: its block map under its signature, checked file by file. */
-async function loadMsix(input: ManifestStageInput, records: ReadonlyMap<string, number>, scope: (digest: string) => (path: string) => boolean): ReturnType<typeof readMsixInstall> {
+async function loadMsix(input: ManifestStageInput, records: ReadonlyMap<string, number>, scope: (digest: string) => (path: string) => boolean): ReturnType<typeof Msix.readMsixInstall> {
+  const { msixDigest, readMsixInstall } = await import('./vendor/msix.ts');
   const c = await confine(input.root);
   let blockMapBytes: Buffer;
   try {

@@ -42,6 +42,6 @@ test('ManifestStage.forApp: the configured manifest with its pinned keys; its UR
   const { ManifestStage } = await import('../../daemon/manifest/stage.ts');
   const app = loadConfig(configWith('    manifest: https://releases.contoso.invalid/contoso.json\n    manifest_keys: [manifest.pub]\n'), {}).apps[0];
   const stage = ManifestStage.forApp(app ?? { });
-  t.deepEqual(stage.urlSources().map((s) => s.url), ['https://releases.contoso.invalid/contoso.json']);
-  t.deepEqual(ManifestStage.forApp({}).urlSources(), []);
+  t.deepEqual((await stage.urlSources()).map((s) => s.url), ['https://releases.contoso.invalid/contoso.json']);
+  t.deepEqual(await ManifestStage.forApp({}).urlSources(), []);
 });

@@ -10,10 +10,10 @@ import { DOMParser, type Element } from '@xmldom/xmldom';
 import { beneath, confine, openConfined, readAt, type Confinement } from '../../inventory/confined.ts';
 import { errorMessage, FormatError } from '../../shared/errors.ts';
 import { type ModuleRecord } from '../../shared/model.ts';
-import { type ListedFile, type Manifest, type RejectedManifest } from '../model.ts';
+import { APPX_SIGNATURE, BLOCK_MAP, type ListedFile, type Manifest, type RejectedManifest } from '../model.ts';
 
-export const BLOCK_MAP = 'AppxBlockMap.xml';
-export const APPX_SIGNATURE = 'AppxSignature.p7x';
+export { APPX_SIGNATURE, BLOCK_MAP };
+
 const BLOCK_SIZE = 64 * 1024;
 const BLOCKMAP_NS = new Set(['http://schemas.microsoft.com/appx/2010/blockmap', 'http://schemas.microsoft.com/appx/2015/blockmap', 'http://schemas.microsoft.com/appx/2017/blockmap']);
 const HASH_METHODS: Readonly<Record<string, { name: 'sha256' | 'sha384' | 'sha512'; length: number }>> = {
