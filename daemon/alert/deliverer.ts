@@ -2,11 +2,13 @@
 // attempt (backoff, or the service's Retry-After) or dead-letters it once it has had its attempts or its age.
 // At-least-once: a row is claimed (counted, leased) before it is sent and marked after, so only a crash between a 2xx
 // and the mark can send it twice — with the same delivery id. Destinations are drained in parallel, each in order.
+// A row whose destination a reload removed is held, never attempted, until the name is back or its age is out (removed.ts).
 import { type DueAlert, type Store } from '../inventory/store/store.ts';
 import { type Logger } from '../shared/logger.ts';
 import { PassLoop, drainGroups } from '../shared/pass-loop.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from './backoff.ts';
 import { type AlertDestination } from './destination.ts';
+import { backNote, heldNote, isHeld, removedDeadNote } from './removed.ts';
 import { afterFailure, leaseUntil } from './retry.ts';
 import { sendOnce, type SendResult } from './send.ts';
 
@@ -17,7 +19,7 @@ export interface DelivererOptions {
   readonly timeoutMs?: number;
   /** Attempts before an alert is dead (default 20). */
   readonly maxAttempts?: number;
-  /** Age since queued after which a failed alert is dead (default 24 h); every alert gets at least one attempt. */
+  /** Age since queued after which a failed alert is dead (default 24 h); every alert gets at least one attempt — unless its destination was removed, then it is held until this age. */
   readonly maxAgeMs?: number;
   /** How often start() looks for due alerts (default 1 s). */
   readonly pollMs?: number;
@@ -53,10 +55,29 @@ export class OutboxDeliverer {
       random: options.random,
     };
     this.loop = new PassLoop(() => this.pass(), this.o.pollMs, (err: unknown) => this.logger.error('alert delivery pass failed', { error: err instanceof Error ? err.message : String(err) }));
+    // The config may have changed while the daemon was down: rows held for a destination that is back are due now.
+    this.release();
   }
-  /** Hot reload (issue 12): the next attempt of each row uses the destinations in force then; a row whose destination was removed (or renamed) is dead-lettered at once (attempt()). */
+
+  /**
+   * Hot reload (issue 12): the next attempt of each row uses the destinations in force then. A row whose destination
+   * was removed (or renamed) is held when it comes due (hold()); rows held for a name configured again are due now.
+   */
   setDestinations(destinations: readonly AlertDestination[]): void {
     this.destinations = new Map(destinations.map((d) => [d.name, d]));
+    this.release();
+  }
+
+  /** Makes the rows held for a destination that is configured again due now (a row under an attempt's lease is left alone). */
+  private release(): void {
+    const now = this.now();
+    const at = now.toISOString();
+    for (const r of this.store.alerts()) {
+      if (r.state !== 'pending' || !isHeld(r.last_error) || !this.destinations.has(r.destination)) continue;
+      if (r.leased_until !== null && r.leased_until > at) continue;
+      this.store.alertFailed(r.id, now, r.last_status ?? undefined, backNote(r.destination));
+      this.logger.info('alert released: its destination is configured again', { delivery_id: r.delivery_id, destination: r.destination, app: r.app, snapshot_id: r.snapshot_id });
+    }
   }
 
   /** Delivers on its own timer until stop(). */
@@ -91,15 +112,10 @@ export class OutboxDeliverer {
   private async attempt(row: DueAlert): Promise<boolean> {
     const d = this.destinations.get(row.destination);
     const started = this.now();
+    if (!d) return this.hold(row, started);
     if (!this.store.claimAlert(row.id, started, leaseUntil(started, this.o.timeoutMs))) return false;
     const attempt = row.attempts + 1;
     const meta = { delivery_id: row.delivery_id, destination: row.destination, app: row.app, snapshot_id: row.snapshot_id, attempt };
-    if (!d) {
-      const error = `destination ${row.destination} is not configured`;
-      this.store.alertDead(row.id, undefined, error, started);
-      this.logger.error('alert dead-lettered', { ...meta, error });
-      return true;
-    }
     const result = await sendOnce(d, row.body, row.delivery_id, { now: started, timeoutMs: this.o.timeoutMs });
     const done = this.now();
     if (result.ok) {
@@ -107,6 +123,24 @@ export class OutboxDeliverer {
       this.logger.info('alert delivered', { ...meta, status: result.status });
     } else this.failed(row, attempt, result, done, meta);
     return true;
+  }
+
+  /**
+   * A due row whose destination is not configured (removed or renamed by a reload): not attempted and not counted;
+   * held until its maximum age, then dead with that reason. Returns false: no attempt was made.
+   */
+  private hold(row: DueAlert, now: Date): boolean {
+    const meta = { delivery_id: row.delivery_id, destination: row.destination, app: row.app, snapshot_id: row.snapshot_id };
+    const expires = new Date(Date.parse(row.queued_at) + this.o.maxAgeMs);
+    if (now.getTime() >= expires.getTime()) {
+      const error = removedDeadNote(row.destination);
+      this.store.alertDead(row.id, row.last_status ?? undefined, error, now);
+      this.logger.error('alert dead-lettered', { ...meta, error, reason: 'destination removed' });
+      return false;
+    }
+    this.store.alertFailed(row.id, expires, row.last_status ?? undefined, heldNote(row.destination, expires));
+    this.logger.warn('alert held: its destination was removed from the config', { ...meta, held_until: expires.toISOString() });
+    return false;
   }
 
   private failed(row: DueAlert, attempt: number, result: SendResult, now: Date, meta: Record<string, unknown>): void {

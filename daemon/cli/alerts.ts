@@ -2,6 +2,7 @@
 // the command line. Nothing here prints a webhook URL or secret: rows hold the destination's name and a redacted error.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { isHeld } from '../alert/removed.ts';
 import { type AlertState, type AlertRow, Store } from '../inventory/store/store.ts';
 import { SealwatchError } from '../shared/errors.ts';
 import { ExitCode } from './exit-codes.ts';
@@ -46,6 +47,8 @@ function alertJson(r: AlertRow): Record<string, unknown> {
     attempts: r.attempts,
     created_at: r.created_at,
     next_attempt_at: r.state === 'pending' ? r.next_attempt_at : null,
+    // Held, not attempted, until its destination (removed by a config reload) comes back or next_attempt_at (its age).
+    destination_removed: r.state === 'pending' && isHeld(r.last_error),
     last_attempt_at: r.last_attempt_at,
     last_status: r.last_status,
     last_error: r.last_error,
@@ -66,7 +69,13 @@ export async function runAlertsList(o: AlertsDbOptions & { json: boolean; state?
     if (rows.length === 0) return ExitCode.ok;
     const now = new Date().toISOString();
     const when = (r: AlertRow): string =>
-      r.state !== 'pending' ? `${r.state} ${r.done_at ?? '-'}` : r.leased_until && r.leased_until > now ? `attempt under way since ${r.last_attempt_at ?? '-'}` : `next ${r.next_attempt_at}`;
+      r.state !== 'pending'
+        ? `${r.state} ${r.done_at ?? '-'}`
+        : r.leased_until && r.leased_until > now
+          ? `attempt under way since ${r.last_attempt_at ?? '-'}`
+          : isHeld(r.last_error)
+            ? `waiting for removed destination (dead at ${r.next_attempt_at})`
+            : `next ${r.next_attempt_at}`;
     const lines = table(
       ['ID', 'STATE', 'DESTINATION', 'APP', 'SNAPSHOT', 'ATTEMPTS', 'WHEN', 'LAST ERROR', 'SUMMARY'],
       rows.map((r) => [String(r.id), r.state, safe(r.destination), safe(r.app), String(r.snapshot_id), String(r.attempts), safe(when(r)), safe(r.last_error), safe(r.summary)]),

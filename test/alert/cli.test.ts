@@ -17,6 +17,8 @@ test('alerts list shows pending, sent and dead with the last error; retry re-que
     { name: 'ok-hook', type: 'generic', url: `${rx.url}/ok`, minSeverity: 'low' },
     { name: 'dead-hook', type: 'generic', url: `${rx.url}/dead/TOKEN-abcdef123`, minSeverity: 'low' },
     { name: 'later-hook', type: 'slack', url: `${rx.url}/later`, minSeverity: 'critical' },
+    // Removed from the config (the deliverer does not have it): its alert is held, not attempted.
+    { name: 'gone-hook', type: 'generic', url: `${rx.url}/gone`, minSeverity: 'low' },
   ];
   try {
     const { deliveryIds } = commitWithAlerts(store, dests, manyFindings(7), new Date('2026-03-01T12:00:00Z'));
@@ -32,17 +34,20 @@ test('alerts list shows pending, sent and dead with the last error; retry re-que
     const text = await sealwatch(['alerts', 'list', '--db', file]);
     t.is(text.code, 0, text.stderr);
     const lines = text.stdout.trim().split('\n');
-    t.is(lines[0], '3 alerts: 1 pending, 1 sent, 1 dead');
+    t.is(lines[0], '4 alerts: 2 pending, 1 sent, 1 dead');
     t.regex(lines[1] ?? '', /^ID\s+STATE\s+DESTINATION\s+APP\s+SNAPSHOT\s+ATTEMPTS\s+WHEN\s+LAST ERROR\s+SUMMARY$/);
     t.regex(text.stdout, /dead-hook .*HTTP 410: gone \[redacted\]/);
     t.false(text.stdout.includes('TOKEN-abcdef123'));
+    t.regex(text.stdout, /gone-hook .* waiting for removed destination \(dead at 2026-03-02T12:00:00\.000Z\) .*waiting: destination gone-hook was removed from the config/);
+    t.notRegex(lines.find((l) => l.includes('later-hook')) ?? '', /removed/);
 
     const json = await sealwatch(['alerts', 'list', '--db', file, '--json']);
     const rows = jsonLines(json.stdout);
-    t.deepEqual(rows.map((r) => [r.destination, r.state]), [['ok-hook', 'sent'], ['dead-hook', 'dead'], ['later-hook', 'pending']]);
+    t.deepEqual(rows.map((r) => [r.destination, r.state, r.destination_removed]), [['ok-hook', 'sent', false], ['dead-hook', 'dead', false], ['later-hook', 'pending', false], ['gone-hook', 'pending', true]]);
+    t.like(rows[3], { attempts: 0, next_attempt_at: '2026-03-02T12:00:00.000Z' });
     t.deepEqual(rows.map((r) => r.delivery_id), deliveryIds);
     t.like(rows[1], { attempts: 1, last_status: 410, last_error: 'HTTP 410: gone [redacted]', app: 'ContosoChat', type: 'generic' });
-    t.deepEqual(Object.keys(rows[0] ?? {}).sort(), ['app', 'attempts', 'created_at', 'delivery_id', 'destination', 'done_at', 'id', 'last_attempt_at', 'last_error', 'last_status', 'next_attempt_at', 'snapshot', 'state', 'summary', 'type']);
+    t.deepEqual(Object.keys(rows[0] ?? {}).sort(), ['app', 'attempts', 'created_at', 'delivery_id', 'destination', 'destination_removed', 'done_at', 'id', 'last_attempt_at', 'last_error', 'last_status', 'next_attempt_at', 'snapshot', 'state', 'summary', 'type']);
     const deadOnly = jsonLines((await sealwatch(['alerts', 'list', '--db', file, '--json', '--state', 'dead'])).stdout);
     t.deepEqual(deadOnly.map((r) => r.destination), ['dead-hook']);
 

@@ -1,11 +1,14 @@
 // Delivery against a real HTTP receiver on 127.0.0.1 with a hand-moved clock: faults (500, 429 with Retry-After, a
 // hang past the timeout) then recovery deliver the alert once by id; attempts and age dead-letter; a crash between
-// claiming and marking only delays (and repeats with the same id).
+// claiming and marking only delays (and repeats with the same id); a destination removed by a reload holds its alerts
+// until it comes back (then they go to it) or their age is out (then they are dead, saying so).
 import test from 'ava';
 import { createHmac } from 'node:crypto';
 import { OutboxDeliverer } from '../../daemon/alert/deliverer.ts';
 import { type AlertDestination } from '../../daemon/alert/destination.ts';
+import { isHeld } from '../../daemon/alert/removed.ts';
 import { sendOnce } from '../../daemon/alert/send.ts';
+import { Store } from '../../daemon/inventory/store/store.ts';
 import { collectingLogger, commitWithAlerts, manualClock, manyFindings, receiver, tempStore } from './helpers.ts';
 
 const T0 = '2026-03-01T12:00:00.000Z';
@@ -182,17 +185,124 @@ test('start() delivers on its own timer; stop() waits for the attempt under way'
   }
 });
 
-test('an alert whose destination is no longer configured is dead-lettered with the reason, not retried forever', async (t) => {
+test('a reload that removes a destination holds its pending alerts: not attempted, not dead, shown as held', async (t) => {
+  const rx = await receiver();
   const { store } = tempStore();
   const clock = manualClock(T0);
-  const gone: AlertDestination = { name: 'old-hook', type: 'generic', url: 'http://127.0.0.1:9/x', minSeverity: 'low' };
-  const deliverer = new OutboxDeliverer(store, [], { logger: collectingLogger().logger, now: clock.now });
+  const soc: AlertDestination = { name: 'soc', type: 'generic', url: `${rx.url}/soc`, minSeverity: 'low' };
+  const other: AlertDestination = { name: 'other', type: 'generic', url: `${rx.url}/other`, minSeverity: 'low' };
+  const log = collectingLogger();
+  const deliverer = new OutboxDeliverer(store, [soc, other], { logger: log.logger, now: clock.now, timeoutMs: 1_000, maxAgeMs: 3_600_000, backoff: FAST, random: () => 0 });
+  try {
+    // soc fails once (so the row has a history), then the reload removes it while its alert is pending.
+    commitWithAlerts(store, [soc], manyFindings(2), clock.now(), 'A');
+    rx.script({ status: 500 });
+    t.is(await deliverer.deliverDue(), 1);
+    deliverer.setDestinations([other]);
+    commitWithAlerts(store, [soc], manyFindings(2), clock.now(), 'B');
+    clock.advance(60_000);
+    t.is(await deliverer.deliverDue(), 0, 'no attempt at a removed destination');
+    t.is(rx.received.length, 1, 'only the attempt made before the reload');
+    const held = store.alerts();
+    t.deepEqual(held.map((r) => [r.state, r.attempts]), [['pending', 1], ['pending', 0]]);
+    const until = new Date(Date.parse(T0) + 3_600_000).toISOString();
+    for (const r of held) {
+      t.true(isHeld(r.last_error), String(r.last_error));
+      t.is(r.last_error, `waiting: destination soc was removed from the config; held until it comes back or ${until}`);
+      t.is(r.next_attempt_at, until, 'not due again before its age runs out');
+    }
+    t.is(held[0]?.last_status, 500, 'the status of the last real attempt is kept');
+    t.like(log.lines.at(-1), { level: 'warn', message: 'alert held: its destination was removed from the config', meta: { destination: 'soc', held_until: until } });
+
+    // Later passes leave them alone; the other destination's alerts still flow.
+    commitWithAlerts(store, [other], manyFindings(2), clock.now(), 'C');
+    clock.advance(10 * 60_000);
+    t.is(await deliverer.deliverDue(), 1);
+    t.deepEqual(store.alerts().map((r) => r.state), ['pending', 'pending', 'sent']);
+    t.deepEqual(rx.received.map((r) => r.url), ['/soc', '/other']);
+  } finally {
+    await deliverer.stop();
+    store.close();
+    await rx.close();
+  }
+});
+
+test('the removed destination comes back under the same name (reload or restart): its held alerts are delivered to it', async (t) => {
+  const rx = await receiver();
+  const { store, file } = tempStore();
+  const clock = manualClock(T0);
+  const soc: AlertDestination = { name: 'soc', type: 'generic', url: `${rx.url}/old`, secret: SECRET, minSeverity: 'low' };
+  const log = collectingLogger();
+  const deliverer = new OutboxDeliverer(store, [], { logger: log.logger, now: clock.now, timeoutMs: 1_000, maxAgeMs: 3_600_000 });
+  let closed = false;
+  try {
+    const { deliveryIds } = commitWithAlerts(store, [soc], manyFindings(3), clock.now(), 'A');
+    t.is(await deliverer.deliverDue(), 0);
+    t.true(isHeld(store.alerts()[0]?.last_error));
+
+    // Back under the same name, at a new URL: due at once, delivered there with its stored body and id.
+    clock.advance(20 * 60_000);
+    const back: AlertDestination = { ...soc, url: `${rx.url}/new` };
+    deliverer.setDestinations([back]);
+    t.like(store.alerts()[0], { state: 'pending', next_attempt_at: clock.now().toISOString(), last_error: 'destination soc is configured again: delivery resumes' });
+    t.is(await deliverer.deliverDue(), 1);
+    t.like(store.alerts()[0], { state: 'sent', attempts: 1, last_status: 200 });
+    t.deepEqual(rx.received.map((r) => [r.url, r.headers['x-sealwatch-delivery']]), [['/new', deliveryIds[0]]]);
+    t.true(signatureValid(rx.received[0]?.headers['x-sealwatch-signature'], rx.received[0]?.body ?? '', SECRET).ok);
+    t.like(log.lines.find((l) => l.message.startsWith('alert released')), { meta: { destination: 'soc' } });
+
+    // Held by one daemon, the config changed while it was down: the next daemon's deliverer releases it on start.
+    commitWithAlerts(store, [soc], manyFindings(3), clock.now(), 'B');
+    deliverer.setDestinations([]);
+    t.is(await deliverer.deliverDue(), 0);
+    await deliverer.stop();
+    store.close();
+    closed = true;
+    const reopened = Store.open(file);
+    try {
+      const restarted = new OutboxDeliverer(reopened, [back], { logger: collectingLogger().logger, now: clock.now, timeoutMs: 1_000, maxAgeMs: 3_600_000 });
+      t.is(await restarted.deliverDue(), 1);
+      t.deepEqual(reopened.alerts().map((r) => r.state), ['sent', 'sent']);
+      t.is(rx.received.length, 2);
+    } finally {
+      reopened.close();
+    }
+  } finally {
+    await deliverer.stop();
+    if (!closed) store.close();
+    await rx.close();
+  }
+});
+
+test('a held alert whose destination never comes back is dead at its maximum age, saying the destination was removed', async (t) => {
+  const rx = await receiver();
+  const { store } = tempStore();
+  const clock = manualClock(T0);
+  const gone: AlertDestination = { name: 'old-hook', type: 'generic', url: `${rx.url}/x`, minSeverity: 'low' };
+  const log = collectingLogger();
+  const deliverer = new OutboxDeliverer(store, [], { logger: log.logger, now: clock.now, maxAgeMs: 3_600_000 });
   try {
     commitWithAlerts(store, [gone], manyFindings(2), clock.now());
+    t.is(await deliverer.deliverDue(), 0);
+    t.like(store.alerts()[0], { state: 'pending', attempts: 0 });
+    clock.advance(3_600_000 - 1);
+    t.is(await deliverer.deliverDue(), 0);
+    t.like(store.alerts()[0], { state: 'pending' }, 'one millisecond before its age: still held');
+    clock.advance(1);
+    t.is(await deliverer.deliverDue(), 0, 'dead-lettered without an attempt');
+    t.like(store.alerts()[0], { state: 'dead', attempts: 0, last_error: 'destination old-hook was removed from the config and did not come back within the maximum age', done_at: clock.now().toISOString() });
+    t.like(log.lines.at(-1), { level: 'error', message: 'alert dead-lettered', meta: { reason: 'destination removed', destination: 'old-hook' } });
+    t.is(rx.received.length, 0, 'never sent anywhere');
+    // A dead alert stays dead when the name comes back; `alerts retry` is how it is sent then.
+    deliverer.setDestinations([gone]);
+    t.is(await deliverer.deliverDue(), 0);
+    t.is(store.retryDeadAlerts(clock.now()), 1);
     t.is(await deliverer.deliverDue(), 1);
-    t.like(store.alerts()[0], { state: 'dead', last_error: 'destination old-hook is not configured' });
+    t.like(store.alerts()[0], { state: 'sent' });
   } finally {
+    await deliverer.stop();
     store.close();
+    await rx.close();
   }
 });
 
