@@ -2,13 +2,19 @@
 // write would let that user switch sealwatch off or silence its alerts. POSIX: refused when group- or world-writable
 // (a world-writable directory with the sticky bit, like /tmp, only when it is the file itself), or owned by anyone
 // other than root or the user sealwatch runs as; every directory above it is checked too, and the file a link leads
-// to with its directories (whoever can write one can replace the file). Windows: the ACLs of the file and its
-// directory as `icacls` prints them (windows-acl.ts): an allow entry with a writing right for anyone but
-// Administrators, SYSTEM or TrustedInstaller refuses the path.
-import { realpathSync, statSync } from 'node:fs';
+// to with its directories (whoever can write one can replace the file). Windows: the DACLs (windows-acl.ts, by SID)
+// of the path, of its directory and of every directory up to the volume root, and of the path a link leads to with
+// its directories: an allow entry with a writing right for anyone but SYSTEM, Administrators or TrustedInstaller
+// refuses the path (further up, only rights that remove, rename or re-permission what is there).
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, win32 } from 'node:path';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
-import { icacls, nonAdminWriters, parseIcacls } from './windows-acl.ts';
+import { nonAdminWriters, parseDacl, readSddl, type Scope } from './windows-acl.ts';
+
+/** A path's SDDL, or undefined when there is nothing at the path. */
+export type AclReader = (path: string) => string | undefined;
+
+const readAclIfThere: AclReader = (p) => (existsSync(p) ? readSddl(p) : undefined);
 
 /** `path` with the links in it resolved, or `path` itself when it cannot be (missing: the loader says so). */
 function realOr(path: string): string {
@@ -19,11 +25,11 @@ function realOr(path: string): string {
   }
 }
 
-/** `p` and every directory above it, up to /. */
-const withAncestors = (p: string): string[] => (dirname(p) === p ? [p] : [p, ...withAncestors(dirname(p))]);
+/** `p` and every directory above it, up to / (or the volume root). */
+const withAncestors = (p: string, up: (x: string) => string = dirname): string[] => (up(p) === p ? [p] : [p, ...withAncestors(up(p), up)]);
 
 /** Why `path` is writable by a non-admin, or undefined when it is not. */
-export function writableByNonAdmin(path: string, platform: NodeJS.Platform = process.platform, readAcl: (p: string) => string = icacls): string | undefined {
+export function writableByNonAdmin(path: string, platform: NodeJS.Platform = process.platform, readAcl: AclReader = readAclIfThere): string | undefined {
   if (platform === 'win32') return windowsWriters(path, readAcl);
   const self = process.getuid?.() ?? 0;
   // root's group; on macOS also `admin` (gid 80), which owns /Applications and parts of /Library: its members are admins.
@@ -50,17 +56,31 @@ export function writableByNonAdmin(path: string, platform: NodeJS.Platform = pro
   return undefined;
 }
 
-function windowsWriters(path: string, readAcl: (p: string) => string): string | undefined {
-  for (const p of [path, win32.dirname(path)]) {
-    let text: string;
-    try {
-      text = readAcl(p);
-    } catch (err) {
-      if (p === path) return undefined; // the loader says why it cannot be read
-      return `${p}: its ACL cannot be read: ${errorMessage(err)}`;
+function windowsWriters(path: string, readAcl: AclReader): string | undefined {
+  const real = realOr(path);
+  for (const target of new Set([path, real])) {
+    // The object and the first directory above it that exists (where a missing path would be made) are judged for
+    // every writing right; directories further up for the rights that replace what they hold.
+    let strict = true;
+    for (const p of withAncestors(target, win32.dirname)) {
+      let sddl: string | undefined;
+      try {
+        sddl = readAcl(p);
+      } catch (err) {
+        if (p === target) continue; // the loader says why it cannot be read; the directories above still count
+        return `${p}: its ACL cannot be read: ${errorMessage(err)}`;
+      }
+      if (sddl === undefined) continue;
+      const scope: Scope = strict ? 'object' : 'ancestor';
+      if (p !== target) strict = false;
+      let why: string | undefined;
+      try {
+        why = nonAdminWriters(parseDacl(sddl), scope);
+      } catch (err) {
+        return `${p}: its ACL cannot be read: ${errorMessage(err)}`;
+      }
+      if (why) return `${p === target ? 'its ACL' : 'the ACL of its directory'} ${p} lets non-admins write: ${why}`;
     }
-    const why = nonAdminWriters(parseIcacls(text, p));
-    if (why) return `${p === path ? 'its ACL' : 'the ACL of its directory'} ${p} lets non-admins write: ${why}`;
   }
   return undefined;
 }

@@ -10,7 +10,6 @@ import { loadLayered } from '../../daemon/config/config.ts';
 import { originOf } from '../../daemon/config/layers.ts';
 import { parseRegQuery, registryLayer } from '../../daemon/config/managed-registry.ts';
 import { writableByNonAdmin } from '../../daemon/config/permissions.ts';
-import { parseIcacls } from '../../daemon/config/windows-acl.ts';
 import { envSettings } from '../../daemon/config/schema-walk.ts';
 import { SealwatchError } from '../../daemon/shared/errors.ts';
 
@@ -193,41 +192,3 @@ test('a config file, its directory or a policy path that non-admins can write is
   t.regex(terr?.message ?? '', /verification\.trust\[0\]: trust directory .*trust: refused: .*world-writable/);
 });
 
-// `icacls PATH` as Windows prints it: the path, then one entry per line lined up under the first, then a summary.
-// The directory is C:\ProgramData's default ACL, under which BUILTIN\Users may create files and append data.
-const ICACLS: Record<string, string> = {
-  'C:\\ProgramData\\sealwatch\\sealwatch.yaml': [
-    'C:\\ProgramData\\sealwatch\\sealwatch.yaml NT AUTHORITY\\SYSTEM:(I)(F)',
-    '                                        BUILTIN\\Administrators:(I)(F)',
-    '                                        BUILTIN\\Users:(I)(RX)',
-    '',
-    'Successfully processed 1 files; Failed processing 0 files',
-  ].join('\r\n'),
-  'C:\\ProgramData\\sealwatch': [
-    'C:\\ProgramData\\sealwatch NT AUTHORITY\\SYSTEM:(OI)(CI)(F)',
-    '                         BUILTIN\\Administrators:(OI)(CI)(F)',
-    '                         CREATOR OWNER:(OI)(CI)(IO)(F)',
-    '                         BUILTIN\\Users:(OI)(CI)(RX)',
-    '                         BUILTIN\\Users:(CI)(WD,AD,WEA,WA)',
-    '',
-    'Successfully processed 1 files; Failed processing 0 files',
-  ].join('\r\n'),
-};
-
-test('Windows: icacls output parsed; a directory where Users may create files is refused, an admin-only one accepted', (t) => {
-  const file = 'C:\\ProgramData\\sealwatch\\sealwatch.yaml';
-  const dirPath = 'C:\\ProgramData\\sealwatch';
-  t.deepEqual(parseIcacls(ICACLS[dirPath] as string, dirPath)[4], { principal: 'BUILTIN\\Users', flags: ['CI'], rights: ['WD', 'AD', 'WEA', 'WA'] });
-  t.deepEqual(parseIcacls(ICACLS[file] as string, file).map((e) => e.principal), ['NT AUTHORITY\\SYSTEM', 'BUILTIN\\Administrators', 'BUILTIN\\Users']);
-  const win32 = (p: string, acl: Record<string, string>): string | undefined => writableByNonAdmin(p, 'win32', (x) => {
-    const text = acl[x];
-    if (text === undefined) throw new Error(`no ACL for ${x}`);
-    return text;
-  });
-  t.regex(win32(file, ICACLS) ?? '', /the ACL of its directory .* lets non-admins write: BUILTIN\\Users has \(WD,AD,WEA,WA\)/);
-  const locked = (ICACLS[dirPath] as string).replace(/\r\n +BUILTIN\\Users:\(CI\)\(WD,AD,WEA,WA\)/, '');
-  t.is(win32(file, { ...ICACLS, [dirPath]: locked }), undefined, 'inherit-only CREATOR OWNER and read-only Users are fine');
-  const everyone = (ICACLS[file] as string).replace('BUILTIN\\Users:(I)(RX)', 'Everyone:(M)');
-  t.regex(win32(file, { [file]: everyone, [dirPath]: locked }) ?? '', /its ACL .* lets non-admins write: Everyone has \(M\)/);
-  t.is(win32(file, { [file]: (ICACLS[file] as string).replace('BUILTIN\\Users:(I)(RX)', 'BUILTIN\\Users:(DENY)(W)'), [dirPath]: locked }), undefined, 'a deny entry grants nothing');
-});
