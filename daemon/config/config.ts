@@ -116,7 +116,7 @@ function validator(): ReturnType<Ajv['compile']> {
 export interface ManagedSources {
   /** The managed preferences plist (absent file: no managed settings). */
   readonly plist?: string;
-  /** `reg query HKLM\\SOFTWARE\\Policies\\sealwatch /s` output ('' when the key does not exist). */
+  /** The policy key as `reg export` writes it (decoded), or `reg query /s` output; '' when the key does not exist. */
   readonly registry?: () => string;
 }
 
