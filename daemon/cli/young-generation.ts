@@ -1,10 +1,12 @@
-// Walking and hashing 100,000 files makes short-lived garbage by the megabyte; with V8's default young generation it
-// piles up to tens of MB of RSS before a collection. The heavy commands re-execute once with a small semi-space
-// (V8 reads the size only at start-up; process.execve replaces this process, same pid, no second process).
-// Measured on a 100,000-file rescan with one change: 242 → 183 MiB peak RSS, same time.
+// Walking and hashing 100,000 files makes short-lived garbage by the megabyte; with V8's default young generation (64 MiB
+// here) it piles up to tens of MB of RSS before a collection. A scan of a large tree re-executes once with a small
+// semi-space (V8 reads the size only at start-up; process.execve replaces this process, same pid, no second process).
+// Measured on a 100,000-file app: baseline peak RSS 375 -> 208 MiB, rescan with one change 165 -> 137 MiB.
+// A small tree does not need it and would pay for it: a second Node start (~50 ms) and more frequent collections
+// (on the 2,561-file vendor tree of the speed bench, ~0.4 s more CPU time in a baseline).
 import { isSea } from 'node:sea';
+import { hasAtLeastEntries } from './tree-size.ts';
 
-const HEAVY = new Set(['scan', 'run']);
 const FLAG = '--max-semi-space-size=2';
 // `run` from the compiled package also gets V8's lite mode (no optimizing compilers, lazy feedback vectors): the
 // daemon's own process only handles file events, schedules, alert delivery and /metrics, and idles ~18 MiB smaller
@@ -13,15 +15,28 @@ const FLAG = '--max-semi-space-size=2';
 export const LITE_MODE = '--lite-mode';
 
 // `scan` also gets V8's --optimize-for-size (a heap that grows more slowly, collected sooner; the workers are threads
-// of this process and share it). Measured on the 100,000-file app: baseline peak RSS 292 -> 208 MiB; on the 2,561-file
-// / 1,140 MiB vendor tree the baseline's CPU time is unchanged (7.5-7.8 s without, 7.4-7.6 s with, back to back).
+// of this process and share it). Measured on the 100,000-file app: baseline peak RSS 292 -> 208 MiB.
 const OPTIMIZE_FOR_SIZE = '--optimize-for-size';
 
+/** Trees with at least this many entries (files and directories) are scanned with the small young generation. */
+export const LARGE_TREE_ENTRIES = 10_000;
+
+/**
+ * A scan's tree is large when any directory on its command line (the root; a policy directory is small) holds at
+ * least LARGE_TREE_ENTRIES entries. Counting stops at the limit: a 100,000-file tree costs a few milliseconds here.
+ */
+function scansLargeTree(argv: readonly string[]): boolean {
+  return argv.slice(1).some((a) => !a.startsWith('-') && hasAtLeastEntries(a, LARGE_TREE_ENTRIES));
+}
+
 export function reexecWithSmallYoungGeneration(argv: readonly string[]): void {
+  const command = argv[0] ?? '';
+  if (command !== 'run' && command !== 'scan') return;
   // A single executable takes no Node flags on its command line (they would reach sealwatch as arguments).
-  if (!HEAVY.has(argv[0] ?? '') || process.platform === 'win32' || typeof process.execve !== 'function' || isSea()) return;
+  if (process.platform === 'win32' || typeof process.execve !== 'function' || isSea()) return;
   if (process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) || process.env.SEALWATCH_NO_REEXEC === '1') return;
-  const lite = argv[0] === 'run' && import.meta.url.endsWith('.js') ? [LITE_MODE] : [];
-  const small = argv[0] === 'scan' ? [OPTIMIZE_FOR_SIZE] : [];
+  if (command === 'scan' && process.env.SEALWATCH_SMALL_HEAP !== '1' && !scansLargeTree(argv)) return;
+  const lite = command === 'run' && import.meta.url.endsWith('.js') ? [LITE_MODE] : [];
+  const small = command === 'scan' ? [OPTIMIZE_FOR_SIZE] : [];
   process.execve(process.execPath, [process.execPath, FLAG, ...small, ...lite, ...process.execArgv, ...process.argv.slice(1)], process.env);
 }

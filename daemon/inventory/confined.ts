@@ -60,7 +60,11 @@ export interface Confinement {
   /** Real path of the root (no symbolic links in it), as bytes. */
   readonly root: Uint8Array;
   readonly dev: number;
-  /** Linux: mount id of the root (from /proc/self/fdinfo), to notice bind mounts on the same device. */
+  /**
+   * Linux: mount id of the root (from /proc/self/fdinfo), to notice bind mounts on the same device; undefined (no
+   * per-open check) when no mount point lay beneath the root when it was confined. Mounting needs privileges an attacker
+   * who can only write into the app does not have (a FUSE mount is another device: the device check catches it).
+   */
   readonly mountId: number | undefined;
   readonly crossFilesystems: boolean;
 }
@@ -103,7 +107,7 @@ export async function confine(root: string | Uint8Array, crossFilesystems = fals
   const real = await realpath(Buffer.from(typeof root === 'string' ? Buffer.from(root) : root), { encoding: 'buffer' });
   const st = await lstat(real);
   let mountId: number | undefined;
-  if (PROC_FD) {
+  if (PROC_FD && mountPointsBeneath(real)) {
     const h = await open(real, constants.O_RDONLY | O_NONBLOCK | O_NOFOLLOW).catch(() => undefined);
     if (h) {
       mountId = await mountIdOf(h.fd);
@@ -111,6 +115,27 @@ export async function confine(root: string | Uint8Array, crossFilesystems = fals
     }
   }
   return { root: real, dev: st.dev, mountId, crossFilesystems };
+}
+
+/**
+ * Linux: whether /proc/self/mountinfo lists a mount point strictly beneath `root` (true when it cannot be read: the
+ * per-open checks then stay on). Mount points are field 5, with space, tab, newline and backslash as octal escapes.
+ */
+export function mountPointsBeneath(root: Buffer): boolean {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'latin1');
+  } catch {
+    return true;
+  }
+  const prefix = root[root.length - 1] === SEP[0] ? root : Buffer.concat([root, SEP]);
+  for (const line of text.split('\n')) {
+    const field = line.split(' ')[4];
+    if (field === undefined) continue;
+    const point = Buffer.from(field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))), 'latin1');
+    if (point.length > prefix.length && point.subarray(0, prefix.length).equals(prefix)) return true;
+  }
+  return false;
 }
 
 /** `abs` is the root or lies under it (byte comparison of real paths). */

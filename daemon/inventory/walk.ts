@@ -16,8 +16,6 @@ import { statKey } from './scan-protocol.ts';
 const SEP = Buffer.from(sep);
 /** Deeper than this is recorded, not entered: bounds open descriptors (one per level on Linux). */
 export const MAX_DEPTH = 256;
-/** Entries stat'ed concurrently: one await per file costs seconds on a 100,000-file app. */
-const STAT_BATCH = 256;
 
 export type SpecialKind = 'symlink' | 'fifo' | 'socket' | 'char-device' | 'block-device' | 'mount-point' | 'other';
 
@@ -95,7 +93,7 @@ export async function* walkConfined(c: Confinement, options: WalkOptions = {}): 
       }
     }
     yield { kind: 'directory', rel: '.', abs: root, entered: true };
-    yield* walkDir(c, { abs: root, rel: '.', handle }, st, 0, options);
+    yield* walkTree(c, { abs: root, rel: '.', handle }, st, options);
   } finally {
     await handle?.close();
   }
@@ -118,53 +116,76 @@ async function list(p: Parent, seen: Stats): Promise<Buffer[]> {
   return names;
 }
 
-async function* walkDir(c: Confinement, p: Parent, self: Stats, depth: number, options: WalkOptions): AsyncGenerator<WalkItem> {
-  let names: Buffer[];
+/** A directory being walked: its sorted names, the next one to look at, and its descriptor to close when done. */
+interface Frame {
+  readonly parent: Parent;
+  readonly names: readonly Buffer[];
+  next: number;
+  readonly depth: number;
+}
+
+/**
+ * Depth first, in byte order of names, with an explicit stack: every item is yielded once from here (nested
+ * generators would pass each item up through every level, which cost a deep tree most of its walk time).
+ */
+async function* walkTree(c: Confinement, root: Parent, rootStat: Stats, options: WalkOptions): AsyncGenerator<WalkItem> {
+  const stack: Frame[] = [];
+  const close = (f: Frame): void => {
+    if (f.parent.handle && f.parent !== root) closeSync(f.parent.handle.fd);
+  };
   try {
-    names = await list(p, self);
-  } catch (err) {
-    yield { kind: 'unreadable', rel: p.rel, reason: `cannot list directory: ${errorMessage(err)}` };
-    return;
-  }
-  names.sort(byBytes);
-  for (let start = 0; start < names.length; start += STAT_BATCH) {
-    const batch = names.slice(start, start + STAT_BATCH);
-    const stats = batch.map((n): Stats | Error => {
-      try {
-        return lstatSync(access(p, n));
-      } catch (err) {
-        return err as Error;
+    const first = await listed(root, rootStat, 0);
+    if ('unreadable' in first) yield first.unreadable;
+    else stack.push(first.frame);
+    while (stack.length > 0) {
+      const f = stack[stack.length - 1] as Frame;
+      if (f.next >= f.names.length) {
+        close(stack.pop() as Frame);
+        continue;
       }
-    });
-    for (let i = 0; i < batch.length; i++) {
-      const name = batch[i] as Buffer;
-      const st = stats[i] as Stats | Error;
+      const name = f.names[f.next++] as Buffer;
+      const p = f.parent;
       const rel = p.rel === '.' ? bytesText(name) : `${p.rel}/${bytesText(name)}`;
       const abs = child(p.abs, name);
-      if (st instanceof Error) {
-        yield { kind: 'unreadable', rel, reason: errno(st) === 'ENOENT' ? 'vanished while being scanned' : `cannot stat: ${errorMessage(st)}` };
+      let st: Stats;
+      try {
+        st = lstatSync(access(p, name));
+      } catch (err) {
+        yield { kind: 'unreadable', rel, reason: errno(err) === 'ENOENT' ? 'vanished while being scanned' : `cannot stat: ${errorMessage(err)}` };
         continue;
       }
       if (st.isFile()) yield { kind: 'file', rel, abs, stat: st, viaLink: false };
       else if (st.isDirectory()) {
-        if (options.enter && !(await options.enter(rel, abs))) yield { kind: 'directory', rel, abs, entered: false };
-        else yield* enter(c, p, name, rel, abs, st, depth + 1, options);
+        if (options.enter && !(await options.enter(rel, abs))) {
+          yield { kind: 'directory', rel, abs, entered: false };
+          continue;
+        }
+        const entered = await enter(c, p, name, rel, abs, st, f.depth + 1);
+        for (const item of entered.items) yield item;
+        if (entered.frame) stack.push(entered.frame);
       } else if (st.isSymbolicLink()) yield* link(c, p, name, rel, st, options.followFileLinks ?? true);
       else yield { kind: 'special', entry: { path: rel, kind: specialKind(st), stat: statKey(st), reason: `is a ${kindOf(st)}, not read` } };
     }
+  } finally {
+    for (const f of stack) close(f);
   }
 }
 
-async function* enter(c: Confinement, p: Parent, name: Buffer, rel: string, abs: Buffer, st: Stats, depth: number, options: WalkOptions): AsyncGenerator<WalkItem> {
+/** A directory's frame, or why it cannot be listed. */
+async function listed(p: Parent, self: Stats, depth: number): Promise<{ frame: Frame } | { unreadable: WalkItem }> {
+  try {
+    const names = await list(p, self);
+    return { frame: { parent: p, names: names.sort(byBytes), next: 0, depth } };
+  } catch (err) {
+    return { unreadable: { kind: 'unreadable', rel: p.rel, reason: `cannot list directory: ${errorMessage(err)}` } };
+  }
+}
+
+/** Entering a directory: what to yield for it, and its frame when it is to be walked. */
+async function enter(c: Confinement, p: Parent, name: Buffer, rel: string, abs: Buffer, st: Stats, depth: number): Promise<{ items: WalkItem[]; frame?: Frame }> {
   const mountPoint = (why: string): WalkItem => ({ kind: 'special', entry: { path: rel, kind: 'mount-point', stat: statKey(st), reason: `${why}; not crossed (crossFilesystems is off)` } });
-  if (!c.crossFilesystems && st.dev !== c.dev) {
-    yield mountPoint('another file system is mounted here');
-    return;
-  }
-  if (depth > MAX_DEPTH) {
-    yield { kind: 'unreadable', rel, reason: `nested deeper than ${MAX_DEPTH} directories: not entered` };
-    return;
-  }
+  if (!c.crossFilesystems && st.dev !== c.dev) return { items: [mountPoint('another file system is mounted here')] };
+  if (depth > MAX_DEPTH) return { items: [{ kind: 'unreadable', rel, reason: `nested deeper than ${MAX_DEPTH} directories: not entered` }] };
   let handle: { readonly fd: number } | undefined;
   if (p.handle) {
     try {
@@ -172,30 +193,25 @@ async function* enter(c: Confinement, p: Parent, name: Buffer, rel: string, abs:
     } catch (err) {
       const code = errno(err);
       const reason = code === 'ELOOP' || code === 'ENOTDIR' ? 'replaced by a symbolic link or a file while being scanned (not followed)' : `cannot open directory: ${errorMessage(err)}`;
-      yield { kind: 'unreadable', rel, reason };
-      return;
+      return { items: [{ kind: 'unreadable', rel, reason }] };
     }
   }
-  try {
-    if (handle) {
-      const now = fstatSync(handle.fd);
-      if (now.dev !== st.dev || now.ino !== st.ino) {
-        yield { kind: 'unreadable', rel, reason: 'replaced while being scanned (not the directory the walk saw)' };
-        return;
-      }
-      if (!c.crossFilesystems && c.mountId !== undefined) {
-        const m = await mountIdOf(handle.fd);
-        if (m !== undefined && m !== c.mountId) {
-          yield mountPoint('another mount (a bind mount) is here');
-          return;
-        }
-      }
-    }
-    yield { kind: 'directory', rel, abs, entered: true };
-    yield* walkDir(c, { abs, rel, handle }, st, depth, options);
-  } finally {
+  const refuse = (items: WalkItem[]): { items: WalkItem[] } => {
     if (handle) closeSync(handle.fd);
+    return { items };
+  };
+  if (handle) {
+    const now = fstatSync(handle.fd);
+    if (now.dev !== st.dev || now.ino !== st.ino) return refuse([{ kind: 'unreadable', rel, reason: 'replaced while being scanned (not the directory the walk saw)' }]);
+    if (!c.crossFilesystems && c.mountId !== undefined) {
+      const m = await mountIdOf(handle.fd);
+      if (m !== undefined && m !== c.mountId) return refuse([mountPoint('another mount (a bind mount) is here')]);
+    }
   }
+  const self: WalkItem = { kind: 'directory', rel, abs, entered: true };
+  const l = await listed({ abs, rel, handle }, st, depth);
+  if ('unreadable' in l) return refuse([self, l.unreadable]);
+  return { items: [self], frame: l.frame };
 }
 
 async function* link(c: Confinement, p: Parent, name: Buffer, rel: string, st: Stats, followFileLinks: boolean): AsyncGenerator<WalkItem> {

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { appVersion } from '../../daemon/inventory/app-version.ts';
 import { bundleLayout, inspectBundle } from '../../daemon/inventory/bundle.ts';
-import { confine, openConfined, RefusedError } from '../../daemon/inventory/confined.ts';
+import { confine, mountPointsBeneath, openConfined, RefusedError } from '../../daemon/inventory/confined.ts';
 import { scanTree } from '../../daemon/inventory/scan.ts';
 import { DEFAULT_TRUST_DIR, loadTrustStore } from '../../daemon/config/trust.ts';
 import { exchangeLoop, infoPlist, isRoot, linux, pool, started, tmp, tree, tryMount, umount } from './_fs.ts';
@@ -167,4 +167,24 @@ test.serial('mounts inside the root (tmpfs, and a bind mount of the same file sy
     umount(join(root, 'tmpfs'));
   }
   t.is(readFileSync(join(base, 'outside', 'shadow'), 'utf8'), 'root:$6$secret');
+});
+
+test.serial('mount points beneath a root are found in /proc/self/mountinfo (octal-escaped names too); none, and the per-open mount checks are off', async (t) => {
+  if (!linux || !isRoot) return t.pass('mounts need root on Linux');
+  const base = tmp();
+  tree(base, { 'outside/x': 'x', 'app dir/deep/with space/.keep': '', 'app dir/plain.bin': 'p', 'app dir2/.keep': '' });
+  const root = join(base, 'app dir');
+  t.false(mountPointsBeneath(Buffer.from(root)));
+  t.is((await confine(root)).mountId, undefined, 'no mount beneath: no per-open mount-id check');
+  const why = tryMount(['--bind', join(base, 'outside'), join(root, 'deep', 'with space')]);
+  if (why) return t.pass(`mount not permitted here: ${why}`);
+  try {
+    t.true(mountPointsBeneath(Buffer.from(root)));
+    t.true(mountPointsBeneath(Buffer.from(`${root}/`)));
+    t.false(mountPointsBeneath(Buffer.from(join(base, 'app dir2'))), 'a sibling whose name starts the same is not beneath');
+    t.false(mountPointsBeneath(Buffer.from(join(root, 'deep', 'with space'))), 'the mount point itself is not beneath itself');
+    t.is(typeof (await confine(root)).mountId, 'number');
+  } finally {
+    umount(join(root, 'deep', 'with space'));
+  }
 });

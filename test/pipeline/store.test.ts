@@ -1,6 +1,6 @@
 // The store on a real SQLite file: migrations are forward-only and idempotent; a newer schema is refused.
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -205,7 +205,7 @@ test('witness: processes recording different databases at once never drop each o
   t.is(Object.keys(readWitness(witness)).length, 120);
 });
 
-test('scan re-executes itself once with a small young generation (same pid), other commands do not', async (t) => {
+test('scan of a large tree re-executes itself once with a small young generation (same pid); a small tree and other commands do not', async (t) => {
   if (process.platform !== 'linux') return t.pass('reads /proc');
   const { spawn } = await import('node:child_process');
   const { readFileSync: read } = await import('node:fs');
@@ -227,7 +227,13 @@ test('scan re-executes itself once with a small young generation (same pid), oth
     }
     return [...seen];
   };
-  const scan = await cmdlineOf(['scan', dir, '--app', 'r', '--db', join(dir, 'h.db')]);
+  const small = mkdtempSync(join(tmpdir(), 'sealwatch-small-'));
+  const smallScan = await cmdlineOf(['scan', small, '--app', 's', '--db', join(dir, 's.db')]);
+  t.false(smallScan.some((c) => c.includes('--max-semi-space-size')), JSON.stringify(smallScan));
+  // LARGE_TREE_ENTRIES (10,000) entries: directories count like files, and cost the scan nothing to read.
+  const large = mkdtempSync(join(tmpdir(), 'sealwatch-large-'));
+  for (let i = 0; i < 100; i++) for (let j = 0; j < 100; j++) mkdirSync(join(large, `d${i}`, `e${j}`), { recursive: true });
+  const scan = await cmdlineOf(['scan', large, '--app', 'r', '--db', join(dir, 'h.db')]);
   t.true(scan.some((c) => c.includes('--max-semi-space-size=2')), JSON.stringify(scan));
   const version = await cmdlineOf(['--version']);
   t.false(version.some((c) => c.includes('--max-semi-space-size')));
@@ -249,4 +255,19 @@ test('migration 4: an operational alert (no app, no snapshot) is queued, listed,
   } finally {
     s.close();
   }
+});
+
+test('the large-tree count stops at its limit, counts directories, and never follows a link out', async (t) => {
+  const { hasAtLeastEntries } = await import('../../daemon/cli/tree-size.ts');
+  const big = mkdtempSync(join(tmpdir(), 'sealwatch-count-'));
+  for (let i = 0; i < 30; i++) writeFileSync(join(big, `f${i}`), '');
+  const app = mkdtempSync(join(tmpdir(), 'sealwatch-count-app-'));
+  mkdirSync(join(app, 'sub'));
+  writeFileSync(join(app, 'sub', 'a'), '');
+  symlinkSync(big, join(app, 'link'));
+  t.true(hasAtLeastEntries(app, 3), 'sub, sub/a and the link itself');
+  t.false(hasAtLeastEntries(app, 4), 'the 30 files behind the link are not counted');
+  t.true(hasAtLeastEntries(big, 30));
+  t.false(hasAtLeastEntries(join(app, 'missing'), 1));
+  t.false(hasAtLeastEntries(join(app, 'sub', 'a'), 1), 'a file is not a tree');
 });
