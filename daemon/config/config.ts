@@ -2,7 +2,7 @@
 // into settings with durations in milliseconds, paths made absolute (relative to the file) and url_env / secret_env
 // read from the environment. Every error names the file, the field path (apps[0].path) and, for YAML, the line.
 import { type KeyObject } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -24,7 +24,7 @@ import { envLayer } from './env-layer.ts';
 import { isPlainObject, type Layer, type Merged, mergeLayers, originOf } from './layers.ts';
 import { MANAGED_PLIST, plistLayer } from './managed-plist.ts';
 import { queryRegistry, registryLayer } from './managed-registry.ts';
-import { requireAdminOnly } from './permissions.ts';
+import { requireAdminOnly, requireAdminOnlyTree } from './permissions.ts';
 import { SCHEMA_FILE } from './schema-walk.ts';
 
 export { SCHEMA_FILE };
@@ -327,7 +327,7 @@ function resolveConfig(raw: RawConfig, fault: ConfigFault, env: NodeJS.ProcessEn
     delivery: { timeoutMs: ms(['delivery', 'timeout'], delivery.timeout ?? DEFAULTS.timeout), maxAttempts: delivery.max_attempts ?? DEFAULTS.maxAttempts, maxAgeMs: ms(['delivery', 'max_age'], delivery.max_age ?? DEFAULTS.maxAge) },
     log: { level: log.level ?? 'info', dir: log.dir !== undefined ? abs(log.dir) : defaultLogDir(env), maxSizeBytes: (log.max_size_mb ?? 10) * 1024 * 1024, maxFiles: log.max_files ?? 5, console: log.console ?? true },
     ...(raw.http ? { http: { host: raw.http.host ?? '127.0.0.1', port: raw.http.port } } : {}),
-    verification: { trust: adminOnlyDirs((verification.trust ?? []).map(abs), ['verification', 'trust'], ['trust directory', 'trust anchor'], fault), catalogs: adminOnlyDirs((verification.catalogs ?? []).map(abs), ['verification', 'catalogs'], ['catalog directory', 'catalog file'], fault), systemTrust: verification.system_trust ?? false, iocDigests: verification.ioc_digests ?? false },
+    verification: { trust: adminOnlyDirs((verification.trust ?? []).map(abs), ['verification', 'trust'], 'trust directory', fault), catalogs: adminOnlyDirs((verification.catalogs ?? []).map(abs), ['verification', 'catalogs'], 'catalog directory', fault), systemTrust: verification.system_trust ?? false, iocDigests: verification.ioc_digests ?? false },
     workers: raw.workers ?? cores,
     ...bundleOf(raw, abs, fault, env),
     policies: configuredPolicies([...(raw.policies ?? []).map(abs), ...bundlePolicies(raw, abs, env)], fault),
@@ -365,14 +365,13 @@ function destinations(raw: NonNullable<RawConfig['alerts']>, fault: ConfigFault,
 }
 
 /**
- * Paths that decide what sealwatch trusts — policies, trust anchors, catalogs — and every file directly in them,
- * refused when non-admins can change them (a planted root CA or policy silences sealwatch like an edited config).
+ * Paths that decide what sealwatch trusts — policies, trust anchors, catalogs — and every subfolder and file in
+ * them, refused when non-admins can change them (a planted root CA or policy silences sealwatch like an edited config).
  */
-function adminOnlyDirs(paths: readonly string[], field: Segment[], what: readonly [dir: string, file: string], fault: ConfigFault): string[] {
+function adminOnlyDirs(paths: readonly string[], field: Segment[], what: string, fault: ConfigFault): string[] {
   paths.forEach((p, i) => {
     try {
-      requireAdminOnly(p, what[0]);
-      if (isDirectory(p)) for (const f of readdirSync(p)) requireAdminOnly(resolve(p, f), what[1]);
+      requireAdminOnlyTree(p, what);
     } catch (err) {
       throw fault.error([...field, i], errorMessage(err));
     }
@@ -382,7 +381,7 @@ function adminOnlyDirs(paths: readonly string[], field: Segment[], what: readonl
 
 /** Policy files are checked like the config: any error stops the daemon (exit 2), naming the policy file and line. */
 function configuredPolicies(paths: readonly string[], fault: ConfigFault): readonly Policy[] {
-  adminOnlyDirs(paths, ['policies'], ['policy path', 'policy file'], fault);
+  adminOnlyDirs(paths, ['policies'], 'policy path', fault);
   const { policies, problems } = loadPolicies([SHIPPED_POLICIES, ...paths]);
   const errors = problems.filter((p) => p.level === 'error');
   if (errors.length) throw fault.error(['policies'], `policy errors:\n${errors.map(formatProblem).join('\n')}`);
@@ -393,14 +392,6 @@ function validTimezone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
   } catch {
     return false;
   }

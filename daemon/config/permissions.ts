@@ -6,10 +6,10 @@
 // of the path, of its directory and of every directory up to the volume root, and of the path a link leads to with
 // its directories: an allow entry with a writing right for anyone but SYSTEM, Administrators or TrustedInstaller
 // refuses the path (further up, only rights that remove, rename or re-permission what is there).
-import { existsSync, realpathSync, statSync } from 'node:fs';
-import { dirname, win32 } from 'node:path';
+import { existsSync, lstatSync, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
+import { dirname, join, win32 } from 'node:path';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
-import { nonAdminWriters, parseDacl, readSddl, type Scope } from './windows-acl.ts';
+import { icaclsSave, nonAdminWriters, parseDacl, readSddl, type Scope } from './windows-acl.ts';
 
 /** A path's SDDL, or undefined when there is nothing at the path. */
 export type AclReader = (path: string) => string | undefined;
@@ -31,9 +31,6 @@ const withAncestors = (p: string, up: (x: string) => string = dirname): string[]
 /** Why `path` is writable by a non-admin, or undefined when it is not. */
 export function writableByNonAdmin(path: string, platform: NodeJS.Platform = process.platform, readAcl: AclReader = readAclIfThere): string | undefined {
   if (platform === 'win32') return windowsWriters(path, readAcl);
-  const self = process.getuid?.() ?? 0;
-  // root's group; on macOS also `admin` (gid 80), which owns /Applications and parts of /Library: its members are admins.
-  const adminGroups = new Set(platform === 'darwin' ? [0, 80] : [0]);
   const real = realOr(path);
   // Whoever can write any directory on the way — to the path as given or to the file a link leads to — can rename
   // the way to the file and put another in its place.
@@ -47,12 +44,22 @@ export function writableByNonAdmin(path: string, platform: NodeJS.Platform = pro
       if (isTarget || (err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       return `${p}: cannot be checked: ${errorMessage(err)}`;
     }
-    const what = isTarget ? (st.isDirectory() ? 'the directory' : 'the file') : 'its directory';
-    const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
-    if (st.uid !== 0 && st.uid !== self) return `${what} ${p} is owned by uid ${st.uid}, not root (chown root ${p})`;
-    if (st.mode & 0o002 && !(!isTarget && st.mode & 0o1000)) return `${what} ${p} is world-writable (mode ${mode}; chmod o-w ${p})`;
-    if (st.mode & 0o020 && !adminGroups.has(st.gid)) return `${what} ${p} is writable by group ${st.gid} (mode ${mode}; chmod g-w ${p})`;
+    const why = posixWhy(p, st, isTarget, platform);
+    if (why) return why;
   }
+  return undefined;
+}
+
+/** Why one object (its owner and mode; nothing above it) lets a non-admin change it. */
+function posixWhy(p: string, st: Stats, isTarget: boolean, platform: NodeJS.Platform): string | undefined {
+  const self = process.getuid?.() ?? 0;
+  // root's group; on macOS also `admin` (gid 80), which owns /Applications and parts of /Library: its members are admins.
+  const adminGroups = new Set(platform === 'darwin' ? [0, 80] : [0]);
+  const what = isTarget ? (st.isDirectory() ? 'the directory' : 'the file') : 'its directory';
+  const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
+  if (st.uid !== 0 && st.uid !== self) return `${what} ${p} is owned by uid ${st.uid}, not root (chown root ${p})`;
+  if (st.mode & 0o002 && !(!isTarget && st.mode & 0o1000)) return `${what} ${p} is world-writable (mode ${mode}; chmod o-w ${p})`;
+  if (st.mode & 0o020 && !adminGroups.has(st.gid)) return `${what} ${p} is writable by group ${st.gid} (mode ${mode}; chmod g-w ${p})`;
   return undefined;
 }
 
@@ -89,4 +96,87 @@ function windowsWriters(path: string, readAcl: AclReader): string | undefined {
 export function requireAdminOnly(path: string, what: string): void {
   const why = writableByNonAdmin(path);
   if (why) throw new SealwatchError('CONFIG', `${what} ${path}: refused: non-admin users can change it: ${why}`, { file: path });
+}
+
+/** A directory's tree as `icacls DIR /save FILE /t` gives it: every object's name and SDDL. */
+export type TreeAclReader = (dir: string) => ReadonlyArray<{ readonly name: string; readonly sddl: string }>;
+
+const readTreeIfThere: TreeAclReader = (d) => (existsSync(d) ? icaclsSave(d, true) : []);
+
+/** More entries than a trust, catalog or policy directory holds: refused rather than walked for minutes. */
+export const MAX_TREE_ENTRIES = 100_000;
+
+/**
+ * Why `dir` (with every directory above it) or anything below it lets a non-admin change it: a subfolder or file
+ * someone else can write plants a root CA or a policy as surely as the directory itself. A link inside is judged
+ * with the way to what it leads to.
+ */
+export function treeWritableByNonAdmin(dir: string, platform: NodeJS.Platform = process.platform, readAcl: AclReader = readAclIfThere, readTree: TreeAclReader = readTreeIfThere, hops = 0): string | undefined {
+  if (hops > MAX_LINK_HOPS) return `${dir}: links to directories nest more than ${MAX_LINK_HOPS} deep`;
+  const top = writableByNonAdmin(dir, platform, readAcl);
+  if (top) return top;
+  if (platform === 'win32') {
+    // One icacls run for the whole tree; its names are the tree's as icacls spells them.
+    for (const { name, sddl } of readTree(dir)) {
+      let why: string | undefined;
+      try {
+        why = nonAdminWriters(parseDacl(sddl), 'object');
+      } catch (err) {
+        return `${name} (under ${dir}): its ACL cannot be read: ${errorMessage(err)}`;
+      }
+      if (why) return `the ACL of ${name} (under ${dir}) lets non-admins write: ${why}`;
+    }
+  }
+  return walkTree(dir, (p, st) => {
+    if (!st.isSymbolicLink()) return platform === 'win32' ? undefined : posixWhy(p, st, true, platform);
+    // The loaders follow links (a linked folder's files are read too): the way to its target and all below it count.
+    return writableByNonAdmin(p, platform, readAcl) ?? (isDirectory(p) ? treeWritableByNonAdmin(realOr(p), platform, readAcl, readTree, hops + 1) : undefined);
+  });
+}
+
+const MAX_LINK_HOPS = 8;
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Each entry below `dir` (not following links) to `judge`, until one has a reason; bounded by MAX_TREE_ENTRIES. */
+function walkTree(dir: string, judge: (p: string, st: Stats) => string | undefined): string | undefined {
+  const pending = [dir];
+  let seen = 0;
+  while (pending.length) {
+    const d = pending.pop() as string;
+    let names: string[];
+    try {
+      if (!lstatSync(d).isDirectory()) continue;
+      names = readdirSync(d);
+    } catch (err) {
+      if (d === dir && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // the loader says so
+      return `${d}: cannot be listed: ${errorMessage(err)}`;
+    }
+    for (const name of names) {
+      if (++seen > MAX_TREE_ENTRIES) return `${dir} holds more than ${MAX_TREE_ENTRIES} entries`;
+      const p = join(d, name);
+      let st: Stats;
+      try {
+        st = lstatSync(p);
+      } catch (err) {
+        return `${p}: cannot be checked: ${errorMessage(err)}`;
+      }
+      const why = judge(p, st);
+      if (why) return why;
+      if (st.isDirectory()) pending.push(p);
+    }
+  }
+  return undefined;
+}
+
+/** Throws a CONFIG error naming `what` and the reason when `dir` or anything in it is not admin-only. */
+export function requireAdminOnlyTree(dir: string, what: string): void {
+  const why = treeWritableByNonAdmin(dir);
+  if (why) throw new SealwatchError('CONFIG', `${what} ${dir}: refused: non-admin users can change it or something in it: ${why}`, { file: dir });
 }

@@ -183,7 +183,7 @@ test('a config file, its directory or a policy path that non-admins can write is
   chmodSync(join(policies, 'p.yaml'), 0o646);
   const withPolicy = configFile(`${FILE}policies:\n  - ${policies}\n`);
   const perr = t.throws(() => loadLayered(withPolicy, {}, none), { instanceOf: SealwatchError });
-  t.regex(perr?.message ?? '', /line 11: policies\[0\]: policy file .*p\.yaml: refused: .*world-writable/);
+  t.regex(perr?.message ?? '', /line 11: policies\[0\]: policy path .*policies: refused: .*the file .*p\.yaml is world-writable/);
   // Trust anchors decide which signatures count: a root CA planted in a writable trust directory would vouch for anything.
   const trust = join(dir(), 'trust');
   mkdirSync(trust);
@@ -192,3 +192,37 @@ test('a config file, its directory or a policy path that non-admins can write is
   t.regex(terr?.message ?? '', /verification\.trust\[0\]: trust directory .*trust: refused: .*world-writable/);
 });
 
+test('trust directories are checked all the way down: subfolders, files in them, and where links inside lead', (t) => {
+  const none = { managed: {} };
+  const trust = join(dir(), 'trust');
+  const apple = join(trust, 'apple');
+  mkdirSync(apple, { recursive: true });
+  writeFileSync(join(apple, 'root.pem'), 'x');
+  const load = (): string | undefined => {
+    try {
+      loadLayered(configFile(`${FILE}verification:\n  trust: [${trust}]\n`), {}, none);
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  t.is(load(), undefined);
+  chmodSync(join(apple, 'root.pem'), 0o666);
+  t.regex(load() ?? '', /verification\.trust\[0\]: trust directory .*trust: refused: .*something in it: the file .*apple\/root\.pem is world-writable/);
+  chmodSync(join(apple, 'root.pem'), 0o644);
+  chmodSync(apple, 0o775);
+  chownSync(apple, 0, 65534);
+  t.regex(load() ?? '', /the directory .*trust\/apple is writable by group 65534/);
+  chmodSync(apple, 0o755);
+  const elsewhere = join(dir(), 'elsewhere');
+  mkdirSync(join(elsewhere, 'inner'), { recursive: true });
+  writeFileSync(join(elsewhere, 'inner', 'rogue.pem'), 'x');
+  chmodSync(join(elsewhere, 'inner', 'rogue.pem'), 0o666);
+  symlinkSync(elsewhere, join(trust, 'custom'));
+  t.regex(load() ?? '', /the file .*elsewhere\/inner\/rogue\.pem is world-writable/, 'a linked folder is read by the loader, so it is checked through');
+  chmodSync(join(elsewhere, 'inner', 'rogue.pem'), 0o644);
+  chmodSync(elsewhere, 0o777);
+  t.regex(load() ?? '', /the directory .*trust\/custom is world-writable/, 'the link itself names the writable folder it leads to');
+  chmodSync(elsewhere, 0o755);
+  t.is(load(), undefined, 'admin-only all the way down: accepted');
+});

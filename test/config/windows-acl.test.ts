@@ -10,7 +10,7 @@
 // The DACLs are the stock ones of C:\, C:\ProgramData and what inherits from them (the ProgramData entry for Users,
 // icacls' "(CI)(WD,AD,WEA,WA)", is mask 0x116, which SDDL writes as DCLCRPCR).
 import test from 'ava';
-import { writableByNonAdmin } from '../../daemon/config/permissions.ts';
+import { treeWritableByNonAdmin, writableByNonAdmin } from '../../daemon/config/permissions.ts';
 import { nonAdminWriters, parseDacl, parseIcaclsSave } from '../../daemon/config/windows-acl.ts';
 
 const TRUSTED_INSTALLER = 'S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464';
@@ -120,4 +120,18 @@ test('Windows: a directory an ACL cannot be read for is refused; the path itself
   const file = 'C:\\ProgramData\\sealwatch\\sealwatch.yaml';
   t.regex(writableByNonAdmin(file, 'win32', failing('C:\\ProgramData')) ?? '', /C:\\ProgramData: its ACL cannot be read: Access is denied/);
   t.is(writableByNonAdmin(file, 'win32', failing(file)), undefined);
+});
+
+test('Windows: a trust directory is judged with everything icacls /save /t lists below it', (t) => {
+  const trust = 'C:\\ProgramData\\sealwatch\\trust';
+  const acls = { 'C:\\': DRIVE, 'C:\\ProgramData': PROGRAM_DATA, 'C:\\ProgramData\\sealwatch': LOCKED_DIR, [trust]: LOCKED_DIR };
+  const tree = (entries: Array<[string, string]>) => (dir: string) => (dir === trust ? entries.map(([name, sddl]) => ({ name, sddl })) : []);
+  const judge = (entries: Array<[string, string]>): string | undefined => treeWritableByNonAdmin(trust, 'win32', reader(acls), tree(entries));
+  const good: Array<[string, string]> = [['trust', LOCKED_DIR], ['trust\\apple', 'D:AI(A;OICIID;FA;;;SY)(A;OICIID;FA;;;BA)'], ['trust\\apple\\Apple Root CA.cer', LOCKED_FILE]];
+  t.is(judge(good), undefined);
+  // A subfolder someone gave Users write to, two levels down: planting a root there is as good as in trust\.
+  t.regex(judge([...good, ['trust\\apple\\sub', 'D:AI(A;OICI;0x1301bf;;;BU)(A;OICIID;FA;;;SY)']]) ?? '', /the ACL of trust\\apple\\sub \(under C:\\ProgramData\\sealwatch\\trust\) lets non-admins write: S-1-5-32-545 has 0x1301bf/);
+  t.regex(judge([...good, ['trust\\x.pem', 'D:(A;;QQ;;;BU)']]) ?? '', /trust\\x\.pem \(under .*\): its ACL cannot be read/);
+  // The directory itself and its ancestors are still judged first.
+  t.regex(treeWritableByNonAdmin(trust, 'win32', reader({ ...acls, [trust]: INHERITED_DIR }), tree(good)) ?? '', /its ACL C:\\ProgramData\\sealwatch\\trust lets non-admins write/);
 });
