@@ -1,11 +1,13 @@
-// Pulls the signed policy bundle from its URL (got) on a node-cron schedule. A bundle is accepted only when it
+// Pulls the signed policy bundle from its URL on a node-cron schedule, through the daemon's one GET path
+// (manifest/fetch.ts: size cap, no redirect down to http, the environment's proxy, ETag, redacted errors — the URL
+// may carry a token and never reaches a log). A bundle is accepted only when it
 // verifies (envelope.ts: pinned Ed25519 key, not expired, version above the last accepted one — kept in the history
 // database's meta table, so a wiped bundle directory does not reopen the door to a rollback); then installed and
 // announced (the daemon reloads its config, which loads the bundle's policies). A failed fetch or a refused bundle
 // changes nothing: the last good bundle stays.
 import { createHash, type KeyObject } from 'node:crypto';
-import got from 'got';
 import cron, { type ScheduledTask } from 'node-cron';
+import type { FetchOptions, ManifestSource } from '../manifest/fetch.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { type Logger } from '../shared/logger.ts';
 import { BundleRejected, type BundleRejection, parseBundle, signedBytes, verifyBundle } from './envelope.ts';
@@ -21,6 +23,8 @@ export interface BundleSettings {
   readonly dir: string;
   readonly schedule: string;
   readonly timeoutMs?: number;
+  /** Proxy variables, extra CA, retries… of the fetch (default: the environment's proxy, no retries: the schedule retries). */
+  readonly fetch?: Pick<FetchOptions, 'env' | 'ca' | 'retries' | 'retryBaseMs' | 'maxBytes'>;
 }
 
 /** Where the last accepted version is remembered (the Store's meta table). */
@@ -42,6 +46,8 @@ export class BundleUpdater {
   private readonly now: () => Date;
   private readonly onAccepted: (version: number) => void;
   private task: ScheduledTask | undefined;
+  /** Made at the first check; keeps the last copy's ETag, so an unchanged bundle is answered 304. */
+  private source: ManifestSource | undefined;
 
   constructor(s: BundleSettings, store: BundleMeta, logger: Logger, onAccepted: (version: number) => void = () => {}, now: () => Date = () => new Date()) {
     this.s = s;
@@ -96,13 +102,13 @@ export class BundleUpdater {
   }
 
   private async fetch(): Promise<string> {
-    const abort = new AbortController();
-    const request = got(this.s.url, { responseType: 'buffer', throwHttpErrors: false, http2: false, retry: { limit: 0 }, signal: abort.signal, timeout: { request: this.s.timeoutMs ?? 30_000 }, headers: { 'user-agent': 'sealwatch-bundle' } });
-    request.on('downloadProgress', (p: { transferred: number }) => {
-      if (p.transferred > MAX_BYTES && !abort.signal.aborted) abort.abort(new Error(`the bundle is larger than ${MAX_BYTES} bytes`));
-    });
-    const res = await request;
-    if (res.statusCode < 200 || res.statusCode > 299) throw new Error(`HTTP ${res.statusCode} from the bundle URL`);
-    return Buffer.from(res.body).toString('utf8');
+    if (!this.source) {
+      const { ManifestSource } = await import('../manifest/fetch.ts');
+      // Plain http only when the configured URL is http (an operator's choice); an https URL never redirects down to it.
+      const allowHttp = /^http:\/\//i.test(this.s.url);
+      this.source = new ManifestSource(this.s.url, { allowHttp, label: 'bundle URL', userAgent: 'sealwatch-bundle', maxBytes: MAX_BYTES, retries: 0, timeoutMs: this.s.timeoutMs ?? 30_000, ...this.s.fetch });
+    }
+    const { copy } = await this.source.get(this.now());
+    return copy.bytes.toString('utf8');
   }
 }

@@ -14,6 +14,7 @@ import { bundlePoliciesDir, currentDir } from '../../daemon/bundle/install.ts';
 import { BundleUpdater, META_VERSION } from '../../daemon/bundle/updater.ts';
 import { loadConfig } from '../../daemon/config/config.ts';
 import { Store } from '../../daemon/inventory/store/store.ts';
+import { tlsServer } from '../helpers/tls.ts';
 
 const MAIN = resolve(import.meta.dirname, '..', '..', 'daemon', 'main.ts');
 const EXAMPLE_POLICY = readFileSync(resolve(import.meta.dirname, '..', '..', 'policies', 'examples', 'electron-app.yaml'), 'utf8');
@@ -33,14 +34,16 @@ function payload(version: number, o: { policyName?: string; expiresInMs?: number
 }
 
 /** A server whose answer the test sets: a body, or a status. */
-async function server(): Promise<{ url: string; serve: (body: string | number) => void; close: () => Promise<void> }> {
+async function server(): Promise<{ url: string; serve: (body: string | number) => void; requests: () => number; close: () => Promise<void> }> {
   let answer: string | number = 404;
+  let requests = 0;
   const s = createServer((_req, res) => {
+    requests++;
     if (typeof answer === 'number') res.writeHead(answer).end();
     else res.writeHead(200, { 'content-type': 'application/json' }).end(answer);
   });
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}/bundle.json`, serve: (b) => (answer = b), close: () => new Promise((r) => s.close(() => r())) };
+  return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}/bundle.json`, serve: (b) => (answer = b), requests: () => requests, close: () => new Promise((r) => s.close(() => r())) };
 }
 
 interface Logged {
@@ -108,7 +111,7 @@ test('accepted, then tampered / rolled back / wrong key / expired / fetch failed
     kept('malformed');
     // The server fails, then is gone.
     srv.serve(503);
-    t.like(await updater.check(), { state: 'fetch-failed', message: 'HTTP 503 from the bundle URL' });
+    t.like(await updater.check(), { state: 'fetch-failed', message: 'bundle URL: HTTP 503' });
     kept('HTTP 503');
     t.true(logged.some((l) => l.level === 'warn' && l.message === 'bundle fetch failed: the last good bundle stays'));
     t.true(logged.some((l) => l.level === 'error' && l.message === 'bundle refused: the last good bundle stays' && l.meta.reason === 'rollback'));
@@ -131,6 +134,84 @@ test('accepted, then tampered / rolled back / wrong key / expired / fetch failed
     t.is(again.lastVersion(), 7, 'the last accepted version lives in the database');
   } finally {
     reopened.close();
+  }
+});
+
+test('the bundle comes through the one GET path: over https (its CA trusted); a redirect from https down to plain http is refused and never followed', async (t) => {
+  const signer = generateKeyPairSync('ed25519');
+  const plain = await server();
+  plain.serve(JSON.stringify(signBundle(payload(5), signer.privateKey)));
+  const secure = await tlsServer((req, res) => {
+    if (req.url === '/bundle.json') return void res.writeHead(200).end(JSON.stringify(signBundle(payload(3), signer.privateKey)));
+    res.writeHead(302, { location: plain.url }).end();
+  });
+  const work = mkdtempSync(join(tmpdir(), 'sealwatch-bundle-tls-'));
+  const store = Store.open(join(work, 'sealwatch.db'), { witness: join(work, 'witness.json') });
+  const logged: string[] = [];
+  const log = (message: string, meta?: object): void => void logged.push(`${message} ${JSON.stringify(meta ?? {})}`);
+  const logger = { error: log, warn: log, info: log, debug: log };
+  const settings = (path: string) => ({ url: `${secure.origin}${path}`, keys: [signer.publicKey], dir: join(work, 'bundle'), schedule: '*/15 * * * *', fetch: { ca: secure.ca, env: {} } });
+  try {
+    // Direct over https: accepted (the test server and its CA work, so a refusal below is the redirect's).
+    t.like(await new BundleUpdater(settings('/bundle.json'), store, logger).check(), { state: 'accepted', version: 3 });
+    // https → http: refused before anything is asked of the http server; the last good bundle stays.
+    const down = await new BundleUpdater(settings('/moved.json'), store, logger).check();
+    t.like(down, { state: 'fetch-failed' });
+    t.regex(down.state === 'fetch-failed' ? down.message : '', /^bundle URL: redirected from https:\/\/ to http:\/\/127\.0\.0\.1:\d+, not https: refused$/);
+    t.is(plain.requests(), 0, 'the plain http server (serving a newer bundle) was never asked');
+    t.deepEqual(secure.requests, ['/bundle.json', '/moved.json']);
+    t.is(store.meta(META_VERSION), '3', 'the last good bundle stays');
+  } finally {
+    store.close();
+    await secure.close();
+    await plain.close();
+  }
+});
+
+test('no fetch error of a bundle or a manifest carries a secret planted in its URL (path, query) or in the proxy URL', async (t) => {
+  const { ManifestSource } = await import('../../daemon/manifest/fetch.ts');
+  const SECRETS = ['PATHSECRET-7f3a9c', 'QUERYSECRET-0b5e44', 'PROXYSECRET-c0ffee'];
+  const big = 'x'.repeat(64 * 1024);
+  const secure = await tlsServer((req, res) => {
+    if (req.url?.startsWith('/500/')) return void res.writeHead(500).end(`error for ${req.url}`);
+    if (req.url?.startsWith('/big/')) return void res.writeHead(200).end(big);
+    res.writeHead(302, { location: `http://127.0.0.1:9${req.url ?? ''}` }).end();
+  });
+  const signer = generateKeyPairSync('ed25519');
+  const work = mkdtempSync(join(tmpdir(), 'sealwatch-bundle-secret-'));
+  const store = Store.open(join(work, 'sealwatch.db'), { witness: join(work, 'witness.json') });
+  const logged: string[] = [];
+  const log = (message: string, meta?: object): void => void logged.push(`${message} ${JSON.stringify(meta ?? {})}`);
+  const logger = { error: log, warn: log, info: log, debug: log };
+  const url = (kind: string, origin = secure.origin): string => `${origin}/${kind}/${SECRETS[0]}/bundle.json?token=${SECRETS[1]}`;
+  const messages: string[] = [];
+  try {
+    const cases: Array<[string, string, object]> = [
+      ['HTTP 500', url('500'), {}],
+      ['redirect down to http', url('down'), {}],
+      ['too large', url('big'), {}],
+      ['connection refused', url('none', 'https://127.0.0.1:9'), {}],
+      ['through a proxy that is not there', url('500'), { env: { HTTPS_PROXY: `http://user:${SECRETS[2]}@127.0.0.1:9` } }],
+    ];
+    for (const [what, u, extra] of cases) {
+      const r = await new BundleUpdater({ url: u, keys: [signer.publicKey], dir: join(work, 'bundle'), schedule: '*/15 * * * *', fetch: { ca: secure.ca, env: {}, maxBytes: 1024, ...extra } }, store, logger).check();
+      t.is(r.state, 'fetch-failed', what);
+      if (r.state === 'fetch-failed') messages.push(r.message);
+      // The same URL as a manifest source: its error names the source by origin and path, never the query.
+      const m = await new ManifestSource(u, { ca: secure.ca, env: {}, retries: 0, maxBytes: 1024, ...extra }).refresh(new Date()).then(() => 'fetched', (err: Error) => err.message);
+      messages.push(m);
+      t.regex(m, /^manifest source https:\/\/127\.0\.0\.1:\d+\/.*\?\[redacted\]: /, what);
+    }
+    t.regex(messages.join('\n'), /HTTP 500/);
+    t.regex(messages.join('\n'), /not https: refused/);
+    t.regex(messages.join('\n'), /more than the 1024 accepted|larger|longer/);
+    t.regex(messages.join('\n'), /ECONNREFUSED/);
+    for (const s of [SECRETS[1], SECRETS[2]]) for (const text of [...messages, ...logged]) t.false(text.includes(s as string), `${s} in: ${text}`);
+    // A bundle URL is a secret as a whole: not even its path is shown.
+    for (const text of [...messages.filter((m) => m.startsWith('bundle URL')), ...logged]) t.false(text.includes(SECRETS[0] as string), text);
+  } finally {
+    store.close();
+    await secure.close();
   }
 });
 
