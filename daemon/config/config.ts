@@ -184,11 +184,9 @@ export function loadLayered(file: string | undefined, env: NodeJS.ProcessEnv = p
 function managedLayers(m: ManagedSources): Layer[] {
   const out: Layer[] = [];
   if (m.plist !== undefined) {
-    const layer = plistLayer(m.plist);
-    if (layer) {
-      requireAdminOnly(m.plist, 'managed settings');
-      out.push(layer);
-    }
+    // Who may write it is checked before it is read, as for the config file.
+    const layer = plistLayer(m.plist, (f) => requireAdminOnly(f, 'managed settings'));
+    if (layer) out.push(layer);
   }
   if (m.registry) {
     const text = m.registry();

@@ -2,7 +2,8 @@
 // `reg query` output as Microsoft documents it) < SEALWATCH_* < --set, each value's source kept; files non-admins
 // can write refused, with the reason.
 import test from 'ava';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, buildBinary } from 'plist';
@@ -82,6 +83,20 @@ test('a binary plist is read as well; a broken one is a CONFIG error naming the 
   t.is(loadLayered(configFile(), {}, { managed: { plist: bin } }).config.log.level, 'error');
   const missing = loadLayered(configFile(), {}, { managed: { plist: join(dir(), 'absent.plist') } });
   t.is(missing.config.log.level, 'info', 'no managed preferences: nothing managed');
+});
+
+test('the managed plist is bounded like the config: a FIFO or a 5 MiB file is refused before it is read, and who may write it is checked first', (t) => {
+  const fifo = managedPlist({});
+  rmSync(fifo);
+  execFileSync('mkfifo', [fifo]);
+  // A FIFO read would block this test for ever: the refusal comes from stat, before any read.
+  t.throws(() => loadLayered(configFile(), {}, { managed: { plist: fifo } }), { instanceOf: SealwatchError, message: `managed settings ${fifo}: cannot be read: not a regular file` });
+  const big = managedPlist({ log: { level: 'warn' } });
+  truncateSync(big, 5 << 20);
+  t.throws(() => loadLayered(configFile(), {}, { managed: { plist: big } }), { instanceOf: SealwatchError, message: /^managed settings .*: cannot be read: 5242880 bytes, over the 4194304-byte bound$/ });
+  // A world-writable FIFO: the admin check speaks first (reading it would already be too late).
+  chmodSync(fifo, 0o666);
+  t.throws(() => loadLayered(configFile(), {}, { managed: { plist: fifo } }), { instanceOf: SealwatchError, message: /managed settings .*: refused: non-admin users can change it: the file .* is world-writable/ });
 });
 
 // `reg query HKLM\SOFTWARE\Policies\sealwatch /s` as reg.exe prints it (the layout of the examples in Microsoft's
