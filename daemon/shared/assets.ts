@@ -3,13 +3,15 @@
 // below the package root), or a single executable application (SEA), where they are embedded assets.
 //
 // In a SEA the assets are written once into a private directory (created 0700, owned by this user, each file checked
-// against the SHA-256 recorded at build time on every start, rewritten when one differs), so the readers that list
-// directories and report file names and lines work unchanged. The SEA build (scripts/package/) writes the index.
+// against the SHA-256 recorded at build time on every start, rewritten when one differs; on Windows, when elevated,
+// admin-only by its ACL: asset-guard.ts), so the readers that list directories and report file names and lines work
+// unchanged. The SEA build (scripts/package/) writes the index.
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { getAsset, isSea } from 'node:sea';
+import { assetDirRefusal, lockDown, windowsElevated } from './asset-guard.ts';
 import { SealwatchError, errorMessage } from './errors.ts';
 
 /** The SEA asset that lists every embedded file: { "files": { "config/x.json": "<sha256 hex>", … } }. */
@@ -60,11 +62,16 @@ export function assetCacheDir(env: NodeJS.ProcessEnv = process.env, platform: No
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-/** A directory only this user can write: anything else could plant trust roots or policies. */
-function checkPrivate(dir: string): void {
+/** A directory only this user (elevated on Windows: only admins) can write: anything else could plant trust roots or
+ * policies. `tree`: everything in it too. */
+function checkPrivate(dir: string, tree = false): void {
   const st = lstatSync(dir);
   if (!st.isDirectory() || st.isSymbolicLink()) throw new SealwatchError('CONFIG', `${dir}: not a directory (the single executable unpacks its assets there)`, { file: dir });
-  if (process.platform === 'win32') return;
+  if (process.platform === 'win32') {
+    const why = assetDirRefusal(dir, tree);
+    if (why) throw new SealwatchError('CONFIG', `asset directory ${dir}: refused: sealwatch runs elevated and non-admin users can change it: ${why} (set SEALWATCH_ASSETS to an admin-only directory)`, { file: dir });
+    return;
+  }
   if (st.uid !== process.getuid?.()) throw new SealwatchError('CONFIG', `${dir}: owned by uid ${st.uid}, not by this user: refusing to trust assets unpacked there`, { file: dir });
   if ((st.mode & 0o022) !== 0) throw new SealwatchError('CONFIG', `${dir}: writable by group or others (mode ${(st.mode & 0o777).toString(8)}): refusing to trust assets unpacked there`, { file: dir });
 }
@@ -80,7 +87,7 @@ function filesIn(dir: string): string[] {
  * policy) would be read as shipped, so one makes the directory be written again. */
 function matches(dir: string, files: Record<string, string>): boolean {
   try {
-    checkPrivate(dir);
+    checkPrivate(dir, true);
     if (filesIn(dir).some((rel) => !(rel in files))) return false;
     return Object.entries(files).every(([rel, hash]) => sha256(readFileSync(join(dir, rel))) === hash);
   } catch {
@@ -94,7 +101,10 @@ function unpackedAssets(): string {
   const base = assetCacheDir();
   const dir = join(base, sha256(Buffer.from(indexText)).slice(0, 16));
   try {
-    mkdirSync(base, { recursive: true, mode: 0o700 });
+    const made = mkdirSync(base, { recursive: true, mode: 0o700 });
+    // Windows ignores the mode: a folder made under ProgramData would inherit Users' right to add files to it. The
+    // first folder made is locked (icacls passes the new inheritable entries down to the ones made inside it).
+    if (made !== undefined && process.platform === 'win32' && windowsElevated()) lockDown(made);
     checkPrivate(base);
     if (matches(dir, files)) return dir;
     // Written beside, then renamed into place: a concurrent start (a scan process) never sees half a directory.
@@ -112,6 +122,7 @@ function unpackedAssets(): string {
       rmSync(tmp, { recursive: true, force: true });
       if (!matches(dir, files)) throw err;
     }
+    checkPrivate(dir, true);
     return dir;
   } catch (err) {
     if (err instanceof SealwatchError) throw err;
