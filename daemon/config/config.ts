@@ -66,6 +66,8 @@ export interface SealwatchConfig {
   readonly bundle?: { readonly url: string; readonly keys: readonly KeyObject[]; readonly keyFiles: readonly string[]; readonly schedule: string; readonly dir: string };
   /** The shipped policies and those of `policies:`, loaded and checked (daemon/policy). */
   readonly policies?: readonly Policy[];
+  /** feedHosts: where a feed URL an app names itself may point (manifest/feed-hosts.ts), lower case. */
+  readonly manifest: { readonly feedHosts: readonly string[] };
 }
 
 /** The file as written (after schema validation): snake_case keys, durations as text. */
@@ -83,6 +85,7 @@ interface RawConfig {
   workers?: number;
   policies?: string[];
   bundle?: { url: string; public_keys: string[]; schedule?: string; dir?: string };
+  manifest?: { feed_hosts?: string[] };
 }
 
 type Segment = string | number;
@@ -243,6 +246,7 @@ function describe(fault: ConfigFault, e: ErrorObject, all: readonly ErrorObject[
   else if (e.keyword === 'pattern' && path.at(-1) === 'url') reason = 'must be an http:// or https:// URL';
   else if (e.keyword === 'pattern' && path.at(-1) === 'manifest') reason = 'must be a file or an https:// URL (manifests are not fetched over plain http)';
   else if (e.keyword === 'pattern' && /_env$/.test(String(path.at(-1)))) reason = 'must be an environment variable name';
+  else if (e.keyword === 'pattern' && path.at(-2) === 'feed_hosts') reason = 'must be a host name, an IP address, or *.example.com';
   else if (e.keyword === 'not' && path.at(-2) === 'alerts') reason = 'give secret or secret_env, not both';
   else if (e.keyword === 'not' && path.at(-2) === 'export') reason = 'give url or url_env and token or token_env, not both of a pair';
   else if (e.keyword === 'oneOf' && path.at(-2) === 'alerts') reason = all.some((x) => x.keyword === 'required' && x.instancePath === e.instancePath) ? 'give url or url_env' : 'give exactly one of url or url_env';
@@ -327,6 +331,7 @@ function resolveConfig(raw: RawConfig, fault: ConfigFault, env: NodeJS.ProcessEn
     ...(raw.http ? { http: { host: raw.http.host ?? '127.0.0.1', port: raw.http.port } } : {}),
     verification: { trust: adminOnlyDirs((verification.trust ?? []).map(abs), ['verification', 'trust'], 'trust directory', fault), catalogs: adminOnlyDirs((verification.catalogs ?? []).map(abs), ['verification', 'catalogs'], 'catalog directory', fault), systemTrust: verification.system_trust ?? false, iocDigests: verification.ioc_digests ?? false },
     workers: raw.workers ?? cores,
+    manifest: { feedHosts: (raw.manifest?.feed_hosts ?? []).map((h) => h.toLowerCase()) },
     ...bundleOf(raw, abs, fault, env),
     policies: configuredPolicies([...(raw.policies ?? []).map(abs), ...bundlePolicies(raw, abs, env)], fault),
   };

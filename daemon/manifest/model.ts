@@ -69,4 +69,4 @@ export interface RejectedManifest {
   readonly facts?: Readonly<Record<string, unknown>>;
 }
 
-export type ManifestRejection = 'malformed' | 'unsigned' | 'wrong-key' | 'untrusted-signer' | 'bad-signature' | 'expired' | 'not-yet-valid' | 'replayed' | 'wrong-app' | 'unavailable';
+export type ManifestRejection = 'malformed' | 'unsigned' | 'wrong-key' | 'untrusted-signer' | 'bad-signature' | 'expired' | 'not-yet-valid' | 'replayed' | 'wrong-app' | 'unavailable' | 'host-not-allowed';

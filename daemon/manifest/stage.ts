@@ -33,6 +33,14 @@ export interface FeedSpec {
 
 export type ManifestSpec = OwnManifestSpec | FeedSpec;
 
+export interface StageOptions extends FetchOptions {
+  /**
+   * `manifest.feed_hosts`: where a feed URL the app names itself (`auto`) may point (feed-hosts.ts). Absent: read
+   * from the config at $SEALWATCH_CONFIG or the per-OS place when a feed is discovered (none there: nothing allowed).
+   */
+  readonly feedHosts?: readonly string[];
+}
+
 /** One line per manifest for the scan's report: used, for another version, or rejected. */
 export interface ManifestUse {
   readonly name: string;
@@ -116,11 +124,14 @@ function wingetDirectory(dir: string): Buffer {
 export class ManifestStage {
   private readonly specs: readonly ManifestSpec[];
   private readonly fetchOptions: FetchOptions;
+  private feedHosts: readonly string[] | undefined;
   private readonly sources = new Map<string, ManifestSource>();
 
-  constructor(specs: readonly ManifestSpec[], fetchOptions: FetchOptions = {}) {
+  constructor(specs: readonly ManifestSpec[], options: StageOptions = {}) {
     this.specs = specs;
+    const { feedHosts, ...fetchOptions } = options;
     this.fetchOptions = fetchOptions;
+    this.feedHosts = feedHosts;
   }
 
   /**
@@ -138,22 +149,34 @@ export class ManifestStage {
     return [...this.sources.values()];
   }
 
+  /**
+   * A discovered feed URL is checked before it is fetched, and so is every redirect and (direct connections) every
+   * name lookup: its host must be on `manifest.feed_hosts` (feed-hosts.ts). `namedBy`: the app file that named it.
+   */
+  private async feedHostChecks(url: string, namedBy: string): Promise<Pick<FetchOptions, 'checkUrl' | 'lookup'>> {
+    const { FeedHostPolicy, configuredFeedHosts } = await import('./feed-hosts.ts');
+    this.feedHosts ??= await configuredFeedHosts();
+    const policy = new FeedHostPolicy(this.feedHosts, namedBy);
+    await policy.check(new URL(url));
+    return { checkUrl: policy.check, lookup: policy.lookup };
+  }
+
   /** One source per URL. Only a copy that could be used becomes its last good copy: a signed manifest whose signature
    * verifies under the pinned keys, a feed that parses — never a captive portal's page or a tampered manifest. */
-  private async source(spec: ManifestSpec, url = spec.location): Promise<ManifestSource> {
+  private async source(spec: ManifestSpec, url = spec.location, checks: Pick<FetchOptions, 'checkUrl' | 'lookup'> = {}): Promise<ManifestSource> {
     let s = this.sources.get(url);
     if (!s) {
       // The HTTP client and the feed parsers load only for a URL (a scan without one never loads them: start-up).
       const [{ ManifestSource }, { readFeed }] = await Promise.all([import('./fetch.ts'), import('./vendor/feeds.ts')]);
       const validate = spec.kind === 'sealwatch' ? (b: Buffer) => void verifySignature(parseEnvelope(b.toString('utf8')), spec.keys) : (b: Buffer) => void readFeed(spec.kind, url, b);
-      this.sources.set(url, (s = new ManifestSource(url, { ...this.fetchOptions, validate })));
+      this.sources.set(url, (s = new ManifestSource(url, { ...this.fetchOptions, validate, ...checks })));
     }
     return s;
   }
 
-  private async bytesOf(spec: ManifestSpec, location: string, now: Date): Promise<{ bytes: Buffer; stale?: string }> {
+  private async bytesOf(spec: ManifestSpec, location: string, now: Date, checks: Pick<FetchOptions, 'checkUrl' | 'lookup'> = {}): Promise<{ bytes: Buffer; stale?: string }> {
     if (!isUrl(location)) return { bytes: spec.kind === 'winget' && isDirectory(location) ? wingetDirectory(location) : readManifestFile(location) };
-    const r = await (await this.source(spec, location)).refresh(now);
+    const r = await (await this.source(spec, location, checks)).refresh(now);
     return { bytes: r.copy.bytes, ...(r.state === 'stale' ? { stale: r.error ?? 'fetch failed' } : {}) };
   }
 
@@ -214,11 +237,17 @@ export class ManifestStage {
       let location = spec.location;
       let discovered: Readonly<Record<string, unknown>> | undefined;
       try {
-        if (spec.kind !== 'sealwatch' && location === 'auto') ({ location, facts: discovered } = await (await import('./vendor/discover.ts')).discoverFeed(spec.kind, input.root));
-        got = await this.bytesOf(spec, location, input.now);
+        let checks: Pick<FetchOptions, 'checkUrl' | 'lookup'> = {};
+        if (spec.kind !== 'sealwatch' && location === 'auto') {
+          ({ location, facts: discovered } = await (await import('./vendor/discover.ts')).discoverFeed(spec.kind, input.root));
+          checks = await this.feedHostChecks(location, String(discovered.feed_from ?? 'the app'));
+        }
+        got = await this.bytesOf(spec, location, input.now, checks);
       } catch (err) {
-        // A fetched copy that failed validation says why (bad-signature, wrong-key, …); anything else: unavailable.
-        refuse({ name: spec.location, kind: spec.kind, reason: rejectionOf(err) ?? 'unavailable', message: errorMessage(err) });
+        // A fetched copy that failed validation says why (bad-signature, wrong-key, …); a feed host not allowed is
+        // host-not-allowed (with the app file that named it and the host); anything else: unavailable.
+        const host = await hostRefusal(err);
+        refuse({ name: spec.location, kind: spec.kind, reason: host ? 'host-not-allowed' : (rejectionOf(err) ?? 'unavailable'), message: errorMessage(err), ...(host ? { facts: { feed_from: host.namedBy, feed_host: host.host, problem: host.problem } } : {}) });
         continue;
       }
       const stale = got.stale !== undefined ? { stale: got.stale } : {};
@@ -245,6 +274,13 @@ export class ManifestStage {
     }
     return out;
   }
+}
+
+/** The FeedHostRefused behind a failure, if that is what it was (feed-hosts.ts loads only when it could be). */
+async function hostRefusal(err: unknown): Promise<import('./feed-hosts.ts').FeedHostRefused | undefined> {
+  if (!(err instanceof Error) || err.name !== 'FeedHostRefused') return undefined;
+  const { FeedHostRefused } = await import('./feed-hosts.ts');
+  return err instanceof FeedHostRefused ? err : undefined;
 }
 
 /** Image digests of a current file from its stored record, asked only where a manifest lists a file by them. */

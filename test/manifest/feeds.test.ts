@@ -209,7 +209,7 @@ test('auto: the feed the app itself names — SUFeedURL (with SUPublicEDKey) fro
       info: { SUFeedURL: `${srv.base}/appcast.xml`, SUPublicEDKey: edKey },
     });
     const scan = (app: string, root: string, allowHttp: boolean, kind: FeedSpec['kind'], version?: string) =>
-      scanApp(store, pool, { app, root, trigger: 'manual', now: TEST_NOW, ...(version ? { appVersion: version } : {}), manifests: new ManifestStage([{ kind, location: 'auto' }], { allowHttp, retries: 0 }) });
+      scanApp(store, pool, { app, root, trigger: 'manual', now: TEST_NOW, ...(version ? { appVersion: version } : {}), manifests: new ManifestStage([{ kind, location: 'auto' }], { allowHttp, retries: 0, feedHosts: ['127.0.0.1'] }) });
     const r = await scan('contoso-mac', mac, true, 'sparkle');
     t.is(r.toVersion, '18.12.410', 'the version from the sealed Info.plist');
     const f = unknown(r)[0];

@@ -1,0 +1,113 @@
+// Which hosts a vendor feed URL that a scanned app names (`--vendor-feed KIND=auto`: an Info.plist SUFeedURL, an
+// electron-updater app-update.yml) may make sealwatch — running as root, often inside a company network — reach. The
+// app's own files choose that URL, so without a limit they could point sealwatch at any internal service (SSRF).
+// Allowed: a host on the operator's list `manifest.feed_hosts` — an exact name (or IP), or `*.example.com` for any
+// name under it. Refused besides: a literal IP, and a name that resolves to a loopback, private, link-local or other
+// non-public address, unless that exact host is on the list. Every redirect is checked the same way (fetch.ts
+// checkUrl), and a direct connection's own name lookup refuses such addresses too (no rebinding between the check and
+// the connection). A feed URL the operator gives (`--vendor-feed KIND=URL`) is not checked: it is their choice.
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { UrlRefused } from './fetch.ts';
+
+export type FeedHostProblem = 'not-allowed' | 'ip-literal' | 'private-address';
+
+/** A discovered feed URL (or one it redirected to) that is not fetched: which app file named it, the host, and why. */
+export class FeedHostRefused extends UrlRefused {
+  readonly host: string;
+  /** The app's file (and key) that named the feed, relative to the app root. */
+  readonly namedBy: string;
+  readonly problem: FeedHostProblem;
+  constructor(namedBy: string, host: string, problem: FeedHostProblem, detail: string) {
+    super(`${namedBy} names a feed on host ${host}: ${detail}: not fetched`);
+    this.name = 'FeedHostRefused';
+    this.host = host;
+    this.namedBy = namedBy;
+    this.problem = problem;
+  }
+}
+
+/** Addresses no discovered feed may reach (IANA special-purpose registries: loopback, private, link-local, …). */
+const BLOCKED = ((): BlockList => {
+  const b = new BlockList();
+  for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]] as const) b.addSubnet(net, bits, 'ipv4');
+  // ::/127 (unspecified, loopback), NAT64 (it reaches IPv4 space), unique local, link-local, multicast. IPv4-mapped
+  // addresses (::ffff:a.b.c.d) are checked against the IPv4 rules by BlockList itself; a rule for ::ffff:0:0/96
+  // would match every IPv4 address.
+  for (const [net, bits] of [['::', 127], ['64:ff9b::', 96], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) b.addSubnet(net, bits, 'ipv6');
+  return b;
+})();
+
+/** True for an address in a loopback, private, link-local or other non-public range. */
+export function isNonPublicAddress(address: string): boolean {
+  const family = isIP(address);
+  return family === 0 || BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** A URL's host as compared with the list: lower case, no trailing dot, no IPv6 brackets. */
+function hostOf(url: URL): string {
+  return url.hostname.toLowerCase().replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1');
+}
+
+export class FeedHostPolicy {
+  private readonly exact: ReadonlySet<string>;
+  private readonly suffixes: readonly string[];
+  private readonly namedBy: string;
+
+  /** `entries`: the operator's `manifest.feed_hosts`; `namedBy`: the app file that named the feed (for the report). */
+  constructor(entries: readonly string[], namedBy: string) {
+    const norm = entries.map((e) => e.trim().toLowerCase().replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1')).filter((e) => e !== '');
+    this.exact = new Set(norm.filter((e) => !e.startsWith('*.')));
+    this.suffixes = norm.filter((e) => e.startsWith('*.')).map((e) => e.slice(1));
+    this.namedBy = namedBy;
+  }
+
+  /** Refuses (FeedHostRefused) a URL whose host is not allowed, is a literal IP not listed, or resolves to a non-public address. */
+  check = async (url: URL): Promise<void> => {
+    const host = hostOf(url);
+    if (this.exact.has(host)) return;
+    if (isIP(host)) throw new FeedHostRefused(this.namedBy, host, 'ip-literal', 'a literal IP address (allowed only when manifest.feed_hosts lists it exactly)');
+    if (!this.suffixes.some((s) => host.endsWith(s) && host.length > s.length)) throw new FeedHostRefused(this.namedBy, host, 'not-allowed', `not in manifest.feed_hosts (${this.listed()})`);
+    const addresses = await resolveAll(host);
+    const bad = addresses.find(isNonPublicAddress);
+    if (bad) throw new FeedHostRefused(this.namedBy, host, 'private-address', `it resolves to ${bad}, not a public address (allowed only when manifest.feed_hosts lists ${host} exactly)`);
+  };
+
+  /** Name resolution for the connection itself: a non-public answer is refused unless the host is listed exactly. */
+  lookup: LookupFunction = (hostname, options, callback) => {
+    const host = hostname.toLowerCase().replace(/\.$/, '');
+    dnsLookup(hostname, { ...(options as LookupOneOptions), all: true } as LookupAllOptions, (err, addresses) => {
+      if (err) return void callback(err, '', 0);
+      const bad = this.exact.has(host) ? undefined : addresses.find((a) => isNonPublicAddress(a.address));
+      if (bad) return void callback(new FeedHostRefused(this.namedBy, host, 'private-address', `it resolves to ${bad.address}, not a public address`), '', 0);
+      if ((options as { all?: boolean }).all) return void (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      const first = addresses[0] as LookupAddress;
+      callback(null, first.address, first.family);
+    });
+  };
+
+  private listed(): string {
+    const all = [...this.exact, ...this.suffixes.map((s) => `*${s}`)];
+    return all.length ? `it allows ${all.join(', ')}` : 'it lists no host';
+  }
+}
+
+async function resolveAll(host: string): Promise<string[]> {
+  const { lookup } = await import('node:dns/promises');
+  try {
+    return (await lookup(host, { all: true })).map((a) => a.address);
+  } catch {
+    // Not resolvable now: the fetch fails on its own (and its lookup is checked again when it connects).
+    return [];
+  }
+}
+
+/**
+ * The allow-list when the caller gives none (`sealwatch scan`): `manifest.feed_hosts` of the config at
+ * $SEALWATCH_CONFIG or the per-OS place, when there is one; else empty (nothing an app names is fetched).
+ */
+export async function configuredFeedHosts(env: NodeJS.ProcessEnv = process.env): Promise<readonly string[]> {
+  const [{ existsSync }, { configPath }, { loadConfig }] = await Promise.all([import('node:fs'), import('../config/paths.ts'), import('../config/config.ts')]);
+  if (!env.SEALWATCH_CONFIG && !existsSync(configPath(undefined, env))) return [];
+  return loadConfig(undefined, env).manifest.feedHosts;
+}
