@@ -13,6 +13,7 @@ import { type SealwatchConfig } from './config/config.ts';
 import { DEFAULT_MAX_FILE_BYTES } from './inventory/read.ts';
 import { Store } from './inventory/store/store.ts';
 import { createDaemonLogger, type DaemonLogger } from './log/logger.ts';
+import { logSecrets } from './log/secrets.ts';
 import { startScanProcess, type ScanProcess } from './run/scan-runner.ts';
 import { type Logger } from './shared/logger.ts';
 import { RootWatcher, type RootWatcherOptions } from './watch/root-watcher.ts';
@@ -63,7 +64,7 @@ export function createDeps(config: SealwatchConfig, clock: Clock = systemClock):
   // Root writes there: in a directory a user can write, a link they put in place of the file makes root write elsewhere.
   requireAdminOnly(config.log.dir, 'log directory');
   for (const e of config.exports) if (e.path !== undefined) requireAdminOnly(dirname(e.path), `directory of export ${e.name}`);
-  const logger = createDaemonLogger({ ...config.log, secrets: [...config.alerts.flatMap((a) => [a.url, ...(a.secret ? [a.secret] : [])]), ...config.exports.flatMap((e) => [...(e.url ? [e.url] : []), ...(e.token ? [e.token] : [])])] });
+  const logger = createDaemonLogger({ ...config.log, secrets: logSecrets(config) });
   let store: Store | undefined;
   try {
     const databaseFile = config.database ?? defaultDatabase();
@@ -90,6 +91,8 @@ export function createDeps(config: SealwatchConfig, clock: Clock = systemClock):
     // (made without sinks too, so that a reloaded config can add the first one)
     const exporter = new ExportDeliverer(store, config.exports, { logger, host: localHost(store.meta('database_id') ?? ''), now: () => clock.now(), timeoutMs: config.delivery.timeoutMs, maxAttempts: config.delivery.maxAttempts, maxAgeMs: config.delivery.maxAgeMs });
     const reconfigure = (next: SealwatchConfig): void => {
+      // A reload can bring new webhook URLs and secrets: the log hides them from now on (and the old ones still).
+      logger.addSecrets(logSecrets(next));
       live.config = next;
       deliverer.setDestinations(next.alerts);
       exporter.setSinks(next.exports);

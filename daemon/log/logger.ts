@@ -1,6 +1,6 @@
 // The daemon's winston logger: JSON lines to a size-rotated file in the log directory, readable lines on stderr,
-// the level from the config. Every secret the config holds (webhook URLs, HMAC keys) is replaced before any
-// transport sees a line — a last guard; callers already never pass them.
+// the level from the config. Every secret the config holds (webhook URLs and their pieces, HMAC keys; a reloaded
+// config's too: addSecrets) is replaced before any transport sees a line — a last guard; callers already never pass them.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import winston from 'winston';
@@ -15,12 +15,14 @@ export interface DaemonLoggerOptions {
   readonly maxSizeBytes: number;
   readonly maxFiles: number;
   readonly console: boolean;
-  /** Strings that must never be written (webhook URLs, secrets). */
+  /** Strings that must never be written (webhook URLs and their pieces, secrets): log/secrets.ts. */
   readonly secrets: readonly string[];
 }
 
 export interface DaemonLogger extends Logger {
   readonly file: string;
+  /** More strings never to write (a reloaded config's); those known before stay hidden too. */
+  addSecrets(secrets: readonly string[]): void;
   /** Flushes the file and closes the transports. */
   close(): Promise<void>;
 }
@@ -42,7 +44,8 @@ export function redactor(secrets: readonly string[]): (value: unknown) => unknow
 export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
   mkdirSync(options.dir, { recursive: true });
   const file = join(options.dir, LOG_FILE_NAME);
-  const scrub = redactor(options.secrets);
+  const known = new Set(options.secrets);
+  let scrub = redactor([...known]);
   const redact = winston.format((info) => {
     for (const key of Object.keys(info)) (info as Record<string, unknown>)[key] = scrub(info[key]);
     return info;
@@ -54,6 +57,11 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
   const w = winston.createLogger({ level: options.level, defaultMeta: { pid: process.pid }, format: winston.format.combine(redact(), winston.format.timestamp()), transports, exitOnError: false });
   return {
     file,
+    addSecrets: (secrets) => {
+      const before = known.size;
+      for (const s of secrets) known.add(s);
+      if (known.size !== before) scrub = redactor([...known]);
+    },
     error: (m, meta) => void w.error(m, meta),
     warn: (m, meta) => void w.warn(m, meta),
     info: (m, meta) => void w.info(m, meta),
