@@ -8,11 +8,11 @@ import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export function localCertificate(): { key: string; cert: string } {
+export function localCertificate(): { key: string; cert: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sealwatch-tls-'));
   const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-days', '2'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
-  return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), file: join(dir, 'cert.pem') };
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -20,8 +20,9 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 export interface TlsServer {
   /** https://127.0.0.1:PORT */
   readonly origin: string;
-  /** The certificate to trust (FetchOptions.ca). */
+  /** The certificate to trust (FetchOptions.ca), and its file (NODE_EXTRA_CA_CERTS for a child process). */
   readonly ca: string;
+  readonly caFile: string;
   /** Request paths (with query) in the order they came. */
   readonly requests: string[];
   set(h: Handler): void;
@@ -40,6 +41,7 @@ export async function tlsServer(handler: Handler): Promise<TlsServer> {
   return {
     origin: `https://127.0.0.1:${(s.address() as AddressInfo).port}`,
     ca: tls.cert,
+    caFile: tls.file,
     requests,
     set: (h) => void (current = h),
     close: () => new Promise<void>((r) => {

@@ -18,6 +18,7 @@ import { scanApp, type ScanReport } from '../../daemon/pipeline/scan-app.ts';
 import { put } from '../../scripts/lib/three-cx.ts';
 import { TEST_NOW } from '../helpers/inspect.ts';
 import { realCorpusPath } from '../helpers/real-corpus.ts';
+import { jsonLines, sealwatch } from '../helpers/cli.ts';
 import { appDir } from '../helpers/scan.ts';
 import { tlsServer, type TlsServer } from '../helpers/tls.ts';
 
@@ -147,4 +148,28 @@ test('config: manifest.feed_hosts is read (lower case), and an entry that is not
   t.deepEqual(loadConfig(file, {}, { managed: {} }).manifest.feedHosts, [], 'default: none');
   writeFileSync(file, 'apps:\n  - name: contoso\n    path: /opt/contoso\nmanifest:\n  feed_hosts: ["https://evil.example/"]\n');
   t.throws(() => loadConfig(file, {}, { managed: {} }), { message: /line 5: manifest\.feed_hosts\[0\]: must be a host name, an IP address, or \*\.example\.com/ });
+});
+
+test('sealwatch scan --vendor-feed electron-builder=auto takes manifest.feed_hosts from the config ($SEALWATCH_CONFIG); without one nothing the app names is fetched', async (t) => {
+  const srv = await feedServer();
+  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-feedhosts-cli-'));
+  const config = join(dir, 'sealwatch.yaml');
+  writeFileSync(config, `apps:\n  - name: contoso\n    path: ${dir}\nmanifest:\n  feed_hosts: [127.0.0.1]\n`);
+  const run = async (env: Record<string, string>) => {
+    const r = await sealwatch(['scan', electronApp(`${srv.origin}/feed`), '--app', 'contoso', '--app-version', '18.12.417', '--db', join(mkdtempSync(join(dir, 'db-')), 's.db'), '--vendor-feed', 'electron-builder=auto', '--json'], { NODE_EXTRA_CA_CERTS: srv.caFile, ...env });
+    const out = jsonLines(r.stdout)[0] as { findings: Array<{ rule: string; evidence: Record<string, unknown> }> } | undefined;
+    t.truthy(out, r.stderr);
+    return out?.findings ?? [];
+  };
+  try {
+    const refused = await run({ SEALWATCH_CONFIG: '' });
+    t.like(refused.find((f) => f.rule === 'MANIFEST_INVALID')?.evidence, { reason: 'host-not-allowed', manifest: { feed_from: 'resources/app-update.yml', feed_host: '127.0.0.1' } });
+    t.deepEqual(srv.requests, []);
+    const allowed = await run({ SEALWATCH_CONFIG: config });
+    t.is(allowed.filter((f) => f.rule === 'MANIFEST_INVALID').length, 0);
+    t.is(allowed.filter((f) => f.rule === 'VERSION_UNKNOWN_TO_VENDOR').length, 1);
+    t.deepEqual(srv.requests, ['/feed/latest.yml']);
+  } finally {
+    await srv.close();
+  }
 });
