@@ -148,7 +148,8 @@ export class InspectPool {
     clearTimeout(slot.timer);
     slot.timer = undefined;
     const job = slot.jobs.shift();
-    if (job) this.settleSize(job, reusable(job.path, reply));
+    // Only the first file of a shared size is kept for reuse (serialising every record to check it cost the main thread).
+    if (job && job.size >= REUSE_MIN_BYTES && this.sameSize.get(sizeKey(job)) === 'pending') this.settleSize(job, reusable(job.path, reply));
     // The next job, already in the worker's queue, starts now: its time limit starts with it.
     if (slot.jobs.length > 0) this.startTimer(slot);
     job?.resolve(reply);

@@ -79,7 +79,7 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
   const prevSnapshot = store.latestSnapshot(appId);
   const sink = new RecordSink(store, { keepSteering: prevSnapshot !== undefined });
   try {
-    const seen = await collect(store, appId, pool, req, root, sink);
+    const seen = await collect(store, appId, pool, req, root, sink, prevSnapshot !== undefined);
     return await judgeAndCommit(store, appId, prevSnapshot, req, root, seen);
   } finally {
     sink.close();
@@ -146,8 +146,9 @@ interface Collected {
   readonly removed: string[];
 }
 
-async function collect(store: Store, appId: number, pool: InspectPool, req: ScanRequest, root: string, sink: RecordSink): Promise<Collected> {
-  const previous = { get: (path: string) => store.currentStat(appId, path) };
+async function collect(store: Store, appId: number, pool: InspectPool, req: ScanRequest, root: string, sink: RecordSink, hasPrevious: boolean): Promise<Collected> {
+  // A first snapshot has nothing to compare stats with: no query per file.
+  const previous = hasPrevious ? { get: (path: string) => store.currentStat(appId, path) } : { get: () => undefined };
   const present = new Set<string>();
   const outcome = await scanTree(root, req.deep ? { get: () => undefined } : previous, pool, bundleInspector(pool, req.now), { onRecord: (f) => sink.add(f.path, f.stat, f.record), onReused: (path) => present.add(path) });
   for (const f of outcome.files) present.add(f.path);
