@@ -188,3 +188,25 @@ test('refreshSources: every URL source of every stage once; one failing (404, or
     await srv.close().catch(() => undefined);
   }
 });
+
+test('a redirect from https down to plain http is refused even where http is allowed; http to http is followed there', async (t) => {
+  const { tlsServer } = await import('../helpers/tls.ts');
+  const plain = await server((_req, res) => res.writeHead(200).end(BODY));
+  const secure = await tlsServer((_req, res) => res.writeHead(302, { location: plain.url }).end());
+  try {
+    const down = new ManifestSource(`${secure.origin}/latest.yml`, { ...fast, ca: secure.ca, retries: 0 });
+    await t.throwsAsync(down.refresh(NOW), { message: /redirected from https:\/\/ to http:\/\/127\.0\.0\.1:\d+, not https: refused/ });
+    t.is(plain.requests.length, 0, 'never asked');
+    // An http source that may use http (a test server, an internal mirror) redirecting within http: followed.
+    const hop = await server((_req, res) => res.writeHead(302, { location: plain.url }).end());
+    try {
+      t.is((await new ManifestSource(hop.url, fast).refresh(NOW)).copy.bytes.toString(), BODY);
+      t.is(plain.requests.length, 1);
+    } finally {
+      await hop.close();
+    }
+  } finally {
+    await secure.close();
+    await plain.close();
+  }
+});
