@@ -1,7 +1,10 @@
 // A progress bar on stderr for scans and inspections that take longer than a second, on a terminal only: files,
 // bytes, rate and ETA. Drawing is cli-progress's; the counting and the ETA (by bytes when the total is known, else by
 // files) are ours, so that the bar can leave the screen while a record is printed and come back without losing them.
-import cliProgress from 'cli-progress';
+import type cliProgressTypes from 'cli-progress';
+
+// cli-progress (and the readline it loads) only on a terminal: piped output and scripts never draw a bar.
+let cliProgress: typeof cliProgressTypes | undefined;
 
 /** After how long a bar appears (ms); SEALWATCH_PROGRESS_AFTER_MS overrides it (tests). */
 export function progressDelayMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -29,7 +32,7 @@ function formatDuration(seconds: number): string {
 export class Progress {
   private readonly stream: NodeJS.WritableStream | undefined;
   private readonly started = Date.now();
-  private bar: cliProgress.SingleBar | undefined;
+  private bar: cliProgressTypes.SingleBar | undefined;
   private timer: NodeJS.Timeout | undefined;
   private filesTotal = 0;
   private bytesTotal = 0;
@@ -44,7 +47,8 @@ export class Progress {
     this.label = label;
     this.stream = stream && (stream as { isTTY?: boolean }).isTTY ? stream : undefined;
     if (this.stream) {
-      this.timer = setTimeout(() => this.show(), delayMs);
+      const loaded = cliProgress ? Promise.resolve() : import('cli-progress').then((m) => void (cliProgress = m.default));
+      this.timer = setTimeout(() => void loaded.then(() => this.show()), delayMs);
       this.timer.unref();
     }
   }
@@ -83,7 +87,8 @@ export class Progress {
     this.bar = this.newBar();
   }
 
-  private newBar(): cliProgress.SingleBar {
+  private newBar(): cliProgressTypes.SingleBar | undefined {
+    if (!cliProgress) return undefined;
     const bar = new cliProgress.SingleBar({
       stream: this.stream,
       clearOnComplete: true,
@@ -99,13 +104,13 @@ export class Progress {
     this.bar?.update(0);
   }
 
-  private format(options: cliProgress.Options): string {
+  private format(options: cliProgressTypes.Options): string {
     const elapsed = (Date.now() - this.started) / 1000;
     const byBytes = this.bytesTotal > 0;
     const fraction = byBytes ? this.bytesDone / this.bytesTotal : this.filesTotal > 0 ? this.filesDone / this.filesTotal : 0;
     const rate = elapsed > 0 ? this.bytesDone / elapsed : 0;
     const eta = fraction > 0 ? (elapsed / fraction) * (1 - fraction) : Number.POSITIVE_INFINITY;
-    const bar = cliProgress.Format.BarFormat(Math.min(1, fraction), options);
+    const bar = cliProgress?.Format.BarFormat(Math.min(1, fraction), options) ?? '';
     const bytes = byBytes ? `${formatBytes(this.bytesDone)}/${formatBytes(this.bytesTotal)}` : formatBytes(this.bytesDone);
     return `${this.label} ${bar} ${this.filesDone}/${this.filesTotal} files | ${bytes} | ${formatBytes(rate)}/s | ETA ${formatDuration(eta)}`;
   }

@@ -1,5 +1,6 @@
 // `sealwatch scan DIR --app NAME [--app-version V] [--db FILE] [--json]` and the history queries:
 // `history APP`, `diff APP [V1 V2]`, `findings [--app A] [--unexplained]`, `ioc HASH…|--file LIST`, `scope --since --until`.
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -67,27 +68,29 @@ export interface ScanOptions {
 }
 
 export async function runScan(dir: string, options: ScanOptions, io: Output): Promise<number> {
-  // The scanner, the pool and verification load here, not with the history queries of this file (start-up).
-  const [{ checkVerificationDirs, verificationSettings }, { InspectPool }, { DEFAULT_MAX_FILE_BYTES }, { scanApp }, { Progress }] = await Promise.all([
+  // The pool first: a first snapshot (a new database) starts its workers now, so that their start-up (verifiers, trust
+  // store) overlaps the loading of the scanner, the policies and the database below.
+  const [{ checkVerificationDirs, verificationSettings }, { InspectPool }, { DEFAULT_MAX_FILE_BYTES }] = await Promise.all([
     import('./verification-options.ts'),
     import('../inventory/pool.ts'),
     import('../inventory/read.ts'),
-    import('../pipeline/scan-app.ts'),
-    import('./progress.ts'),
   ]);
   checkVerificationDirs(options);
-  const { policiesOrFail } = await import('../policy/load.ts');
+  const now = new Date();
+  const pool = new InspectPool({ ...verificationSettings(options), now: now.toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, options.workers);
+  if (!existsSync(options.db ?? defaultDatabase())) pool.warm();
+  try {
+    return await scanWithPool(dir, options, io, pool, now);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function scanWithPool(dir: string, options: ScanOptions, io: Output, pool: import('../inventory/pool.ts').InspectPool, now: Date): Promise<number> {
+  // The scanner and verification load here, not with the history queries of this file (start-up).
+  const [{ scanApp }, { Progress }, { policiesOrFail }] = await Promise.all([import('../pipeline/scan-app.ts'), import('./progress.ts'), import('../policy/load.ts')]);
   const policies = policiesOrFail(options.policy ?? [], (line) => io.err(escapeTerminal(line)));
   const manifests = await (await import('./manifest.ts')).scanManifestStage(options);
-  const now = new Date();
-  const pool = new InspectPool(
-    {
-      ...verificationSettings(options),
-      now: now.toISOString(),
-      maxFileBytes: DEFAULT_MAX_FILE_BYTES,
-    },
-    options.workers,
-  );
   // The bar counts what the scan hands to the pool (files read; files unchanged by stat are not).
   const progress = new Progress('scan', io.progress);
   if (io.progress) {
@@ -135,7 +138,6 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
     }, { write: true, reinit: options.reinit === true });
   } finally {
     progress.finish();
-    await pool.close();
   }
 }
 

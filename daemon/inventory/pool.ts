@@ -112,6 +112,19 @@ export class InspectPool {
     });
   }
 
+  /**
+   * Starts every worker now and has each load its verifiers and trust store, instead of with the first files: for a
+   * scan that will read much (a first snapshot), that start-up then overlaps the scan's own. A scan that may read
+   * nothing (a rescan) should not call this: its workers start only if a file changed.
+   */
+  warm(): void {
+    while (!this.closed && this.fatal === undefined && this.slots.length < this.size) {
+      const slot = this.spawn();
+      this.slots.push(slot);
+      slot.worker.postMessage({ preload: true });
+    }
+  }
+
   /** Workers started so far (they start on demand). */
   get started(): number {
     return this.slots.length;

@@ -59,7 +59,9 @@ let waiting = 0;
 /** How long a worker stays idle before it lets go of its read buffer (below). */
 const IDLE_DROP_MS = 1000;
 let idle: NodeJS.Timeout | undefined;
-parentPort?.on('message', (job: Job) => {
+parentPort?.on('message', (job: Job | { readonly preload: true }) => {
+  // Warm-up (pool.ts warm): load the verifiers and the trust store now, while the scan is still getting ready.
+  if ('preload' in job) return void ready.then(loadVerifiers).catch(() => undefined);
   waiting++;
   clearTimeout(idle);
   // A failure outside a file's own errors (a reply that cannot be sent) ends the worker, as an uncaught error did
