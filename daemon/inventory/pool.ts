@@ -75,6 +75,18 @@ export const DEFAULT_FILE_TIMEOUT_MS = 5 * 60_000;
 
 const sizeKey = (job: Job): string => `${job.size}@${job.now}`;
 
+/**
+ * A structured clone copies the whole ArrayBuffer under a view, and small Buffers are views into Node's shared 8 KiB
+ * pool: a path sent as is cost 8 KiB of copying per file and per direction. Exact-size copies are sent instead.
+ */
+const exact = (b: Uint8Array): Uint8Array => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b));
+const compactRoots = new WeakMap<WorkerTarget['confinement'], WorkerTarget['confinement']>();
+function compact(t: WorkerTarget): WorkerTarget {
+  let confinement = compactRoots.get(t.confinement);
+  if (!confinement) compactRoots.set(t.confinement, (confinement = { ...t.confinement, root: exact(t.confinement.root) }));
+  return { ...t, confinement, abs: exact(t.abs) };
+}
+
 export class InspectPool {
   readonly config: WorkerConfig;
   private readonly slots: Slot[] = [];
@@ -106,7 +118,7 @@ export class InspectPool {
    */
   inspect(path: string, target?: WorkerTarget, size = 0): Promise<WorkerReply> {
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, path, target, size, resolve, now: this.now() });
+      this.enqueue({ id: this.nextId++, path, target, size, resolve, now: this.now() });
       this.grow();
       this.pump();
     });
@@ -187,7 +199,7 @@ export class InspectPool {
     // Only the file the worker was on fails; the one waiting behind it goes back to the queue for another worker.
     if (job) this.settleSize(job, undefined);
     for (const w of waiting) this.settleSize(w, undefined);
-    this.queue.unshift(...waiting);
+    for (const w of waiting) this.enqueue(w);
     job?.resolve({ id: job.id, error: { code: 'LIMIT_EXCEEDED', message: `${job.path}: ${reason}` } });
     this.pump();
   }
@@ -208,9 +220,22 @@ export class InspectPool {
         const known = this.sameSize.get(sizeKey(job));
         if (job.size >= REUSE_MIN_BYTES && known === undefined) this.sameSize.set(sizeKey(job), 'pending');
         const reuse = typeof known === 'object' ? { reuse: known } : {};
-        slot.worker.postMessage(job.target ? { id: job.id, path: job.path, now: job.now, target: job.target, ...reuse } : { id: job.id, path: job.path, now: job.now, ...reuse });
+        slot.worker.postMessage(job.target ? { id: job.id, path: job.path, now: job.now, target: compact(job.target), ...reuse } : { id: job.id, path: job.path, now: job.now, ...reuse });
       }
     }
+  }
+
+  /** Keeps the queue ordered largest first (the earliest of equal sizes first), so taking a job is a look at its head. */
+  private enqueue(job: Job): void {
+    let lo = 0;
+    let hi = this.queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const q = this.queue[mid] as Job;
+      if (q.size > job.size || (q.size === job.size && q.id < job.id)) lo = mid + 1;
+      else hi = mid;
+    }
+    this.queue.splice(lo, 0, job);
   }
 
   /**
@@ -218,14 +243,12 @@ export class InspectPool {
    * in progress; undefined when every queued job is. The queue is bounded by the scan.
    */
   private takeLargest(): Job | undefined {
-    let best = -1;
     for (let i = 0; i < this.queue.length; i++) {
       const job = this.queue[i] as Job;
-      if (best >= 0 && job.size <= (this.queue[best] as Job).size) continue;
       if (job.size >= REUSE_MIN_BYTES && this.sameSize.get(sizeKey(job)) === 'pending') continue;
-      best = i;
+      return this.queue.splice(i, 1)[0];
     }
-    return best < 0 ? undefined : (this.queue.splice(best, 1)[0] as Job);
+    return undefined;
   }
 
   /** The first file of its size is done: later ones get its record to reuse (or none), and may start. */
