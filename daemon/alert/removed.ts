@@ -1,27 +1,30 @@
-// An alert whose destination a config reload removed (or renamed) is held: pending and unattempted until the name
-// comes back (then it is delivered) or its age runs out (then it is dead, saying why). The hold is written into the
-// row's last error, which the store already keeps and `alerts list` shows: a restarted daemon and the CLI both see
-// it without a new column.
+// A row whose alert destination or export sink a config reload removed (or renamed) is held: pending and unattempted
+// until the name comes back (then it is delivered) or its age runs out (then it is dead, saying why). The hold is
+// written into the row's last error, which both outboxes already keep and `alerts list` / `export list` show: a
+// restarted daemon and the CLI both see it without a new column. Shared by alert/deliverer.ts and export/deliverer.ts.
 
-const HELD = 'waiting: destination ';
+/** What was removed: an alert destination or an export sink. */
+export type HeldKind = 'destination' | 'sink';
+
+const HELD = 'waiting: ';
 const HELD_TAIL = ' was removed from the config';
 
 /** The last error of a held row. */
-export function heldNote(destination: string, until: Date): string {
-  return `${HELD}${destination}${HELD_TAIL}; held until it comes back or ${until.toISOString()}`;
+export function heldNote(name: string, until: Date, kind: HeldKind = 'destination'): string {
+  return `${HELD}${kind} ${name}${HELD_TAIL}; held until it comes back or ${until.toISOString()}`;
 }
 
-/** True for a row held for a removed destination (its last error is heldNote's). */
+/** True for a row held for a removed destination or sink (its last error is heldNote's). */
 export function isHeld(lastError: string | null | undefined): boolean {
-  return typeof lastError === 'string' && lastError.startsWith(HELD) && lastError.includes(HELD_TAIL);
+  return typeof lastError === 'string' && (lastError.startsWith(`${HELD}destination `) || lastError.startsWith(`${HELD}sink `)) && lastError.includes(HELD_TAIL);
 }
 
 /** Why a held row was dead-lettered. */
-export function removedDeadNote(destination: string): string {
-  return `destination ${destination} was removed from the config and did not come back within the maximum age`;
+export function removedDeadNote(name: string, kind: HeldKind = 'destination'): string {
+  return `${kind} ${name} was removed from the config and did not come back within the maximum age`;
 }
 
-/** The last error of a held row once its destination is configured again (it is due now). */
-export function backNote(destination: string): string {
-  return `destination ${destination} is configured again: delivery resumes`;
+/** The last error of a held row once its destination or sink is configured again (it is due now). */
+export function backNote(name: string, kind: HeldKind = 'destination'): string {
+  return `${kind} ${name} is configured again: delivery resumes`;
 }

@@ -2,15 +2,18 @@
 // moves only after the sink took the batch, so a crash re-sends at most one batch — the same events with the same
 // event.id. Each sink is drained in snapshot order and stops at its first failure (later snapshots do not overtake
 // an earlier one); sinks are drained in parallel. Failures back off (or honour Retry-After) and a row is
-// dead-lettered after max_attempts failures in a row or max_age since it was queued.
+// dead-lettered after max_attempts failures in a row or max_age since it was queued. A row whose sink a reload removed
+// is held, never attempted, until the name is back or its age is out (alert/removed.ts, outbox-edits.ts).
 import { type ExportRow } from '../inventory/store/export-outbox.ts';
 import { type Store } from '../inventory/store/store.ts';
 import { type Logger } from '../shared/logger.ts';
 import { PassLoop, drainGroups } from '../shared/pass-loop.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from '../alert/backoff.ts';
+import { backNote, heldNote, isHeld, removedDeadNote } from '../alert/removed.ts';
 import { afterFailure, leaseUntil } from '../alert/retry.ts';
 import { type HostFacts } from './ecs.ts';
 import { parseCursor, readBatch } from './events.ts';
+import { buryExport, holdExport, releaseExport } from './outbox-edits.ts';
 import { type ExportResult, sendBatch } from './send.ts';
 import { type ExportSink } from './sink.ts';
 
@@ -51,11 +54,27 @@ export class ExportDeliverer {
       rows: options.rows ?? 100,
     };
     this.loop = new PassLoop(() => this.pass(), this.o.pollMs, (err: unknown) => this.options.logger.error('export pass failed', { error: err instanceof Error ? err.message : String(err) }));
+    // The config may have changed while the daemon was down: rows held for a sink that is back are due now.
+    this.release();
   }
 
-  /** A reloaded config's sinks (rows of a sink no longer configured are dead-lettered when next due). */
+  /**
+   * A reloaded config's sinks, used from the next batch on. A row whose sink was removed (or renamed) is held when it
+   * comes due (hold()); rows held for a name configured again are due now.
+   */
   setSinks(sinks: readonly ExportSink[]): void {
     this.sinks = new Map(sinks.map((s) => [s.name, s]));
+    this.release();
+  }
+
+  /** Makes the rows held for a sink that is configured again due now (a row under a batch's lease is left alone). */
+  private release(): void {
+    const now = this.now();
+    for (const r of this.store.exportOutbox.rows()) {
+      if (r.state !== 'pending' || !isHeld(r.last_error) || !this.sinks.has(r.sink)) continue;
+      if (!releaseExport(this.store.file, r.id, now, backNote(r.sink, 'sink'))) continue;
+      this.options.logger.info('export released: its sink is configured again', { sink: r.sink, app: r.app, snapshot_id: r.snapshot_id });
+    }
   }
 
   start(): void {
@@ -95,13 +114,9 @@ export class ExportDeliverer {
     const x = this.store.exportOutbox;
     const sink = this.sinks.get(row.sink);
     const started = this.now();
+    if (!sink) return this.hold(row, started);
     if (!x.claim(row.id, started, this.lease(started))) return { ok: true, batches: 0 };
     const meta = { sink: row.sink, app: row.app, snapshot_id: row.snapshot_id };
-    if (!sink) {
-      x.dead(row.id, undefined, `sink ${row.sink} is not configured`, started);
-      this.options.logger.error('export dead-lettered', { ...meta, error: `sink ${row.sink} is not configured` });
-      return { ok: true, batches: 0 };
-    }
     let cursor = parseCursor(row.cursor);
     let batches = 0;
     let sent = row.events_sent;
@@ -124,6 +139,22 @@ export class ExportDeliverer {
     x.sent(row.id, this.now());
     this.options.logger.info('export delivered', { ...meta, events: sent, baseline: row.baseline === 1 });
     return { ok: true, batches };
+  }
+
+  /**
+   * A due row whose sink is not configured (removed or renamed by a reload): not attempted and not counted; held
+   * until its maximum age, then dead with that reason. The sink's later rows are held the same way.
+   */
+  private hold(row: ExportRow, now: Date): { ok: boolean; batches: number } {
+    const meta = { sink: row.sink, app: row.app, snapshot_id: row.snapshot_id };
+    const expires = new Date(Date.parse(row.queued_at) + this.o.maxAgeMs);
+    if (now.getTime() >= expires.getTime()) {
+      const error = removedDeadNote(row.sink, 'sink');
+      if (buryExport(this.store.file, row.id, now, error)) this.options.logger.error('export dead-lettered', { ...meta, error, reason: 'sink removed' });
+    } else if (holdExport(this.store.file, row.id, now, expires, heldNote(row.sink, expires, 'sink'))) {
+      this.options.logger.warn('export held: its sink was removed from the config', { ...meta, held_until: expires.toISOString() });
+    }
+    return { ok: true, batches: 0 };
   }
 
   private failed(row: ExportRow, result: ExportResult, meta: Record<string, unknown>): void {

@@ -49,9 +49,9 @@ test('Elasticsearch _bulk: NDJSON action/source pairs, newline-terminated, creat
   t.deepEqual(es.violations, []);
   const rows = h.store.exportOutbox.rows();
   t.is(rows.find((x) => x.sink === 'elastic')?.state, 'sent');
-  // A sink no longer configured: dead-lettered, saying so (like an alert destination).
-  t.is(rows.find((x) => x.sink === 'gone-sink')?.state, 'dead');
-  t.regex(rows.find((x) => x.sink === 'gone-sink')?.last_error ?? '', /sink gone-sink is not configured/);
+  // A sink no longer configured: held, not attempted, saying so (like an alert destination; held.test.ts goes on).
+  t.like(rows.find((x) => x.sink === 'gone-sink'), { state: 'pending', attempts: 0, events_sent: 0 });
+  t.regex(rows.find((x) => x.sink === 'gone-sink')?.last_error ?? '', /^waiting: sink gone-sink was removed from the config; held until it comes back or /);
   const expected = expectedEvents(h.store, r.snapshotId, true);
   t.is(es.docs.size, expected);
   t.is(es.requests.length, Math.ceil(expected / 5));
