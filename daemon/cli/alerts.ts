@@ -25,7 +25,8 @@ async function databaseOf(o: AlertsDbOptions, env: NodeJS.ProcessEnv): Promise<s
   return loadConfig(o.config, env).database ?? defaultDatabase();
 }
 
-async function withAlertStore<T>(o: AlertsDbOptions, fn: (store: Store) => T): Promise<T> {
+/** The history database of --db / the config, opened read-write for one command (also `export list|retry`). */
+export async function withAlertStore<T>(o: AlertsDbOptions, fn: (store: Store) => T): Promise<T> {
   const store = Store.open(await databaseOf(o, process.env), { witness: defaultWitness(), mustExist: true });
   try {
     return fn(store);

@@ -286,6 +286,24 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .argument('<destination>', "the destination's name, or its index in `alerts:`")
     .option('--config <file>', 'config file (default: $SEALWATCH_CONFIG or the per-OS place)')
     .action((destination: string, o: { config?: string }) => guard(async () => (await alertsCommands()).runAlertsTest(destination, o, io))());
+  const exportGroup = program.command('export').description('the export outbox: what was queued, sent or dead-lettered for each sink, and why');
+  const exportCommands = (): Promise<typeof import('./export.ts')> => import('./export.ts');
+  exportGroup
+    .command('list')
+    .description('export rows (one per scan and sink) with their state, events sent, attempts and last error (--json: one JSON line each)')
+    .option('--state <state>', 'only pending, sent or dead')
+    .option('--db <file>', "history database (default: the config's, else per OS or $SEALWATCH_DB)")
+    .option('--config <file>', 'config file whose database to use (default: $SEALWATCH_CONFIG or the per-OS place)')
+    .option('--json', 'one JSON line per row', false)
+    .action((o: { state?: string; db?: string; config?: string; json: boolean }) => guard(async () => (await exportCommands()).runExportList(o, io))());
+  exportGroup
+    .command('retry')
+    .description('queue a pending or dead export row for sending now (--id N), or every dead one (--dead); it resumes from its cursor')
+    .option('--id <n>', 'the row id from `export list`')
+    .option('--dead', 'every dead row', false)
+    .option('--db <file>')
+    .option('--config <file>')
+    .action((o: { id?: string; dead: boolean; db?: string; config?: string }) => guard(async () => (await exportCommands()).runExportRetry(o, io))());
   const service = program.command('service').description('the daemon as a system service: systemd unit, macOS LaunchDaemon, or Windows service (sc.exe)');
   const serviceAction = (action: 'install' | 'uninstall' | 'status') => (o: { dryRun: boolean; root?: string; platform?: string; config?: string; exec?: string; json: boolean }) =>
     guard(async () => (await import('../service/cli.ts')).runService(action, o, packageVersion(), io))();
