@@ -68,6 +68,8 @@ export interface ScanOptions {
 }
 
 export async function runScan(dir: string, options: ScanOptions, io: Output): Promise<number> {
+  // A large app is scanned by this process started again with a small young generation (memory): decided first.
+  (await import('./young-generation.ts')).reexecScanIfLarge(dir, options.db ?? defaultDatabase(), options.app);
   // The pool first: a first snapshot (a new database) starts its workers now, so that their start-up (verifiers, trust
   // store) overlaps the loading of the scanner, the policies and the database below.
   const [{ checkVerificationDirs, verificationSettings }, { InspectPool }, { DEFAULT_MAX_FILE_BYTES }] = await Promise.all([
@@ -88,8 +90,8 @@ export async function runScan(dir: string, options: ScanOptions, io: Output): Pr
 
 async function scanWithPool(dir: string, options: ScanOptions, io: Output, pool: import('../inventory/pool.ts').InspectPool, now: Date): Promise<number> {
   // The scanner and verification load here, not with the history queries of this file (start-up).
-  const [{ scanApp }, { Progress }, { policiesOrFail }] = await Promise.all([import('../pipeline/scan-app.ts'), import('./progress.ts'), import('../policy/load.ts')]);
-  const policies = policiesOrFail(options.policy ?? [], (line) => io.err(escapeTerminal(line)));
+  const [{ scanApp }, { Progress }, { scanPolicies }] = await Promise.all([import('../pipeline/scan-app.ts'), import('./progress.ts'), import('../policy/fast-load.ts')]);
+  const policies = await scanPolicies(options.policy ?? [], (line) => io.err(escapeTerminal(line)));
   const manifests = await (await import('./manifest.ts')).scanManifestStage(options);
   // The bar counts what the scan hands to the pool (files read; files unchanged by stat are not).
   const progress = new Progress('scan', io.progress);

@@ -2,8 +2,9 @@
 // here) it piles up to tens of MB of RSS before a collection. A scan of a large tree re-executes once with a small
 // semi-space (V8 reads the size only at start-up; process.execve replaces this process, same pid, no second process).
 // Measured on a 100,000-file app: baseline peak RSS 375 -> 208 MiB, rescan with one change 165 -> 137 MiB.
-// A small tree does not need it and would pay for it: a second Node start (~50 ms) and more frequent collections
-// (on the 2,561-file vendor tree of the speed bench, ~0.4 s more CPU time in a baseline).
+// A small tree does not need it and would pay for it: a second Node start and more frequent collections (on the
+// 2,561-file vendor tree of the speed bench, ~0.4 s more CPU time in a baseline).
+import { existsSync } from 'node:fs';
 import { isSea } from 'node:sea';
 import { hasAtLeastEntries } from './tree-size.ts';
 
@@ -18,25 +19,53 @@ export const LITE_MODE = '--lite-mode';
 // of this process and share it). Measured on the 100,000-file app: baseline peak RSS 292 -> 208 MiB.
 const OPTIMIZE_FOR_SIZE = '--optimize-for-size';
 
-/** Trees with at least this many entries (files and directories) are scanned with the small young generation. */
+/** Apps with at least this many entries (files and directories) are scanned with the small young generation. */
 export const LARGE_TREE_ENTRIES = 10_000;
 
-/**
- * A scan's tree is large when any directory on its command line (the root; a policy directory is small) holds at
- * least LARGE_TREE_ENTRIES entries. Counting stops at the limit: a 100,000-file tree costs a few milliseconds here.
- */
-function scansLargeTree(argv: readonly string[]): boolean {
-  return argv.slice(1).some((a) => !a.startsWith('-') && hasAtLeastEntries(a, LARGE_TREE_ENTRIES));
+/** Whether this process may re-execute itself with V8 flags (never twice; not a single executable; not Windows). */
+function mayReexec(): boolean {
+  // A single executable takes no Node flags on its command line (they would reach sealwatch as arguments).
+  if (process.platform === 'win32' || typeof process.execve !== 'function' || isSea()) return false;
+  return !process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) && process.env.SEALWATCH_NO_REEXEC !== '1';
 }
 
+function reexec(flags: readonly string[]): never {
+  process.execve?.(process.execPath, [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)], process.env);
+  throw new Error('execve returned');
+}
+
+/** The daemon (`run`): before anything else loads. */
 export function reexecWithSmallYoungGeneration(argv: readonly string[]): void {
-  const command = argv[0] ?? '';
-  if (command !== 'run' && command !== 'scan') return;
-  // A single executable takes no Node flags on its command line (they would reach sealwatch as arguments).
-  if (process.platform === 'win32' || typeof process.execve !== 'function' || isSea()) return;
-  if (process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) || process.env.SEALWATCH_NO_REEXEC === '1') return;
-  if (command === 'scan' && process.env.SEALWATCH_SMALL_HEAP !== '1' && !scansLargeTree(argv)) return;
-  const lite = command === 'run' && import.meta.url.endsWith('.js') ? [LITE_MODE] : [];
-  const small = command === 'scan' ? [OPTIMIZE_FOR_SIZE] : [];
-  process.execve(process.execPath, [process.execPath, FLAG, ...small, ...lite, ...process.execArgv, ...process.argv.slice(1)], process.env);
+  if (argv[0] !== 'run' || !mayReexec()) return;
+  reexec([FLAG, ...(import.meta.url.endsWith('.js') ? [LITE_MODE] : [])]);
+}
+
+/**
+ * `scan` of a large app: the history knows how many entries the app had (one indexed count, stopped at the limit);
+ * an app it does not know yet is counted from directory listings, stopping at the limit. Called before the scan
+ * writes or prints anything, so the re-executed process starts the same command afresh.
+ */
+export function reexecScanIfLarge(root: string, database: string, app: string): void {
+  if (!mayReexec()) return;
+  const known = storedEntriesAtLeast(database, app, LARGE_TREE_ENTRIES);
+  const large = known ?? hasAtLeastEntries(root, LARGE_TREE_ENTRIES);
+  if (large || process.env.SEALWATCH_SMALL_HEAP === '1') reexec([FLAG, OPTIMIZE_FOR_SIZE]);
+}
+
+/** Whether the history holds at least `limit` current entries of `app`; undefined when it has none (or cannot say). */
+function storedEntriesAtLeast(database: string, app: string, limit: number): boolean | undefined {
+  if (!existsSync(database)) return undefined;
+  try {
+    const { DatabaseSync } = process.getBuiltinModule('node:sqlite');
+    const db = new DatabaseSync(database, { readOnly: true });
+    try {
+      const sql = 'SELECT count(*) AS n FROM (SELECT 1 FROM entries WHERE app_id = (SELECT id FROM apps WHERE name = ?) AND end_snapshot IS NULL LIMIT ?)';
+      const n = Number((db.prepare(sql).get(app, limit) as { n: number } | undefined)?.n ?? 0);
+      return n === 0 ? undefined : n >= limit;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined;
+  }
 }

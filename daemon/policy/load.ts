@@ -1,8 +1,8 @@
 // Policy files: YAML read with node positions, validated against policies/policy.schema.json (ajv), then checked
 // for what a schema cannot say (rule ids that exist, dates on the calendar, names unique across files). Every
 // problem names the file, the line, the field and the reason; `policy lint` prints them, a scan refuses to start.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { RULES } from '../detect/rule-table.ts';
@@ -12,6 +12,7 @@ import { severityRank, type RuleId } from '../shared/findings.ts';
 import { FLOOR, FLOOR_RULES } from './floors.ts';
 import { validate as validatePolicy } from './policy-validator.gen.ts';
 import { formatProblem, type Policy, type PolicyProblem } from './types.ts';
+import { policyFiles } from './files.ts';
 
 export const POLICY_SCHEMA_FILE = assetPath('policies', 'policy.schema.json');
 /** The shipped policies: applied to every scan (each recognises its own apps). */
@@ -135,18 +136,6 @@ export function readPolicyText(file: string, text: string): { policy: Policy | u
   const policy = { ...(data as Omit<Policy, 'file'>), file };
   const problems = semanticProblems(file, policy, at);
   return { policy: problems.some((p) => p.level === 'error') ? undefined : policy, problems };
-}
-
-/**
- * A file, or every *.yaml / *.yml directly in a directory (sorted). Subdirectories are not read: templates kept
- * beside a policy set (policies/examples/) are not applied by accident.
- */
-function policyFiles(path: string): string[] {
-  if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path, { withFileTypes: true })
-    .filter((e) => e.isFile() && /\.ya?ml$/i.test(e.name))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
 }
 
 export interface LoadedPolicies {

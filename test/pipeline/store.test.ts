@@ -230,11 +230,22 @@ test('scan of a large tree re-executes itself once with a small young generation
   const small = mkdtempSync(join(tmpdir(), 'sealwatch-small-'));
   const smallScan = await cmdlineOf(['scan', small, '--app', 's', '--db', join(dir, 's.db')]);
   t.false(smallScan.some((c) => c.includes('--max-semi-space-size')), JSON.stringify(smallScan));
-  // LARGE_TREE_ENTRIES (10,000) entries: directories count like files, and cost the scan nothing to read.
+  // LARGE_TREE_ENTRIES (10,000) entries: empty files, cheap to read.
   const large = mkdtempSync(join(tmpdir(), 'sealwatch-large-'));
-  for (let i = 0; i < 100; i++) for (let j = 0; j < 100; j++) mkdirSync(join(large, `d${i}`, `e${j}`), { recursive: true });
+  for (let i = 0; i < 100; i++) {
+    mkdirSync(join(large, `d${i}`));
+    for (let j = 0; j < 100; j++) writeFileSync(join(large, `d${i}`, `f${j}`), '');
+  }
   const scan = await cmdlineOf(['scan', large, '--app', 'r', '--db', join(dir, 'h.db')]);
   t.true(scan.some((c) => c.includes('--max-semi-space-size=2')), JSON.stringify(scan));
+  // A rescan is judged by the history's count of the app's entries, not by counting the tree again: the same app
+  // pointed at a small tree still gets the small heap (it had 10,000 files), a small app does not.
+  const rescan = await cmdlineOf(['scan', small, '--app', 'r', '--db', join(dir, 'h.db')]);
+  t.true(rescan.some((c) => c.includes('--max-semi-space-size=2')), JSON.stringify(rescan));
+  writeFileSync(join(small, 'one'), '1');
+  await cmdlineOf(['scan', small, '--app', 's', '--db', join(dir, 's.db')]);
+  const smallRescan = await cmdlineOf(['scan', large, '--app', 's', '--db', join(dir, 's.db')]);
+  t.false(smallRescan.some((c) => c.includes('--max-semi-space-size')), JSON.stringify(smallRescan));
   const version = await cmdlineOf(['--version']);
   t.false(version.some((c) => c.includes('--max-semi-space-size')));
 });
