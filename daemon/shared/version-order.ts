@@ -2,7 +2,9 @@
 // Up to three numeric parts with a pre-release tag (`1.1.0-beta9`, `1.2.0-beta.1`, `2.0`) are ordered by SemVer rules (the `semver` package: a pre-release comes before its release);
 // four-part Windows versions (`18.12.416.0`) are ordered part by part, a pre-release tag after them still ranking
 // below the same parts without one.
-import semver from 'semver';
+// Two functions of semver, not its index (which loads ranges, classes and all ~50 modules: start-up).
+import semverCompare from 'semver/functions/compare.js';
+import semverValid from 'semver/functions/valid.js';
 
 interface Parsed {
   readonly parts: number[];
@@ -30,16 +32,16 @@ function asSemver(p: Parsed): string | undefined {
   const pre = p.pre?.replace(/[^0-9A-Za-z.-]/g, '');
   // `beta9` → `beta.9`, so that beta10 sorts after beta9 as vendors mean it.
   const tag = pre?.replace(/([A-Za-z])(\d)/g, '$1.$2').replace(/(\d)([A-Za-z])/g, '$1.$2');
-  return semver.valid(tag ? `${core}-${tag}` : core) ?? undefined;
+  return semverValid(tag ? `${core}-${tag}` : core) ?? undefined;
 }
 
 function comparePre(a: string | undefined, b: string | undefined): number {
   if (a === b) return 0;
   if (a === undefined) return 1;
   if (b === undefined) return -1;
-  const x = semver.valid(`0.0.0-${a.replace(/[^0-9A-Za-z.-]/g, '')}`);
-  const y = semver.valid(`0.0.0-${b.replace(/[^0-9A-Za-z.-]/g, '')}`);
-  return x && y ? semver.compare(x, y) : Math.sign(a.localeCompare(b));
+  const x = semverValid(`0.0.0-${a.replace(/[^0-9A-Za-z.-]/g, '')}`);
+  const y = semverValid(`0.0.0-${b.replace(/[^0-9A-Za-z.-]/g, '')}`);
+  return x && y ? semverCompare(x, y) : Math.sign(a.localeCompare(b));
 }
 
 /** -1, 0, 1, or undefined when either side has no numeric version. */
@@ -49,7 +51,7 @@ export function compareVersions(a: string | undefined, b: string | undefined): n
   if (!x || !y) return undefined;
   const sx = asSemver(x);
   const sy = asSemver(y);
-  if (sx && sy) return semver.compare(sx, sy);
+  if (sx && sy) return semverCompare(sx, sy);
   for (let i = 0; i < Math.max(x.parts.length, y.parts.length); i++) {
     const d = (x.parts[i] ?? 0) - (y.parts[i] ?? 0);
     if (d !== 0) return Math.sign(d);
