@@ -88,3 +88,27 @@ test('directories: links inside the root are followed, links out of it and loops
   t.deepEqual(records(stdout).map((r) => r.file.name).sort(), ['a.exe', 'inside-link.exe']);
   t.regex(stderr, /escape\.dll: symbolic link out of the watched root/);
 });
+
+test('run as root, a --trust or --catalog directory that non-admins can change is refused (exit 2), naming it and why', async (t) => {
+  if (process.platform === 'win32' || process.getuid?.() !== 0) return t.pass('the check applies to root');
+  const { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const base = mkdtempSync(join(tmpdir(), 'sealwatch-trust-perm-'));
+  const trust = join(base, 'trust');
+  mkdirSync(trust);
+  for (const f of readdirSync(peFixtureTrustDir())) copyFileSync(join(peFixtureTrustDir(), f), join(trust, f));
+  const good = peFixture('good-timestamped.exe');
+  const ok = await sealwatch(['inspect', '--json', '--trust', trust, good]);
+  t.is(ok.code, 0, ok.stderr);
+  // A file inside that anyone may rewrite (a planted root), then the directory itself.
+  const [first] = readdirSync(trust);
+  chmodSync(join(trust, first ?? ''), 0o666);
+  const planted = await sealwatch(['inspect', '--json', '--trust', trust, good]);
+  t.is(planted.code, 2);
+  t.regex(planted.stderr, /--trust directory .*trust: refused: non-admin users can change it/);
+  chmodSync(join(trust, first ?? ''), 0o644);
+  chmodSync(trust, 0o777);
+  const open = await sealwatch(['inspect', '--json', '--catalog', trust, good]);
+  t.is(open.code, 2);
+  t.regex(open.stderr, /--catalog directory .*trust: refused/);
+});
