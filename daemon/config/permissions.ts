@@ -115,9 +115,12 @@ export function treeWritableByNonAdmin(dir: string, platform: NodeJS.Platform = 
   if (hops > MAX_LINK_HOPS) return `${dir}: links to directories nest more than ${MAX_LINK_HOPS} deep`;
   const top = writableByNonAdmin(dir, platform, readAcl);
   if (top) return top;
+  // `dir` may itself be a link to a folder: the loaders list through it, so the tree below its target is what counts
+  // (the link and the way to the target were judged just above).
+  const root = realOr(dir);
   if (platform === 'win32') {
     // One icacls run for the whole tree; its names are the tree's as icacls spells them.
-    for (const { name, sddl } of readTree(dir)) {
+    for (const { name, sddl } of readTree(root)) {
       let why: string | undefined;
       try {
         why = nonAdminWriters(parseDacl(sddl), 'object');
@@ -127,7 +130,7 @@ export function treeWritableByNonAdmin(dir: string, platform: NodeJS.Platform = 
       if (why) return `the ACL of ${name} (under ${dir}) lets non-admins write: ${why}`;
     }
   }
-  return walkTree(dir, (p, st) => {
+  return walkTree(root, (p, st) => {
     if (!st.isSymbolicLink()) return platform === 'win32' ? undefined : posixWhy(p, st, true, platform);
     // The loaders follow links (a linked folder's files are read too): the way to its target and all below it count.
     return writableByNonAdmin(p, platform, readAcl) ?? (isDirectory(p) ? treeWritableByNonAdmin(realOr(p), platform, readAcl, readTree, hops + 1) : undefined);
