@@ -161,8 +161,9 @@ async function* walkTree(c: Confinement, root: Parent, rootStat: Stats, options:
           continue;
         }
         const entered = await enter(c, p, name, rel, abs, st, f.depth + 1);
-        for (const item of entered.items) yield item;
+        // On the stack before anything is yielded: a caller that stops at this directory's item still closes it.
         if (entered.frame) stack.push(entered.frame);
+        for (const item of entered.items) yield item;
       } else if (st.isSymbolicLink()) yield* link(c, p, name, rel, st, options.followFileLinks ?? true);
       else yield { kind: 'special', entry: { path: rel, kind: specialKind(st), stat: statKey(st), reason: `is a ${kindOf(st)}, not read` } };
     }
@@ -201,7 +202,12 @@ async function enter(c: Confinement, p: Parent, name: Buffer, rel: string, abs: 
     return { items };
   };
   if (handle) {
-    const now = fstatSync(handle.fd);
+    let now: Stats;
+    try {
+      now = fstatSync(handle.fd);
+    } catch (err) {
+      return refuse([{ kind: 'unreadable', rel, reason: `cannot stat directory: ${errorMessage(err)}` }]);
+    }
     if (now.dev !== st.dev || now.ino !== st.ino) return refuse([{ kind: 'unreadable', rel, reason: 'replaced while being scanned (not the directory the walk saw)' }]);
     if (!c.crossFilesystems && c.mountId !== undefined) {
       const m = await mountIdOf(handle.fd);

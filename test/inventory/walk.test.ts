@@ -122,3 +122,24 @@ test('links, FIFOs, sockets and devices are recorded with what they are; links i
     server.close();
   }
 });
+
+test.serial('a caller that stops the walk at any item leaves no directory open (each directory is closed however the walk ends)', async (t) => {
+  if (!linux) return t.pass('counts /proc/self/fd');
+  const { readdirSync } = await import('node:fs');
+  const { confine } = await import('../../daemon/inventory/confined.ts');
+  const { walkConfined } = await import('../../daemon/inventory/walk.ts');
+  const root = tmp();
+  tree(root, { 'a/b/c/file1': '1', 'a/b/file2': '2', 'd/e/file3': '3', 'top': 't' });
+  const c = await confine(root);
+  const open = (): number => readdirSync('/proc/self/fd').length;
+  const before = open();
+  let items = 0;
+  for await (const _ of walkConfined(c)) items++;
+  t.true(items >= 9);
+  // Stop at each item in turn: at a directory, a file, deep inside.
+  for (let stopAt = 1; stopAt <= items; stopAt++) {
+    let n = 0;
+    for await (const _ of walkConfined(c)) if (++n === stopAt) break;
+    t.is(open(), before, `stopped at item ${stopAt}`);
+  }
+});
