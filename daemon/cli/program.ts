@@ -301,8 +301,8 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .description('queue a pending or dead export row for sending now (--id N), or every dead one (--dead); it resumes from its cursor')
     .option('--id <n>', 'the row id from `export list`')
     .option('--dead', 'every dead row', false)
-    .option('--db <file>')
-    .option('--config <file>')
+    .option('--db <file>', "history database (default: the config's, else per OS or $SEALWATCH_DB)")
+    .option('--config <file>', 'config file whose database to use (default: $SEALWATCH_CONFIG or the per-OS place)')
     .action((o: { id?: string; dead: boolean; db?: string; config?: string }) => guard(async () => (await exportCommands()).runExportRetry(o, io))());
   const service = program.command('service').description('the daemon as a system service: systemd unit, macOS LaunchDaemon, or Windows service (sc.exe)');
   const serviceAction = (action: 'install' | 'uninstall' | 'status') => (o: { dryRun: boolean; root?: string; platform?: string; config?: string; exec?: string; json: boolean }) =>
