@@ -46,7 +46,8 @@ export function reexecWithSmallYoungGeneration(argv: readonly string[]): void {
  * writes or prints anything, so the re-executed process starts the same command afresh.
  */
 export function reexecScanIfLarge(root: string, database: string, app: string): void {
-  if (!mayReexec()) return;
+  // Only a process started as `… scan …` is started again as itself (an in-process caller of runCli is not).
+  if (!mayReexec() || process.argv[2] !== 'scan') return;
   const known = storedEntriesAtLeast(database, app, LARGE_TREE_ENTRIES);
   const large = known ?? hasAtLeastEntries(root, LARGE_TREE_ENTRIES);
   if (large || process.env.SEALWATCH_SMALL_HEAP === '1') reexec([FLAG, OPTIMIZE_FOR_SIZE]);

@@ -173,7 +173,7 @@ export class InspectPool {
     clearTimeout(slot.timer);
     slot.timer = undefined;
     const job = slot.jobs.shift();
-    // Only the first file of a shared size is kept for reuse (serialising every record to check it cost the main thread).
+    // Only a file of REUSE_MIN_BYTES or more, the first of its size, is kept for reuse (checking every record cost the main thread).
     if (job && job.size >= REUSE_MIN_BYTES && this.sameSize.get(sizeKey(job)) === 'pending') this.settleSize(job, reusable(job.path, reply));
     // The next job, already in the worker's queue, starts now: its time limit starts with it.
     if (slot.jobs.length > 0) this.startTimer(slot);
