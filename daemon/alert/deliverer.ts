@@ -3,12 +3,12 @@
 // At-least-once: a row is claimed (counted, leased) before it is sent and marked after, so only a crash between a 2xx
 // and the mark can send it twice — with the same delivery id. Destinations are drained in parallel, each in order.
 // A row whose destination a reload removed is held, never attempted, until the name is back or its age is out (removed.ts).
-import { type DueAlert, type Store } from '../inventory/store/store.ts';
+import { type AlertRow, type DueAlert, type Store } from '../inventory/store/store.ts';
 import { type Logger } from '../shared/logger.ts';
 import { PassLoop, drainGroups } from '../shared/pass-loop.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from './backoff.ts';
 import { type AlertDestination } from './destination.ts';
-import { backNote, heldNote, isHeld, removedDeadNote } from './removed.ts';
+import { type HeldRows, holdRow, releaseHeld } from './removed.ts';
 import { afterFailure, leaseUntil } from './retry.ts';
 import { sendOnce, type SendResult } from './send.ts';
 
@@ -39,6 +39,9 @@ export class OutboxDeliverer {
   private readonly logger: Logger;
   private readonly now: () => Date;
   private readonly loop: PassLoop;
+  private readonly held: HeldRows<AlertRow>;
+  /** A release failed (logged): tried again before the next pass. */
+  private releaseAgain = false;
 
   constructor(store: Store, destinations: readonly AlertDestination[], options: DelivererOptions) {
     this.store = store;
@@ -55,6 +58,25 @@ export class OutboxDeliverer {
       random: options.random,
     };
     this.loop = new PassLoop(() => this.pass(), this.o.pollMs, (err: unknown) => this.logger.error('alert delivery pass failed', { error: err instanceof Error ? err.message : String(err) }));
+    this.held = {
+      kind: 'destination',
+      what: 'alert',
+      logger: this.logger,
+      name: (r) => r.destination,
+      meta: (r) => ({ delivery_id: r.delivery_id, destination: r.destination, app: r.app, snapshot_id: r.snapshot_id }),
+      outbox: {
+        // A due row is never under a lease, so these always take it.
+        hold: (r, _now, until, note) => {
+          store.alertFailed(r.id, until, r.last_status ?? undefined, note);
+          return true;
+        },
+        bury: (r, now, note) => {
+          store.alertDead(r.id, r.last_status ?? undefined, note, now);
+          return true;
+        },
+        releaseHeld: (now, note) => store.releaseHeldAlerts(now, note),
+      },
+    };
     // The config may have changed while the daemon was down: rows held for a destination that is back are due now.
     this.release();
   }
@@ -70,14 +92,7 @@ export class OutboxDeliverer {
 
   /** Makes the rows held for a destination that is configured again due now (a row under an attempt's lease is left alone). */
   private release(): void {
-    const now = this.now();
-    const at = now.toISOString();
-    for (const r of this.store.alerts()) {
-      if (r.state !== 'pending' || !isHeld(r.last_error) || !this.destinations.has(r.destination)) continue;
-      if (r.leased_until !== null && r.leased_until > at) continue;
-      this.store.alertFailed(r.id, now, r.last_status ?? undefined, backNote(r.destination));
-      this.logger.info('alert released: its destination is configured again', { delivery_id: r.delivery_id, destination: r.destination, app: r.app, snapshot_id: r.snapshot_id });
-    }
+    this.releaseAgain = !releaseHeld(this.held, (name) => this.destinations.has(name), this.now());
   }
 
   /** Delivers on its own timer until stop(). */
@@ -96,6 +111,7 @@ export class OutboxDeliverer {
   }
 
   private pass(): Promise<number> {
+    if (this.releaseAgain) this.release();
     return drainGroups(this.store.dueAlerts(this.now(), this.o.batch), (row) => row.destination, (rows) => this.drain(rows));
   }
 
@@ -130,16 +146,7 @@ export class OutboxDeliverer {
    * held until its maximum age, then dead with that reason. Returns false: no attempt was made.
    */
   private hold(row: DueAlert, now: Date): boolean {
-    const meta = { delivery_id: row.delivery_id, destination: row.destination, app: row.app, snapshot_id: row.snapshot_id };
-    const expires = new Date(Date.parse(row.queued_at) + this.o.maxAgeMs);
-    if (now.getTime() >= expires.getTime()) {
-      const error = removedDeadNote(row.destination);
-      this.store.alertDead(row.id, row.last_status ?? undefined, error, now);
-      this.logger.error('alert dead-lettered', { ...meta, error, reason: 'destination removed' });
-      return false;
-    }
-    this.store.alertFailed(row.id, expires, row.last_status ?? undefined, heldNote(row.destination, expires));
-    this.logger.warn('alert held: its destination was removed from the config', { ...meta, held_until: expires.toISOString() });
+    holdRow(this.held, row, now, this.o.maxAgeMs);
     return false;
   }
 

@@ -1,7 +1,6 @@
 // `sealwatch export list [--json] [--state S]`, `export retry --id N|--dead`: the export outbox seen and nudged from
 // the command line, like `alerts list|retry`. Rows hold the sink's name and a redacted error, never a URL or token.
 import { isHeld } from '../alert/removed.ts';
-import { retryDeadExports, retryExport } from '../export/outbox-edits.ts';
 import { type ExportRow, type ExportState } from '../inventory/store/export-outbox.ts';
 import { SealwatchError } from '../shared/errors.ts';
 import { type AlertsDbOptions, withAlertStore } from './alerts.ts';
@@ -74,11 +73,11 @@ export async function runExportRetry(o: AlertsDbOptions & { dead: boolean; id?: 
   return withAlertStore(o, (store) => {
     const now = new Date();
     if (id === undefined) {
-      const n = retryDeadExports(store.file, now);
+      const n = store.exportOutbox.retryDead(now);
       io.out(`${n} dead export${n === 1 ? '' : 's'} queued again (the running daemon sends them from where they stopped)`);
       return ExitCode.ok;
     }
-    const r = retryExport(store.file, id, now);
+    const r = store.exportOutbox.retry(id, now);
     if (!r.found) throw new SealwatchError('CONFIG', `export retry: no export ${id} (see \`sealwatch export list\`)`);
     if (r.inFlight) throw new SealwatchError('CONFIG', `export retry: export ${id} (sink ${safe(r.sink)}) is being sent right now; see \`export list\` in a moment`);
     if (!r.requeued) throw new SealwatchError('CONFIG', `export retry: export ${id} (sink ${safe(r.sink)}) was already sent; it is not sent twice`);

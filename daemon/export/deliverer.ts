@@ -3,17 +3,16 @@
 // event.id. Each sink is drained in snapshot order and stops at its first failure (later snapshots do not overtake
 // an earlier one); sinks are drained in parallel. Failures back off (or honour Retry-After) and a row is
 // dead-lettered after max_attempts failures in a row or max_age since it was queued. A row whose sink a reload removed
-// is held, never attempted, until the name is back or its age is out (alert/removed.ts, outbox-edits.ts).
+// is held, never attempted, until the name is back or its age is out (alert/removed.ts).
 import { type ExportRow } from '../inventory/store/export-outbox.ts';
 import { type Store } from '../inventory/store/store.ts';
 import { type Logger } from '../shared/logger.ts';
 import { PassLoop, drainGroups } from '../shared/pass-loop.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from '../alert/backoff.ts';
-import { backNote, heldNote, isHeld, removedDeadNote } from '../alert/removed.ts';
+import { type HeldRows, holdRow, releaseHeld } from '../alert/removed.ts';
 import { afterFailure, leaseUntil } from '../alert/retry.ts';
 import { type HostFacts } from './ecs.ts';
 import { parseCursor, readBatch } from './events.ts';
-import { buryExport, holdExport, releaseExport } from './outbox-edits.ts';
 import { type ExportResult, sendBatch } from './send.ts';
 import { type ExportSink } from './sink.ts';
 
@@ -39,6 +38,9 @@ export class ExportDeliverer {
   private readonly options: ExportDelivererOptions;
   private readonly now: () => Date;
   private readonly loop: PassLoop;
+  private readonly held: HeldRows<ExportRow>;
+  /** A release failed (logged): tried again before the next pass. */
+  private releaseAgain = false;
 
   constructor(store: Store, sinks: readonly ExportSink[], options: ExportDelivererOptions) {
     this.store = store;
@@ -54,6 +56,15 @@ export class ExportDeliverer {
       rows: options.rows ?? 100,
     };
     this.loop = new PassLoop(() => this.pass(), this.o.pollMs, (err: unknown) => this.options.logger.error('export pass failed', { error: err instanceof Error ? err.message : String(err) }));
+    const x = store.exportOutbox;
+    this.held = {
+      kind: 'sink',
+      what: 'export',
+      logger: options.logger,
+      name: (r) => r.sink,
+      meta: (r) => ({ sink: r.sink, app: r.app, snapshot_id: r.snapshot_id }),
+      outbox: { hold: (r, now, until, note) => x.hold(r.id, now, until, note), bury: (r, now, note) => x.bury(r.id, now, note), releaseHeld: (now, note) => x.releaseHeld(now, note) },
+    };
     // The config may have changed while the daemon was down: rows held for a sink that is back are due now.
     this.release();
   }
@@ -69,12 +80,7 @@ export class ExportDeliverer {
 
   /** Makes the rows held for a sink that is configured again due now (a row under a batch's lease is left alone). */
   private release(): void {
-    const now = this.now();
-    for (const r of this.store.exportOutbox.rows()) {
-      if (r.state !== 'pending' || !isHeld(r.last_error) || !this.sinks.has(r.sink)) continue;
-      if (!releaseExport(this.store.file, r.id, now, backNote(r.sink, 'sink'))) continue;
-      this.options.logger.info('export released: its sink is configured again', { sink: r.sink, app: r.app, snapshot_id: r.snapshot_id });
-    }
+    this.releaseAgain = !releaseHeld(this.held, (name) => this.sinks.has(name), this.now());
   }
 
   start(): void {
@@ -91,6 +97,7 @@ export class ExportDeliverer {
   }
 
   private pass(): Promise<number> {
+    if (this.releaseAgain) this.release();
     return drainGroups(this.store.exportOutbox.due(this.now(), this.o.rows), (row) => row.sink, (rows) => this.drain(rows));
   }
 
@@ -146,14 +153,7 @@ export class ExportDeliverer {
    * until its maximum age, then dead with that reason. The sink's later rows are held the same way.
    */
   private hold(row: ExportRow, now: Date): { ok: boolean; batches: number } {
-    const meta = { sink: row.sink, app: row.app, snapshot_id: row.snapshot_id };
-    const expires = new Date(Date.parse(row.queued_at) + this.o.maxAgeMs);
-    if (now.getTime() >= expires.getTime()) {
-      const error = removedDeadNote(row.sink, 'sink');
-      if (buryExport(this.store.file, row.id, now, error)) this.options.logger.error('export dead-lettered', { ...meta, error, reason: 'sink removed' });
-    } else if (holdExport(this.store.file, row.id, now, expires, heldNote(row.sink, expires, 'sink'))) {
-      this.options.logger.warn('export held: its sink was removed from the config', { ...meta, held_until: expires.toISOString() });
-    }
+    holdRow(this.held, row, now, this.o.maxAgeMs);
     return { ok: true, batches: 0 };
   }
 

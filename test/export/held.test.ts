@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import test from 'ava';
 import { ExportDeliverer } from '../../daemon/export/deliverer.ts';
 import { type ExportSink } from '../../daemon/export/sink.ts';
@@ -104,4 +105,31 @@ test('a removed sink that does not come back: dead once its maximum age has pass
   // Coming back after it died does not revive it: `export retry` does.
   d.setSinks([ndjson('gone', join(mkdtempSync(join(tmpdir(), 'sealwatch-held-')), 'late.ndjson'))]);
   t.is(h.store.exportOutbox.rows()[0]?.state, 'dead');
+});
+
+test('a release the database refuses (another writer holds it) is logged, the reload still takes effect, and the next pass releases', async (t) => {
+  const h = simHost('locked-host', 7, FFMPEG_COMMON, ['back']);
+  t.teardown(() => h.close());
+  await h.scan(0);
+  const c = clock();
+  const logger = keepingLogger();
+  // A short busy timeout: the lock below makes BEGIN IMMEDIATE fail quickly instead of after 30 s.
+  const store = Store.open(h.store.file, { busyTimeoutMs: 50 });
+  t.teardown(() => store.close());
+  const d = new ExportDeliverer(store, [], { logger, host: h.facts, now: c.now });
+  await d.deliverDue();
+  t.regex(store.exportOutbox.rows()[0]?.last_error ?? '', /^waiting: sink back was removed/);
+
+  const other = new DatabaseSync(h.store.file);
+  other.exec('BEGIN IMMEDIATE');
+  const out = join(mkdtempSync(join(tmpdir(), 'sealwatch-held-')), 'back.ndjson');
+  t.notThrows(() => d.setSinks([ndjson('back', out)]), 'the reload is not cut short');
+  t.true(logger.said.some((l) => l.message === 'releasing held exports failed; they stay held and are tried again on the next pass'));
+  t.regex(store.exportOutbox.rows()[0]?.last_error ?? '', /^waiting: /, 'still held');
+  other.exec('ROLLBACK');
+  other.close();
+
+  await d.deliverDue();
+  t.like(store.exportOutbox.rows()[0], { state: 'sent', attempts: 0 });
+  t.true(lines(out).length > 0, 'the new sink got it');
 });

@@ -76,6 +76,15 @@ export interface ExportEntryRow {
   readonly existed: number;
 }
 
+/** A row neither sent nor under a batch's lease at ?1. */
+const FREE = "state = 'pending' AND (leased_until IS NULL OR leased_until <= ?1)";
+/** How the last error of a held row starts (alert/removed.ts heldNote). */
+const HELD_PREFIX = 'waiting: ';
+
+export type RetryOutcome =
+  | { readonly found: false }
+  | { readonly found: true; readonly id: number; readonly sink: string; readonly state: ExportState; readonly inFlight: boolean; readonly requeued: boolean };
+
 function statements(db: DatabaseSync) {
   const p = (sql: string): StatementSync => db.prepare(sql);
   return {
@@ -89,6 +98,18 @@ function statements(db: DatabaseSync) {
     failed: p("UPDATE export_outbox SET attempts = attempts + 1, next_attempt_at = ?1, leased_until = NULL, last_status = ?2, last_error = ?3 WHERE id = ?4 AND state = 'pending'"),
     dead: p("UPDATE export_outbox SET state = 'dead', attempts = attempts + 1, leased_until = NULL, last_status = ?1, last_error = ?2, done_at = ?3 WHERE id = ?4 AND state = 'pending'"),
     all: p('SELECT x.*, a.name AS app FROM export_outbox x JOIN apps a ON a.id = x.app_id ORDER BY x.id'),
+    // Held rows (alert/removed.ts) and `export retry`: none counts an attempt, and none touches a row under a batch's lease.
+    held: p(`SELECT x.*, a.name AS app FROM export_outbox x JOIN apps a ON a.id = x.app_id
+      WHERE x.state = 'pending' AND substr(x.last_error, 1, ${HELD_PREFIX.length}) = '${HELD_PREFIX}'
+        AND (x.leased_until IS NULL OR x.leased_until <= ?1) ORDER BY x.id`),
+    hold: p(`UPDATE export_outbox SET next_attempt_at = ?2, last_error = ?3 WHERE id = ?4 AND ${FREE}`),
+    release: p(`UPDATE export_outbox SET next_attempt_at = ?1, last_error = ?2 WHERE id = ?3 AND ${FREE}`),
+    bury: p(`UPDATE export_outbox SET state = 'dead', last_error = ?2, done_at = ?1 WHERE id = ?3 AND ${FREE}`),
+    byId: p('SELECT id, state, sink, leased_until FROM export_outbox WHERE id = ?1'),
+    // Never a row whose batch is under way: it would be sent twice at once. Its cursor stays: what the sink took is not re-sent.
+    requeue: p(`UPDATE export_outbox SET state = 'pending', attempts = 0, queued_at = ?1, next_attempt_at = ?1, done_at = NULL
+      WHERE id = ?2 AND state IN ('pending', 'dead') AND (leased_until IS NULL OR leased_until <= ?1)`),
+    requeueDead: p("UPDATE export_outbox SET state = 'pending', attempts = 0, queued_at = ?1, next_attempt_at = ?1, done_at = NULL WHERE state = 'dead'"),
     counts: p('SELECT state, count(*) AS n FROM export_outbox GROUP BY state'),
     snapshot: p(`SELECT s.id, s.app_id, a.name AS app, a.vendor, s.version, s.version_source, s.taken_at, s.trigger, s.root, s.files, s.modules,
         p.version AS previous_version, p.id AS previous_id
@@ -147,6 +168,48 @@ export class ExportOutbox {
 
   dead(id: number, status: number | undefined, error: string, now: Date): void {
     this.transaction('dead-lettering an export', () => this.q.dead.run(status ?? null, error, now.toISOString(), id));
+  }
+
+  /** Held for its removed sink until `until` (its maximum age); not counted as an attempt. False when the row was not free. */
+  hold(id: number, now: Date, until: Date, note: string): boolean {
+    return this.transaction('holding an export', () => tookOne(this.q.hold.run(now.toISOString(), until.toISOString(), note, id)));
+  }
+
+  /** A held row past its maximum age: dead with `note` (not counted as an attempt). */
+  bury(id: number, now: Date, note: string): boolean {
+    return this.transaction('dead-lettering a held export', () => tookOne(this.q.bury.run(now.toISOString(), note, id)));
+  }
+
+  /**
+   * In one transaction: the pending rows held for a removed sink (not under a lease) for which `note` gives a note
+   * (their sink is configured again) are due now with that note. Returns the rows released. Reads only pending rows
+   * whose last error starts as a hold's does (the state prefix of export_outbox_due).
+   */
+  releaseHeld(now: Date, note: (row: ExportRow) => string | undefined): ExportRow[] {
+    const at = now.toISOString();
+    return this.transaction('releasing held exports', () =>
+      (this.q.held.all(at) as unknown as ExportRow[]).filter((r) => {
+        const n = note(r);
+        return n !== undefined && tookOne(this.q.release.run(at, n, r.id));
+      }),
+    );
+  }
+
+  /** `export retry --id`: queues a pending or dead row for an attempt now with a fresh attempt and age budget; a sent row is left alone. */
+  retry(id: number, now: Date): RetryOutcome {
+    return this.transaction('queueing an export again', () => {
+      const row = this.q.byId.get(id) as { id: number; state: ExportState; sink: string; leased_until: string | null } | undefined;
+      if (!row) return { found: false } as const;
+      const at = now.toISOString();
+      const inFlight = row.state === 'pending' && row.leased_until !== null && row.leased_until > at;
+      const requeued = tookOne(this.q.requeue.run(at, id));
+      return { found: true, id: row.id, sink: row.sink, state: row.state, inFlight, requeued } as const;
+    });
+  }
+
+  /** `export retry --dead`: queues every dead row again; returns how many. */
+  retryDead(now: Date): number {
+    return this.transaction('queueing dead exports again', () => Number(this.q.requeueDead.run(now.toISOString()).changes));
   }
 
   rows(): ExportRow[] {

@@ -74,6 +74,12 @@ export function prepareStatements(db: DatabaseSync) {
     alertDead: p("UPDATE outbox SET state = 'dead', leased_until = NULL, last_status = ?, last_error = ?, done_at = ? WHERE id = ? AND state = 'pending'"),
     alertsAll: p(`SELECT o.id, o.delivery_id, o.destination, o.type, coalesce(a.name, 'sealwatch') AS app, coalesce(o.snapshot_id, 0) AS snapshot_id, o.summary, o.state, o.attempts, o.created_at,
       o.queued_at, o.next_attempt_at, o.leased_until, o.last_attempt_at, o.last_status, o.last_error, o.done_at FROM outbox o LEFT JOIN apps a ON a.id = o.app_id ORDER BY o.id`),
+    // Rows held for a removed destination (alert/removed.ts: last error 'waiting: …'), not under a lease; only pending rows are read (outbox_due).
+    alertsHeld: p(`SELECT o.id, o.delivery_id, o.destination, o.type, coalesce(a.name, 'sealwatch') AS app, coalesce(o.snapshot_id, 0) AS snapshot_id, o.summary, o.state, o.attempts, o.created_at,
+      o.queued_at, o.next_attempt_at, o.leased_until, o.last_attempt_at, o.last_status, o.last_error, o.done_at FROM outbox o LEFT JOIN apps a ON a.id = o.app_id
+      WHERE o.state = 'pending' AND substr(o.last_error, 1, 9) = 'waiting: ' AND (o.leased_until IS NULL OR o.leased_until <= ?1) ORDER BY o.id`),
+    releaseAlert: p(`UPDATE outbox SET next_attempt_at = ?1, leased_until = NULL, last_error = ?2
+      WHERE id = ?3 AND state = 'pending' AND (leased_until IS NULL OR leased_until <= ?1)`),
     // Never a row whose attempt is under way: that would send it twice at once.
     requeueAlert: p(`UPDATE outbox SET state = 'pending', attempts = 0, queued_at = ?1, next_attempt_at = ?1, done_at = NULL
       WHERE id = ?2 AND state IN ('pending', 'dead') AND (leased_until IS NULL OR leased_until <= ?1)`),

@@ -596,6 +596,20 @@ export class Store {
     return this.q.alertsAll.all() as unknown as AlertRow[];
   }
 
+  /**
+   * In one transaction: the pending alerts held for a removed destination (not under a lease) for which `note` gives
+   * a note (their destination is configured again) are due now with that note. Returns the rows released.
+   */
+  releaseHeldAlerts(now: Date, note: (row: AlertRow) => string | undefined): AlertRow[] {
+    const at = now.toISOString();
+    return this.transaction('releasing held alerts', () =>
+      (this.q.alertsHeld.all(at) as unknown as AlertRow[]).filter((r) => {
+        const n = note(r);
+        return n !== undefined && tookOne(this.q.releaseAlert.run(at, n, r.id));
+      }),
+    );
+  }
+
   alertCounts(): Record<AlertState, number> {
     return countByState(this.q.alertCounts);
   }
