@@ -31,17 +31,48 @@ export class FeedHostRefused extends UrlRefused {
 const BLOCKED = ((): BlockList => {
   const b = new BlockList();
   for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]] as const) b.addSubnet(net, bits, 'ipv4');
-  // ::/127 (unspecified, loopback), NAT64 (it reaches IPv4 space), unique local, link-local, multicast. IPv4-mapped
-  // addresses (::ffff:a.b.c.d) are checked against the IPv4 rules by BlockList itself; a rule for ::ffff:0:0/96
-  // would match every IPv4 address.
-  for (const [net, bits] of [['::', 127], ['64:ff9b::', 96], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) b.addSubnet(net, bits, 'ipv6');
+  // ::/96 (unspecified, loopback, deprecated IPv4-compatible), unique local, site-local (deprecated), link-local,
+  // multicast. IPv4-mapped addresses (::ffff:a.b.c.d) are checked against the IPv4 rules by BlockList itself; a rule
+  // for ::ffff:0:0/96 would match every IPv4 address. NAT64 and 6to4 carry an IPv4 address: see embeddedIPv4.
+  for (const [net, bits] of [['::', 96], ['fc00::', 7], ['fec0::', 10], ['fe80::', 10], ['ff00::', 8]] as const) b.addSubnet(net, bits, 'ipv6');
   return b;
 })();
 
-/** True for an address in a loopback, private, link-local or other non-public range. */
+/** The eight 16-bit groups of a valid IPv6 address (a zone is dropped; a trailing dotted quad is two groups). */
+function ipv6Groups(address: string): number[] {
+  let a = address.replace(/%.*$/, '');
+  const quad = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
+  if (quad) a = `${quad[1]}${((Number(quad[2]) << 8) | Number(quad[3])).toString(16)}:${((Number(quad[4]) << 8) | Number(quad[5])).toString(16)}`;
+  const [head = '', tail] = a.split('::');
+  const h = head === '' ? [] : head.split(':');
+  const t = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  return groups.map((g) => parseInt(g, 16));
+}
+
+const quadOf = (hi: number, lo: number): string => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+
+/**
+ * The IPv4 address an IPv6 address reaches through a translator or tunnel, to be judged by the IPv4 rules: NAT64
+ * 64:ff9b::/96 and the local-use 64:ff9b:1::/48 in its /96 form (any other layout there is refused: its IPv4 bits
+ * sit elsewhere), and 6to4 2002::/16. Undefined for any other address.
+ */
+function embeddedIPv4(address: string): string | undefined {
+  const g = ipv6Groups(address);
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0) return quadOf(g[6] ?? 0, g[7] ?? 0);
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return g[3] === 0 && g[4] === 0 && g[5] === 0 ? quadOf(g[6] ?? 0, g[7] ?? 0) : '0.0.0.0';
+  if (g[0] === 0x2002) return quadOf(g[1] ?? 0, g[2] ?? 0);
+  return undefined;
+}
+
+/** True for an address in a loopback, private, link-local or other non-public range (directly or through NAT64 or 6to4). */
 export function isNonPublicAddress(address: string): boolean {
   const family = isIP(address);
-  return family === 0 || BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 0) return true;
+  if (family === 4) return BLOCKED.check(address, 'ipv4');
+  if (BLOCKED.check(address, 'ipv6')) return true;
+  const v4 = embeddedIPv4(address);
+  return v4 !== undefined && BLOCKED.check(v4, 'ipv4');
 }
 
 /** A URL's host as compared with the list: lower case, no trailing dot, no IPv6 brackets. */

@@ -106,7 +106,7 @@ test('discovered feed: a redirect to a host not on the list is refused and not f
 });
 
 test('a name that resolves to a loopback or private address is refused unless listed exactly (real lookups of localhost)', async (t) => {
-  for (const a of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '::ffff:a00:1', '64:ff9b::a00:1', '224.0.0.1']) t.true(isNonPublicAddress(a), a);
+  for (const a of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '::ffff:a00:1', '64:ff9b::a00:1', 'fe80::1%eth0', '224.0.0.1']) t.true(isNonPublicAddress(a), a);
   for (const a of ['93.184.216.34', '140.82.121.4', '2606:4700::6810:84e5']) t.false(isNonPublicAddress(a), a);
   const lookup = (p: FeedHostPolicy) => new Promise<{ err: Error | null; address: string }>((resolve) => p.lookup('localhost', {}, (err, address) => resolve({ err, address: String(address) })));
   const byPattern = await lookup(new FeedHostPolicy(['*.contoso.example'], 'Contents/Info.plist SUFeedURL'));
@@ -137,6 +137,18 @@ test('a name that resolves to a loopback or private address is refused unless li
   await t.throwsAsync(p.check(new URL('https://cdn.example/a')), { instanceOf: FeedHostRefused, message: /not in manifest\.feed_hosts \(it allows updates\.contoso\.example, ::1, \*\.cdn\.example\)/ });
   await t.throwsAsync(p.check(new URL('https://evilcdn.example/a')), { instanceOf: FeedHostRefused });
   await t.throwsAsync(p.check(new URL('https://2130706433/a')), { instanceOf: FeedHostRefused, message: /host 127\.0\.0\.1: a literal IP/ }, 'the URL parser normalises IPv4 forms');
+});
+
+test('IPv6 forms that reach IPv4 or are not public: IPv4-compatible, site-local, NAT64 and 6to4 judged by the IPv4 address inside', (t) => {
+  // ::/96 (IPv4-compatible, deprecated) and fec0::/10 (site-local, deprecated): refused whatever they hold.
+  for (const a of ['::', '::a00:1', '::808:808', '::8.8.8.8', 'fec0::1', 'feff::1']) t.true(isNonPublicAddress(a), a);
+  // NAT64 (well-known /96 and local-use 64:ff9b:1::/96) and 6to4: refused when the IPv4 address inside is not public.
+  for (const a of ['64:ff9b::10.0.0.1', '64:ff9b::7f00:1', '64:ff9b:1::192.168.0.1', '64:ff9b:1::a9fe:a9fe', '2002:a00:1::1', '2002:c0a8:101::', '2002:7f00:1::', '2002:a9fe:a9fe:1::5'])
+    t.true(isNonPublicAddress(a), a);
+  // A local-use NAT64 address in another layout carries its IPv4 bits elsewhere: refused rather than guessed.
+  t.true(isNonPublicAddress('64:ff9b:1:ab::808:808'));
+  // The same forms around a public IPv4 address are public (an IPv6-only network reaches every site through NAT64).
+  for (const a of ['64:ff9b::8.8.8.8', '64:ff9b::5db8:d822', '64:ff9b:1::8.8.8.8', '2002:808:808::1', '::ffff:8.8.8.8', '8.8.8.8']) t.false(isNonPublicAddress(a), a);
 });
 
 test('config: manifest.feed_hosts is read (lower case), and an entry that is not a host is refused naming the field', (t) => {
