@@ -3,14 +3,14 @@
 // app's own files choose that URL, so without a limit they could point sealwatch at any internal service (SSRF).
 // Allowed: a host on the operator's list `manifest.feed_hosts` — an exact name (or IP), or `*.example.com` for any
 // name under it. Refused besides: a literal IP, and a name that resolves to a loopback, private, link-local or other
-// non-public address, unless that exact host is on the list. Every redirect is checked the same way (fetch.ts
+// non-public address (or that does not resolve here), unless that exact host is on the list. Every redirect is checked the same way (fetch.ts
 // checkUrl), and a direct connection's own name lookup refuses such addresses too (no rebinding between the check and
 // the connection). A feed URL the operator gives (`--vendor-feed KIND=URL`) is not checked: it is their choice.
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { UrlRefused } from './fetch.ts';
 
-export type FeedHostProblem = 'not-allowed' | 'ip-literal' | 'private-address';
+export type FeedHostProblem = 'not-allowed' | 'ip-literal' | 'private-address' | 'unresolved';
 
 /** A discovered feed URL (or one it redirected to) that is not fetched: which app file named it, the host, and why. */
 export class FeedHostRefused extends UrlRefused {
@@ -100,6 +100,9 @@ export class FeedHostPolicy {
     if (isIP(host)) throw new FeedHostRefused(this.namedBy, host, 'ip-literal', 'a literal IP address (allowed only when manifest.feed_hosts lists it exactly)');
     if (!this.suffixes.some((s) => host.endsWith(s) && host.length > s.length)) throw new FeedHostRefused(this.namedBy, host, 'not-allowed', `not in manifest.feed_hosts (${this.listed()})`);
     const addresses = await resolveAll(host);
+    // Unresolvable here (often: only the proxy can resolve it): a name allowed only by a pattern is not fetched
+    // unchecked — the proxy would reach whatever the name points to.
+    if (addresses.length === 0) throw new FeedHostRefused(this.namedBy, host, 'unresolved', `it does not resolve here, so it cannot be checked for a public address (allowed unresolved only when manifest.feed_hosts lists ${host} exactly)`);
     const bad = addresses.find(isNonPublicAddress);
     if (bad) throw new FeedHostRefused(this.namedBy, host, 'private-address', `it resolves to ${bad}, not a public address (allowed only when manifest.feed_hosts lists ${host} exactly)`);
   };
@@ -128,7 +131,7 @@ async function resolveAll(host: string): Promise<string[]> {
   try {
     return (await lookup(host, { all: true })).map((a) => a.address);
   } catch {
-    // Not resolvable now: the fetch fails on its own (and its lookup is checked again when it connects).
+    // Not resolvable now: the caller refuses it.
     return [];
   }
 }

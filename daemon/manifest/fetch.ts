@@ -41,7 +41,10 @@ export interface FetchOptions {
    * an IO one, is what refresh() throws: no last good copy stands in for a refusal).
    */
   readonly checkUrl?: (url: URL) => Promise<void> | void;
-  /** Name resolution for direct connections (no proxy in the environment): refuses addresses it must not reach. */
+  /**
+   * Name resolution for direct connections (no proxy, or a host NO_PROXY sends direct): refuses addresses it must not
+   * reach. Node's proxy agent never calls it for a proxied request (the proxy resolves that name).
+   */
   readonly lookup?: LookupFunction;
 }
 
@@ -163,13 +166,13 @@ export class ManifestSource {
     // got (and what it loads) only when a URL is fetched: a scan without one never pays for it.
     const { default: got } = await import('got');
     this.agents ??= await proxyAgents(this.proxyEnv);
-    const direct = this.proxyEnv.HTTP_PROXY === undefined && this.proxyEnv.HTTPS_PROXY === undefined;
     const request = got(this.url, {
       headers,
       agent: this.agents,
       ...(this.options.ca ? { https: { certificateAuthority: this.options.ca } } : {}),
-      // Through a proxy the proxy resolves the name: only a direct connection's lookup is ours to check.
-      ...(this.options.lookup && direct ? { dnsLookup: this.options.lookup as never } : {}),
+      // Every connection made directly (no proxy, or a host NO_PROXY names) resolves through it; through a proxy,
+      // the proxy resolves the name and Node's agent does not call it (test/manifest/fetch-proxy.test.ts).
+      ...(this.options.lookup ? { dnsLookup: this.options.lookup as never } : {}),
       responseType: 'buffer',
       throwHttpErrors: false,
       followRedirect: true,
