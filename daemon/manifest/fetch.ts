@@ -78,6 +78,13 @@ async function proxyAgents(proxyEnv: ReturnType<typeof proxyEnvOf>): Promise<Age
   return { http: new http.Agent({ proxyEnv }), https: new https.Agent({ proxyEnv }) };
 }
 
+let roots: readonly string[] | undefined;
+/** Node's default CA certificates (its bundle, NODE_EXTRA_CA_CERTS, the system's with --use-system-ca), read once. */
+async function nodeRoots(): Promise<readonly string[]> {
+  roots ??= (await import('node:tls')).getCACertificates('default');
+  return roots;
+}
+
 /** A URL the source's check would not let it request (a vendor feed naming a host not allowed): not an I/O failure. */
 export class UrlRefused extends SealwatchError {
   constructor(message: string, options: { cause?: unknown; file?: string } = {}) {
@@ -169,7 +176,8 @@ export class ManifestSource {
     const request = got(this.url, {
       headers,
       agent: this.agents,
-      ...(this.options.ca ? { https: { certificateAuthority: this.options.ca } } : {}),
+      // got's certificateAuthority replaces Node's roots: pass them along with the extra CA.
+      ...(this.options.ca ? { https: { certificateAuthority: [...(await nodeRoots()), this.options.ca] } } : {}),
       // Every connection made directly (no proxy, or a host NO_PROXY names) resolves through it; through a proxy,
       // the proxy resolves the name and Node's agent does not call it (test/manifest/fetch-proxy.test.ts).
       ...(this.options.lookup ? { dnsLookup: this.options.lookup as never } : {}),

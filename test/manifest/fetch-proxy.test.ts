@@ -1,9 +1,13 @@
 // A vendor feed's connect-time guard (FeedHostPolicy.lookup) and the proxy from the environment: a host NO_PROXY
 // sends direct is resolved by the guard (a loopback answer is refused), a proxied one is resolved by the proxy (a real
 // CONNECT proxy on 127.0.0.1) and the guard is not asked; a name allowed only by a `*.suffix` pattern that does not
-// resolve here is refused before any request. Real servers on 127.0.0.1.
+// resolve here is refused before any request. And `ca` adds a CA to Node's roots rather than replacing them (a child
+// process whose NODE_EXTRA_CA_CERTS trusts one server while `ca` names another). Real servers on 127.0.0.1.
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import test from 'ava';
 import { FeedHostPolicy, FeedHostRefused } from '../../daemon/manifest/feed-hosts.ts';
 import { ManifestSource } from '../../daemon/manifest/fetch.ts';
@@ -67,4 +71,19 @@ test('a name allowed only by a *.suffix pattern that does not resolve here is re
   t.like(err, { problem: 'unresolved', host: 'feed.sealwatch.invalid', namedBy: 'resources/app-update.yml' });
   t.regex(err?.message ?? '', /it does not resolve here/);
   await t.notThrowsAsync(new FeedHostPolicy(['feed.sealwatch.invalid'], 'x').check(url));
+});
+
+test('ca adds to Node\'s roots: a server trusted through NODE_EXTRA_CA_CERTS is still trusted when ca names another CA', async (t) => {
+  const trusted = await tlsServer(ok);
+  const other = await tlsServer(ok);
+  t.teardown(async () => (await trusted.close(), await other.close()));
+  const fetchTs = resolve(import.meta.dirname, '..', '..', 'daemon', 'manifest', 'fetch.ts');
+  const script = `import { ManifestSource } from ${JSON.stringify(fetchTs)};
+const s = new ManifestSource(process.env.FEED_URL, { ca: process.env.OTHER_CA, env: {}, retries: 0 });
+console.log((await s.get(new Date())).state);`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: trusted.caFile, FEED_URL: `${trusted.origin}/latest.yml`, OTHER_CA: other.ca },
+  });
+  t.is(stdout.trim(), 'fetched');
+  t.deepEqual(trusted.requests, ['/latest.yml']);
 });
