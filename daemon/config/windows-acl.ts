@@ -7,7 +7,7 @@
 // ACE strings: https://learn.microsoft.com/windows/win32/secauthz/ace-strings, SID aliases:
 // https://learn.microsoft.com/windows/win32/secauthz/sid-strings, file rights: https://learn.microsoft.com/windows/win32/fileio/file-access-rights-constants.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SealwatchError } from '../shared/errors.ts';
@@ -133,15 +133,33 @@ const MAX_SAVE_BYTES = 64 << 20;
  * last component of PATH, then the names below it) and SDDL. The file is made first, exclusively, in a new
  * directory of its own, so nobody else can have put one there for icacls to fill or for us to read.
  */
+/**
+ * The /save output for `path`, sized before it is read and read no further than `max` bytes (a huge tree's output is
+ * refused, LIMIT_EXCEEDED, without being loaded; one that grew after the size was taken is refused the same way).
+ */
+export function readSaveFile(file: string, path: string, max: number = MAX_SAVE_BYTES): Buffer {
+  const over = (n: number | string): SealwatchError => new SealwatchError('LIMIT_EXCEEDED', `icacls /save of ${path}: ${n} bytes, over ${max}`, { file: path });
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > max) throw over(size);
+    const buf = Buffer.alloc(size + 1);
+    let n = 0;
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+    if (n > max) throw over(`more than ${max}`);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function icaclsSave(path: string, tree = false): Array<{ readonly name: string; readonly sddl: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sealwatch-acl-'));
   try {
     const file = join(dir, 'acl.txt');
     closeSync(openSync(file, 'wx', 0o600));
     execFileSync(system32('icacls.exe'), [path, '/save', file, '/q', ...(tree ? ['/t'] : [])], { windowsHide: true, timeout: 120_000, stdio: ['ignore', 'ignore', 'pipe'] });
-    const bytes = readFileSync(file);
-    if (bytes.length > MAX_SAVE_BYTES) throw new SealwatchError('LIMIT_EXCEEDED', `icacls /save of ${path}: ${bytes.length} bytes, over ${MAX_SAVE_BYTES}`, { file: path });
-    return parseIcaclsSave(bytes);
+    return parseIcaclsSave(readSaveFile(file, path));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
