@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type ModuleRecord } from '../shared/model.ts';
-import { type WorkerConfig, type WorkerReply, type WorkerTarget } from './scan-protocol.ts';
+import { type WorkerConfig, type WorkerJob, type WorkerReply, type WorkerTarget } from './scan-protocol.ts';
 import { workerScript } from '../shared/assets.ts';
 
 /**
@@ -44,6 +44,8 @@ interface Job {
   readonly target: WorkerTarget | undefined;
   /** Bytes, as the walk saw them: the largest waiting file goes first. */
   readonly size: number;
+  /** Sent on its own, never batched: it was in flight in a batch when a worker failed (see replace). */
+  readonly alone?: true;
   readonly resolve: (r: WorkerReply) => void;
 }
 
@@ -62,6 +64,15 @@ interface Slot {
 
 /** Jobs handed to one worker at a time: the one it is on and the next. */
 const JOBS_PER_WORKER = 2;
+
+/**
+ * Small files travel in batches: up to this many in flight per worker, sent in one message and answered in one (the
+ * worker answers at once when its queue runs dry or a large file is next). A message each way per file was most of
+ * the cost of a small file, for this thread and the worker alike.
+ */
+const SMALL_JOB_BYTES = 64 * 1024;
+const SMALL_JOBS_PER_WORKER = 16;
+const batchable = (job: Job): boolean => job.size < SMALL_JOB_BYTES && job.alone !== true;
 
 /**
  * Heap bounds per worker. File bytes live outside the heap (Buffers); the heap holds what parsing and verifying one
@@ -152,14 +163,19 @@ export class InspectPool {
   private spawn(): Slot {
     const { script, eval: evaluate } = workerScript(WORKER_SCRIPT, 'scan-worker.cjs');
     const slot: Slot = { worker: new Worker(script, { eval: evaluate, workerData: this.config, resourceLimits: WORKER_LIMITS }), ready: false, jobs: [], timer: undefined };
-    slot.worker.on('message', (message: WorkerReply | { ready: true } | { fatal: string }) => {
+    slot.worker.on('message', (message: { replies: WorkerReply[] } | { ready: true } | { fatal: string }) => {
       if ('ready' in message) {
         slot.ready = true;
         this.pump();
       } else if ('fatal' in message) {
         this.fatal = message.fatal;
         this.pump();
-      } else if (slot.jobs[0]?.id === message.id) this.finish(slot, message);
+      } else {
+        for (const reply of message.replies) if (slot.jobs[0]?.id === reply.id) this.finish(slot, reply);
+        this.pump();
+        // Work done: records kept for reuse go (a long-lived pool would otherwise keep one per size for ever).
+        if (this.queue.length === 0 && this.slots.every((s) => s.jobs.length === 0)) this.sameSize.clear();
+      }
     });
     // A crash (out of memory, a bug in native code) fails only the file it was on.
     slot.worker.on('error', (err) => this.replace(slot, `worker failed: ${err.message}`));
@@ -178,9 +194,6 @@ export class InspectPool {
     // The next job, already in the worker's queue, starts now: its time limit starts with it.
     if (slot.jobs.length > 0) this.startTimer(slot);
     job?.resolve(reply);
-    this.pump();
-    // Work done: records kept for reuse go (a long-lived pool would otherwise keep one per size for ever).
-    if (this.queue.length === 0 && this.slots.every((s) => s.jobs.length === 0)) this.sameSize.clear();
   }
 
   private startTimer(slot: Slot): void {
@@ -190,17 +203,23 @@ export class InspectPool {
   private replace(slot: Slot, reason: string): void {
     const i = this.slots.indexOf(slot);
     if (i < 0 || this.closed || this.fatal !== undefined) return;
-    const [job, ...waiting] = slot.jobs;
+    const inFlight = slot.jobs;
     clearTimeout(slot.timer);
     slot.timer = undefined;
     slot.jobs = [];
     this.slots[i] = this.spawn();
     void slot.worker.terminate();
-    // Only the file the worker was on fails; the one waiting behind it goes back to the queue for another worker.
-    if (job) this.settleSize(job, undefined);
-    for (const w of waiting) this.settleSize(w, undefined);
-    for (const w of waiting) this.enqueue(w);
-    job?.resolve({ id: job.id, error: { code: 'LIMIT_EXCEEDED', message: `${job.path}: ${reason}` } });
+    for (const w of inFlight) this.settleSize(w, undefined);
+    const [job, ...waiting] = inFlight;
+    if (job && (job.alone || !batchable(job))) {
+      // Only the file the worker was on fails; those waiting behind it go back to the queue for another worker.
+      for (const w of waiting) this.enqueue(w);
+      job.resolve({ id: job.id, error: { code: 'LIMIT_EXCEEDED', message: `${job.path}: ${reason}` } });
+    } else {
+      // A batch: which of its files the worker was on is not known (answers come per batch). Each goes back to be
+      // sent on its own, so the one that fails again fails alone and the rest are inspected.
+      for (const w of inFlight) this.enqueue({ ...w, alone: true });
+    }
     this.pump();
   }
 
@@ -209,20 +228,36 @@ export class InspectPool {
       for (const job of this.queue.splice(0)) job.resolve({ id: job.id, error: { code: 'CONFIG', message: `${job.path}: ${this.fatal}` } });
       return;
     }
-    // Every idle worker gets a file before any worker gets a second one.
-    for (let depth = 0; depth < JOBS_PER_WORKER; depth++) {
+    // Every idle worker gets a file before any worker gets a second one; then each is filled up to what it may hold.
+    const sends = new Map<Slot, Job[]>();
+    for (let round = 0; round < 2; round++) {
       for (const slot of this.slots) {
-        if (!slot.ready || slot.jobs.length !== depth || this.queue.length === 0) continue;
-        const job = this.takeLargest();
-        if (!job) return; // only files waiting for a file of their size to finish
-        slot.jobs.push(job);
-        if (depth === 0) this.startTimer(slot);
-        const known = this.sameSize.get(sizeKey(job));
-        if (job.size >= REUSE_MIN_BYTES && known === undefined) this.sameSize.set(sizeKey(job), 'pending');
-        const reuse = typeof known === 'object' ? { reuse: known } : {};
-        slot.worker.postMessage(job.target ? { id: job.id, path: job.path, now: job.now, target: compact(job.target), ...reuse } : { id: job.id, path: job.path, now: job.now, ...reuse });
+        if (!slot.ready) continue;
+        while (this.queue.length > 0 && slot.jobs.length < (round === 0 ? 1 : SMALL_JOBS_PER_WORKER)) {
+          const job = this.takeLargest((j) => this.fits(slot, j));
+          if (!job) break; // nothing that fits, or only files waiting for a file of their size to finish
+          slot.jobs.push(job);
+          if (slot.jobs.length === 1) this.startTimer(slot);
+          sends.set(slot, [...(sends.get(slot) ?? []), job]);
+        }
       }
     }
+    for (const [slot, jobs] of sends) slot.worker.postMessage({ jobs: jobs.map((job) => this.message(job)) });
+  }
+
+  /** Another job for this worker: a second one always; more only while every job it holds, and this one, is small. */
+  private fits(slot: Slot, job: Job): boolean {
+    if (slot.jobs.length < JOBS_PER_WORKER) return true;
+    return batchable(job) && slot.jobs.every(batchable);
+  }
+
+  /** What the worker is sent for a job: its record to reuse when a file of its size gave one (REUSE_MIN_BYTES). */
+  private message(job: Job): WorkerJob & { readonly reuse?: ReuseHint; readonly small?: true } {
+    const known = this.sameSize.get(sizeKey(job));
+    if (job.size >= REUSE_MIN_BYTES && known === undefined) this.sameSize.set(sizeKey(job), 'pending');
+    const reuse = typeof known === 'object' ? { reuse: known } : {};
+    const small = batchable(job) ? { small: true as const } : {};
+    return { id: job.id, path: job.path, now: job.now, ...(job.target ? { target: compact(job.target) } : {}), ...reuse, ...small };
   }
 
   /** Keeps the queue ordered largest first (the earliest of equal sizes first), so taking a job is a look at its head. */
@@ -242,11 +277,11 @@ export class InspectPool {
    * Removes and returns the largest queued job (the earliest of equal sizes) that is not waiting for a file of its size
    * in progress; undefined when every queued job is. The queue is bounded by the scan.
    */
-  private takeLargest(): Job | undefined {
+  private takeLargest(fits: (job: Job) => boolean): Job | undefined {
     for (let i = 0; i < this.queue.length; i++) {
       const job = this.queue[i] as Job;
       if (job.size >= REUSE_MIN_BYTES && this.sameSize.get(sizeKey(job)) === 'pending') continue;
-      return this.queue.splice(i, 1)[0];
+      return fits(job) ? this.queue.splice(i, 1)[0] : undefined;
     }
     return undefined;
   }

@@ -15,8 +15,9 @@ import { openNamedFile } from './read.ts';
 import { statKey, type WorkerConfig, type WorkerJob, type WorkerReply } from './scan-protocol.ts';
 
 const MAX_ATTEMPTS = 3;
-/** A job, with the record of an earlier file of the same size when the pool has one (pool.ts ReuseHint). */
-type Job = WorkerJob & { readonly reuse?: ReuseHint };
+/** A job, with the record of an earlier file of the same size when the pool has one (pool.ts ReuseHint); `small`: a
+ * file the pool batches, whose answer may wait for the next ones'. */
+type Job = WorkerJob & { readonly reuse?: ReuseHint; readonly small?: true };
 const config = workerData as WorkerConfig;
 
 // At start only the trust directories are checked (a worker that cannot read them says so once, and the pool then
@@ -59,26 +60,51 @@ let waiting = 0;
 /** How long a worker stays idle before it lets go of its read buffer (below). */
 const IDLE_DROP_MS = 1000;
 let idle: NodeJS.Timeout | undefined;
-parentPort?.on('message', (job: Job | { readonly preload: true }) => {
+/**
+ * Answers wait here and go to the pool together (pool.ts SMALL_JOBS_PER_WORKER): when no job is left, when enough
+ * have gathered, and before a job that is not small starts — so an answer never waits behind a long file, and the
+ * pool's time limit for a file never counts another file's long inspection.
+ */
+let answers: WorkerReply[] = [];
+const MAX_ANSWERS = 16;
+function send(): void {
+  if (answers.length === 0) return;
+  const replies = answers;
+  answers = [];
+  parentPort?.postMessage({ replies });
+}
+
+parentPort?.on('message', (message: { readonly jobs: readonly Job[] } | { readonly preload: true }) => {
   // Warm-up (pool.ts warm): load the verifiers and the trust store now, while the scan is still getting ready.
-  if ('preload' in job) return void ready.then(loadVerifiers).catch(() => undefined);
+  if ('preload' in message) return void ready.then(loadVerifiers).catch(() => undefined);
+  for (const job of message.jobs) run(job);
+});
+
+function run(job: Job): void {
   waiting++;
   clearTimeout(idle);
   // A failure outside a file's own errors (a reply that cannot be sent) ends the worker, as an uncaught error did
   // before: the pool replaces it and reports the file.
   previous = previous
-    .then(() => handle(job))
+    .then(async () => {
+      if (!job.small) send();
+      answers.push(await handle(job));
+      if (answers.length >= MAX_ANSWERS) send();
+    })
     .finally(() => {
       // Idle (the pool had no next file ready): hold no file bytes once that lasts. Not at once — the next file is
       // often a moment away, and dropping and re-allocating the buffer per file is what this avoids.
-      if (--waiting === 0) idle = setTimeout(() => (readBuffer = undefined), IDLE_DROP_MS).unref();
+      if (--waiting === 0) {
+        send();
+        idle = setTimeout(() => (readBuffer = undefined), IDLE_DROP_MS).unref();
+      }
     })
     .catch((err: unknown) => {
       process.nextTick(() => {
         throw err;
       });
     });
-});
+}
 
 /**
  * One read buffer per worker, reused from file to file while jobs keep coming (largest files come first, so it grows
@@ -104,16 +130,14 @@ function readReused(fd: number, size: number, display: string): Buffer {
   return readBuffer.subarray(0, read);
 }
 
-async function handle(job: Job): Promise<void> {
-  if (!(await ready.then(() => true, () => false))) return;
-  let reply: WorkerReply;
+async function handle(job: Job): Promise<WorkerReply> {
   try {
-    reply = await inspectStable(job);
+    await ready;
+    return await inspectStable(job);
   } catch (err) {
     const refusal = err instanceof RefusedError ? { refusal: err.refusal } : {};
-    reply = { id: job.id, error: { code: err instanceof SealwatchError ? err.code : 'IO', message: errorMessage(err), ...refusal } };
+    return { id: job.id, error: { code: err instanceof SealwatchError ? err.code : 'IO', message: errorMessage(err), ...refusal } };
   }
-  parentPort?.postMessage(reply);
 }
 
 /**

@@ -66,3 +66,28 @@ test('workers start only when files are queued (a rescan that reads nothing star
     await pool.close();
   }
 });
+
+test('small files travel in batches; when a batch runs over the time limit only the file that is slow fails, the rest are inspected', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-pool-batch-'));
+  // Declared small (the walk's size decides batching), but 3 GiB of sparse zeros to read and hash: seconds.
+  const slow = join(dir, 'slow.bin');
+  closeSync(openSync(slow, 'w'));
+  truncateSync(slow, 3 * 1024 * 1024 * 1024);
+  const small = Array.from({ length: 12 }, (_, i) => {
+    const f = join(dir, `s${i}.txt`);
+    writeFileSync(f, `small ${i}`);
+    return f;
+  });
+  const pool = new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR], catalogDirs: [], systemTrust: false, now: '2026-11-01T00:00:00Z', maxFileBytes: 1 << 30 }, 1, 1000);
+  try {
+    const order = [...small.slice(0, 5), slow, ...small.slice(5)];
+    const replies = await Promise.all(order.map((f) => pool.inspect(f, undefined, 10)));
+    const failed = order.filter((_, i) => 'error' in (replies[i] ?? {}));
+    t.deepEqual(failed, [slow], JSON.stringify(replies.map((r) => ('error' in r ? r.error.message : 'ok'))));
+    const err = replies[5];
+    if (err && 'error' in err) t.regex(err.error.message, /slow.bin: took longer than 1000 ms/);
+    for (const [i, r] of replies.entries()) if (i !== 5 && 'record' in r) t.is(r.record.file.size, Buffer.byteLength(`small ${i < 5 ? i : i - 1}`));
+  } finally {
+    await pool.close();
+  }
+});
