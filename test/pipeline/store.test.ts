@@ -282,3 +282,27 @@ test('the large-tree count stops at its limit, counts directories, and never fol
   t.false(hasAtLeastEntries(join(app, 'missing'), 1));
   t.false(hasAtLeastEntries(join(app, 'sub', 'a'), 1), 'a file is not a tree');
 });
+
+test('processes that create the same new database together all open it: each migration is applied once, under the write lock', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const store = join(import.meta.dirname, '..', '..', 'daemon', 'inventory', 'store', 'store.ts');
+  // Each child loads the store, then waits for the same instant (a spin on the clock) before opening the file.
+  const script = `const { Store } = await import(${JSON.stringify(store)}); while (Date.now() < Number(process.argv[3])); Store.open(process.argv[1], { witness: process.argv[2] }).close();`;
+  for (let round = 0; round < 3; round++) {
+    const at = String(Date.now() + 1500);
+    const dir = mkdtempSync(join(tmpdir(), 'sealwatch-race-'));
+    const file = join(dir, 'h.db');
+    const codes = await Promise.all(
+      [0, 1, 2, 3].map(
+        (i) =>
+          new Promise<{ code: number | null; err: string }>((resolve) => {
+            const child = spawn(process.execPath, ['--input-type=module', '-e', script, file, join(dir, `w${i}.json`), at], { stdio: ['ignore', 'ignore', 'pipe'] });
+            let err = '';
+            child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+            child.on('exit', (code) => resolve({ code, err }));
+          }),
+      ),
+    );
+    t.deepEqual(codes.map((c) => c.code), [0, 0, 0, 0], codes.map((c) => c.err).join('\n'));
+  }
+});

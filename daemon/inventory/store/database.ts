@@ -13,7 +13,8 @@ export function openDatabase(file: string, options: { existed: boolean; busyTime
   try {
     db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs)};`);
     if (options.existed) quickCheck(db, file);
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+    untilNotBusy(() => db.exec('PRAGMA journal_mode = WAL;'), options.busyTimeoutMs);
+    db.exec('PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
     migrate(db, file);
     return db;
   } catch (err) {
@@ -21,6 +22,24 @@ export function openDatabase(file: string, options: { existed: boolean; busyTime
     throw err;
   }
 }
+
+/**
+ * Switching a new file to WAL needs it to itself for a moment, and SQLite's busy timeout does not cover that: a
+ * second process creating the same database at the same time (two scans started together) got "database is locked".
+ */
+function untilNotBusy(step: () => void, timeoutMs: number): void {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return step();
+    } catch (err) {
+      if ((err as { errcode?: number }).errcode !== SQLITE_BUSY || Date.now() >= until) throw err;
+      Atomics.wait(PAUSE, 0, 0, 10);
+    }
+  }
+}
+const SQLITE_BUSY = 5;
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 function quickCheck(db: DatabaseSync, file: string): void {
   const rows = (db.prepare('PRAGMA quick_check(20)').all() as Array<Record<string, string>>).map((r) => Object.values(r)[0] ?? '');
@@ -38,6 +57,12 @@ function migrate(db: DatabaseSync, file: string): void {
     if (done.has(m.version)) continue;
     db.exec('BEGIN IMMEDIATE');
     try {
+      // Another process opening the same new file may have applied it since `done` was read (two scans started
+      // together): under the write lock, check again.
+      if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) {
+        db.exec('COMMIT');
+        continue;
+      }
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
       db.exec('COMMIT');
