@@ -13,7 +13,7 @@ import { appVersion, squirrelFolders } from '../inventory/app-version.ts';
 import type { InspectContext } from '../inventory/inspect-file.ts';
 import type { InspectPool } from '../inventory/pool.ts';
 import { scanTree, type ScanOutcome, type SpecialEntry } from '../inventory/scan.ts';
-import { type SnapshotRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
+import { type CurrentStat, type SnapshotRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
 import { type Finding } from '../shared/findings.ts';
 import { applyPolicies } from '../policy/apply.ts';
 import { appFacts } from '../policy/facts.ts';
@@ -24,6 +24,8 @@ import { withScanLock, type LockTiming } from './scan-lock.ts';
 import type { ManifestStage, ManifestUse } from '../manifest/stage.ts';
 
 const CODE_FORMATS = new Set(['pe', 'macho', 'elf', 'bundle']);
+/** Apps with at most this many current entries have them read in one query at the start of a rescan. */
+const ONE_QUERY_ENTRIES = 20_000;
 
 export interface ScanRequest {
   readonly app: string;
@@ -147,8 +149,10 @@ interface Collected {
 }
 
 async function collect(store: Store, appId: number, pool: InspectPool, req: ScanRequest, root: string, sink: RecordSink, hasPrevious: boolean): Promise<Collected> {
-  // A first snapshot has nothing to compare stats with: no query per file.
-  const previous = hasPrevious ? { get: (path: string) => store.currentStat(appId, path) } : { get: () => undefined };
+  // A first snapshot has nothing to compare stats with; a small app's are read in one query, a large app's per file
+  // (holding 100,000 of them would cost the memory a rescan is bounded by).
+  const all = hasPrevious ? store.currentStatsUpTo(appId, ONE_QUERY_ENTRIES) : new Map<string, CurrentStat>();
+  const previous = all ?? { get: (path: string) => store.currentStat(appId, path) };
   const present = new Set<string>();
   const outcome = await scanTree(root, req.deep ? { get: () => undefined } : previous, pool, bundleInspector(pool, req.now), { onRecord: (f) => sink.add(f.path, f.stat, f.record), onReused: (path) => present.add(path) });
   for (const f of outcome.files) present.add(f.path);

@@ -381,6 +381,19 @@ export class Store {
     return out;
   }
 
+  /**
+   * Every current path's stat and record, read in one pass, when the app has at most `limit` of them (else undefined):
+   * for a small app one query beats a query per file; a large one is asked path by path (currentStat) instead.
+   */
+  currentStatsUpTo(appId: number, limit: number): Map<string, CurrentStat> | undefined {
+    const out = new Map<string, CurrentStat>();
+    for (const r of this.q.currentStats.iterate(appId) as Iterable<{ path: string; stat: string; record_id: number }>) {
+      if (out.size >= limit) return undefined;
+      out.set(r.path, { stat: r.stat, recordId: r.record_id });
+    }
+    return out;
+  }
+
   /** One current path's stat and record: a rescan asks path by path instead of holding 100,000 of them. */
   currentStat(appId: number, path: string): CurrentStat | undefined {
     return this.q.currentStat.get(appId, path) as CurrentStat | undefined;
