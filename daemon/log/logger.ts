@@ -55,6 +55,13 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
   ];
   if (options.console) transports.push(new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'], format: winston.format.printf(readable) }));
   const w = winston.createLogger({ level: options.level, defaultMeta: { pid: process.pid }, format: winston.format.combine(redact(), winston.format.timestamp()), transports, exitOnError: false });
+  // A line logged after close() (work still finishing while the daemon stops: a manifest refresh, a delivery) goes to
+  // stderr, redacted, instead of into an ended stream — where winston raised "write after end" and ended the process.
+  let ended = false;
+  const late = (level: string, message: string, meta: object = {}): void => {
+    const fields = Object.fromEntries(Object.entries(meta).map(([k, v]) => [k, scrub(v)]));
+    process.stderr.write(`${JSON.stringify({ level, message: scrub(message), ...fields, after_close: true })}\n`);
+  };
   return {
     file,
     addSecrets: (secrets) => {
@@ -62,12 +69,13 @@ export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
       for (const s of secrets) known.add(s);
       if (known.size !== before) scrub = redactor([...known]);
     },
-    error: (m, meta) => void w.error(m, meta),
-    warn: (m, meta) => void w.warn(m, meta),
-    info: (m, meta) => void w.info(m, meta),
-    debug: (m, meta) => void w.debug(m, meta),
+    error: (m, meta) => (ended ? late('error', m, meta) : void w.error(m, meta)),
+    warn: (m, meta) => (ended ? late('warn', m, meta) : void w.warn(m, meta)),
+    info: (m, meta) => (ended ? late('info', m, meta) : void w.info(m, meta)),
+    debug: (m, meta) => (ended ? undefined : void w.debug(m, meta)),
     close: () =>
       new Promise<void>((resolve) => {
+        ended = true;
         // winston may never say it finished (a transport mid-rotation): a shutdown waits 2 s at most for the flush.
         const fallback = setTimeout(resolve, 2_000);
         w.on('finish', () => {

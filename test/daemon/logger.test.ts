@@ -40,3 +40,22 @@ test('redactor: longest secret first, short strings (under 4 characters) never t
   const r = redactor(['abcdef', 'abcdefgh', 'ab']);
   t.is(r('x abcdefgh y abcdef ab'), 'x [redacted] y [redacted] ab');
 });
+
+test('a line logged after close() (work finishing while the daemon stops) goes to stderr, redacted, and does not end the process', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const dir = join(mkdtempSync(join(tmpdir(), 'sealwatch-log-')), 'log');
+  const logger = join(import.meta.dirname, '..', '..', 'daemon', 'log', 'logger.ts');
+  const script = `const { createDaemonLogger } = await import(${JSON.stringify(logger)});
+const log = createDaemonLogger({ level: 'info', dir: ${JSON.stringify(dir)}, maxSizeBytes: 1 << 20, maxFiles: 3, console: false, secrets: [${JSON.stringify(URL)}] });
+log.info('before');
+await log.close();
+log.error('manifest refresh failed', { error: 'fetch ${URL} failed' });
+await new Promise((r) => setTimeout(r, 50));
+process.stdout.write('still running');`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout, 'still running');
+  const late = JSON.parse(r.stderr.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+  t.like(late, { level: 'error', message: 'manifest refresh failed', error: 'fetch [redacted] failed', after_close: true });
+  t.false(r.stderr.includes('XXXXsecretXXXX'));
+});
