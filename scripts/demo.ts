@@ -3,7 +3,7 @@
 // them (with the project's own test corpus, test/corpus/pe), as a security engineer would; scan a real vendor update
 // into a history; then apply a 3CX-shaped compromise to an app and show the critical and high findings it raises.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_TRUST_DIR } from '../daemon/config/trust.ts';
@@ -47,6 +47,8 @@ if (spawnSync('dpkg', ['--version'], { stdio: 'ignore' }).status !== 0) {
 execFileSync('bash', [join(root, 'scripts', 'install-test-deps.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
 execFileSync(process.execPath, [join(root, 'scripts', 'build-fixtures.ts')], { stdio: 'inherit' });
 const work = mkdtempSync(join(tmpdir(), 'sealwatch-demo-3cx-'));
+// the two app trees are large (real vendor binaries); only the small history database is left for the reader
+process.once('exit', () => rmSync(work, { recursive: true, force: true }));
 const [v1, v2] = [join(work, '18.12.407'), join(work, '18.12.416')];
 await writeThreeCxApp(v1, v2);
 // The vendor's (test) PKI and Apple test PKI beside the shipped roots, as a user adds a private CA with --trust.
@@ -70,3 +72,4 @@ if (!caught.some((f) => f.severity === 'critical' && f.rule === 'UNAUTHENTICATED
   console.error('demo: the payload hidden in the Microsoft-signed DLL was not reported as critical');
   process.exit(1);
 }
+console.log(`\nThe history is kept in ${db}; try: sealwatch findings --app contoso --db ${db}`);

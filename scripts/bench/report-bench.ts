@@ -5,7 +5,7 @@
 // Records are three real vendor binaries inspected once; each version's entries point at them under fresh hashes.
 // Replaces its section of docs/benchmarks.md.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +29,7 @@ const GOAL_BYTES = 5 * 2 ** 20;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const work = mkdtempSync(join(tmpdir(), 'sealwatch-report-bench-'));
+process.once('exit', () => rmSync(work, { recursive: true, force: true }));
 const store = Store.open(join(work, 'sealwatch.db'));
 const ctx = { store: loadTrustStore([DEFAULT_TRUST_DIR]), now: new Date(), signatureCache: new Map<string, boolean>() };
 const records = store.putRecords(

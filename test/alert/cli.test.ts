@@ -2,13 +2,13 @@
 // config file and a real receiver on 127.0.0.1.
 import test from 'ava';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OutboxDeliverer } from '../../daemon/alert/deliverer.ts';
 import { type AlertDestination } from '../../daemon/alert/destination.ts';
 import { jsonLines, sealwatch } from '../helpers/cli.ts';
 import { collectingLogger, commitWithAlerts, manyFindings, receiver, tempStore } from './helpers.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 test('alerts list shows pending, sent and dead with the last error; retry re-queues dead or pending, never sent', async (t) => {
   const rx = await receiver();
@@ -72,7 +72,7 @@ test('alerts list shows pending, sent and dead with the last error; retry re-que
 
 test('alerts test sends a sample to a configured destination by name or index: signed, marked as a test; failures exit 1 without the URL', async (t) => {
   const rx = await receiver(true);
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-alerts-test-'));
+  const dir = tempDir('sealwatch-alerts-test-');
   const config = join(dir, 'sealwatch.yaml');
   writeFileSync(
     config,

@@ -1,14 +1,13 @@
 // Shared by the alert tests: a real HTTP receiver on 127.0.0.1 (port 0) that answers from a script, a real SQLite
 // store with alerts queued through the real commit, findings in bulk, and a logger that keeps what it was told.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AlertDestination } from '../../daemon/alert/destination.ts';
 import { planAlerts } from '../../daemon/alert/enqueue.ts';
 import { Store } from '../../daemon/inventory/store/store.ts';
 import { type Finding, type RuleId, type Severity } from '../../daemon/shared/findings.ts';
 import { type Logger } from '../../daemon/shared/logger.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 export interface Received {
   readonly method: string;
@@ -62,7 +61,7 @@ export async function receiver(echo = false): Promise<Receiver> {
 }
 
 export function tempStore(): { store: Store; file: string } {
-  const file = join(mkdtempSync(join(tmpdir(), 'sealwatch-alert-')), 'sealwatch.db');
+  const file = join(tempDir('sealwatch-alert-'), 'sealwatch.db');
   return { store: Store.open(file), file };
 }
 

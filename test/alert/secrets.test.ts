@@ -3,16 +3,15 @@
 // that does not parse, a hang past the timeout.
 import test from 'ava';
 import { createServer } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutboxDeliverer } from '../../daemon/alert/deliverer.ts';
 import { type AlertDestination } from '../../daemon/alert/destination.ts';
 import { redact } from '../../daemon/alert/redact.ts';
 import { runAlertsList } from '../../daemon/cli/alerts.ts';
 import { collectingLogger, commitWithAlerts, manualClock, manyFindings, receiver, tempStore } from './helpers.ts';
+import { tempDir } from '../helpers/temp.ts';
 
-process.env.SEALWATCH_WITNESS = join(mkdtempSync(join(tmpdir(), 'sealwatch-witness-')), 'databases.json');
+process.env.SEALWATCH_WITNESS = join(tempDir('sealwatch-witness-'), 'databases.json');
 
 const TOKENS = ['PATHTOKEN-1a2b3c4d5e', 'QUERYTOKEN-9z8y7x', 'HMAC-SECRET-q1w2e3', 'SLACKTOKENabcdef123', 'DISCORDTOKEN-zzz999', 'TEAMSTOKEN-abcdef', 'TEAMSSIG-123456'];
 

@@ -4,10 +4,9 @@
 import test from 'ava';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BundlePayload, signBundle } from '../../daemon/bundle/envelope.ts';
 import { bundlePoliciesDir, currentDir } from '../../daemon/bundle/install.ts';
@@ -15,6 +14,7 @@ import { BundleUpdater, META_VERSION } from '../../daemon/bundle/updater.ts';
 import { loadConfig } from '../../daemon/config/config.ts';
 import { Store } from '../../daemon/inventory/store/store.ts';
 import { tlsServer } from '../helpers/tls.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const MAIN = resolve(import.meta.dirname, '..', '..', 'daemon', 'main.ts');
 const EXAMPLE_POLICY = readFileSync(resolve(import.meta.dirname, '..', '..', 'policies', 'examples', 'electron-app.yaml'), 'utf8');
@@ -53,7 +53,7 @@ interface Logged {
 }
 
 function setup(keys: KeyObject[], url: string): { updater: BundleUpdater; store: Store; dir: string; logged: Logged[]; accepted: number[] } {
-  const work = mkdtempSync(join(tmpdir(), 'sealwatch-bundle-'));
+  const work = tempDir('sealwatch-bundle-');
   const store = Store.open(join(work, 'sealwatch.db'), { witness: join(work, 'witness.json') });
   const logged: Logged[] = [];
   const log = (level: string) => (message: string, meta?: object): void => void logged.push({ level, message, meta: (meta ?? {}) as Record<string, unknown> });
@@ -145,7 +145,7 @@ test('the bundle comes through the one GET path: over https (its CA trusted); a 
     if (req.url === '/bundle.json') return void res.writeHead(200).end(JSON.stringify(signBundle(payload(3), signer.privateKey)));
     res.writeHead(302, { location: plain.url }).end();
   });
-  const work = mkdtempSync(join(tmpdir(), 'sealwatch-bundle-tls-'));
+  const work = tempDir('sealwatch-bundle-tls-');
   const store = Store.open(join(work, 'sealwatch.db'), { witness: join(work, 'witness.json') });
   const logged: string[] = [];
   const log = (message: string, meta?: object): void => void logged.push(`${message} ${JSON.stringify(meta ?? {})}`);
@@ -178,7 +178,7 @@ test('no fetch error of a bundle or a manifest carries a secret planted in its U
     res.writeHead(302, { location: `http://127.0.0.1:9${req.url ?? ''}` }).end();
   });
   const signer = generateKeyPairSync('ed25519');
-  const work = mkdtempSync(join(tmpdir(), 'sealwatch-bundle-secret-'));
+  const work = tempDir('sealwatch-bundle-secret-');
   const store = Store.open(join(work, 'sealwatch.db'), { witness: join(work, 'witness.json') });
   const logged: string[] = [];
   const log = (message: string, meta?: object): void => void logged.push(`${message} ${JSON.stringify(meta ?? {})}`);
@@ -216,7 +216,7 @@ test('no fetch error of a bundle or a manifest carries a secret planted in its U
 });
 
 test('the config loads the accepted bundle\'s policies; a bad bundle key is a config error', (t) => {
-  const work = mkdtempSync(join(tmpdir(), 'sealwatch-bundle-cfg-'));
+  const work = tempDir('sealwatch-bundle-cfg-');
   const kg = spawnSync(process.execPath, [MAIN, 'bundle', 'keygen', '--out', join(work, 'keys')], { encoding: 'utf8' });
   t.is(kg.status, 0, kg.stderr);
   const cfg = join(work, 'sealwatch.yaml');
@@ -240,7 +240,7 @@ test('the config loads the accepted bundle\'s policies; a bad bundle key is a co
 });
 
 test('sealwatch bundle keygen / sign / verify: valid, then refused for a wrong key, an expiry and a rollback', (t) => {
-  const work = mkdtempSync(join(tmpdir(), 'sealwatch-bundle-cli-'));
+  const work = tempDir('sealwatch-bundle-cli-');
   const run = (...args: string[]): { status: number | null; stdout: string; stderr: string } => spawnSync(process.execPath, [MAIN, 'bundle', ...args], { encoding: 'utf8' });
   t.is(run('keygen', '--out', join(work, 'a')).status, 0);
   t.is(run('keygen', '--out', join(work, 'b')).status, 0);

@@ -2,16 +2,16 @@
 // ioc and scope.
 import test from 'ava';
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { jsonLines, sealwatch } from '../helpers/cli.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 
 test('scan → history → diff → findings → ioc → scope on a real update, through the CLI', async (t) => {
-  const db = join(mkdtempSync(join(tmpdir(), 'sealwatch-cli-')), 'history.db');
+  const db = join(tempDir('sealwatch-cli-'), 'history.db');
   const first = await sealwatch(['scan', realAppPath('node-win-22.23.2'), '--app', 'node', '--db', db, '--json']);
   t.is(first.code, 0, first.stderr);
   t.like(JSON.parse(first.stdout), { app: 'node', from_version: null, to_version: '22.23.2', baseline: true });
@@ -35,7 +35,7 @@ test('scan → history → diff → findings → ioc → scope on a real update,
 
   const oldNode = readFileSync(join(realAppPath('node-win-22.23.2'), 'bin', 'node.exe'));
   const sha = (await import('node:crypto')).createHash('sha256').update(oldNode).digest('hex');
-  const list = join(mkdtempSync(join(tmpdir(), 'sealwatch-ioc-')), 'iocs.txt');
+  const list = join(tempDir('sealwatch-ioc-'), 'iocs.txt');
   writeFileSync(list, `# published IoCs\n${sha}\n${'0'.repeat(64)}\n`);
   const ioc = await sealwatch(['ioc', '--file', list, '--db', db, '--json']);
   t.is(ioc.code, 1, 'a hit exits 1');
@@ -48,8 +48,8 @@ test('scan → history → diff → findings → ioc → scope on a real update,
 });
 
 test('scan of a 3CX-style hidden payload exits 1 (a finding above medium)', async (t) => {
-  const db = join(mkdtempSync(join(tmpdir(), 'sealwatch-cli-')), 'history.db');
-  const app = mkdtempSync(join(tmpdir(), 'sealwatch-app-'));
+  const db = join(tempDir('sealwatch-cli-'), 'history.db');
+  const app = tempDir('sealwatch-app-');
   writeFileSync(join(app, 'lib.dll'), readFileSync(realCorpusPath('conpty')));
   t.is((await sealwatch(['scan', app, '--app', 'x', '--app-version', '1', '--db', db])).code, 0);
   writeFileSync(join(app, 'lib.dll'), readFileSync(realCorpusPath('msalruntime')));
@@ -60,12 +60,12 @@ test('scan of a 3CX-style hidden payload exits 1 (a finding above medium)', asyn
 });
 
 test('review: an accepted finding leaves --unexplained; unreadable files are kept in the snapshot as such', async (t) => {
-  const dbDir = mkdtempSync(join(tmpdir(), 'sealwatch-cli-'));
+  const dbDir = tempDir('sealwatch-cli-');
   const db = join(dbDir, 'history.db');
   // A witness of this test's own, so that the unprivileged run below can be given it.
-  const witnessDir = mkdtempSync(join(tmpdir(), 'sealwatch-witness-'));
+  const witnessDir = tempDir('sealwatch-witness-');
   const env = { SEALWATCH_WITNESS: join(witnessDir, 'databases.json') };
-  const app = mkdtempSync(join(tmpdir(), 'sealwatch-app-'));
+  const app = tempDir('sealwatch-app-');
   writeFileSync(join(app, 'lib.dll'), readFileSync(realCorpusPath('conpty')));
   await sealwatch(['scan', app, '--app', 'x', '--app-version', '1', '--db', db], env);
   writeFileSync(join(app, 'lib.dll'), readFileSync(realCorpusPath('msalruntime')));

@@ -7,6 +7,7 @@ import { sealwatch } from '../helpers/cli.ts';
 import { peFixture, peFixtureTrustDir } from '../helpers/fixtures.ts';
 import { sharedCorpus } from '../helpers/real-corpus.ts';
 import { type ModuleRecord } from '../../daemon/shared/model.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
@@ -75,9 +76,8 @@ test('--catalog resolves a catalog-signed file', async (t) => {
 });
 
 test('directories: links inside the root are followed, links out of it and loops are not', async (t) => {
-  const { mkdtempSync, copyFileSync, symlinkSync, mkdirSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-walk-'));
+  const { copyFileSync, symlinkSync, mkdirSync } = await import('node:fs');
+  const dir = tempDir('sealwatch-walk-');
   mkdirSync(join(dir, 'app'));
   copyFileSync(peFixture('unsigned.exe'), join(dir, 'app', 'a.exe'));
   copyFileSync(peFixture('good.dll'), join(dir, 'outside.dll'));
@@ -91,9 +91,8 @@ test('directories: links inside the root are followed, links out of it and loops
 
 test('run as root, a --trust or --catalog directory that non-admins can change is refused (exit 2), naming it and why', async (t) => {
   if (process.platform === 'win32' || process.getuid?.() !== 0) return t.pass('the check applies to root');
-  const { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const base = mkdtempSync(join(tmpdir(), 'sealwatch-trust-perm-'));
+  const { chmodSync, copyFileSync, mkdirSync, readdirSync } = await import('node:fs');
+  const base = tempDir('sealwatch-trust-perm-');
   const trust = join(base, 'trust');
   mkdirSync(trust);
   for (const f of readdirSync(peFixtureTrustDir())) copyFileSync(join(peFixtureTrustDir(), f), join(trust, f));

@@ -3,11 +3,12 @@
 // the checkout; and the clear error of the launcher on a Node that is too old. Real npm, real processes.
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { sharedCorpus } from '../helpers/real-corpus.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -48,7 +49,7 @@ async function olderNode(): Promise<{ path: string; version: string } | undefine
 }
 
 test('npm pack → npm install -g into a prefix: `sealwatch --version`, inspect and scan from another directory with relative paths; npx in the checkout; a too-old Node is refused clearly', async (t) => {
-  const work = mkdtempSync(join(tmpdir(), 'sealwatch-install-'));
+  const work = tempDir('sealwatch-install-');
   try {
     const env = cleanEnv({ npm_config_cache: join(work, 'npm-cache'), npm_config_update_notifier: 'false' });
     // npm's own cache for the registry fetches of the dependencies: the user's, so the install needs no new download.

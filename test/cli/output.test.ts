@@ -3,18 +3,19 @@
 // pseudo-terminal from `script`), EPIPE into `head`, and every bad input a usage error (exit 2) that says why.
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { jsonLines, sealwatch } from '../helpers/cli.ts';
 import { peFixture } from '../helpers/fixtures.ts';
 import { realCorpusPath } from '../helpers/real-corpus.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const main = join(resolve(import.meta.dirname, '..', '..'), 'daemon', 'main.ts');
-const witness = join(mkdtempSync(join(tmpdir(), 'sealwatch-witness-')), 'databases.json');
-const tmp = (prefix: string): string => mkdtempSync(join(tmpdir(), `sealwatch-${prefix}-`));
+const witness = join(tempDir('sealwatch-witness-'), 'databases.json');
+const tmp = (prefix: string): string => tempDir(`sealwatch-${prefix}-`);
 const q = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
 /** The CLI as a shell command line (for pipes and the pseudo-terminal). */
 const cli = (args: readonly string[]): string => [process.execPath, main, ...args].map(q).join(' ');

@@ -2,13 +2,13 @@
 // directory: the loaders follow it (policyFiles, the trust and catalog loaders list through it), so everything
 // beneath its target must be checked, not only the link and the way to the target. Real files, links and modes.
 import test from 'ava';
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { treeWritableByNonAdmin } from '../../daemon/config/permissions.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 test('a trust directory given as a link to a folder is checked all the way down through the link', (t) => {
-  const base = mkdtempSync(join(tmpdir(), 'sealwatch-tree-link-'));
+  const base = tempDir('sealwatch-tree-link-');
   const real = join(base, 'trust-real');
   mkdirSync(join(real, 'apple'), { recursive: true });
   writeFileSync(join(real, 'apple', 'root.pem'), 'x');

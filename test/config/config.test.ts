@@ -2,20 +2,20 @@
 // the field path; durations, relative paths and url_env / secret_env are resolved; secrets never appear in errors.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { loadConfig, SCHEMA_FILE } from '../../daemon/config/config.ts';
 import { formatDuration, parseDuration } from '../../daemon/config/duration.ts';
 import { configPath } from '../../daemon/config/paths.ts';
 import { SealwatchError } from '../../daemon/shared/errors.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const EXAMPLE = resolve(import.meta.dirname, '..', '..', 'config', 'sealwatch.example.yaml');
 const ENV = { SEALWATCH_HOOK_SECRET: 'hmac-key-1', SEALWATCH_SLACK_URL: 'https://hooks.slack.com/services/T0/B0/tok3n' };
 
 function write(text: string, name = 'sealwatch.yaml'): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'sealwatch-config-')), name);
+  const file = join(tempDir('sealwatch-config-'), name);
   writeFileSync(file, text);
   return file;
 }
@@ -116,7 +116,7 @@ test('the schema itself compiles in strict mode and rejects what the loader woul
 });
 
 test('a config that is a FIFO or far too large is refused at once, naming the file (a FIFO would hang start-up)', (t) => {
-  const fifo = join(mkdtempSync(join(tmpdir(), 'sealwatch-config-')), 'sealwatch.yaml');
+  const fifo = join(tempDir('sealwatch-config-'), 'sealwatch.yaml');
   execFileSync('mkfifo', [fifo]);
   t.throws(() => loadConfig(fifo, {}), { instanceOf: SealwatchError, message: `config ${fifo}: cannot be read: not a regular file` });
   const big = write('database: /tmp/x.db\n');

@@ -2,9 +2,9 @@
 // runs them): exit codes, the file / line / field / reason of an error, every value's source, secrets redacted.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { tempDir } from '../helpers/temp.ts';
 
 const MAIN = resolve(import.meta.dirname, '..', '..', 'daemon', 'main.ts');
 
@@ -13,7 +13,7 @@ function sealwatch(args: string[], env: NodeJS.ProcessEnv = {}): { status: numbe
 }
 
 function file(text: string): string {
-  const f = join(mkdtempSync(join(tmpdir(), 'sealwatch-cfgcli-')), 'sealwatch.yaml');
+  const f = join(tempDir('sealwatch-cfgcli-'), 'sealwatch.yaml');
   writeFileSync(f, text);
   return f;
 }

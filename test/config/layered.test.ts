@@ -3,8 +3,7 @@
 // can write refused, with the reason.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, mkdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, buildBinary } from 'plist';
 import { loadLayered } from '../../daemon/config/config.ts';
@@ -13,11 +12,12 @@ import { parseRegQuery, registryLayer } from '../../daemon/config/managed-regist
 import { writableByNonAdmin } from '../../daemon/config/permissions.ts';
 import { envSettings } from '../../daemon/config/schema-walk.ts';
 import { SealwatchError } from '../../daemon/shared/errors.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const FILE = 'apps:\n  - name: a\n    path: /opt/a\nwatch:\n  settle: 30s\nlog:\n  level: info\nschedules:\n  rescan: "0 3 * * *"\n';
 
 function dir(): string {
-  return mkdtempSync(join(tmpdir(), 'sealwatch-layered-'));
+  return tempDir('sealwatch-layered-');
 }
 
 function configFile(text = FILE): string {

@@ -6,11 +6,12 @@
 // reg.exe of wine (which writes that format, wrapping long hex lists as Windows does) on a wine prefix of its own.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parseRegExport, queryRegistry, registryLayer } from '../../daemon/config/managed-registry.ts';
 import { SealwatchError } from '../../daemon/shared/errors.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 // The policy key as reg export writes it: a header, keys in brackets, "name"=value lines, long hex lists continued.
 const REG_FILE = [
@@ -83,7 +84,7 @@ const wineTest = wine ? test : test.skip;
 if (!wine) console.log('wine64 not found (Debian: apt-get install wine64): the reg.exe test is skipped');
 
 wineTest('wine\'s reg.exe: values added with reg add come back through reg export, non-ASCII intact; a missing key is empty', (t) => {
-  const prefix = mkdtempSync(join(tmpdir(), 'sealwatch-wine-reg-'));
+  const prefix = tempDir('sealwatch-wine-reg-');
   const env = { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', DISPLAY: '' };
   const reg = (args: readonly string[]): void => void execFileSync(wine as string, ['reg', ...args.map((a) => (a.startsWith('/tmp') || a.startsWith(tmpdir()) ? `Z:${a.replaceAll('/', '\\')}` : a))], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000 });
   try {

@@ -1,8 +1,7 @@
 // config/mdm/com.sealwatch.agent.jamf.json is generated from config/sealwatch.schema.json and must stay in step; what
 // an MDM writes from it (a managed-preferences plist with the shipped example's settings) loads as the managed layer.
 import test from 'ava';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { build } from 'plist';
@@ -11,6 +10,7 @@ import { loadLayered } from '../../daemon/config/config.ts';
 import { originOf } from '../../daemon/config/layers.ts';
 import { jamfCustomSchemaText } from '../../daemon/config/mdm-schema.ts';
 import { configSchema, type SchemaNode } from '../../daemon/config/schema-walk.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const JAMF = join(ROOT, 'config', 'mdm', 'com.sealwatch.agent.jamf.json');
@@ -44,7 +44,7 @@ test('every config field is in the form, with its type and a title; no $ref is l
 });
 
 test('a profile built from the form (the example\'s settings as a managed plist) is the managed layer', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-mdm-'));
+  const dir = tempDir('sealwatch-mdm-');
   const plist = join(dir, 'com.sealwatch.agent.plist');
   writeFileSync(plist, build({ watch: { settle: '45s' }, log: { level: 'warn', max_files: 9 }, schedules: { rescan: '0 2 * * 0' }, PayloadIdentifier: 'com.example.sealwatch', PayloadUUID: 'A1B2' } as never));
   const file = join(dir, 'sealwatch.yaml');

@@ -1,12 +1,12 @@
 // The prebuilt trust index is only a faster way to read the same trust: it must be what the files give, and it must
 // step aside when the files change.
 import test from 'ava';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_TRUST_DIR, loadTrustStore, parseTrustDir } from '../../daemon/config/trust.ts';
 import { buildTrustIndex } from '../../daemon/config/trust-index-build.ts';
 import { policyToIndex, readTrustIndex, TRUST_INDEX_NAME } from '../../daemon/config/trust-index.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const microsoft = join(DEFAULT_TRUST_DIR, 'microsoft');
 
@@ -31,7 +31,7 @@ test('roots and policies read through the index equal those parsed from the file
 });
 
 test('an index that no longer matches its files is ignored: the files are read', (t) => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'sealwatch-trust-')), 'microsoft');
+  const dir = join(tempDir('sealwatch-trust-'), 'microsoft');
   cpSync(microsoft, dir, { recursive: true });
   t.truthy(readTrustIndex(dir));
   const pem = readFileSync(join(dir, 'cacert.pem'), 'latin1');

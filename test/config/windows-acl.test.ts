@@ -9,12 +9,12 @@
 //   https://learn.microsoft.com/windows-server/administration/windows-commands/icacls
 // The DACLs are the stock ones of C:\, C:\ProgramData and what inherits from them (the ProgramData entry for Users,
 // icacls' "(CI)(WD,AD,WEA,WA)", is mask 0x116, which SDDL writes as DCLCRPCR).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { treeWritableByNonAdmin, writableByNonAdmin } from '../../daemon/config/permissions.ts';
 import { nonAdminWriters, parseDacl, parseIcaclsSave, readSaveFile } from '../../daemon/config/windows-acl.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const TRUSTED_INSTALLER = 'S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464';
 const DRIVE = `O:${TRUSTED_INSTALLER}G:${TRUSTED_INSTALLER}D:PAI(A;OICI;FA;;;BA)(A;OICI;FA;;;SY)(A;OICI;0x1200a9;;;BU)(A;OICIIO;SDGXGWGR;;;AU)(A;;LC;;;AU)`;
@@ -37,7 +37,7 @@ test('icacls /save output is decoded as UTF-16LE, names in any language, with or
 });
 
 test('icacls /save output is sized before it is read: up to the bound it is read whole, one byte over is LIMIT_EXCEEDED naming the path', (t) => {
-  const file = join(mkdtempSync(join(tmpdir(), 'sealwatch-acl-test-')), 'acl.txt');
+  const file = join(tempDir('sealwatch-acl-test-'), 'acl.txt');
   const bytes = saved([['sealwatch.yaml', LOCKED_FILE]]);
   writeFileSync(file, bytes);
   t.deepEqual(parseIcaclsSave(readSaveFile(file, 'C:\\ProgramData\\sealwatch', bytes.length)), [{ name: 'sealwatch.yaml', sddl: LOCKED_FILE }]);

@@ -2,11 +2,11 @@
 // RPATH and RUNPATH.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseElf } from '../../daemon/formats/elf/index.ts';
 import { inspectFile } from '../helpers/inspect.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 function readelf(path: string): { buildId?: string; needed: string[]; soname?: string; rpath: string[]; runpath: string[] } {
   const notes = execFileSync('readelf', ['-n', path], { encoding: 'utf8' });
@@ -23,7 +23,7 @@ function readelf(path: string): { buildId?: string; needed: string[]; soname?: s
 }
 
 test('build-id, DT_NEEDED, DT_SONAME, DT_RPATH and DT_RUNPATH agree with readelf', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-elf-'));
+  const dir = tempDir('sealwatch-elf-');
   writeFileSync(join(dir, 'main.c'), 'int main(void) { return 0; }\n');
   execFileSync('gcc', ['-o', join(dir, 'with-rpath'), join(dir, 'main.c'), '-Wl,--disable-new-dtags,-rpath,/opt/vendor/lib:$ORIGIN/../lib', '-Wl,--build-id']);
   execFileSync('gcc', ['-o', join(dir, 'with-runpath'), join(dir, 'main.c'), '-Wl,--enable-new-dtags,-rpath,/opt/vendor/lib', '-Wl,--build-id']);

@@ -1,15 +1,15 @@
 // The daemon refuses a history database in a directory non-admins can write (createDeps): they could replace the
 // history — the baseline every change is judged against — or the manifest cache beside it. Real files, real modes.
 import test from 'ava';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../daemon/config/config.ts';
 import { createDeps } from '../../daemon/deps.ts';
 import { SealwatchError } from '../../daemon/shared/errors.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 test('a history database in a world-writable directory is refused before it is opened, naming the directory', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-deps-'));
+  const dir = tempDir('sealwatch-deps-');
   const shared = join(dir, 'shared');
   mkdirSync(shared);
   chmodSync(shared, 0o777);
@@ -21,7 +21,7 @@ test('a history database in a world-writable directory is refused before it is o
 });
 
 test('a log directory non-admins can write is refused (a link put in place of sealwatch.log would make root write elsewhere), also when it is still to be made', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-deps-'));
+  const dir = tempDir('sealwatch-deps-');
   const shared = join(dir, 'shared');
   mkdirSync(shared);
   chmodSync(shared, 0o777);

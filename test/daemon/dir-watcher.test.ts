@@ -2,11 +2,11 @@
 // followed; a file written anywhere under the root is reported; a directory made later is watched, one removed is
 // dropped. Real directories and real inotify; waits have limits only to stop a stuck test.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DirWatcher } from '../../daemon/watch/dir-watcher.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 async function until(what: string, ok: () => boolean, limitMs = 30_000): Promise<void> {
   const end = Date.now() + limitMs;
@@ -17,8 +17,8 @@ async function until(what: string, ok: () => boolean, limitMs = 30_000): Promise
 }
 
 (process.platform === 'linux' ? test : test.skip)('one watch per directory; writes anywhere are reported; new directories watched, removed ones dropped; links not followed', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'sealwatch-dirwatch-'));
-  const outside = mkdtempSync(join(tmpdir(), 'sealwatch-outside-'));
+  const root = tempDir('sealwatch-dirwatch-');
+  const outside = tempDir('sealwatch-outside-');
   mkdirSync(join(outside, 'deep'));
   for (const d of ['a', 'a/b', 'c']) mkdirSync(join(root, d));
   for (let i = 0; i < 300; i++) writeFileSync(join(root, ['a', 'a/b', 'c'][i % 3] as string, `f${i}.js`), `${i}`);
@@ -49,9 +49,9 @@ async function until(what: string, ok: () => boolean, limitMs = 30_000): Promise
 });
 
 (process.platform === 'linux' ? test : test.skip)('a root configured as a link (/opt/app -> /opt/app-1.2) is watched through it, as the scan reads it', async (t) => {
-  const real = mkdtempSync(join(tmpdir(), 'sealwatch-dirwatch-real-'));
+  const real = tempDir('sealwatch-dirwatch-real-');
   mkdirSync(join(real, 'sub'));
-  const link = join(mkdtempSync(join(tmpdir(), 'sealwatch-dirwatch-link-')), 'app');
+  const link = join(tempDir('sealwatch-dirwatch-link-'), 'app');
   symlinkSync(real, link);
   const w = new DirWatcher(link);
   const events: string[] = [];

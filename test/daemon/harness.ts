@@ -3,12 +3,12 @@
 // log and /healthz; their time limits only stop a stuck test, nothing asserts on durations.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { tempDir } from '../helpers/temp.ts';
 
 export const MAIN = resolve(import.meta.dirname, '..', '..', 'daemon', 'main.ts');
 export const SECRET = 'e2e-hmac-secret-5f1c';
@@ -83,7 +83,7 @@ export interface SetupOptions {
 
 /** A temp directory with the app root, the database, the log directory and the config. */
 export function setup(o: SetupOptions = {}): DaemonSetup {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-daemon-'));
+  const dir = tempDir('sealwatch-daemon-');
   const appRoot = join(dir, 'app');
   mkdirSync(appRoot);
   const lines = [

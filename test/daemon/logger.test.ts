@@ -1,16 +1,16 @@
 // The daemon's log: JSON lines in a file of the log directory, rotated by size; the config's secrets (webhook URLs,
 // HMAC keys) replaced wherever they appear, in the message or any field.
 import test from 'ava';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDaemonLogger, LOG_FILE_NAME, redactor } from '../../daemon/log/logger.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const URL = 'https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX';
 const KEY = 'hmac-k3y-value';
 
 test('JSON lines with level, time, pid; secrets redacted in message and nested fields; debug only when asked', async (t) => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'sealwatch-log-')), 'log');
+  const dir = join(tempDir('sealwatch-log-'), 'log');
   const log = createDaemonLogger({ level: 'info', dir, maxSizeBytes: 1 << 20, maxFiles: 3, console: false, secrets: [URL, KEY] });
   log.info('scan finished', { app: 'contoso', snapshot_id: 7 });
   log.error(`delivery to ${URL} failed`, { error: `signed with ${KEY}`, nested: { url: URL, list: [KEY] } });
@@ -27,7 +27,7 @@ test('JSON lines with level, time, pid; secrets redacted in message and nested f
 });
 
 test('the file rotates by size and keeps max_files', async (t) => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'sealwatch-log-')), 'log');
+  const dir = join(tempDir('sealwatch-log-'), 'log');
   const log = createDaemonLogger({ level: 'info', dir, maxSizeBytes: 4_096, maxFiles: 3, console: false, secrets: [] });
   for (let i = 0; i < 400; i++) log.info('scan finished', { app: 'contoso', snapshot_id: i, pad: 'x'.repeat(40) });
   await log.close();
@@ -43,7 +43,7 @@ test('redactor: longest secret first, short strings (under 4 characters) never t
 
 test('a line logged after close() (work finishing while the daemon stops) goes to stderr, redacted, and does not end the process', async (t) => {
   const { spawnSync } = await import('node:child_process');
-  const dir = join(mkdtempSync(join(tmpdir(), 'sealwatch-log-')), 'log');
+  const dir = join(tempDir('sealwatch-log-'), 'log');
   const logger = join(import.meta.dirname, '..', '..', 'daemon', 'log', 'logger.ts');
   const script = `const { createDaemonLogger } = await import(${JSON.stringify(logger)});
 const log = createDaemonLogger({ level: 'info', dir: ${JSON.stringify(dir)}, maxSizeBytes: 1 << 20, maxFiles: 3, console: false, secrets: [${JSON.stringify(URL)}] });

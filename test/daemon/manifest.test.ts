@@ -7,16 +7,16 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust-dir.ts';
 import { Store } from '../../daemon/inventory/store/store.ts';
 import { put } from '../../scripts/lib/three-cx.ts';
 import { realCorpusPath } from '../helpers/real-corpus.ts';
 import { DaemonProcess, httpPort, logLines, MAIN, Receiver, setup, waitForLog, waitIdle, waitReceived } from './harness.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const bytes = (id: string): Buffer => readFileSync(realCorpusPath(id));
 
@@ -36,7 +36,7 @@ function sealwatch(args: readonly string[]): string {
 
 /** The vendor's signed manifest of release 1.0.0 (which ships msalruntime.dll too), and its pinned public key. */
 function vendorManifest(): { manifest: string; pub: string } {
-  const work = mkdtempSync(join(tmpdir(), 'sealwatch-vendor-'));
+  const work = tempDir('sealwatch-vendor-');
   const release = join(work, 'release');
   installV1(release);
   put(release, 'msalruntime.dll', bytes('msalruntime'));
@@ -99,7 +99,7 @@ test('a daemon scan checks the configured signed manifest: an extra DLL → NOT_
 
 /** A self-signed certificate for 127.0.0.1 (openssl), trusted by the daemon through NODE_EXTRA_CA_CERTS. */
 function localCertificate(): { key: string; cert: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-tls-'));
+  const dir = tempDir('sealwatch-tls-');
   const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '2'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
   return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), file: join(dir, 'cert.pem') };

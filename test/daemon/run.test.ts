@@ -2,16 +2,16 @@
 // real webhook receiver on 127.0.0.1. Apps are the 3CX-shaped update built from real signed binaries
 // (scripts/lib/three-cx.ts) and a real vendor update from the npm registry (msal-node-runtime 0.20.6 → 0.20.7).
 import test from 'ava';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust-dir.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
 import { threeCxTrust, writeThreeCxApp } from '../../scripts/lib/three-cx.ts';
 import { DaemonProcess, health, httpPort, logLines, MAIN, readTree, Receiver, setup, signatureValid, waitForLog, waitIdle, waitReceived, writeInPieces } from './harness.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 interface AlertFinding {
   readonly rule: string;
@@ -20,7 +20,7 @@ interface AlertFinding {
 }
 
 async function threeCx(): Promise<{ v1: string; v2: string }> {
-  const work = mkdtempSync(join(tmpdir(), 'sealwatch-3cx-'));
+  const work = tempDir('sealwatch-3cx-');
   const [v1, v2] = [join(work, 'v1'), join(work, 'v2')];
   await writeThreeCxApp(v1, v2);
   return { v1, v2 };

@@ -3,13 +3,13 @@
 // real calibration cases (a vendor rename, a certificate rotation) stay below critical.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signMacho } from '../helpers/apple-signer.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
 import { above, appDir, harness } from '../helpers/scan.ts';
 import { put } from '../../scripts/lib/three-cx.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const run = (cmd: string, args: string[], cwd?: string): void => {
   execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], ...(cwd ? { cwd } : {}) });
@@ -35,7 +35,7 @@ function bumpFileVersion(pe: Buffer): Buffer {
 
 /** The real Microsoft-signed conpty.dll, version bumped, its signature replaced by one from a self-made certificate. */
 function forgedConpty(): Buffer {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-forge-'));
+  const dir = tempDir('sealwatch-forge-');
   const { cert, key } = selfMadeMicrosoftCert(dir);
   writeFileSync(join(dir, 'in.dll'), bumpFileVersion(readFileSync(realCorpusPath('conpty'))));
   run('osslsigncode', ['remove-signature', '-in', 'in.dll', '-out', 'bare.dll'], dir);
@@ -90,7 +90,7 @@ test('a real Developer-ID dylib patched and re-signed ad-hoc with a CodeDirector
 test('a real universal binary keeping its genuine x86_64 slice with a linker-signed arm64 slice → SIGNATURE_DOWNGRADED critical, per slice', async (t) => {
   const h = harness();
   try {
-    const work = mkdtempSync(join(tmpdir(), 'sealwatch-lipo-'));
+    const work = tempDir('sealwatch-lipo-');
     const genuine = realCorpusPath('sentry-cli'); // universal, Developer ID GetSentry (97JCY7859U) on both slices
     run('llvm-lipo-14', [genuine, '-thin', 'arm64', '-output', join(work, 'arm64')]);
     writeFileSync(join(work, 'arm64-linker'), await signMacho(readFileSync(join(work, 'arm64')), { identifier: 'sentry-cli', flags: 0x20000 }));

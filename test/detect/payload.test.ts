@@ -3,14 +3,14 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseLoadCommands } from '../../daemon/formats/macho/load-commands.ts';
 import { codes, inspectBuffer } from '../helpers/inspect.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
 import { above, appDir, harness } from '../helpers/scan.ts';
 import { put } from '../../scripts/lib/three-cx.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 /** Where the signature area of a thin Mach-O is, and how long its SuperBlob is. */
 function signatureArea(macho: Buffer): { dataoff: number; datasize: number; superLength: number } {
@@ -120,7 +120,7 @@ test('slack holding stale SHA-256 hashes of the slice\'s own pages (what codesig
 
 /** Two builds of one DLL (mingw-w64): the second reaches connect() — by ordinal import, or by name via GetProcAddress. */
 function networkDlls(): { plain: Buffer; byOrdinal: Buffer; byName: Buffer } {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-caps-'));
+  const dir = tempDir('sealwatch-caps-');
   const cc = (src: string, out: string, extra: string[] = []): Buffer => {
     writeFileSync(join(dir, `${out}.c`), src);
     execFileSync('x86_64-w64-mingw32-gcc', ['-O2', '-s', '-shared', '-Wl,--no-insert-timestamp', '-o', join(dir, out), join(dir, `${out}.c`), ...extra], { cwd: dir });
@@ -200,7 +200,7 @@ test('a Mach-O dylib that gains dlsym(…, "connect") → NEW_CAPABILITIES namin
   const { appleFixture } = await import('../helpers/fixtures.ts');
   const { contosoIdentity } = await import('../../scripts/lib/three-cx.ts');
   const { signMacho } = await import('../helpers/apple-signer.ts');
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-dlsym-'));
+  const dir = tempDir('sealwatch-dlsym-');
   // A libSystem stub with dlsym (clang + ld64.lld, no Apple SDK: as scripts/fixtures/build-apple-fixtures.sh does).
   writeFileSync(join(dir, 'libSystem.tbd'), "--- !tapi-tbd\ntbd-version: 4\ntargets: [ arm64-macos ]\ninstall-name: '/usr/lib/libSystem.B.dylib'\ncurrent-version: 1311\nexports:\n  - targets: [ arm64-macos ]\n    symbols: [ _puts, _dlsym, dyld_stub_binder ]\n...\n");
   const build = (name: string, src: string): Buffer => {

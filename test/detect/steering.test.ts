@@ -10,6 +10,7 @@ import { asarOf, MAIN_V2, nodePtyLib, put, UNPACKED, UPDATE_YML, writeElectronAp
 import { realCorpusPath } from '../helpers/real-corpus.ts';
 import { above, appDir, harness } from '../helpers/scan.ts';
 import { type ScanReport } from '../../daemon/pipeline/scan-app.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const ruled = (r: ScanReport): string[] => r.findings.filter((f) => above(f.severity)).map((f) => `${f.rule}:${f.severity}:${f.path ?? ''}`).sort();
 
@@ -146,9 +147,8 @@ test('package.json pointed at a payload under a data name (an attacker who read 
 });
 
 test('app.asar swapped for a symbolic link out of the app root → STEERING_CHANGED high, with the link target', async (t) => {
-  const { mkdtempSync, symlinkSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const outside = join(mkdtempSync(join(tmpdir(), 'sealwatch-outside-')), 'evil.asar');
+  const { symlinkSync, writeFileSync } = await import('node:fs');
+  const outside = join(tempDir('sealwatch-outside-'), 'evil.asar');
   writeFileSync(outside, asarOf(nodePtyLib()));
   const r = await attacked((root) => {
     rmSync(join(root, 'resources/app.asar'));

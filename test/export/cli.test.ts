@@ -1,7 +1,7 @@
 // `sealwatch export list|retry` as users run them: the real CLI as a child process on a real SQLite file written by a
 // real scan (fleet.ts), whose export rows a real deliverer sent to an NDJSON file, dead-lettered after a strict _bulk
 // receiver on 127.0.0.1 refused them, or held for a sink the config no longer has.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -11,6 +11,7 @@ import { jsonLines, sealwatch } from '../helpers/cli.ts';
 import { TEST_NOW } from '../helpers/inspect.ts';
 import { FFMPEG_COMMON, keepingLogger, simHost } from './fleet.ts';
 import { bulkReceiver } from './receivers.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const ALL = ['scans', 'findings', 'alerts', 'inventory'] as const;
 const base = { minSeverity: 'info', send: ALL, batch: 40, maxBytes: 1 << 24, maxFiles: 2 } as const;
@@ -19,7 +20,7 @@ test('export list shows sent, dead and held rows; retry queues a dead or pending
   const es = await bulkReceiver();
   const h = simHost('cli-host', 7, FFMPEG_COMMON, ['file', 'elastic', 'gone']);
   t.teardown(async () => (await es.close(), await h.close()));
-  const file = join(mkdtempSync(join(tmpdir(), 'sealwatch-export-cli-')), 'events.ndjson');
+  const file = join(tempDir('sealwatch-export-cli-'), 'events.ndjson');
   const sinks: ExportSink[] = [
     { ...base, name: 'file', type: 'ndjson', path: file },
     { ...base, name: 'elastic', type: 'elasticsearch', url: `${es.url}/es-path-s3cr3t/` },

@@ -1,11 +1,11 @@
 // A real ClickHouse server (Debian's clickhouse-server 18.16) for one test file: started unprivileged from a small XML
 // config in a temp dir, listening on 127.0.0.1 only, on free ports; stopped (SIGTERM to its pid) by close().
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import got from 'got';
+import { tempDir } from '../helpers/temp.ts';
 
 export const CLICKHOUSE_SERVER = '/usr/sbin/clickhouse-server';
 /** The user the export sink logs in as (the `default` user, without a password, is the test's own). */
@@ -55,7 +55,7 @@ function configXml(dir: string, http: number, tcp: number): string {
 
 export async function startClickHouse(): Promise<ClickHouse> {
   if (!existsSync(CLICKHOUSE_SERVER)) throw new Error(`${CLICKHOUSE_SERVER} is missing: run scripts/install-test-deps.sh (Debian package clickhouse-server)`);
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-clickhouse-'));
+  const dir = tempDir('sealwatch-clickhouse-');
   const [http, tcp] = [await freePort(), await freePort()];
   writeFileSync(join(dir, 'config.xml'), configXml(dir, http, tcp));
   const child: ChildProcess = spawn(CLICKHOUSE_SERVER, [`--config-file=${join(dir, 'config.xml')}`], { cwd: dir, stdio: 'ignore' });

@@ -1,15 +1,15 @@
 // Config `export:`: sinks resolved (url_env / token_env from the environment, paths relative to the file, defaults),
 // and every mistake refused naming the file, the line and the field — never showing a URL or token.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { effectiveValues } from '../../daemon/cli/config.ts';
 import { loadConfig, loadLayered } from '../../daemon/config/config.ts';
 import { SealwatchError } from '../../daemon/shared/errors.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 function write(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'sealwatch-export-config-')), 'sealwatch.yaml');
+  const file = join(tempDir('sealwatch-export-config-'), 'sealwatch.yaml');
   writeFileSync(file, text);
   return file;
 }

@@ -2,8 +2,7 @@
 // shaped app version assembled from real signed vendor files (test/helpers/electron-app.ts), with an `ffmpeg.dll`
 // beside the main executable — on most hosts Microsoft's real conpty.dll, on the odd one Microsoft's real
 // msalruntime.dll (both Authenticode-signed, from the real corpus): same name, same app version, different module.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust.ts';
 import { type HostFacts } from '../../daemon/export/ecs.ts';
@@ -15,6 +14,7 @@ import { type Logger } from '../../daemon/shared/logger.ts';
 import { put, writeElectronApp } from '../helpers/electron-app.ts';
 import { TEST_NOW } from '../helpers/inspect.ts';
 import { realCorpusPath } from '../helpers/real-corpus.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 export const APP = 'contoso-desktop';
 export const FFMPEG_COMMON = 'conpty';
@@ -34,7 +34,7 @@ export function hostFacts(name: string, n: number): HostFacts {
 
 /** One host: database, app copy (ffmpeg.dll from the real corpus entry `ffmpeg`), scans that queue `exports`. */
 export function simHost(name: string, n: number, ffmpeg: string, exports: readonly string[]): SimHost {
-  const dir = mkdtempSync(join(tmpdir(), `sealwatch-${name}-`));
+  const dir = tempDir(`sealwatch-${name}-`);
   const root = join(dir, 'app');
   writeElectronApp(root);
   put(root, 'ffmpeg.dll', readFileSync(realCorpusPath(ffmpeg)));

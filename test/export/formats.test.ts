@@ -2,8 +2,7 @@
 // (receivers.ts), and the export outbox's durability: rows queued in the scan's commit, a cursor that survives a
 // failed batch and a restart, a lost answer re-sent without duplicates, secrets kept out of logs and errors, and the
 // NDJSON file rotated by size. One simulated host scanning a real Electron-shaped app (fleet.ts).
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { ExportDeliverer } from '../../daemon/export/deliverer.ts';
@@ -15,6 +14,7 @@ import { realCorpusPath } from '../helpers/real-corpus.ts';
 import { FFMPEG_COMMON, FFMPEG_ODD, keepingLogger, simHost } from './fleet.ts';
 import { bulkReceiver, hecReceiver } from './receivers.ts';
 import { sha256File } from './sha.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const ALL = ['scans', 'findings', 'alerts', 'inventory'] as const;
 const TOKEN = 'hec-t0ken-4f1d9c2e-8b7a';
@@ -202,7 +202,7 @@ test('NDJSON file: one ECS event per line, fsynced, renamed at max size and at m
   const h = simHost('file-host', 9, FFMPEG_COMMON, ['file']);
   t.teardown(() => h.close());
   const r = await h.scan(0);
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-ndjson-'));
+  const dir = tempDir('sealwatch-ndjson-');
   const path = join(dir, 'events.ndjson');
   const maxBytes = 4 * 1024;
   await new ExportDeliverer(h.store, [sink({ name: 'file', type: 'ndjson', path, maxBytes, maxFiles: 2, batch: 1 })], { logger: keepingLogger(), host: h.facts, now: clock().now }).deliverDue();

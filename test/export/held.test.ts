@@ -2,8 +2,7 @@
 // the hold in last_error — until a sink of that name is configured again (by setSinks or in the config a restarted
 // deliverer starts with; then they are delivered there) or their maximum age passes (then dead, saying the sink was
 // removed). A real SQLite file from a real scan (fleet.ts), a real NDJSON file sink and a strict _bulk receiver on 127.0.0.1.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import test from 'ava';
@@ -15,6 +14,7 @@ import { TEST_NOW } from '../helpers/inspect.ts';
 import { realCorpusPath } from '../helpers/real-corpus.ts';
 import { FFMPEG_COMMON, FFMPEG_ODD, keepingLogger, simHost } from './fleet.ts';
 import { bulkReceiver } from './receivers.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const ALL = ['scans', 'findings', 'alerts', 'inventory'] as const;
 const HOUR = 3_600_000;
@@ -34,7 +34,7 @@ test('a removed sink: held (not attempted), then back under the same name by set
   const es = await bulkReceiver();
   const h = simHost('held-host', 5, FFMPEG_COMMON, ['file', 'elastic']);
   t.teardown(async () => (await es.close(), await h.close()));
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-held-'));
+  const dir = tempDir('sealwatch-held-');
   const first = join(dir, 'first.ndjson');
   const elastic: ExportSink = { name: 'elastic', type: 'elasticsearch', url: `${es.url}/`, minSeverity: 'info', send: ALL, batch: 50, maxBytes: 1 << 24, maxFiles: 2 };
   const r = await h.scan(0);
@@ -103,7 +103,7 @@ test('a removed sink that does not come back: dead once its maximum age has pass
   t.like(h.store.exportOutbox.rows()[0], { state: 'dead', attempts: 0, events_sent: 0, last_error: 'sink gone was removed from the config and did not come back within the maximum age' });
   t.true(logger.said.some((l) => l.message === 'export dead-lettered' && (l.meta as { reason?: string }).reason === 'sink removed'));
   // Coming back after it died does not revive it: `export retry` does.
-  d.setSinks([ndjson('gone', join(mkdtempSync(join(tmpdir(), 'sealwatch-held-')), 'late.ndjson'))]);
+  d.setSinks([ndjson('gone', join(tempDir('sealwatch-held-'), 'late.ndjson'))]);
   t.is(h.store.exportOutbox.rows()[0]?.state, 'dead');
 });
 
@@ -122,7 +122,7 @@ test('a release the database refuses (another writer holds it) is logged, the re
 
   const other = new DatabaseSync(h.store.file);
   other.exec('BEGIN IMMEDIATE');
-  const out = join(mkdtempSync(join(tmpdir(), 'sealwatch-held-')), 'back.ndjson');
+  const out = join(tempDir('sealwatch-held-'), 'back.ndjson');
   t.notThrows(() => d.setSinks([ndjson('back', out)]), 'the reload is not cut short');
   t.true(logger.said.some((l) => l.message === 'releasing held exports failed; they stay held and are tried again on the next pass'));
   t.regex(store.exportOutbox.rows()[0]?.last_error ?? '', /^waiting: /, 'still held');

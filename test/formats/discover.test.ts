@@ -1,10 +1,10 @@
 // Finding candidate apps: the `reg query` output format, /opt-style directories and .app bundles on disk.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build as buildPlist } from 'plist';
 import { directoryCandidates, macAppCandidates, uninstallCandidates } from '../../daemon/inventory/discover.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 test('Uninstall keys from `reg query … /s`: name, publisher, version, install location; entries without a location are skipped', (t) => {
   // The layout reg.exe prints: the key on its own line, then four-space-indented "name    TYPE    value" rows.
@@ -26,7 +26,7 @@ test('Uninstall keys from `reg query … /s`: name, publisher, version, install 
 });
 
 test('directories and .app bundles on disk become candidates with Info.plist identity and version', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'sealwatch-discover-'));
+  const root = tempDir('sealwatch-discover-');
   mkdirSync(join(root, 'vendor-tool'));
   mkdirSync(join(root, 'Contoso.app', 'Contents'), { recursive: true });
   writeFileSync(join(root, 'Contoso.app', 'Contents', 'Info.plist'), buildPlist({ CFBundleIdentifier: 'com.contoso.desktop', CFBundleShortVersionString: '18.12.416' }));

@@ -1,13 +1,13 @@
 // Module kind by magic, not by name: Mach-O (thin and universal), ELF, Java class files that share 0xCAFEBABE.
 // Full Apple code-signing verification is issue 3; here the formats and slices of the corpus rows are asserted.
 import test from 'ava';
-import { copyFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sniffFormat } from '../../daemon/formats/sniff/index.ts';
 import { type SignatureStatus } from '../../daemon/shared/model.ts';
 import { inspectBuffer, inspectFile } from '../helpers/inspect.ts';
 import { realCorpusPath, sharedCorpus } from '../helpers/real-corpus.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const macho = (name: string): string => join(sharedCorpus, 'macho', name);
 
@@ -36,7 +36,7 @@ test('REAL Mach-O files are recognised with every slice: sentry-cli universal x8
 });
 
 test('a Mach-O named .rtf is still a Mach-O module', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-sniff-'));
+  const dir = tempDir('sealwatch-sniff-');
   const disguised = join(dir, 'README.rtf');
   copyFileSync(macho('santa-goodbinary'), disguised);
   t.is(inspectFile(disguised).module.format, 'macho');

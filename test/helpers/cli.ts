@@ -1,13 +1,12 @@
 // Running the sealwatch CLI as users do: a child process on this Node, its exit code and output.
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { tempDir } from './temp.ts';
 
 const main = join(resolve(import.meta.dirname, '..', '..'), 'daemon', 'main.ts');
 /** Tests keep the database witness in a temp dir of their own, never the machine's. */
-const witness = join(mkdtempSync(join(tmpdir(), 'sealwatch-witness-')), 'databases.json');
+const witness = join(tempDir('sealwatch-witness-'), 'databases.json');
 
 export async function sealwatch(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

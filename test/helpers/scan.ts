@@ -1,6 +1,5 @@
 // Scanning in tests: a real SQLite file in a temp dir, a real worker pool, a fixed reference time.
-import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust.ts';
 import { InspectPool } from '../../daemon/inventory/pool.ts';
@@ -8,6 +7,7 @@ import { DEFAULT_MAX_FILE_BYTES } from '../../daemon/inventory/read.ts';
 import { Store } from '../../daemon/inventory/store/store.ts';
 import { scanApp, type ScanReport } from '../../daemon/pipeline/scan-app.ts';
 import { TEST_NOW } from './inspect.ts';
+import { tempDir } from './temp.ts';
 
 export interface ScanHarness {
   readonly store: Store;
@@ -18,7 +18,7 @@ export interface ScanHarness {
 }
 
 export function harness(extraTrust: readonly string[] = []): ScanHarness {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-db-'));
+  const dir = tempDir('sealwatch-db-');
   const dbPath = join(dir, 'sealwatch.db');
   const store = Store.open(dbPath);
   const pool = new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR, ...extraTrust], catalogDirs: [], systemTrust: false, now: TEST_NOW.toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, 2);
@@ -45,7 +45,7 @@ export function harness(extraTrust: readonly string[] = []): ScanHarness {
 
 /** A fresh directory to assemble an app version in. */
 export function appDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'sealwatch-app-'));
+  const d = tempDir('sealwatch-app-');
   mkdirSync(d, { recursive: true });
   return d;
 }

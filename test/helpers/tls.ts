@@ -1,15 +1,15 @@
 // A real HTTPS server on 127.0.0.1 (port 0) for fetch tests: a self-signed certificate for 127.0.0.1 and localhost by
 // openssl, handed to the client as its extra CA (FetchOptions.ca), and a handler the test can change between requests.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import { type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from './temp.ts';
 
 export function localCertificate(): { key: string; cert: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-tls-'));
+  const dir = tempDir('sealwatch-tls-');
   const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-days', '2'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
   return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), file: join(dir, 'cert.pem') };

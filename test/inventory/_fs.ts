@@ -1,14 +1,14 @@
 // Shared by the inventory fault tests: temp trees, a real worker pool, and the Linux mechanisms the faults use
 // (rename-exchange from Python's ctypes, mounts as root).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust.ts';
 import { InspectPool } from '../../daemon/inventory/pool.ts';
 import { DEFAULT_MAX_FILE_BYTES } from '../../daemon/inventory/confined.ts';
+import { tempDir } from '../helpers/temp.ts';
 
-export const tmp = (prefix = 'sealwatch-inv-'): string => mkdtempSync(join(tmpdir(), prefix));
+export const tmp = (prefix = 'sealwatch-inv-'): string => tempDir(prefix);
 
 export function pool(maxFileBytes = DEFAULT_MAX_FILE_BYTES, size = 2, iocDigests = false): InspectPool {
   return new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR], catalogDirs: [], systemTrust: false, now: '2026-11-01T00:00:00Z', maxFileBytes, ...(iocDigests ? { iocDigests } : {}) }, size);

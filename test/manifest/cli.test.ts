@@ -1,15 +1,15 @@
 // `sealwatch manifest keygen|generate|sign|verify` and `scan --manifest --manifest-key`, as a user runs them (child
 // processes), on real signed binaries: exit codes, the key files' modes, what verify says about each bad manifest.
 import test from 'ava';
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { put } from '../../scripts/lib/three-cx.ts';
 import { sealwatch } from '../helpers/cli.ts';
 import { realCorpusPath } from '../helpers/real-corpus.ts';
 import { appDir } from '../helpers/scan.ts';
+import { tempDir } from '../helpers/temp.ts';
 
-const tmp = (p: string): string => mkdtempSync(join(tmpdir(), p));
+const tmp = (p: string): string => tempDir(p);
 
 test('keygen → generate → sign → verify; scan with the manifest; every bad manifest refused with its reason', async (t) => {
   const keys = tmp('sealwatch-keys-');

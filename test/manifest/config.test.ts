@@ -2,13 +2,13 @@
 // https URL kept as is, plain http refused, keys loaded at once so a bad key is a config error naming its field.
 import test from 'ava';
 import { generateKeyPairSync } from 'node:crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../daemon/config/config.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 function configWith(app: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-config-'));
+  const dir = tempDir('sealwatch-config-');
   writeFileSync(join(dir, 'manifest.pub'), generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
   writeFileSync(join(dir, 'rsa.pub'), generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }));
   const file = join(dir, 'sealwatch.yml');

@@ -20,8 +20,8 @@ import { TEST_NOW } from '../helpers/inspect.ts';
 import { realCorpusPath } from '../helpers/real-corpus.ts';
 import { appDir } from '../helpers/scan.ts';
 import { join } from 'node:path';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/temp.ts';
 
 const APP = 'contoso';
 const bytes = (id: string): Buffer => readFileSync(realCorpusPath(id));
@@ -53,7 +53,7 @@ interface World {
 }
 
 function world(): World {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-man-'));
+  const dir = tempDir('sealwatch-man-');
   const store = Store.open(join(dir, 'sealwatch.db'));
   const pool = new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR], catalogDirs: [], systemTrust: false, now: TEST_NOW.toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, 2);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -85,7 +85,7 @@ async function close(w: World): Promise<void> {
 async function manifestFile(w: World, tree: string, version: string, sequence: number, options: { key?: KeyObject; expiresAt?: Date; edit?: (p: ManifestPayload) => ManifestPayload } = {}): Promise<string> {
   const golden = await generateManifest(tree, APP, version, w.pool);
   const payload = (options.edit ?? ((p) => p))({ ...golden, sequence, issued_at: new Date(TEST_NOW.getTime() - 3_600_000).toISOString(), expires_at: (options.expiresAt ?? new Date(TEST_NOW.getTime() + 90 * 86_400_000)).toISOString() });
-  const file = join(mkdtempSync(join(tmpdir(), 'sealwatch-manifest-')), 'manifest.json');
+  const file = join(tempDir('sealwatch-manifest-'), 'manifest.json');
   writeFileSync(file, JSON.stringify(signPayload(payload, options.key ?? w.key), null, 2));
   return file;
 }
@@ -322,7 +322,7 @@ test('a signed manifest served over HTTP: used; then the server serves a tampere
 
 test('NOT_IN_MANIFEST at the policy\'s severity: the manifest stage runs before policy, so a policy override applies to it', async (t) => {
   const { loadPolicies } = await import('../../daemon/policy/load.ts');
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-policy-'));
+  const dir = tempDir('sealwatch-policy-');
   writeFileSync(join(dir, 'contoso.yaml'), 'name: contoso-manifest-strict\ndescription: every module must be in the signed manifest\nmatch:\n  apps: ["contoso"]\nseverity:\n  NOT_IN_MANIFEST: critical\n');
   const { policies, problems } = loadPolicies([dir]);
   t.deepEqual(problems, []);
@@ -341,7 +341,7 @@ test('NOT_IN_MANIFEST at the policy\'s severity: the manifest stage runs before 
 
 test('the real DLL stripped and re-signed by someone else (osslsigncode): the same authentihash, but the manifest lists it for Microsoft — MANIFEST_MISMATCH critical', async (t) => {
   const { execFileSync } = await import('node:child_process');
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-resign-'));
+  const dir = tempDir('sealwatch-resign-');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '3650', '-subj', '/CN=Not Microsoft/O=Not Microsoft', '-addext', 'extendedKeyUsage=codeSigning'], { stdio: 'ignore' });
   writeFileSync(join(dir, 'orig.dll'), bytes('msalruntime'));
   execFileSync('osslsigncode', ['remove-signature', '-in', join(dir, 'orig.dll'), '-out', join(dir, 'stripped.dll')], { stdio: 'ignore' });

@@ -3,10 +3,10 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalPayload, keyId, MANIFEST_FORMAT, ManifestRejected, parseEnvelope, payloadDigest, signPayload, verifyEnvelope, type ManifestPayload } from '../../daemon/manifest/envelope.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const NOW = new Date('2026-11-01T00:00:00Z');
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -29,7 +29,7 @@ const reason = (fn: () => unknown): string | undefined => {
 };
 
 test('key id is the SHA-256 of the SPKI DER, as openssl computes it', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-keyid-'));
+  const dir = tempDir('sealwatch-keyid-');
   writeFileSync(join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
   const der = execFileSync('openssl', ['pkey', '-pubin', '-in', join(dir, 'pub.pem'), '-outform', 'DER']);
   t.is(keyId(publicKey), createHash('sha256').update(der).digest('hex'));

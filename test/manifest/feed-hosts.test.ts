@@ -5,7 +5,6 @@
 // resolves to loopback; allowed — the exact host listed; a feed URL the operator gives is not checked.
 import test from 'ava';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../daemon/config/config.ts';
 import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust.ts';
@@ -21,6 +20,7 @@ import { realCorpusPath } from '../helpers/real-corpus.ts';
 import { jsonLines, sealwatch } from '../helpers/cli.ts';
 import { appDir } from '../helpers/scan.ts';
 import { tlsServer, type TlsServer } from '../helpers/tls.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const LATEST = 'version: 18.12.416\npath: Contoso-Setup-18.12.416.exe\nsha512: abc\nreleaseDate: \'2026-10-30T10:00:00.000Z\'\n';
 
@@ -42,7 +42,7 @@ function electronApp(url: string): string {
 }
 
 async function scan(root: string, spec: ManifestSpec, ca: string, feedHosts: readonly string[]): Promise<ScanReport> {
-  const store = Store.open(join(mkdtempSync(join(tmpdir(), 'sealwatch-feedhost-')), 'sealwatch.db'));
+  const store = Store.open(join(tempDir('sealwatch-feedhost-'), 'sealwatch.db'));
   const pool = new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR], catalogDirs: [], systemTrust: false, now: TEST_NOW.toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, 1);
   try {
     return await scanApp(store, pool, { app: 'contoso', root, trigger: 'manual', now: TEST_NOW, appVersion: '18.12.417', manifests: new ManifestStage([spec], { retries: 0, ca, env: {}, feedHosts }) });
@@ -152,7 +152,7 @@ test('IPv6 forms that reach IPv4 or are not public: IPv4-compatible, site-local,
 });
 
 test('config: manifest.feed_hosts is read (lower case), and an entry that is not a host is refused naming the field', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-feedhosts-config-'));
+  const dir = tempDir('sealwatch-feedhosts-config-');
   const file = join(dir, 'sealwatch.yaml');
   writeFileSync(file, 'apps:\n  - name: contoso\n    path: /opt/contoso\nmanifest:\n  feed_hosts: [Updates.Contoso.example, "*.contoso-cdn.example", 10.0.0.5]\n');
   t.deepEqual(loadConfig(file, {}, { managed: {} }).manifest.feedHosts, ['updates.contoso.example', '*.contoso-cdn.example', '10.0.0.5']);
@@ -164,7 +164,7 @@ test('config: manifest.feed_hosts is read (lower case), and an entry that is not
 
 test('sealwatch scan --vendor-feed electron-builder=auto takes manifest.feed_hosts from the config ($SEALWATCH_CONFIG); without one nothing the app names is fetched', async (t) => {
   const srv = await feedServer();
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-feedhosts-cli-'));
+  const dir = tempDir('sealwatch-feedhosts-cli-');
   const config = join(dir, 'sealwatch.yaml');
   writeFileSync(config, `apps:\n  - name: contoso\n    path: ${dir}\nmanifest:\n  feed_hosts: [127.0.0.1]\n`);
   const run = async (env: Record<string, string>) => {

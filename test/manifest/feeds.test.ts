@@ -6,10 +6,9 @@
 // version is judged against each: VERSION_UNKNOWN_TO_VENDOR when the vendor never published it.
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust.ts';
 import { InspectPool } from '../../daemon/inventory/pool.ts';
@@ -22,6 +21,7 @@ import { put } from '../../scripts/lib/three-cx.ts';
 import { TEST_NOW } from '../helpers/inspect.ts';
 import { realCorpusPath } from '../helpers/real-corpus.ts';
 import { appDir } from '../helpers/scan.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const installer = readFileSync(realCorpusPath('squirrel')); // a real vendor executable standing in for Setup.exe
 const sha512 = createHash('sha512').update(installer).digest('base64');
@@ -108,7 +108,7 @@ async function feedServer(): Promise<{ base: string; close(): Promise<void> }> {
 
 /** Scans a small app (one real signed DLL) at `version` with one feed. */
 async function scanWith(feed: FeedSpec, version: string): Promise<ScanReport> {
-  const store = Store.open(join(mkdtempSync(join(tmpdir(), 'sealwatch-feed-')), 'sealwatch.db'));
+  const store = Store.open(join(tempDir('sealwatch-feed-'), 'sealwatch.db'));
   const pool = new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR], catalogDirs: [], systemTrust: false, now: TEST_NOW.toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, 1);
   try {
     const root = appDir();
@@ -194,7 +194,7 @@ test('auto: the feed the app itself names — SUFeedURL (with SUPublicEDKey) fro
   const { loadIdentity } = await import('../helpers/apple-signer.ts');
   const { appleFixture } = await import('../helpers/fixtures.ts');
   const srv = await feedServer();
-  const store = Store.open(join(mkdtempSync(join(tmpdir(), 'sealwatch-feed-')), 'sealwatch.db'));
+  const store = Store.open(join(tempDir('sealwatch-feed-'), 'sealwatch.db'));
   const pool = new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR, appleFixture('trust')], catalogDirs: [], systemTrust: false, now: TEST_NOW.toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, 1);
   try {
     const vendor = await loadIdentity(appleFixture('pki/vendor.der'), appleFixture('pki/vendor.pk8'), [appleFixture('pki/devid-ca.der')]);
@@ -224,7 +224,7 @@ test('auto: the feed the app itself names — SUFeedURL (with SUPublicEDKey) fro
     const e = await scan('contoso-win', win, true, 'electron-builder', '18.12.417');
     t.like(unknown(e)[0]?.evidence.manifest as object, { feed_from: 'resources/app-update.yml', provider: 'generic', publisher_name: ['Contoso Ltd'] });
     // A path instead of a URL is never read: the app does not choose which file root opens.
-    const outside = mkdtempSync(join(tmpdir(), 'sealwatch-outside-'));
+    const outside = tempDir('sealwatch-outside-');
     writeFileSync(join(outside, 'latest.yml'), 'version: 1.0.0\n');
     const steered = appDir();
     put(steered, 'conpty.dll', readFileSync(realCorpusPath('conpty')));
@@ -243,7 +243,7 @@ test('auto: the feed the app itself names — SUFeedURL (with SUPublicEDKey) fro
 
 test('a WinGet package directory as winget-pkgs lays it out (version, installer and locale files per version): every version it holds', async (t) => {
   const { mkdirSync, writeFileSync } = await import('node:fs');
-  const dir = join(mkdtempSync(join(tmpdir(), 'sealwatch-winget-')), 'manifests', 'c', 'Contoso', 'Desktop');
+  const dir = join(tempDir('sealwatch-winget-'), 'manifests', 'c', 'Contoso', 'Desktop');
   for (const v of ['18.12.407', '18.12.416']) {
     mkdirSync(join(dir, v), { recursive: true });
     writeFileSync(join(dir, v, 'Contoso.Desktop.yaml'), `# yaml-language-server: $schema=https://aka.ms/winget-manifest.version.1.6.0.schema.json\nPackageIdentifier: Contoso.Desktop\nPackageVersion: ${v}\nDefaultLocale: en-US\nManifestType: version\nManifestVersion: 1.6.0\n`);

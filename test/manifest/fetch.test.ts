@@ -3,12 +3,11 @@
 // disk) while fetches fail. No assertion depends on how long anything took.
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManifestSource } from '../../daemon/manifest/fetch.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
 
@@ -91,7 +90,7 @@ test('an oversized answer is refused: by Content-Length, and while streaming wit
 });
 
 test('a slow answer times out (each attempt), and the last good copy is used meanwhile — also by a new process, from the cache directory', async (t) => {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'sealwatch-manifest-cache-'));
+  const cacheDir = tempDir('sealwatch-manifest-cache-');
   const srv = await server((_req, res) => res.writeHead(200, { etag: '"a"' }).end(BODY));
   const held: ServerResponse[] = [];
   try {
@@ -116,7 +115,7 @@ test('a slow answer times out (each attempt), and the last good copy is used mea
 });
 
 test('only a copy that validates becomes the last good copy; a torn cache file is not used', async (t) => {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'sealwatch-manifest-cache-'));
+  const cacheDir = tempDir('sealwatch-manifest-cache-');
   const validate = (b: Buffer): void => {
     if (!b.toString().startsWith('version:')) throw new Error('not a feed');
   };

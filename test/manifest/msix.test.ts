@@ -3,8 +3,7 @@
 // its AppxSignature.p7x signs. Real Microsoft-signed DLLs from the npm registry are its payload.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust.ts';
 import { InspectPool } from '../../daemon/inventory/pool.ts';
@@ -15,12 +14,13 @@ import { parseAppxDigests, parseBlockMap } from '../../daemon/manifest/vendor/ms
 import { scanApp, type ScanReport } from '../../daemon/pipeline/scan-app.ts';
 import { TEST_NOW } from '../helpers/inspect.ts';
 import { realCorpusPath } from '../helpers/real-corpus.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const BUILD = resolve(import.meta.dirname, 'msix', 'build-msix.sh');
 
 /** Builds the package once: a DLL over 64 KiB (several blocks), another DLL, data, the AppX manifest. */
 function buildPackage(): { install: string; trust: string; verify: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-msix-'));
+  const dir = tempDir('sealwatch-msix-');
   const payload = join(dir, 'payload');
   mkdirSync(join(payload, 'lib'), { recursive: true });
   mkdirSync(join(payload, 'assets'), { recursive: true });
@@ -39,9 +39,9 @@ const pkg = buildPackage();
 
 /** A copy of the installed package to change, and a history to scan it into. */
 async function scanned(change: (root: string) => void, options: { trust?: boolean } = {}): Promise<{ base: ScanReport; after: ScanReport }> {
-  const root = mkdtempSync(join(tmpdir(), 'sealwatch-msix-app-'));
+  const root = tempDir('sealwatch-msix-app-');
   cpSync(pkg.install, root, { recursive: true });
-  const store = Store.open(join(mkdtempSync(join(tmpdir(), 'sealwatch-msix-db-')), 'sealwatch.db'));
+  const store = Store.open(join(tempDir('sealwatch-msix-db-'), 'sealwatch.db'));
   const pool = new InspectPool({ trustDirs: options.trust === false ? [DEFAULT_TRUST_DIR] : [DEFAULT_TRUST_DIR, pkg.trust], catalogDirs: [], systemTrust: false, now: TEST_NOW.toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, 2);
   try {
     const scan = (n: number): Promise<ScanReport> => scanApp(store, pool, { app: 'contoso-msix', root, trigger: 'manual', now: new Date(TEST_NOW.getTime() + n * 60_000), appVersion: '1.0.0', manifests: new ManifestStage([]) });

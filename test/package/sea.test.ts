@@ -5,19 +5,19 @@
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { buildPackages, type Built } from '../../scripts/package/build.ts';
 import { nodeBinary } from '../../scripts/package/fetch-node.ts';
 import { TARGETS } from '../../scripts/package/targets.ts';
 import { sharedCorpus } from '../helpers/real-corpus.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-const work = mkdtempSync(join(tmpdir(), 'sealwatch-sea-'));
+const work = tempDir('sealwatch-sea-');
 const assets = join(work, 'assets');
 let built: Built;
 let exe = '';

@@ -2,15 +2,15 @@
 // its worker replaced; the next file is inspected normally.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust.ts';
 import { InspectPool } from '../../daemon/inventory/pool.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 test('a file that takes too long is cut off at the time limit and its worker replaced; the next file is fine', async (t) => {
   // 256 MiB of sparse zeros: reading and hashing it takes far longer than the 150 ms limit set here.
-  const big = join(mkdtempSync(join(tmpdir(), 'sealwatch-pool-')), 'huge.bin');
+  const big = join(tempDir('sealwatch-pool-'), 'huge.bin');
   closeSync(openSync(big, 'w'));
   truncateSync(big, 256 * 1024 * 1024);
   const pool = new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR], catalogDirs: [], systemTrust: false, now: '2026-11-01T00:00:00Z', maxFileBytes: 1 << 30 }, 1, 150);
@@ -19,7 +19,7 @@ test('a file that takes too long is cut off at the time limit and its worker rep
     t.true('error' in slow);
     if ('error' in slow) t.regex(slow.error.message, /huge.bin: took longer than 150 ms/);
     t.is(pool.size, 1);
-    const small = join(mkdtempSync(join(tmpdir(), 'sealwatch-pool-')), 'small.txt');
+    const small = join(tempDir('sealwatch-pool-'), 'small.txt');
     writeFileSync(small, 'hello');
     const next = await pool.inspect(small);
     t.false('error' in next, JSON.stringify(next));
@@ -29,7 +29,7 @@ test('a file that takes too long is cut off at the time limit and its worker rep
 });
 
 test('a FIFO handed to the reader is refused at once (opened non-blocking), not waited on', async (t) => {
-  const fifo = join(mkdtempSync(join(tmpdir(), 'sealwatch-pool-')), 'pipe');
+  const fifo = join(tempDir('sealwatch-pool-'), 'pipe');
   execFileSync('mkfifo', [fifo]);
   const { readModuleFile } = await import('../../daemon/inventory/read.ts');
   const err = await t.throwsAsync(readModuleFile(fifo));
@@ -68,7 +68,7 @@ test('workers start only when files are queued (a rescan that reads nothing star
 });
 
 test('small files travel in batches; when a batch runs over the time limit only the file that is slow fails, the rest are inspected', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-pool-batch-'));
+  const dir = tempDir('sealwatch-pool-batch-');
   // Declared small (the walk's size decides batching), but 3 GiB of sparse zeros to read and hash: seconds.
   const slow = join(dir, 'slow.bin');
   closeSync(openSync(slow, 'w'));

@@ -1,14 +1,13 @@
 // The store on a real SQLite file: migrations are forward-only and idempotent; a newer schema is refused.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../daemon/inventory/store/store.ts';
 import { SealwatchError } from '../../daemon/shared/errors.ts';
 
 test('reopening applies nothing twice; data survives; WAL is on', (t) => {
-  const file = join(mkdtempSync(join(tmpdir(), 'sealwatch-store-')), 'a.db');
+  const file = join(tempDir('sealwatch-store-'), 'a.db');
   const s1 = Store.open(file);
   s1.upsertApp('contoso', '/opt/contoso', 'Contoso', new Date('2026-01-01T00:00:00Z'));
   s1.close();
@@ -22,7 +21,7 @@ test('reopening applies nothing twice; data survives; WAL is on', (t) => {
 });
 
 test('a database from a newer sealwatch is refused with a typed error, not damaged', (t) => {
-  const file = join(mkdtempSync(join(tmpdir(), 'sealwatch-store-')), 'b.db');
+  const file = join(tempDir('sealwatch-store-'), 'b.db');
   Store.open(file).close();
   const raw = new DatabaseSync(file);
   raw.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (99, ?)').run('2030-01-01');
@@ -36,8 +35,9 @@ test('a database from a newer sealwatch is refused with a typed error, not damag
 import { closeSync, openSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
 import { MIGRATIONS } from '../../daemon/inventory/store/migrations.ts';
 import { type ModuleRecord } from '../../daemon/shared/model.ts';
+import { tempDir } from '../helpers/temp.ts';
 
-const tmpDb = (name = 'h.db'): string => join(mkdtempSync(join(tmpdir(), 'sealwatch-store-')), name);
+const tmpDb = (name = 'h.db'): string => join(tempDir('sealwatch-store-'), name);
 const record = (sha: string, status: 'trusted' | 'unsigned' = 'unsigned'): ModuleRecord =>
   ({
     file: { path: '', name: '', size: 1, hash: { sha256: sha, sha1: '', md5: '' } },
@@ -149,7 +149,7 @@ test('random page corruption is found at open (quick_check) and named, before an
 
 test('witness: a deleted, emptied or swapped history is refused (never a silent new baseline) unless --reinit', (t) => {
   const file = tmpDb();
-  const witness = join(mkdtempSync(join(tmpdir(), 'sealwatch-witness-')), 'w.json');
+  const witness = join(tempDir('sealwatch-witness-'), 'w.json');
   const s = Store.open(file, { witness });
   snap(s, s.upsertApp('a', '/app', undefined, new Date()).id, [['a.dll', 's', hex(1)]]);
   s.close();
@@ -196,7 +196,7 @@ test('migration 2 turns a version-1 history into entries that read back the same
 test('witness: processes recording different databases at once never drop each other\'s entries', async (t) => {
   const { spawn } = await import('node:child_process');
   const { readWitness } = await import('../../daemon/inventory/store/witness.ts');
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-witness-'));
+  const dir = tempDir('sealwatch-witness-');
   const witness = join(dir, 'w.json');
   const script = `import { writeWitness } from ${JSON.stringify(join(import.meta.dirname, '..', '..', 'daemon', 'inventory', 'store', 'witness.ts'))};
     for (let i = 0; i < 20; i++) writeWitness(process.argv[1], process.argv[2] + '-' + i, { database_id: 'x', created_at: 'now', last_snapshot_id: i });`;
@@ -210,7 +210,7 @@ test('scan of a large tree re-executes itself once with a small young generation
   const { spawn } = await import('node:child_process');
   const { readFileSync: read } = await import('node:fs');
   const main = join(import.meta.dirname, '..', '..', 'daemon', 'main.ts');
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-reexec-'));
+  const dir = tempDir('sealwatch-reexec-');
   const cmdlineOf = async (args: string[]): Promise<string[]> => {
     const child = spawn(process.execPath, [main, ...args], { stdio: 'ignore', env: { ...process.env, SEALWATCH_WITNESS: join(dir, 'w.json') } });
     const exited = new Promise((r) => child.once('exit', r));
@@ -227,11 +227,11 @@ test('scan of a large tree re-executes itself once with a small young generation
     }
     return [...seen];
   };
-  const small = mkdtempSync(join(tmpdir(), 'sealwatch-small-'));
+  const small = tempDir('sealwatch-small-');
   const smallScan = await cmdlineOf(['scan', small, '--app', 's', '--db', join(dir, 's.db')]);
   t.false(smallScan.some((c) => c.includes('--max-semi-space-size')), JSON.stringify(smallScan));
   // LARGE_TREE_ENTRIES (10,000) entries: empty files, cheap to read.
-  const large = mkdtempSync(join(tmpdir(), 'sealwatch-large-'));
+  const large = tempDir('sealwatch-large-');
   for (let i = 0; i < 100; i++) {
     mkdirSync(join(large, `d${i}`));
     for (let j = 0; j < 100; j++) writeFileSync(join(large, `d${i}`, `f${j}`), '');
@@ -251,7 +251,7 @@ test('scan of a large tree re-executes itself once with a small young generation
 });
 
 test('migration 4: an operational alert (no app, no snapshot) is queued, listed, claimed and sent like any other', (t) => {
-  const file = join(mkdtempSync(join(tmpdir(), 'sealwatch-store-')), 'o.db');
+  const file = join(tempDir('sealwatch-store-'), 'o.db');
   const s = Store.open(file);
   try {
     const now = new Date('2026-03-01T00:00:00Z');
@@ -270,9 +270,9 @@ test('migration 4: an operational alert (no app, no snapshot) is queued, listed,
 
 test('the large-tree count stops at its limit, counts directories, and never follows a link out', async (t) => {
   const { hasAtLeastEntries } = await import('../../daemon/cli/tree-size.ts');
-  const big = mkdtempSync(join(tmpdir(), 'sealwatch-count-'));
+  const big = tempDir('sealwatch-count-');
   for (let i = 0; i < 30; i++) writeFileSync(join(big, `f${i}`), '');
-  const app = mkdtempSync(join(tmpdir(), 'sealwatch-count-app-'));
+  const app = tempDir('sealwatch-count-app-');
   mkdirSync(join(app, 'sub'));
   writeFileSync(join(app, 'sub', 'a'), '');
   symlinkSync(big, join(app, 'link'));
@@ -290,7 +290,7 @@ test('processes that create the same new database together all open it: each mig
   const script = `const { Store } = await import(${JSON.stringify(store)}); while (Date.now() < Number(process.argv[3])); Store.open(process.argv[1], { witness: process.argv[2] }).close();`;
   for (let round = 0; round < 3; round++) {
     const at = String(Date.now() + 1500);
-    const dir = mkdtempSync(join(tmpdir(), 'sealwatch-race-'));
+    const dir = tempDir('sealwatch-race-');
     const file = join(dir, 'h.db');
     const codes = await Promise.all(
       [0, 1, 2, 3].map(

@@ -2,12 +2,12 @@
 // scan's policies (fast-load.ts) are exactly what load.ts gives — from the cache for the shipped set, through the YAML
 // parser for anything else.
 import test from 'ava';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scanPolicies } from '../../daemon/policy/fast-load.ts';
 import { policiesOrFail, SHIPPED_POLICIES } from '../../daemon/policy/load.ts';
 import { POLICY_CACHE_FILE, policyCacheSource } from '../../scripts/lib/policy-cache.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 test('the generated shipped-policy cache is in step with policies/*.yaml (else: node scripts/policy-cache.ts)', (t) => {
   t.is(readFileSync(POLICY_CACHE_FILE, 'utf8'), policyCacheSource());
@@ -34,7 +34,7 @@ test('a scan gets the same policies and the same reported lines from the cache a
 });
 
 test('an operator policy, an edited copy of a shipped one and a repeated name go through the parser, with its verdicts', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-fast-load-'));
+  const dir = tempDir('sealwatch-fast-load-');
   const own = join(dir, 'own.yaml');
   writeFileSync(own, 'name: own-policy\nmatch:\n  apps: [contoso]\nseverity:\n  NEW_MODULE: low\n');
   const r = await both([own]);

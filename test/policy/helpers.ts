@@ -1,7 +1,6 @@
 // Scanning under policies in tests: a real SQLite file, a real worker pool, a fixed reference time, and the policy
 // stage of the pipeline (ScanRequest.policies).
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust.ts';
 import { InspectPool } from '../../daemon/inventory/pool.ts';
@@ -11,6 +10,7 @@ import { scanApp, type ScanReport } from '../../daemon/pipeline/scan-app.ts';
 import { loadPolicies } from '../../daemon/policy/load.ts';
 import { type Policy } from '../../daemon/policy/types.ts';
 import { TEST_NOW } from '../helpers/inspect.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 export const POLICIES_DIR = resolve(import.meta.dirname, '..', '..', 'policies');
 
@@ -22,7 +22,7 @@ export interface PolicyHarness {
 }
 
 export function policyHarness(defaults: readonly Policy[], extraTrust: readonly string[] = []): PolicyHarness {
-  const dbPath = join(mkdtempSync(join(tmpdir(), 'sealwatch-policy-db-')), 'sealwatch.db');
+  const dbPath = join(tempDir('sealwatch-policy-db-'), 'sealwatch.db');
   const store = Store.open(dbPath);
   const pool = new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR, ...extraTrust], catalogDirs: [], systemTrust: false, now: TEST_NOW.toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, 2);
   let tick = 0;
@@ -48,7 +48,7 @@ export function policiesFrom(...paths: string[]): Policy[] {
 
 /** A policy file written into a temp dir. */
 export function policyFile(text: string, name = 'policy.yaml'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-policy-'));
+  const dir = tempDir('sealwatch-policy-');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, name);
   writeFileSync(file, text);
@@ -57,7 +57,7 @@ export function policyFile(text: string, name = 'policy.yaml'): string {
 
 /** A directory whose last component is `name` (policies recognise install folders by it). */
 export function namedRoot(name: string): string {
-  const d = join(mkdtempSync(join(tmpdir(), 'sealwatch-app-')), name);
+  const d = join(tempDir('sealwatch-app-'), name);
   mkdirSync(d, { recursive: true });
   return d;
 }

@@ -4,8 +4,7 @@
 // UNEXPECTED_SIGNER.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { peFixture, peFixtureTrustDir } from '../../scripts/lib/fixtures.ts';
 import { hidePayloadInCertificateEntry } from '../../scripts/lib/pe-mutate.ts';
@@ -13,6 +12,7 @@ import { put } from '../../scripts/lib/three-cx.ts';
 import { type Finding } from '../../daemon/shared/findings.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
 import { namedRoot, POLICIES_DIR, policiesFrom, policyHarness } from './helpers.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const shipped = (): ReturnType<typeof policiesFrom> => policiesFrom(POLICIES_DIR);
 const aboveInfo = (fs: readonly Finding[]): string[][] => fs.filter((f) => f.severity !== 'info').map((f) => [f.rule, f.severity, f.path ?? '']);
@@ -25,7 +25,7 @@ function install(id: string, root: string): void {
 
 /** The real file re-signed with a self-made code-signing certificate whose subject copies `org` (no trusted root). */
 function resignedAs(bytes: Buffer, org: string): Buffer {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-resign-'));
+  const dir = tempDir('sealwatch-resign-');
   const run = (args: string[]): void => void execFileSync(args[0] as string, args.slice(1), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'k.pem', '-out', 'c.pem', '-days', '3650', '-subj', `/C=US/O=${org}/CN=${org}`, '-addext', 'extendedKeyUsage=codeSigning']);
   writeFileSync(join(dir, 'in.exe'), bytes);

@@ -4,13 +4,13 @@
 // contoso 18.12.420 that removes the trojan dylib (an IoC that is gone) but keeps the hostile DLL (still present).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { peFixture } from '../helpers/fixtures.ts';
 import { realAppPath } from '../helpers/real-corpus.ts';
 import { appDir, copyTree, harness } from '../helpers/scan.ts';
 import { put, threeCxTrust, writeThreeCxApp } from '../../scripts/lib/three-cx.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 export const HOSTILE_FILE = '<img src=x onerror=alert(1)>.dll';
 export const HOSTILE_SIGNER = '</script><script>alert(3)</script>';
@@ -23,7 +23,7 @@ export interface RecordedHistory {
 
 /** A PE signed by a self-signed certificate whose O and CN are markup. */
 function hostileDll(): Buffer {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-hostile-'));
+  const dir = tempDir('sealwatch-hostile-');
   try {
     const subject = `/CN=${HOSTILE_SIGNER.replaceAll('/', '\\/')}/O=${HOSTILE_SIGNER.replaceAll('/', '\\/')}`;
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '3650', '-subj', subject, '-addext', 'extendedKeyUsage=codeSigning'], { stdio: 'ignore' });

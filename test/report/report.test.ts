@@ -1,8 +1,7 @@
 // The HTML report and hunt view rendered in real headless Chromium (Debian's chromium, puppeteer-core) from a real
 // recorded history: the 3CX-shaped update, a real legitimate update, and a file and a signer whose names are markup.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser } from 'puppeteer-core';
@@ -12,10 +11,11 @@ import { servePage } from '../../daemon/report/serve.ts';
 import { sealwatch } from '../helpers/cli.ts';
 import { inPage, launch, watchedPage, type Watched } from './browser.ts';
 import { HOSTILE_FILE, HOSTILE_SIGNER, recordHistory, type RecordedHistory } from './history.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 // Serial: one browser, one page at a time (a screenshot of a page that is not in front waits for a frame).
 const docs = resolve(import.meta.dirname, '..', '..', 'docs');
-const out = mkdtempSync(join(tmpdir(), 'sealwatch-report-'));
+const out = tempDir('sealwatch-report-');
 let browser: Browser;
 let history: RecordedHistory;
 let reportFile: string;

@@ -3,12 +3,12 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { candidateVersion, fetchDeb, listedVersions, parseDebSpec } from '../../scripts/lib/debian.ts';
 import { currentBuildDir, realCorpusBuild, realCorpusEntries, realCorpusPath } from '../../scripts/lib/real-corpus.ts';
 import { parsePe } from '../../daemon/formats/pe/index.ts';
 import { inspectFile } from '../helpers/inspect.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const fwupd = realCorpusEntries().find((e) => e.id === 'fwupd-x64');
 const member = (deb: string): Buffer => execFileSync('tar', ['-xOf', '-', fwupd?.member ?? ''], { input: execFileSync('dpkg-deb', ['--fsys-tarfile', deb], { maxBuffer: 64 << 20 }), maxBuffer: 64 << 20 });
@@ -21,7 +21,7 @@ test('parseDebSpec reads name:arch=version (epochs and tildes kept)', (t) => {
 });
 
 test('a pinned version still listed is fetched from the mirror and checked against the pinned .deb SHA-256', async (t) => {
-  const work = mkdtempSync(join(tmpdir(), 'sealwatch-deb-'));
+  const work = tempDir('sealwatch-deb-');
   try {
     const got = await fetchDeb(fwupd ?? { package: '' }, work);
     t.is(got.via, 'mirror');
@@ -39,7 +39,7 @@ test('a version the mirrors dropped: the pinned .deb from snapshot.debian.org wh
   const spec = parseDebSpec(fwupd?.package ?? '');
   const dropped = `${spec.name}:${spec.arch}=1:1.3~dropped`;
   t.false(listedVersions(parseDebSpec(dropped)).includes('1:1.3~dropped'));
-  const work = mkdtempSync(join(tmpdir(), 'sealwatch-deb-'));
+  const work = tempDir('sealwatch-deb-');
   const logs: string[] = [];
   try {
     const got = await fetchDeb({ package: dropped, deb_sha256: fwupd?.deb_sha256, deb_sha1: fwupd?.deb_sha1 }, work, (s) => logs.push(s));
@@ -66,7 +66,7 @@ test('the tests read a current build kept apart (with its origin) only while the
   const entry = realCorpusEntries().find((e) => e.id === 'fwupd-x64');
   if (!entry) throw new Error('fwupd-x64 not in the manifest');
   const pinned = realCorpusPath('fwupd-x64');
-  const cache = mkdtempSync(join(tmpdir(), 'sealwatch-cache-'));
+  const cache = tempDir('sealwatch-cache-');
   const saved = process.env.SEALWATCH_CORPUS_CACHE;
   process.env.SEALWATCH_CORPUS_CACHE = cache;
   try {

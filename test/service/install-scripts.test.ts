@@ -4,17 +4,17 @@
 // CLI (PowerShell itself is not in Debian, so the .ps1 is not executed here).
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parsePlist } from 'plist';
 import { parse as parseYaml } from 'yaml';
 import { sealwatch } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const install = join(root, 'scripts', 'install');
-const tmp = mkdtempSync(join(tmpdir(), 'sealwatch-install-scripts-'));
+const tmp = tempDir('sealwatch-install-scripts-');
 test.after.always(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function run(file: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {

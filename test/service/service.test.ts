@@ -3,12 +3,12 @@
 // started, checked and removed; the LaunchDaemon plist parsed back; the Windows SCM commands checked word by word.
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'plist';
 import { sealwatch } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const run = async (file: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
   try {
@@ -26,7 +26,7 @@ function definitionOf(dryRun: string): string {
   return dryRun.slice(start, dryRun.lastIndexOf('\n\n# install would:')) + '\n';
 }
 
-const tmp = mkdtempSync(join(tmpdir(), 'sealwatch-service-'));
+const tmp = tempDir('sealwatch-service-');
 test.after.always(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('the systemd unit: hardened, accepted by `systemd-analyze verify`, rated OK by its offline security audit', async (t) => {

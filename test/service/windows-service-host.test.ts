@@ -7,13 +7,13 @@
 // what has not run on a real Windows.
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { binPath, windowsInstall, windowsUninstall } from '../../daemon/service/windows.ts';
 import { buildServiceHost, compileWindows } from '../../scripts/package/service-host.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 /** wine64 from Debian's wine64 package: on PATH, or where the package puts it. */
 function findWine(): string {
@@ -29,7 +29,7 @@ function findWine(): string {
   throw new Error('wine64 not found (Debian: apt-get install wine64; scripts/install-test-deps.sh): the Windows service host cannot be tested');
 }
 
-const tmp = mkdtempSync(join(tmpdir(), 'sealwatch-wine-'));
+const tmp = tempDir('sealwatch-wine-');
 const installDir = join(tmp, 'Program Files', 'sealwatch');
 const configFile = join(tmp, 'ProgramData', 'sealwatch', 'my config.yaml');
 /** A Linux path as wine's Z: drive names it. */

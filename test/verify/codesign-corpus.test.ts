@@ -1,13 +1,13 @@
 // Every Mach-O row of test/corpus/README.md (Santa's test binaries) and of REAL.md, asserted on the real files:
 // cdhash, Team ID, identifier, flags and status exactly.
 import test from 'ava';
-import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleLayout, inspectBundle } from '../../daemon/inventory/bundle.ts';
 import { type ModuleRecord, type SignatureRecord } from '../../daemon/shared/model.ts';
 import { codes, context, inspectFile } from '../helpers/inspect.ts';
 import { realCorpusPath, sharedCorpus } from '../helpers/real-corpus.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const santa = (name: string): ModuleRecord => inspectFile(join(sharedCorpus, 'macho', name));
 const slice = (r: ModuleRecord, arch: string): SignatureRecord | undefined => r.code_signature.signatures.find((s) => s.arch === arch);
@@ -224,7 +224,7 @@ test('santa-BundleExample.app: minimal bundle layout (Info.plist + unsigned x86_
 });
 
 test('santa-BundleExample.app with two spaces before <?xml in Info.plist (as CoreFoundation accepts): the same identity is read', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sealwatch-santa-bundle-'));
+  const dir = tempDir('sealwatch-santa-bundle-');
   try {
     const root = join(dir, 'BundleExample.app');
     cpSync(join(sharedCorpus, 'macho', 'santa-BundleExample.app'), root, { recursive: true });

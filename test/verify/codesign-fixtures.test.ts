@@ -2,8 +2,7 @@
 // shaped test PKI: vendor-signed bundles, and every way of tampering with one that the seal must catch.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleLayout, inspectBundle } from '../../daemon/inventory/bundle.ts';
 import { type ModuleRecord } from '../../daemon/shared/model.ts';
@@ -11,6 +10,7 @@ import { loadIdentity, signMacho, type SigningIdentity } from '../helpers/apple-
 import { buildAppBundle } from '../helpers/apple-bundle.ts';
 import { appleFixture } from '../helpers/fixtures.ts';
 import { codes, context, inspectBuffer } from '../helpers/inspect.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const ctx = () => context({ extraTrust: [appleFixture('trust')] });
 const ENTITLEMENTS = '<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>com.apple.security.cs.allow-jit</key><true/></dict></plist>';
@@ -22,7 +22,7 @@ test.before(async () => {
   mallory = await loadIdentity(appleFixture('pki/other.der'), appleFixture('pki/other.pk8'), [appleFixture('pki/devid-ca.der')]);
 });
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'sealwatch-apple-'));
+const tmp = (): string => tempDir('sealwatch-apple-');
 const read = (name: string): Buffer => readFileSync(appleFixture(name));
 
 async function signedDylib(source: string, identity: SigningIdentity, teamId: string): Promise<{ bytes: Buffer; record: ModuleRecord }> {

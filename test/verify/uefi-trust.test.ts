@@ -3,8 +3,7 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_TRUST_DIR, loadTrustStore } from '../../daemon/config/trust.ts';
 import { EFI_GUID, parseSignatureLists, parseVariableStore } from '../../daemon/formats/efi/variables.ts';
@@ -13,13 +12,14 @@ import { verifyPeSignatures } from '../../daemon/verify/authenticode/pe.ts';
 import { efiAnchors, windowsAnchors } from '../../daemon/verify/chain/trust-store.ts';
 import { codes, context, inspectFile, TEST_NOW } from '../helpers/inspect.ts';
 import { pinnedBuild, realCorpusPath, sharedCorpus } from '../helpers/real-corpus.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const uefiDir = join(DEFAULT_TRUST_DIR, 'uefi');
 
 test('config/trust/uefi is exactly the db of Debian ovmf OVMF_VARS.ms.fd, and config/trust/README.md pins each fingerprint', (t) => {
   const vars = realCorpusPath('ovmf-vars');
-  const out = mkdtempSync(join(tmpdir(), 'sealwatch-uefi-db-'));
+  const out = tempDir('sealwatch-uefi-db-');
   try {
     execFileSync(process.execPath, [join(root, 'scripts', 'extract-uefi-db.ts'), vars, out], { encoding: 'utf8' });
     const shipped = readdirSync(uefiDir).filter((f) => f.endsWith('.der')).sort();
