@@ -30,11 +30,16 @@ export class FeedHostRefused extends UrlRefused {
 /** Addresses no discovered feed may reach (IANA special-purpose registries: loopback, private, link-local, …). */
 const BLOCKED = ((): BlockList => {
   const b = new BlockList();
-  for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]] as const) b.addSubnet(net, bits, 'ipv4');
+  // The documentation networks (TEST-NET-1/2/3) route nowhere on the Internet: a feed there is someone's own network.
+  for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 3]] as const)
+    b.addSubnet(net, bits, 'ipv4');
   // ::/96 (unspecified, loopback, deprecated IPv4-compatible), unique local, site-local (deprecated), link-local,
   // multicast. IPv4-mapped addresses (::ffff:a.b.c.d) are checked against the IPv4 rules by BlockList itself; a rule
   // for ::ffff:0:0/96 would match every IPv4 address. NAT64 and 6to4 carry an IPv4 address: see embeddedIPv4.
-  for (const [net, bits] of [['::', 96], ['fc00::', 7], ['fec0::', 10], ['fe80::', 10], ['ff00::', 8]] as const) b.addSubnet(net, bits, 'ipv6');
+  // Also refused whole: Teredo 2001::/32 (a tunnel whose client IPv4 address is hidden by XOR), discard-only 100::/64,
+  // benchmarking 2001:2::/48, ORCHID 2001:10::/28 and 2001:20::/28, documentation 2001:db8::/32 and 3fff::/20.
+  const v6: ReadonlyArray<readonly [string, number]> = [['::', 96], ['100::', 64], ['2001::', 32], ['2001:2::', 48], ['2001:10::', 28], ['2001:20::', 28], ['2001:db8::', 32], ['3fff::', 20], ['fc00::', 7], ['fec0::', 10], ['fe80::', 10], ['ff00::', 8]];
+  for (const [net, bits] of v6) b.addSubnet(net, bits, 'ipv6');
   return b;
 })();
 
@@ -65,7 +70,7 @@ function embeddedIPv4(address: string): string | undefined {
   return undefined;
 }
 
-/** True for an address in a loopback, private, link-local or other non-public range (directly or through NAT64 or 6to4). */
+/** True for an address in a loopback, private, link-local, documentation, tunnel or other non-public range (directly or through NAT64 or 6to4). */
 export function isNonPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true;

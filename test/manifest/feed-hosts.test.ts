@@ -139,7 +139,7 @@ test('a name that resolves to a loopback or private address is refused unless li
   await t.throwsAsync(p.check(new URL('https://2130706433/a')), { instanceOf: FeedHostRefused, message: /host 127\.0\.0\.1: a literal IP/ }, 'the URL parser normalises IPv4 forms');
 });
 
-test('IPv6 forms that reach IPv4 or are not public: IPv4-compatible, site-local, NAT64 and 6to4 judged by the IPv4 address inside', (t) => {
+test('IPv6 forms that reach IPv4 or are not public: IPv4-compatible, site-local, NAT64 and 6to4 judged by the IPv4 address inside; Teredo and documentation ranges refused', (t) => {
   // ::/96 (IPv4-compatible, deprecated) and fec0::/10 (site-local, deprecated): refused whatever they hold.
   for (const a of ['::', '::a00:1', '::808:808', '::8.8.8.8', 'fec0::1', 'feff::1']) t.true(isNonPublicAddress(a), a);
   // NAT64 (well-known /96 and local-use 64:ff9b:1::/96) and 6to4: refused when the IPv4 address inside is not public.
@@ -147,6 +147,12 @@ test('IPv6 forms that reach IPv4 or are not public: IPv4-compatible, site-local,
     t.true(isNonPublicAddress(a), a);
   // A local-use NAT64 address in another layout carries its IPv4 bits elsewhere: refused rather than guessed.
   t.true(isNonPublicAddress('64:ff9b:1:ab::808:808'));
+  // Teredo (its client address is XOR-hidden), documentation, benchmarking, ORCHID and discard-only ranges, and the IPv4
+  // documentation networks: none is a public server's address.
+  for (const a of ['2001:0:4136:e378:8000:63bf:3fff:fdd2', '2001::1', '2001:db8::1', '3fff::1', '2001:2::1', '2001:10::1', '2001:20::1', '100::1', '192.0.2.1', '198.51.100.7', '203.0.113.9'])
+    t.true(isNonPublicAddress(a), a);
+  // Neighbouring public ranges stay public.
+  for (const a of ['2001:4860:4860::8888', '2001:200::1', '2001:db9::1', '2606:4700::1111', '192.0.3.1', '203.0.114.1']) t.false(isNonPublicAddress(a), a);
   // The same forms around a public IPv4 address are public (an IPv6-only network reaches every site through NAT64).
   for (const a of ['64:ff9b::8.8.8.8', '64:ff9b::5db8:d822', '64:ff9b:1::8.8.8.8', '2002:808:808::1', '::ffff:8.8.8.8', '8.8.8.8']) t.false(isNonPublicAddress(a), a);
 });
