@@ -31,18 +31,10 @@ export class RecordSink {
   }
 
   add(path: string, stat: string, record: ModuleRecord): void {
-    this.fresh.set(path, this.summaryToKeep(path, record));
+    this.fresh.set(path, keptSummary(path, record, this.keepSteering));
     if (isVersionSource(path, record)) this.topLevel.set(path, record);
     this.pending.push({ path, stat, record });
     if (this.pending.length >= BATCH) this.flush();
-  }
-
-  private summaryToKeep(path: string, record: ModuleRecord): ModuleSummary | undefined {
-    // A plain data file read without trouble keeps no summary on a baseline: decided without building one (a summary
-    // of each of 100,000 .js files was most of a baseline's allocations). The same test summarise() makes.
-    if (!this.keepSteering && !record.entry && !CODE_FORMATS.has(record.module.format) && !tooLargeToVerify(record)) return undefined;
-    const summary = summarise(path, record);
-    return summary.isCode || summary.state !== 'file' || (this.keepSteering && isSteering(summary.fileClass)) ? summary : undefined;
   }
 
   has(path: string): boolean {
@@ -69,6 +61,18 @@ export class RecordSink {
   close(): void {
     this.store.endStaging(this.scan);
   }
+}
+
+/**
+ * The summary a fresh path keeps for the diff: code, files that steer the app (not on a baseline, `keepSteering`
+ * false: nothing is compared, and 100,000 .js files would each hold one) and entries that are not a readable file.
+ */
+export function keptSummary(path: string, record: ModuleRecord, keepSteering: boolean): ModuleSummary | undefined {
+  // A plain data file read without trouble keeps no summary on a baseline: decided without building one (a summary
+  // of each of 100,000 .js files was most of a baseline's allocations). The same test summarise() makes.
+  if (!keepSteering && !record.entry && !CODE_FORMATS.has(record.module.format) && !tooLargeToVerify(record)) return undefined;
+  const summary = summarise(path, record);
+  return summary.isCode || summary.state !== 'file' || (keepSteering && isSteering(summary.fileClass)) ? summary : undefined;
 }
 
 /** An executable at the top of the root or of a Squirrel app-x.y.z folder, or the root itself as a bundle (`./`): the app version may come from it. */

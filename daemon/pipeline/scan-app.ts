@@ -4,10 +4,11 @@
 import { realpath } from 'node:fs/promises';
 import { type AlertDestination } from '../alert/destination.ts';
 import { planAlerts, type PlannedAlert } from '../alert/enqueue.ts';
-import { diffModules, sameSignerKind, type ModuleChange } from '../diff/diff.ts';
+import { diffModules, type ModuleChange } from '../diff/diff.ts';
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { detect, type DetectInput } from '../detect/rules.ts';
-import { priorLayout, squirrelBases, squirrelCounterpart, squirrelHistory, versionTrust } from './judge-context.ts';
+import { priorLayout, squirrelHistory, versionTrust } from './judge-context.ts';
+import { pairChanges } from './pairing.ts';
 import { ruleSeverity } from '../detect/rule-table.ts';
 import { appVersion, squirrelFolders } from '../inventory/app-version.ts';
 import type { InspectContext } from '../inventory/inspect-file.ts';
@@ -215,43 +216,32 @@ function versionSources(store: Store, appId: number, root: string, fresh: Readon
 }
 
 /**
- * Before and after summaries of what moved. Unchanged paths are unchanged by construction. A path whose previous
+ * Before and after summaries of what moved (pairing.ts), against the store's current entries. A path whose previous
  * state was not verified (unreadable, a device, a link out of the root) is compared with the last state that was,
  * so a gap in verification can never launder a change.
  */
 function summariesToCompare(store: Store, appId: number, prevRoot: string, sink: RecordSink, removed: readonly string[], squirrel: readonly string[]): [Map<string, ModuleSummary>, Map<string, ModuleSummary>] {
-  const before = new Map<string, ModuleSummary>();
-  const after = new Map<string, ModuleSummary>();
-  const baseOf = (path: string): ModuleSummary | undefined => {
-    const old = store.currentEntry(appId, path);
-    const base = old && UNVERIFIED_STATUSES.includes(old.status) ? store.lastVerified(appId, path) : old;
-    if (!base) return undefined;
-    // Only code needs its whole record back; a data file is what its row says.
-    return CODE_FORMATS.has(base.format) ? summarise(path, store.record(base.record_id, prevRoot, path)) : dataSummary(path, base);
-  };
   let files: readonly { path: string; format: string }[] | undefined;
-  // A module a Squirrel release renamed (a version in its name): compared with the one it replaces in the folder
-  // before, when the signers agree as diff.ts pairs renames (the same trusted identity, or both naming no one alike).
-  const renamedInSquirrel = (path: string, a: ModuleSummary): ModuleSummary | undefined => {
-    const from = squirrelCounterpart(path, squirrel, () => (files ??= store.currentFiles(appId)), (p) => sink.has(p) || store.currentEntry(appId, p) !== undefined);
-    const b = from ? baseOf(from) : undefined;
-    return b && sameSignerKind(a, b) ? b : undefined;
+  const prior = {
+    summary: (path: string): ModuleSummary | undefined => {
+      const old = store.currentEntry(appId, path);
+      const base = old && UNVERIFIED_STATUSES.includes(old.status) ? store.lastVerified(appId, path) : old;
+      if (!base) return undefined;
+      // Only code needs its whole record back; a data file is what its row says.
+      return CODE_FORMATS.has(base.format) ? summarise(path, store.record(base.record_id, prevRoot, path)) : dataSummary(path, base);
+    },
+    files: () => (files ??= store.currentFiles(appId)),
   };
-  for (const [path, summary] of sink.fresh) {
-    // Squirrel: a path new in the newest app-x.y.z folder is compared with the same path in the folder before it.
-    const b = baseOf(path) ?? squirrelBases(path, squirrel).map(baseOf).find((s) => s !== undefined) ?? (summary?.isCode ? renamedInSquirrel(path, summary) : undefined);
-    // Data replacing data is no module's business; data replacing a module is (MODULE_DISPLACED).
-    const staged = !summary && b?.isCode ? sink.row(path) : undefined;
-    const a = summary ?? (staged ? dataSummary(path, staged) : undefined);
-    if (!a) continue;
-    after.set(path, a);
-    if (b) before.set(path, b);
-  }
-  for (const path of removed) {
-    const b = baseOf(path);
-    if (b) before.set(path, b);
-  }
-  return [before, after];
+  const now = {
+    fresh: sink.fresh,
+    removed,
+    has: (path: string) => sink.has(path) || store.currentEntry(appId, path) !== undefined,
+    dataSummary: (path: string) => {
+      const staged = sink.row(path);
+      return staged ? dataSummary(path, staged) : undefined;
+    },
+  };
+  return pairChanges(now, prior, squirrel);
 }
 
 function entryOf(e: SpecialEntry): EntryState {

@@ -1,13 +1,21 @@
 // `policy test`: the stored history of an app judged again under a set of policies, read-only. For each snapshot the
 // stored findings are put back as detection left them (withoutPolicies), the snapshot's changes are rebuilt from its
-// stored records, the policy stage runs again, and what differs is reported. Nothing is written.
-import { diffModules } from '../diff/diff.ts';
+// stored records and paired as the scan paired them (pipeline/pairing.ts: last verified state, Squirrel folders),
+// the policy stage runs again, and what differs is reported. Nothing is written.
+import { diffModules, type ModuleChange } from '../diff/diff.ts';
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
-import { type AppRow, type FileRow, type FindingRow, type Store } from '../inventory/store/store.ts';
+import { type AppRow, type FileRow, type FindingRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
+import { squirrelHistory } from '../pipeline/judge-context.ts';
+import { pairChanges } from '../pipeline/pairing.ts';
+import { dataSummary, keptSummary } from '../pipeline/record-sink.ts';
 import { type Finding, type RuleId } from '../shared/findings.ts';
 import { applyPolicies, policiesFor, withoutPolicies } from './apply.ts';
 import { appFacts } from './facts.ts';
 import { type Policy } from './types.ts';
+
+const CODE_FORMATS = new Set(['pe', 'macho', 'elf', 'bundle']);
+/** A Squirrel version folder at the top of the root (inventory/app-version.ts squirrelFolders). */
+const SQUIRREL_FOLDER = /^app-\d+(\.\d+)*/;
 
 export interface FindingState {
   readonly severity: Finding['severity'];
@@ -64,26 +72,60 @@ export function compareFindings(stored: readonly Finding[], evaluated: readonly 
   return out;
 }
 
-/** The changes a snapshot recorded, rebuilt from the stored records of the paths that moved. */
-function changesOf(store: Store, prev: { root: string; files: readonly FileRow[] } | undefined, root: string, files: readonly FileRow[]) {
+/** A stored file row, with the root of the snapshot it belongs to (records are read back relative to it). */
+interface RootedRow {
+  readonly row: FileRow;
+  readonly root: string;
+}
+
+/** The snapshot before, and each path's last verified row up to it. */
+interface Prior {
+  readonly root: string;
+  readonly files: readonly FileRow[];
+  readonly verified: ReadonlyMap<string, RootedRow>;
+}
+
+const summaryOf = (store: Store, path: string, { row, root }: RootedRow): ModuleSummary =>
+  CODE_FORMATS.has(row.format) ? summarise(path, store.record(row.record_id, root, path)) : dataSummary(path, row);
+
+/** The changes a snapshot recorded, rebuilt from the stored records and paired as the scan paired them (pairing.ts). */
+function changesOf(store: Store, prev: Prior | undefined, root: string, files: readonly FileRow[]): ModuleChange[] {
   const old = new Map((prev?.files ?? []).map((f) => [f.path, f]));
-  const now = new Set(files.map((f) => f.path));
-  const before = new Map<string, ModuleSummary>();
-  const after = new Map<string, ModuleSummary>();
+  const now = new Map(files.map((f) => [f.path, f]));
+  const fresh: Array<[string, ModuleSummary | undefined]> = [];
   for (const f of files) {
     const o = old.get(f.path);
     if (o && o.record_id === f.record_id && o.status === f.status) continue;
-    after.set(f.path, summarise(f.path, store.record(f.record_id, root, f.path)));
-    if (o && prev) before.set(f.path, summarise(f.path, store.record(o.record_id, prev.root, f.path)));
+    fresh.push([f.path, keptSummary(f.path, store.record(f.record_id, root, f.path), prev !== undefined)]);
   }
-  for (const [path, o] of old) if (!now.has(path) && prev) before.set(path, summarise(path, store.record(o.record_id, prev.root, path)));
-  return diffModules(before, after);
+  const removed = [...old.keys()].filter((p) => !now.has(p));
+  const squirrel = squirrelHistory([...new Set(files.map((f) => f.path.split('/')[0] ?? ''))].filter((d) => SQUIRREL_FOLDER.test(d) && files.some((f) => f.path.startsWith(`${d}/`))), removed);
+  const prior = {
+    summary: (path: string): ModuleSummary | undefined => {
+      const o = old.get(path);
+      if (!o || !prev) return undefined;
+      const base = UNVERIFIED_STATUSES.includes(o.status) ? prev.verified.get(path) : { row: o, root: prev.root };
+      return base ? summaryOf(store, path, base) : undefined;
+    },
+    files: () => prev?.files ?? [],
+  };
+  const state = {
+    fresh,
+    removed,
+    has: (path: string) => now.has(path),
+    dataSummary: (path: string) => {
+      const row = now.get(path);
+      return row ? dataSummary(path, row) : undefined;
+    },
+  };
+  return diffModules(...pairChanges(state, prior, squirrel));
 }
 
 /** Every snapshot of the app, oldest first, judged again; `at` (when given) replaces each snapshot's own time. */
 export function replayHistory(store: Store, app: AppRow, policies: readonly Policy[], at?: Date): SnapshotReplay[] {
   const out: SnapshotReplay[] = [];
-  let prev: { root: string; files: FileRow[] } | undefined;
+  let prev: Prior | undefined;
+  const verified = new Map<string, RootedRow>();
   for (const s of store.snapshots(app.id)) {
     const files = store.files(s.id);
     const changes = changesOf(store, prev, s.root, files);
@@ -92,7 +134,8 @@ export function replayHistory(store: Store, app: AppRow, policies: readonly Poli
     const stored = store.findings({ snapshotId: s.id }).map(asFinding);
     const evaluated = applyPolicies(withoutPolicies(stored), { policies, app: facts, changes, baseline: prev === undefined, at: at ?? new Date(s.taken_at) });
     out.push({ snapshot: s.id, version: s.version, takenAt: s.taken_at, policies: policiesFor(policies, facts).map((p) => p.name), changes: compareFindings(stored, evaluated) });
-    prev = { root: s.root, files };
+    for (const f of files) if (!UNVERIFIED_STATUSES.includes(f.status)) verified.set(f.path, { row: f, root: s.root });
+    prev = { root: s.root, files, verified };
   }
   return out;
 }

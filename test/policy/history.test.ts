@@ -3,11 +3,12 @@
 // file's bytes are the same afterwards.
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { peFixture, peFixtureTrustDir } from '../../scripts/lib/fixtures.ts';
 import { put } from '../../scripts/lib/three-cx.ts';
 import { sealwatch } from '../helpers/cli.ts';
-import { realCorpusPath } from '../helpers/real-corpus.ts';
+import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
 import { namedRoot, policiesFrom, policyFile, policyHarness } from './helpers.ts';
 
 const POLICY = `name: term
@@ -115,4 +116,37 @@ test('policy test: an app not in the history, or a bad --at, is a usage error (e
   const db = await recordHistory();
   t.is((await sealwatch(['policy', 'test', 'nope', '--db', db])).code, 2);
   t.is((await sealwatch(['policy', 'test', 'term', '--db', db, '--at', '2026-02-30'])).code, 2);
+});
+
+const SQUIRREL_POLICY = `name: sq
+match:
+  apps: [sq]
+signers:
+  - organization: Microsoft Corporation
+`;
+
+test('policy test pairs a Squirrel update as the scan did: the same policy again changes nothing, whether the old app-x.y.z folder stays or goes', async (t) => {
+  const policy = policyFile(SQUIRREL_POLICY);
+  for (const dropOld of [false, true]) {
+    const h = policyHarness(policiesFrom(policy));
+    let db: string;
+    try {
+      // The real Update.exe beside app-x.y.z folders, each a real msal release (Microsoft-signed modules and others)
+      const root = namedRoot('sq');
+      put(root, 'Update.exe', readFileSync(realCorpusPath('squirrel')));
+      cpSync(realAppPath('msal-0.20.6'), join(root, 'app-0.20.6'), { recursive: true });
+      await h.scan('sq', root);
+      cpSync(realAppPath('msal-0.20.7'), join(root, 'app-0.20.7'), { recursive: true });
+      if (dropOld) rmSync(join(root, 'app-0.20.6'), { recursive: true });
+      await h.scan('sq', root);
+      db = h.dbPath;
+    } finally {
+      await h.close();
+    }
+    const r = await sealwatch(['policy', 'test', 'sq', '--policy', policy, '--db', db, '--json']);
+    t.is(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as Replay;
+    t.is(out.snapshots.length, 2);
+    t.deepEqual(out.snapshots.flatMap((s) => s.changes.map(brief)), [], dropOld ? 'old folder deleted' : 'old folder kept');
+  }
 });
