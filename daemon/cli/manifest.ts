@@ -117,7 +117,7 @@ const FEED_KINDS = ['electron-builder', 'sparkle', 'winget', 'squirrel'] as cons
  * for every scan: an installed MSIX package's signed block map is checked without being asked for (the stage costs
  * nothing when there is no manifest to read).
  */
-export async function scanManifestStage(o: { manifest?: readonly string[]; manifestKey?: readonly string[]; vendorFeed?: readonly string[] }): Promise<import('../manifest/stage.ts').ManifestStage> {
+export async function scanManifestStage(o: { manifest?: readonly string[]; manifestKey?: readonly string[]; vendorFeed?: readonly string[]; feedHost?: readonly string[] }): Promise<import('../manifest/stage.ts').ManifestStage> {
   const manifests = o.manifest ?? [];
   const keyFiles = o.manifestKey ?? [];
   const feeds = o.vendorFeed ?? [];
@@ -131,6 +131,17 @@ export async function scanManifestStage(o: { manifest?: readonly string[]; manif
     if (eq < 0 || !FEED_KINDS.includes(kind)) throw new SealwatchError('CONFIG', `scan: --vendor-feed ${JSON.stringify(f)}: give KIND=FILE|URL|auto with KIND one of ${FEED_KINDS.join(', ')}`);
     specs.push({ kind, location: f.slice(eq + 1) });
   }
+  const extraFeedHosts = await feedHostsOption(o.feedHost ?? []);
   const { ManifestStage } = await import('../manifest/stage.ts');
-  return new ManifestStage(specs);
+  return new ManifestStage(specs, extraFeedHosts.length ? { extraFeedHosts } : {});
+}
+
+/** `--feed-host HOST` (repeatable): checked as a `manifest.feed_hosts` entry is, lower case. */
+async function feedHostsOption(hosts: readonly string[]): Promise<string[]> {
+  if (hosts.length === 0) return [];
+  const { FEED_HOST_ENTRY } = await import('../manifest/feed-hosts.ts');
+  for (const h of hosts) {
+    if (!FEED_HOST_ENTRY.test(h)) throw new SealwatchError('CONFIG', `scan: --feed-host ${JSON.stringify(h)}: must be a host name, an IP address, or *.example.com`);
+  }
+  return hosts.map((h) => h.toLowerCase());
 }

@@ -76,7 +76,8 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--manifest <file>', "signed release manifest (file or https URL; repeatable) to check this version against", collect, [])
     .option('--manifest-key <pub>', 'pinned manifest public key (SPKI PEM; repeatable)', collect, [])
     .option('--vendor-feed <kind=location>', 'vendor feed (electron-builder, sparkle, winget, squirrel) = file, https URL, or auto (where the app names it; repeatable)', collect, [])
-    .action((dir: string, o: { app: string; appVersion?: string; vendor?: string; db?: string; json: boolean; trust: string[]; catalog: string[]; systemTrust: boolean; workers?: number; reinit: boolean; iocDigests: boolean; policy: string[]; manifest: string[]; manifestKey: string[]; vendorFeed: string[] }) =>
+    .option('--feed-host <host>', 'a host a feed the app names itself (--vendor-feed KIND=auto) may point at: a name, an IP, or *.example.com (repeatable; added to manifest.feed_hosts of the config)', collect, [])
+    .action((dir: string, o: { app: string; appVersion?: string; vendor?: string; db?: string; json: boolean; trust: string[]; catalog: string[]; systemTrust: boolean; workers?: number; reinit: boolean; iocDigests: boolean; policy: string[]; manifest: string[]; manifestKey: string[]; vendorFeed: string[]; feedHost: string[] }) =>
       guard(async () => (await scanCommands()).runScan(dir, o, io))(),
     );
   program

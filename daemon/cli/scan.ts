@@ -64,6 +64,8 @@ export interface ScanOptions {
   readonly manifest?: readonly string[];
   readonly manifestKey?: readonly string[];
   readonly vendorFeed?: readonly string[];
+  /** `--feed-host`: hosts a feed the app names itself may point at, besides manifest.feed_hosts of the config. */
+  readonly feedHost?: readonly string[];
 }
 
 export async function runScan(dir: string, options: ScanOptions, io: Output): Promise<number> {

@@ -80,6 +80,12 @@ export function isNonPublicAddress(address: string): boolean {
   return v4 !== undefined && BLOCKED.check(v4, 'ipv4');
 }
 
+/**
+ * What a `manifest.feed_hosts` entry (and `scan --feed-host`) may be: a host name, `*.` and a domain, or an IP
+ * address (IPv6 with or without brackets). The config schema's pattern is this one (test/manifest/feed-hosts.test.ts).
+ */
+export const FEED_HOST_ENTRY = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?$/;
+
 /** A URL's host as compared with the list: lower case, no trailing dot, no IPv6 brackets. */
 function hostOf(url: URL): string {
   return url.hostname.toLowerCase().replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1');

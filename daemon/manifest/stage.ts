@@ -39,6 +39,8 @@ export interface StageOptions extends FetchOptions {
    * from the config at $SEALWATCH_CONFIG or the per-OS place when a feed is discovered (none there: nothing allowed).
    */
   readonly feedHosts?: readonly string[];
+  /** Hosts the operator allowed for this run (`scan --feed-host`), besides the configured ones (when `feedHosts` is absent). */
+  readonly extraFeedHosts?: readonly string[];
 }
 
 /** One line per manifest for the scan's report: used, for another version, or rejected. */
@@ -125,13 +127,15 @@ export class ManifestStage {
   private readonly specs: readonly ManifestSpec[];
   private readonly fetchOptions: FetchOptions;
   private feedHosts: readonly string[] | undefined;
+  private readonly extraFeedHosts: readonly string[];
   private readonly sources = new Map<string, ManifestSource>();
 
   constructor(specs: readonly ManifestSpec[], options: StageOptions = {}) {
     this.specs = specs;
-    const { feedHosts, ...fetchOptions } = options;
+    const { feedHosts, extraFeedHosts, ...fetchOptions } = options;
     this.fetchOptions = fetchOptions;
     this.feedHosts = feedHosts;
+    this.extraFeedHosts = extraFeedHosts ?? [];
   }
 
   /**
@@ -155,7 +159,7 @@ export class ManifestStage {
    */
   private async feedHostChecks(url: string, namedBy: string): Promise<Pick<FetchOptions, 'checkUrl' | 'lookup'>> {
     const { FeedHostPolicy, configuredFeedHosts } = await import('./feed-hosts.ts');
-    this.feedHosts ??= await configuredFeedHosts();
+    this.feedHosts ??= [...this.extraFeedHosts, ...(await configuredFeedHosts())];
     const policy = new FeedHostPolicy(this.feedHosts, namedBy);
     await policy.check(new URL(url));
     return { checkUrl: policy.check, lookup: policy.lookup };

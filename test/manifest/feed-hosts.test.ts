@@ -11,7 +11,7 @@ import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust.ts';
 import { InspectPool } from '../../daemon/inventory/pool.ts';
 import { DEFAULT_MAX_FILE_BYTES } from '../../daemon/inventory/read.ts';
 import { Store } from '../../daemon/inventory/store/store.ts';
-import { FeedHostPolicy, FeedHostRefused, isNonPublicAddress } from '../../daemon/manifest/feed-hosts.ts';
+import { FEED_HOST_ENTRY, FeedHostPolicy, FeedHostRefused, isNonPublicAddress } from '../../daemon/manifest/feed-hosts.ts';
 import { ManifestStage, type ManifestSpec } from '../../daemon/manifest/stage.ts';
 import { scanApp, type ScanReport } from '../../daemon/pipeline/scan-app.ts';
 import { put } from '../../scripts/lib/three-cx.ts';
@@ -168,13 +168,13 @@ test('config: manifest.feed_hosts is read (lower case), and an entry that is not
   t.throws(() => loadConfig(file, {}, { managed: {} }), { message: /line 5: manifest\.feed_hosts\[0\]: must be a host name, an IP address, or \*\.example\.com/ });
 });
 
-test('sealwatch scan --vendor-feed electron-builder=auto takes manifest.feed_hosts from the config ($SEALWATCH_CONFIG); without one nothing the app names is fetched', async (t) => {
+test('sealwatch scan --vendor-feed electron-builder=auto takes manifest.feed_hosts from the config ($SEALWATCH_CONFIG) and --feed-host; without either nothing the app names is fetched', async (t) => {
   const srv = await feedServer();
   const dir = tempDir('sealwatch-feedhosts-cli-');
   const config = join(dir, 'sealwatch.yaml');
   writeFileSync(config, `apps:\n  - name: contoso\n    path: ${dir}\nmanifest:\n  feed_hosts: [127.0.0.1]\n`);
-  const run = async (env: Record<string, string>) => {
-    const r = await sealwatch(['scan', electronApp(`${srv.origin}/feed`), '--app', 'contoso', '--app-version', '18.12.417', '--db', join(mkdtempSync(join(dir, 'db-')), 's.db'), '--vendor-feed', 'electron-builder=auto', '--json'], { NODE_EXTRA_CA_CERTS: srv.caFile, ...env });
+  const run = async (env: Record<string, string>, extra: string[] = []) => {
+    const r = await sealwatch(['scan', electronApp(`${srv.origin}/feed`), '--app', 'contoso', '--app-version', '18.12.417', '--db', join(mkdtempSync(join(dir, 'db-')), 's.db'), '--vendor-feed', 'electron-builder=auto', '--json', ...extra], { NODE_EXTRA_CA_CERTS: srv.caFile, ...env });
     const out = jsonLines(r.stdout)[0] as { findings: Array<{ rule: string; evidence: Record<string, unknown> }> } | undefined;
     t.truthy(out, r.stderr);
     return out?.findings ?? [];
@@ -187,7 +187,20 @@ test('sealwatch scan --vendor-feed electron-builder=auto takes manifest.feed_hos
     t.is(allowed.filter((f) => f.rule === 'MANIFEST_INVALID').length, 0);
     t.is(allowed.filter((f) => f.rule === 'VERSION_UNKNOWN_TO_VENDOR').length, 1);
     t.deepEqual(srv.requests, ['/feed/latest.yml']);
+    // --feed-host allows a host for this run without a config; one that is not a host is a usage error (exit 2)
+    const flagged = await run({ SEALWATCH_CONFIG: '' }, ['--feed-host', '127.0.0.1']);
+    t.is(flagged.filter((f) => f.rule === 'MANIFEST_INVALID').length, 0);
+    t.is(flagged.filter((f) => f.rule === 'VERSION_UNKNOWN_TO_VENDOR').length, 1);
+    t.deepEqual(srv.requests, ['/feed/latest.yml', '/feed/latest.yml']);
+    const bad = await sealwatch(['scan', dir, '--app', 'x', '--db', join(dir, 'bad.db'), '--vendor-feed', 'electron-builder=auto', '--feed-host', 'https://evil.example/'], { SEALWATCH_CONFIG: '' });
+    t.is(bad.code, 2);
+    t.regex(bad.stderr, /--feed-host "https:\/\/evil\.example\/": must be a host name, an IP address, or \*\.example\.com/);
   } finally {
     await srv.close();
   }
+});
+
+test('the config schema checks manifest.feed_hosts entries with the pattern scan --feed-host uses', (t) => {
+  const schema = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'config', 'sealwatch.schema.json'), 'utf8')) as { properties: { manifest: { properties: { feed_hosts: { items: { pattern: string } } } } } };
+  t.is(schema.properties.manifest.properties.feed_hosts.items.pattern, FEED_HOST_ENTRY.source);
 });
