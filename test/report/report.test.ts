@@ -14,7 +14,8 @@ import { HOSTILE_FILE, HOSTILE_SIGNER, recordHistory, type RecordedHistory } fro
 import { tempDir } from '../helpers/temp.ts';
 
 // Serial: one browser, one page at a time (a screenshot of a page that is not in front waits for a frame).
-const docs = resolve(import.meta.dirname, '..', '..', 'docs');
+/** The README's screenshots are refreshed only when asked (SEALWATCH_UPDATE_DOCS=1); otherwise a run leaves the checkout as it was. */
+const docs = process.env.SEALWATCH_UPDATE_DOCS === '1' ? resolve(import.meta.dirname, '..', '..', 'docs') : tempDir('sealwatch-shots-');
 const out = tempDir('sealwatch-report-');
 let browser: Browser;
 let history: RecordedHistory;
