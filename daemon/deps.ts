@@ -3,7 +3,7 @@
 // holds a singleton. Tests and benchmarks build the same graph from their own config.
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { requireAdminOnly } from './config/permissions.ts';
+import { requireAdminOnly } from './shared/permissions.ts';
 import { OutboxDeliverer } from './alert/deliverer.ts';
 import { ExportDeliverer } from './export/deliverer.ts';
 import { localHost } from './export/host.ts';

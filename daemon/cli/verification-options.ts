@@ -2,7 +2,7 @@
 // check its options and start its workers without loading the verifiers into its own thread.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireAdminOnlyTree } from '../config/permissions.ts';
+import { requireAdminOnlyTree } from '../shared/permissions.ts';
 import { DEFAULT_TRUST_DIR } from '../config/trust-dir.ts';
 import { windowsElevated } from '../shared/asset-guard.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';

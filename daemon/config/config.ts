@@ -24,7 +24,7 @@ import { envLayer } from './env-layer.ts';
 import { isPlainObject, type Layer, type Merged, mergeLayers, originOf } from './layers.ts';
 import { MANAGED_PLIST, plistLayer } from './managed-plist.ts';
 import { queryRegistry, registryLayer } from './managed-registry.ts';
-import { requireAdminOnly, requireAdminOnlyTree } from './permissions.ts';
+import { requireAdminOnly, requireAdminOnlyTree } from '../shared/permissions.ts';
 import { SCHEMA_FILE } from './schema-walk.ts';
 
 export { SCHEMA_FILE };

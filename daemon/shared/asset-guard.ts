@@ -2,10 +2,10 @@
 // daemon as SYSTEM, so when sealwatch runs elevated it must be admin-only, as the POSIX side checks owner and mode.
 // Without LOCALAPPDATA it lies under ProgramData, whose default ACL lets Users create folders: a folder sealwatch makes
 // there is locked to SYSTEM and Administrators (by SID, inheritance cut) before anything is written into it, and the
-// directory read is checked with the admin-only check of config/permissions.ts (the folder, every folder up to the
+// directory read is checked with the admin-only check of shared/permissions.ts (the folder, every folder up to the
 // volume root, and everything below it).
 import { execFileSync } from 'node:child_process';
-import { treeWritableByNonAdmin, writableByNonAdmin, type AclReader, type TreeAclReader } from '../config/permissions.ts';
+import { treeWritableByNonAdmin, writableByNonAdmin, type AclReader, type TreeAclReader } from './permissions.ts';
 import { system32 } from './system-tool.ts';
 
 /** Mandatory integrity labels of an elevated token (High) and of SYSTEM's (System); whoami lists them by SID. */

@@ -1,10 +1,10 @@
-// The admin-only tree check (config/permissions.ts) when the directory given is itself a symbolic link to a
+// The admin-only tree check (shared/permissions.ts) when the directory given is itself a symbolic link to a
 // directory: the loaders follow it (policyFiles, the trust and catalog loaders list through it), so everything
 // beneath its target must be checked, not only the link and the way to the target. Real files, links and modes.
 import test from 'ava';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { treeWritableByNonAdmin } from '../../daemon/config/permissions.ts';
+import { treeWritableByNonAdmin } from '../../daemon/shared/permissions.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 test('a trust directory given as a link to a folder is checked all the way down through the link', (t) => {

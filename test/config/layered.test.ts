@@ -9,7 +9,7 @@ import { build, buildBinary } from 'plist';
 import { loadLayered } from '../../daemon/config/config.ts';
 import { originOf } from '../../daemon/config/layers.ts';
 import { parseRegQuery, registryLayer } from '../../daemon/config/managed-registry.ts';
-import { writableByNonAdmin } from '../../daemon/config/permissions.ts';
+import { writableByNonAdmin } from '../../daemon/shared/permissions.ts';
 import { envSettings } from '../../daemon/config/schema-walk.ts';
 import { SealwatchError } from '../../daemon/shared/errors.ts';
 import { tempDir } from '../helpers/temp.ts';

@@ -12,8 +12,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { treeWritableByNonAdmin, writableByNonAdmin } from '../../daemon/config/permissions.ts';
-import { nonAdminWriters, parseDacl, parseIcaclsSave, readSaveFile } from '../../daemon/config/windows-acl.ts';
+import { treeWritableByNonAdmin, writableByNonAdmin } from '../../daemon/shared/permissions.ts';
+import { nonAdminWriters, parseDacl, parseIcaclsSave, readSaveFile } from '../../daemon/shared/windows-acl.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 const TRUSTED_INSTALLER = 'S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464';

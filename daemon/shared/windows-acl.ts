@@ -10,8 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SealwatchError } from '../shared/errors.ts';
-import { system32 } from '../shared/system-tool.ts';
+import { SealwatchError } from './errors.ts';
+import { system32 } from './system-tool.ts';
 
 export interface Ace {
   /** A, D, OA, XA, … (the SDDL ace_type). */

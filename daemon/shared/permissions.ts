@@ -8,7 +8,7 @@
 // refuses the path (further up, only rights that remove, rename or re-permission what is there).
 import { existsSync, lstatSync, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { dirname, join, win32 } from 'node:path';
-import { errorMessage, SealwatchError } from '../shared/errors.ts';
+import { errorMessage, SealwatchError } from './errors.ts';
 import { icaclsSave, nonAdminWriters, parseDacl, readSddl, type Scope } from './windows-acl.ts';
 
 /** A path's SDDL, or undefined when there is nothing at the path. */
