@@ -1,7 +1,7 @@
 // What the detector compares about a module, extracted from its record once: identity, version, signer, hidden
 // data, capabilities. Pure.
 import { classifyFile, type FileClass } from '../inventory/file-class.ts';
-import { type ModuleRecord } from '../shared/model.ts';
+import { CODE_FORMATS, type ModuleRecord } from '../shared/model.ts';
 import { resolveOrdinal } from '../formats/pe/ordinals.ts';
 import { signerIdentity, sliceStandings, type Standing, untrustedClaims, untrustedOnlyByTime } from '../shared/signer.ts';
 import { tooLargeToVerify } from '../shared/verified.ts';
@@ -87,7 +87,7 @@ export function summarise(path: string, r: ModuleRecord): ModuleSummary {
     path,
     sha256: r.file.hash.sha256,
     format: r.module.format,
-    isCode: !r.entry && !tooLargeToVerify(r) && ['pe', 'macho', 'elf', 'bundle'].includes(r.module.format),
+    isCode: !r.entry && !tooLargeToVerify(r) && CODE_FORMATS.has(r.module.format),
     state: entryKind(r),
     detail: r.entry?.target ?? r.entry?.reason ?? (tooLargeToVerify(r) ? `${r.file.size} bytes, hashed but not verified (over the in-memory bound)` : undefined),
     status: r.error ? 'error' : cs.status,

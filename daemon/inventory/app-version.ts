@@ -39,9 +39,12 @@ export interface AppVersion {
 const SQUIRREL_UPDATER = /^(update|squirrel)\.exe$/i;
 
 /** Squirrel's version folders (`app-1.2.3`), newest first. */
+/** A Squirrel.Windows version folder's name (app-1.2.3) at the top of an install root. */
+export const SQUIRREL_FOLDER = /^app-\d+(\.\d+)*/;
+
 export async function squirrelFolders(root: string): Promise<string[]> {
   try {
-    const names = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory() && /^app-\d+(\.\d+)*/.test(d.name)).map((d) => d.name);
+    const names = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory() && SQUIRREL_FOLDER.test(d.name)).map((d) => d.name);
     return names.sort((a, b) => compareVersions(b.slice(4), a.slice(4)) ?? 0);
   } catch {
     return [];

@@ -3,12 +3,11 @@
 // the app does: JavaScript and Electron archives (app.asar and what sits in app.asar.unpacked), launch scripts,
 // updater configuration (where updates come from and which key signs them) and launchd plists inside bundles.
 // Everything else is data. Rules judge a steering file like code: a change outside a version change is a finding.
+import { CODE_FORMATS } from '../shared/model.ts';
 
 export type FileClass = 'module' | 'steering-code' | 'launch-script' | 'updater-config' | 'launch-plist' | 'data';
 
 export const FILE_CLASSES: readonly FileClass[] = ['module', 'steering-code', 'launch-script', 'updater-config', 'launch-plist', 'data'];
-
-const CODE_FORMATS = new Set(['pe', 'macho', 'elf', 'bundle']);
 
 /**
  * Code an app's runtime loads and runs: Electron/Node JavaScript, its archives and V8 snapshots of it; and the code

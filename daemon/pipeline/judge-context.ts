@@ -3,7 +3,7 @@
 // needed: a scan without new modules never lists the app's files.
 import { moduleStem, type ModuleChange } from '../diff/diff.ts';
 import { type PriorLayout, type VersionTrust } from '../detect/input.ts';
-import { type AppVersion } from '../inventory/app-version.ts';
+import { SQUIRREL_FOLDER, type AppVersion } from '../inventory/app-version.ts';
 import { type SnapshotRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
 import { compareVersions, versionAgrees } from '../shared/version-order.ts';
 import { type RecordSink } from './record-sink.ts';
@@ -70,7 +70,7 @@ export function squirrelBases(path: string, folders: readonly string[]): string[
 
 /** Squirrel folders on disk and those removed in this scan (an update may delete the folder it replaces), newest first. */
 export function squirrelHistory(onDisk: readonly string[], removed: readonly string[]): string[] {
-  const gone = removed.map((p) => p.split('/')[0] ?? '').filter((f) => /^app-\d+(\.\d+)*/.test(f) && removed.some((p) => p.startsWith(`${f}/`)));
+  const gone = removed.map((p) => p.split('/')[0] ?? '').filter((f) => SQUIRREL_FOLDER.test(f) && removed.some((p) => p.startsWith(`${f}/`)));
   return [...new Set([...onDisk, ...gone])].sort((a, b) => compareVersions(b.slice(4), a.slice(4)) ?? 0);
 }
 

@@ -5,11 +5,10 @@
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { classifyFile, isSteering } from '../inventory/file-class.ts';
 import { type EntryFacts, type FileRow, type Store } from '../inventory/store/store.ts';
-import { type ModuleRecord } from '../shared/model.ts';
+import { CODE_FORMATS, type ModuleRecord } from '../shared/model.ts';
 import { tooLargeToVerify } from '../shared/verified.ts';
 
 const BATCH = 256;
-const CODE_FORMATS = new Set(['pe', 'macho', 'elf', 'bundle']);
 
 export class RecordSink {
   /** Every fresh path, with its summary when it is code, steers the app (scripts, app code, updater settings) or is unverified. */
@@ -80,6 +79,11 @@ export function isVersionSource(path: string, record: { readonly module: { reado
   if (path === './') return record.module.format === 'bundle';
   const top = !path.includes('/') || /^app-\d[^/]*\/[^/]+$/.test(path);
   return top && record.module.format === 'pe';
+}
+
+/** The summary of a stored entry: code from its whole record (read relative to `root`), data from its row. */
+export function storedSummary(store: Store, path: string, row: FileRow, root: string): ModuleSummary {
+  return CODE_FORMATS.has(row.format) ? summarise(path, store.record(row.record_id, root, path)) : dataSummary(path, row);
 }
 
 /** The summary of a data file (no code, nothing to verify), from what the store keeps of it. */

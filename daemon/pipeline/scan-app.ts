@@ -5,7 +5,7 @@ import { realpath } from 'node:fs/promises';
 import { type AlertDestination } from '../alert/destination.ts';
 import { planAlerts, type PlannedAlert } from '../alert/enqueue.ts';
 import { diffModules, type ModuleChange } from '../diff/diff.ts';
-import { summarise, type ModuleSummary } from '../diff/summary.ts';
+import { type ModuleSummary } from '../diff/summary.ts';
 import { detect, type DetectInput } from '../detect/rules.ts';
 import { priorLayout, squirrelHistory, versionTrust } from './judge-context.ts';
 import { pairChanges } from './pairing.ts';
@@ -20,11 +20,10 @@ import { applyPolicies } from '../policy/apply.ts';
 import { appFacts } from '../policy/facts.ts';
 import { type Policy } from '../policy/types.ts';
 import { type EntryState, type ModuleRecord } from '../shared/model.ts';
-import { dataSummary, isVersionSource, RecordSink } from './record-sink.ts';
+import { dataSummary, isVersionSource, RecordSink, storedSummary } from './record-sink.ts';
 import { withScanLock, type LockTiming } from './scan-lock.ts';
 import type { ManifestStage, ManifestUse } from '../manifest/stage.ts';
 
-const CODE_FORMATS = new Set(['pe', 'macho', 'elf', 'bundle']);
 /** Apps with at most this many current entries have them read in one query at the start of a rescan. */
 const ONE_QUERY_ENTRIES = 20_000;
 
@@ -228,7 +227,7 @@ function summariesToCompare(store: Store, appId: number, prevRoot: string, sink:
       const base = old && UNVERIFIED_STATUSES.includes(old.status) ? store.lastVerified(appId, path) : old;
       if (!base) return undefined;
       // Only code needs its whole record back; a data file is what its row says.
-      return CODE_FORMATS.has(base.format) ? summarise(path, store.record(base.record_id, prevRoot, path)) : dataSummary(path, base);
+      return storedSummary(store, path, base, prevRoot);
     },
     files: () => (files ??= store.currentFiles(appId)),
   };

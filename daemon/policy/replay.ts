@@ -3,19 +3,17 @@
 // stored records and paired as the scan paired them (pipeline/pairing.ts: last verified state, Squirrel folders),
 // the policy stage runs again, and what differs is reported. Nothing is written.
 import { diffModules, type ModuleChange } from '../diff/diff.ts';
-import { summarise, type ModuleSummary } from '../diff/summary.ts';
+import { type ModuleSummary } from '../diff/summary.ts';
 import { type AppRow, type FileRow, type FindingRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
+import { SQUIRREL_FOLDER } from '../inventory/app-version.ts';
 import { squirrelHistory } from '../pipeline/judge-context.ts';
 import { pairChanges } from '../pipeline/pairing.ts';
-import { dataSummary, keptSummary } from '../pipeline/record-sink.ts';
+import { dataSummary, keptSummary, storedSummary } from '../pipeline/record-sink.ts';
 import { type Finding, type RuleId } from '../shared/findings.ts';
 import { applyPolicies, policiesFor, withoutPolicies } from './apply.ts';
 import { appFacts } from './facts.ts';
 import { type Policy } from './types.ts';
 
-const CODE_FORMATS = new Set(['pe', 'macho', 'elf', 'bundle']);
-/** A Squirrel version folder at the top of the root (inventory/app-version.ts squirrelFolders). */
-const SQUIRREL_FOLDER = /^app-\d+(\.\d+)*/;
 
 export interface FindingState {
   readonly severity: Finding['severity'];
@@ -85,9 +83,6 @@ interface Prior {
   readonly verified: ReadonlyMap<string, RootedRow>;
 }
 
-const summaryOf = (store: Store, path: string, { row, root }: RootedRow): ModuleSummary =>
-  CODE_FORMATS.has(row.format) ? summarise(path, store.record(row.record_id, root, path)) : dataSummary(path, row);
-
 /** The changes a snapshot recorded, rebuilt from the stored records and paired as the scan paired them (pairing.ts). */
 function changesOf(store: Store, prev: Prior | undefined, root: string, files: readonly FileRow[]): ModuleChange[] {
   const old = new Map((prev?.files ?? []).map((f) => [f.path, f]));
@@ -105,7 +100,7 @@ function changesOf(store: Store, prev: Prior | undefined, root: string, files: r
       const o = old.get(path);
       if (!o || !prev) return undefined;
       const base = UNVERIFIED_STATUSES.includes(o.status) ? prev.verified.get(path) : { row: o, root: prev.root };
-      return base ? summaryOf(store, path, base) : undefined;
+      return base ? storedSummary(store, path, base.row, base.root) : undefined;
     },
     files: () => prev?.files ?? [],
   };

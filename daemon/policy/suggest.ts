@@ -7,6 +7,7 @@ import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { type AppRow, type Store } from '../inventory/store/store.ts';
 import { trustedIdentity, withoutSigner } from './match.ts';
 import { type SignerSpec } from './types.ts';
+import { CODE_FORMATS } from '../shared/model.ts';
 
 interface Seen {
   readonly spec: SignerSpec;
@@ -26,7 +27,7 @@ function modulesSeen(store: Store, app: AppRow): { summaries: { path: string; m:
   const snaps = store.snapshots(app.id);
   for (const s of snaps) {
     for (const f of store.files(s.id)) {
-      if (!['pe', 'macho', 'elf', 'bundle'].includes(f.format) || seen.has(`${f.path}\0${f.record_id}`)) continue;
+      if (!CODE_FORMATS.has(f.format) || seen.has(`${f.path}\0${f.record_id}`)) continue;
       seen.add(`${f.path}\0${f.record_id}`);
       const m = summarise(f.path, store.record(f.record_id, s.root, f.path));
       if (m.isCode && m.state === 'file') summaries.push({ path: f.path, m });

@@ -4,6 +4,7 @@ import { summarise } from '../diff/summary.ts';
 import { type FileRow, type FindingRow, type SnapshotRow, type Store } from '../inventory/store/store.ts';
 import { SealwatchError } from '../shared/errors.ts';
 import { SEVERITY_ORDER, type Severity, severityRank } from '../shared/findings.ts';
+import { CODE_FORMATS } from '../shared/model.ts';
 
 export interface FindingView {
   readonly id: number;
@@ -78,7 +79,6 @@ export interface ReportOptions {
   readonly now: Date;
 }
 
-const CODE_FORMATS = new Set(['pe', 'macho', 'elf', 'bundle']);
 
 export function findingView(f: FindingRow): FindingView {
   let evidence = f.evidence;

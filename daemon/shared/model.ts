@@ -198,3 +198,6 @@ export interface EntryState {
   readonly inside?: boolean;
   readonly reason?: string;
 }
+
+/** Formats that are code: each is parsed and verified (PE, Mach-O, ELF, an app bundle); everything else is data. */
+export const CODE_FORMATS: ReadonlySet<string> = new Set(['pe', 'macho', 'elf', 'bundle']);
