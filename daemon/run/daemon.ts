@@ -80,9 +80,10 @@ export class Daemon {
     this.d.exporter?.start();
     // export: end
     if (config.http) {
-      // issue 13 (report): /report and /ioc, read from the daemon's store on each request
-      const { servePage } = await import('../report/serve.ts');
-      this.http = await startHttp(config.http.host, config.http.port, { health: () => this.health(), metrics: () => this.metrics.text(), page: (path, query) => servePage(this.d.store, path, query, this.d.clock.now()) });
+      // issue 13 (report): /report and /ioc, read from the daemon's history on each request, in a worker thread
+      const { PageRenderer } = await import('../report/off-thread.ts');
+      const pages = new PageRenderer(this.d.store);
+      this.http = await startHttp(config.http.host, config.http.port, { health: () => this.health(), metrics: () => this.metrics.text(), page: (path, query) => pages.serve(path, query, this.d.clock.now()) });
       logger.info('http endpoint listening', { host: this.http.host, port: this.http.port });
     }
   }

@@ -5,12 +5,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { type AddressInfo } from 'node:net';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 
+/** A page's answer (daemon/report/serve.ts PageAnswer). */
+type Page = { status: number; type: string; body: string; headers: Readonly<Record<string, string>> };
+
 export interface HttpHandlers {
   health(): { ok: boolean; body: Record<string, unknown> };
   metrics(): Promise<string>;
   // ---- issue 13 (report): the live read-only pages /report and /ioc (daemon/report/serve.ts) ----
   /** A page for this path and query, or undefined (404). */
-  page?(path: string, query: URLSearchParams): { status: number; type: string; body: string; headers: Readonly<Record<string, string>> } | undefined;
+  page?(path: string, query: URLSearchParams): Page | undefined | Promise<Page | undefined>;
   // ---- end issue 13 ----
 }
 
@@ -66,7 +69,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, handlers: HttpH
     }
     if (path === '/metrics') return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await handlers.metrics());
     // ---- issue 13 (report) ----
-    const page = handlers.page?.(path ?? '/', new URL(req.url ?? '/', 'http://loopback').searchParams);
+    const page = await handlers.page?.(path ?? '/', new URL(req.url ?? '/', 'http://loopback').searchParams);
     if (page) return send(res, page.status, page.type, page.body, page.headers);
     // ---- end issue 13 ----
     send(res, 404, 'text/plain', 'not found\n');

@@ -20,7 +20,6 @@ import { BLOB_NODES, TARGETS, type Target } from './targets.ts';
 const root = resolve(import.meta.dirname, '..', '..');
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const ASSET_INDEX = 'sealwatch-assets.json'; // = shared/assets.ts ASSET_INDEX
-const WORKER_ASSET = 'scan-worker.cjs'; // = the name pool.ts asks workerScript for
 
 export interface Built {
   readonly target: string;
@@ -106,8 +105,8 @@ export async function buildPackages(names: readonly string[], out: string): Prom
   const work = join(out, '.work');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  const { main, worker } = await bundle(work);
-  const assets = { ...assetTable(work), [WORKER_ASSET]: worker };
+  const { main, workers } = await bundle(work);
+  const assets = { ...assetTable(work), ...workers };
   const blobs = new Map<string, Promise<string>>();
   const blob = (v: string): Promise<string> => {
     if (!blobs.has(v)) blobs.set(v, blobFor(v, work, main, assets));

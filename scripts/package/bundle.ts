@@ -1,5 +1,6 @@
-// The compiled code as two self-contained CommonJS scripts (esbuild): the executable's entry and the scan worker
-// (a worker inside a SEA cannot load a file path, so it runs from an embedded script: shared/assets.ts workerScript).
+// The compiled code as self-contained CommonJS scripts (esbuild): the executable's entry and its worker threads, the
+// scan worker and the daemon's page worker (a worker inside a SEA cannot load a file path, so it runs from an embedded
+// script: shared/assets.ts workerScript).
 // Every npm dependency is inside; only node: built-ins are required at run time.
 import { build, type BuildOptions } from 'esbuild';
 import { join, resolve } from 'node:path';
@@ -26,11 +27,20 @@ const common: BuildOptions = {
   define: { 'import.meta.url': '__sealwatch_meta.url', 'import.meta.dirname': '__sealwatch_meta.dirname' },
 };
 
-/** Writes DIR/sealwatch.cjs and DIR/scan-worker.cjs. */
-export async function bundle(dir: string): Promise<{ main: string; worker: string }> {
+/** The worker threads' scripts, by the asset name their code asks workerScript for (pool.ts, report/off-thread.ts). */
+const WORKERS: Readonly<Record<string, string>> = {
+  'scan-worker.cjs': join('daemon', 'inventory', 'scan-worker.ts'),
+  'page-worker.cjs': join('daemon', 'report', 'page-worker.ts'),
+};
+
+/** Writes DIR/sealwatch.cjs and each worker's script; returns the entry and the workers by asset name. */
+export async function bundle(dir: string): Promise<{ main: string; workers: Record<string, string> }> {
   const main = join(dir, 'sealwatch.cjs');
-  const worker = join(dir, 'scan-worker.cjs');
   await build({ ...common, entryPoints: [join(root, 'scripts', 'package', 'sea-entry.ts')], outfile: main });
-  await build({ ...common, entryPoints: [join(root, 'daemon', 'inventory', 'scan-worker.ts')], outfile: worker });
-  return { main, worker };
+  const workers: Record<string, string> = {};
+  for (const [asset, source] of Object.entries(WORKERS)) {
+    workers[asset] = join(dir, asset);
+    await build({ ...common, entryPoints: [join(root, source)], outfile: workers[asset] });
+  }
+  return { main, workers };
 }

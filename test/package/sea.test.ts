@@ -122,7 +122,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test.serial('run: the daemon starts, scans its app in a role-started scan process and answers /healthz; SIGTERM stops it cleanly', async (t) => {
+test.serial('run: the daemon starts, scans its app in a role-started scan process and answers /healthz and /report (page worker); SIGTERM stops it cleanly', async (t) => {
   const app = join(work, 'daemon-app');
   mkdirSync(app);
   copyFileSync(join(sharedCorpus, 'pe', 'signify-whois.exe'), join(app, 'whois.exe'));
@@ -146,6 +146,10 @@ test.serial('run: the daemon starts, scans its app in a role-started scan proces
     const scanPid = /scan started .*scan_pid=(\d+)/.exec(output)?.[1];
     t.truthy(scanPid, 'the scan ran in a process of its own');
     t.not(scanPid, String(child.pid));
+    // the report is rendered by the page worker, which in the executable runs from its embedded script
+    const report = await fetch(`http://127.0.0.1:${port}/report`);
+    t.is(report.status, 200, output);
+    t.regex(await report.text(), /data-app="demo"/);
   } finally {
     child.kill('SIGTERM');
   }

@@ -8,6 +8,7 @@ import { type Browser } from 'puppeteer-core';
 import { Store } from '../../daemon/inventory/store/store.ts';
 import { startHttp, type HttpEndpoint } from '../../daemon/run/http.ts';
 import { servePage } from '../../daemon/report/serve.ts';
+import { PageRenderer } from '../../daemon/report/off-thread.ts';
 import { sealwatch } from '../helpers/cli.ts';
 import { inPage, launch, watchedPage, type Watched } from './browser.ts';
 import { HOSTILE_FILE, HOSTILE_SIGNER, recordHistory, type RecordedHistory } from './history.ts';
@@ -199,6 +200,37 @@ test.serial('report --app / --since select; an unknown app or a bad date is a us
   const unwritable = await sealwatch(['report', '--db', history.db, '--out', join(out, 'missing-dir', 'r.html')]);
   t.not(unwritable.code, 0);
   t.regex(unwritable.stderr, /cannot write .*missing-dir.*r\.html/);
+});
+
+test.serial('the daemon renders its pages in a worker thread: the same page as on its own thread, its event loop turning meanwhile; a page asked for while one renders is told to retry (503)', async (t) => {
+  const store = db();
+  try {
+    const pages = new PageRenderer(store);
+    const now = new Date('2026-11-26T12:00:00Z');
+    const query = new URLSearchParams('app=contoso');
+    // Rendered on the daemon's thread, both answers would come before a single setImmediate callback ran.
+    let turns = 0;
+    let spinning = true;
+    const spin = (): void => {
+      if (!spinning) return;
+      turns++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    const [first, second] = await Promise.all([pages.serve('/report', query, now), pages.serve('/report', query, now)]);
+    spinning = false;
+    t.true(turns > 0, 'the event loop ran while the page was rendered');
+    t.deepEqual(first, servePage(store, '/report', query, now));
+    t.like(second, { status: 503, headers: { 'retry-after': '2' } });
+    // once it is done, the next page is rendered; not a page: undefined (404); the asker's mistake: 400, from the worker too
+    t.is((await pages.serve('/ioc', new URLSearchParams(`hash=${history.trojanSha256}`), now))?.status, 200);
+    t.is(await pages.serve('/nope', query, now), undefined);
+    const bad = await pages.serve('/report', new URLSearchParams('app=nope'), now);
+    t.is(bad?.status, 400);
+    t.regex(bad?.body ?? '', /nope/);
+  } finally {
+    store.close();
+  }
 });
 
 test.serial('the daemon\'s loopback endpoint serves /report and /ioc read-only, with the policy as a header too', async (t) => {
