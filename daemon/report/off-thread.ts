@@ -46,6 +46,8 @@ function busy(): PageAnswer {
 function render(request: PageRequest): Promise<PageAnswer | undefined> {
   const { script, eval: evaluate } = workerScript(WORKER_SCRIPT, PAGE_WORKER_ASSET);
   const worker = new Worker(script, { eval: evaluate, workerData: request });
+  // A page still rendering never holds the daemon's exit: the answer is moot once the endpoint is closed.
+  worker.unref();
   return new Promise<PageAnswer | undefined>((resolve, reject) => {
     let answered = false;
     worker.once('message', (reply: Reply) => {
