@@ -123,12 +123,13 @@ function networkDlls(): { plain: Buffer; byOrdinal: Buffer; byName: Buffer } {
   const dir = tempDir('sealwatch-caps-');
   const cc = (src: string, out: string, extra: string[] = []): Buffer => {
     writeFileSync(join(dir, `${out}.c`), src);
-    execFileSync('x86_64-w64-mingw32-gcc', ['-O2', '-s', '-shared', '-Wl,--no-insert-timestamp', '-o', join(dir, out), join(dir, `${out}.c`), ...extra], { cwd: dir });
+    execFileSync('x86_64-w64-mingw32-gcc', ['-O2', '-s', '-shared', '-Wl,--no-insert-timestamp', '-o', join(dir, out), join(dir, `${out}.c`), ...extra], { cwd: dir, env: { ...process.env, TMPDIR: dir } });
     return readFileSync(join(dir, out));
   };
   // An import library that names ws2_32's connect by its ordinal only (ws2_32 exports connect as @4).
   writeFileSync(join(dir, 'ws2ord.def'), 'LIBRARY ws2_32.dll\nEXPORTS\nconnect @4 NONAME\n');
-  execFileSync('x86_64-w64-mingw32-dlltool', ['-d', 'ws2ord.def', '-l', 'libws2ord.a'], { cwd: dir });
+  // dlltool leaves its (empty) temp files behind: in the test's own dir, removed with it, not in /tmp
+  execFileSync('x86_64-w64-mingw32-dlltool', ['-d', 'ws2ord.def', '-l', 'libws2ord.a'], { cwd: dir, env: { ...process.env, TMPDIR: dir } });
   const plain = cc('__declspec(dllexport) int work(int x) { return x + 1; }\n', 'plain.dll');
   const byOrdinal = cc('int __stdcall connect(unsigned long long s, const void *a, int n);\n__declspec(dllexport) int work(int x) { return x > 1000 ? connect(0, 0, x) : x + 1; }\n', 'ordinal.dll', [join(dir, 'libws2ord.a')]);
   const byName = cc('#include <windows.h>\n__declspec(dllexport) int work(int x) { FARPROC f = GetProcAddress(LoadLibraryA("ws2_32.dll"), "connect"); return f ? x + 2 : x + 1; }\n', 'byname.dll');
