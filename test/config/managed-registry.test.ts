@@ -85,7 +85,7 @@ if (!wine) console.log('wine64 not found (Debian: apt-get install wine64): the r
 
 wineTest('wine\'s reg.exe: values added with reg add come back through reg export, non-ASCII intact; a missing key is empty', (t) => {
   const prefix = tempDir('sealwatch-wine-reg-');
-  const env = { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', DISPLAY: '' };
+  const env = { ...process.env, TMPDIR: prefix, WINEPREFIX: prefix, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', DISPLAY: '' };
   const reg = (args: readonly string[]): void => void execFileSync(wine as string, ['reg', ...args.map((a) => (a.startsWith('/tmp') || a.startsWith(tmpdir()) ? `Z:${a.replaceAll('/', '\\')}` : a))], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000 });
   try {
     const key = 'HKLM\\SOFTWARE\\Policies\\sealwatch';

@@ -37,7 +37,7 @@ const z = (p: string): string => `Z:${p.replaceAll('/', '\\')}`;
 const spec = { platform: 'win32' as const, program: [z(join(installDir, 'sealwatch.exe'))], config: z(configFile), writable: [], version: 'test' };
 
 let wine = '';
-const env = { ...process.env, WINEPREFIX: join(tmp, 'prefix'), WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', DISPLAY: '' };
+const env = { ...process.env, TMPDIR: tmp, WINEPREFIX: join(tmp, 'prefix'), WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', DISPLAY: '' };
 
 interface Run {
   readonly code: number;
