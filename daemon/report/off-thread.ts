@@ -32,7 +32,7 @@ export class PageRenderer {
     if (this.rendering) return busy();
     this.rendering = true;
     try {
-      return await render({ db: this.store.file, path, query: query.toString(), now: now.toISOString() });
+      return await render({ db: this.store.file, databaseId: this.store.meta('database_id'), path, query: query.toString(), now: now.toISOString() });
     } finally {
       this.rendering = false;
     }

@@ -4,9 +4,10 @@ import { Store } from '../inventory/store/store.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { servePage } from './serve.ts';
 
-/** What the daemon asks: the page's path and query, the history file, and the daemon's clock. */
+/** What the daemon asks: the page's path and query, its history (file and id), and the daemon's clock. */
 export interface PageRequest {
   readonly db: string;
+  readonly databaseId: string | undefined;
   readonly path: string;
   readonly query: string;
   readonly now: string;
@@ -14,8 +15,8 @@ export interface PageRequest {
 
 const request = workerData as PageRequest;
 try {
-  // mustExist: the daemon made the history; a page never creates one.
-  const store = Store.open(request.db, { mustExist: true });
+  // Read-only, and only the daemon's own history (the same database id): a page never writes, creates or migrates one.
+  const store = Store.openReadOnly(request.db, request.databaseId !== undefined ? { databaseId: request.databaseId } : {});
   try {
     parentPort?.postMessage({ page: servePage(store, request.path, new URLSearchParams(request.query), new Date(request.now)) ?? null });
   } finally {

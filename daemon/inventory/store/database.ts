@@ -41,6 +41,25 @@ function untilNotBusy(step: () => void, timeoutMs: number): void {
 const SQLITE_BUSY = 5;
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
+/**
+ * A read-only connection to a history another connection keeps up to date (the daemon's page worker): no integrity
+ * check (a full read of the file, and a long read lock that holds up the owner's WAL checkpoint), no migration, nothing
+ * written — refused unless its schema is exactly the one this code knows.
+ */
+export function openDatabaseReadOnly(file: string, busyTimeoutMs: number): DatabaseSync {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    db.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)};`);
+    const newest = (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+    const known = Math.max(...MIGRATIONS.map((m) => m.version));
+    if (newest !== known) throw new SealwatchError('DATABASE', `database ${file}: schema version ${newest}, this sealwatch reads ${known}`, { file });
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
 function quickCheck(db: DatabaseSync, file: string): void {
   const rows = (db.prepare('PRAGMA quick_check(20)').all() as Array<Record<string, string>>).map((r) => Object.values(r)[0] ?? '');
   if (rows.length === 1 && rows[0] === 'ok') return;

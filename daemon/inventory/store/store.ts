@@ -11,7 +11,7 @@ import { type Finding, type Severity } from '../../shared/findings.ts';
 import { type ModuleRecord } from '../../shared/model.ts';
 import { signerIdentity } from '../../shared/signer.ts';
 import { tooLargeToVerify } from '../../shared/verified.ts';
-import { openDatabase } from './database.ts';
+import { openDatabase, openDatabaseReadOnly } from './database.ts';
 import { ExportOutbox } from './export-outbox.ts';
 import { countByState, type OutboxState, tookOne } from './outbox-rows.ts';
 import { prepareStatements } from './statements.ts';
@@ -201,9 +201,12 @@ export class Store {
   private readonly db: DatabaseSync;
   private readonly q: ReturnType<typeof prepareStatements>;
 
-  private constructor(db: DatabaseSync, file: string) {
+  private readonly busyTimeoutMs: number;
+
+  private constructor(db: DatabaseSync, file: string, busyTimeoutMs: number) {
     this.db = db;
     this.file = file;
+    this.busyTimeoutMs = busyTimeoutMs;
     this.q = prepareStatements(db);
   }
 
@@ -217,14 +220,34 @@ export class Store {
     if (options.mustExist && !existed) throw new SealwatchError('DATABASE', `database ${file} does not exist (no scan has been recorded there)`, { file });
     let db: DatabaseSync | undefined;
     try {
-      db = openDatabase(file, { existed, busyTimeoutMs: options.busyTimeoutMs ?? 30_000 });
-      const store = new Store(db, file);
+      const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
+      db = openDatabase(file, { existed, busyTimeoutMs });
+      const store = new Store(db, file, busyTimeoutMs);
       store.ensureIdentity(existed);
       if (options.witness && !memory) store.checkWitness(options.witness, existed, options.reinit === true);
       return store;
     } catch (err) {
       db?.close();
       throw databaseError(file, 'opening it', err);
+    }
+  }
+
+  /**
+   * A read-only view of a history another connection owns (the daemon's page worker: database.ts
+   * openDatabaseReadOnly). `databaseId`: refused unless the file is that history — the path may have been given to
+   * another database since the owner opened it.
+   */
+  static openReadOnly(file: string, expect: { readonly databaseId?: string } = {}): Store {
+    let db: DatabaseSync | undefined;
+    try {
+      db = openDatabaseReadOnly(file, 30_000);
+      const store = new Store(db, file, 30_000);
+      const id = store.meta('database_id');
+      if (expect.databaseId !== undefined && id !== expect.databaseId) throw new SealwatchError('DATABASE', `database ${file} is not the history this was asked for (its id ${id ?? 'none'}, expected ${expect.databaseId})`, { file });
+      return store;
+    } catch (err) {
+      db?.close();
+      throw databaseError(file, 'opening it to read', err);
     }
   }
 
@@ -312,8 +335,15 @@ export class Store {
   maintain(): { readonly walFrames: number; readonly checkpointed: number; readonly busy: boolean } {
     try {
       this.db.exec('PRAGMA optimize');
-      const r = this.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number; log: number; checkpointed: number };
-      return { walFrames: r.log, checkpointed: r.checkpointed, busy: r.busy === 1 };
+      // Not waiting for readers (a page being rendered holds one): a busy checkpoint is tried again next time, while
+      // waiting would stall the daemon's thread for the whole busy timeout.
+      this.db.exec('PRAGMA busy_timeout = 0');
+      try {
+        const r = this.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number; log: number; checkpointed: number };
+        return { walFrames: r.log, checkpointed: r.checkpointed, busy: r.busy === 1 };
+      } finally {
+        this.db.exec(`PRAGMA busy_timeout = ${Math.trunc(this.busyTimeoutMs)}`);
+      }
     } catch (err) {
       throw databaseError(this.file, 'maintaining it', err);
     }
