@@ -20,7 +20,8 @@ export interface NewState {
   readonly fresh: Iterable<readonly [string, ModuleSummary | undefined]>;
   /** Paths gone since before. */
   readonly removed: readonly string[];
-  /** Whether the snapshot holds `path` (read afresh or unchanged). */
+  /** Whether `path` is there now or was before (a module whose name the newest folder holds or held is not a
+   * Squirrel rename's counterpart). */
   has(path: string): boolean;
   /** A fresh data file's summary, asked only when a module was at its path before (MODULE_DISPLACED). */
   dataSummary(path: string): ModuleSummary | undefined;

@@ -107,7 +107,7 @@ function changesOf(store: Store, prev: Prior | undefined, root: string, files: r
   const state = {
     fresh,
     removed,
-    has: (path: string) => now.has(path),
+    has: (path: string) => now.has(path) || old.has(path),
     dataSummary: (path: string) => {
       const row = now.get(path);
       return row ? dataSummary(path, row) : undefined;

@@ -150,3 +150,26 @@ test('policy test pairs a Squirrel update as the scan did: the same policy again
     t.deepEqual(out.snapshots.flatMap((s) => s.changes.map(brief)), [], dropOld ? 'old folder deleted' : 'old folder kept');
   }
 });
+
+test('policy test pairs a rename inside the newest Squirrel folder as the scan did: the module whose old name that folder held is not the counterpart', async (t) => {
+  const policy = policyFile(SQUIRREL_POLICY);
+  const h = policyHarness(policiesFrom(policy));
+  let db: string;
+  try {
+    const root = namedRoot('sq');
+    put(root, 'Update.exe', readFileSync(realCorpusPath('squirrel')));
+    const unsigned = readFileSync(realCorpusPath('pty-node')); // a PE that no Microsoft policy allows
+    put(root, 'app-1.0.0/lib/foo-1.dll', unsigned);
+    put(root, 'app-2.0.0/lib/foo-1.dll', unsigned);
+    await h.scan('sq', root);
+    rmSync(join(root, 'app-2.0.0/lib/foo-1.dll'));
+    put(root, 'app-2.0.0/lib/foo-2.dll', unsigned);
+    const update = await h.scan('sq', root);
+    t.true(update.findings.some((f) => f.rule === 'UNEXPECTED_SIGNER' && f.path === 'app-2.0.0/lib/foo-2.dll'), JSON.stringify(update.findings.map((f) => `${f.rule} ${f.path}`)));
+    db = h.dbPath;
+  } finally {
+    await h.close();
+  }
+  const out = JSON.parse((await sealwatch(['policy', 'test', 'sq', '--policy', policy, '--db', db, '--json'])).stdout) as Replay;
+  t.deepEqual(out.snapshots.flatMap((s) => s.changes.map(brief)), []);
+});
