@@ -136,12 +136,13 @@ export async function scanManifestStage(o: { manifest?: readonly string[]; manif
   return new ManifestStage(specs, extraFeedHosts.length ? { extraFeedHosts } : {});
 }
 
-/** `--feed-host HOST` (repeatable): checked as a `manifest.feed_hosts` entry is, lower case. */
+/** `--feed-host HOST` (repeatable): checked and written as a `manifest.feed_hosts` entry is (feed-host-entry.ts). */
 async function feedHostsOption(hosts: readonly string[]): Promise<string[]> {
   if (hosts.length === 0) return [];
-  const { FEED_HOST_ENTRY } = await import('../manifest/feed-hosts.ts');
-  for (const h of hosts) {
-    if (!FEED_HOST_ENTRY.test(h)) throw new SealwatchError('CONFIG', `scan: --feed-host ${JSON.stringify(h)}: must be a host name, an IP address, or *.example.com`);
-  }
-  return hosts.map((h) => h.toLowerCase());
+  const { feedHostEntry } = await import('../manifest/feed-host-entry.ts');
+  return hosts.map((h) => {
+    const entry = feedHostEntry(h);
+    if (entry === undefined) throw new SealwatchError('CONFIG', `scan: --feed-host ${JSON.stringify(h)}: must be a host name, an IP address, or *.example.com`);
+    return entry;
+  });
 }

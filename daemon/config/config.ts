@@ -16,6 +16,7 @@ import { type Severity } from '../shared/findings.ts';
 import { loadPolicies, SHIPPED_POLICIES } from '../policy/load.ts';
 import { formatProblem, type Policy } from '../policy/types.ts';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
+import { feedHostEntry } from '../manifest/feed-host-entry.ts';
 import { loadPublicKeys } from '../manifest/keys.ts';
 import { configPath, defaultBundleDir, defaultLogDir } from './paths.ts';
 import { bundlePoliciesDir } from '../bundle/install.ts';
@@ -331,10 +332,19 @@ function resolveConfig(raw: RawConfig, fault: ConfigFault, env: NodeJS.ProcessEn
     ...(raw.http ? { http: { host: raw.http.host ?? '127.0.0.1', port: raw.http.port } } : {}),
     verification: { trust: adminOnlyDirs((verification.trust ?? []).map(abs), ['verification', 'trust'], 'trust directory', fault), catalogs: adminOnlyDirs((verification.catalogs ?? []).map(abs), ['verification', 'catalogs'], 'catalog directory', fault), systemTrust: verification.system_trust ?? false, iocDigests: verification.ioc_digests ?? false },
     workers: raw.workers ?? cores,
-    manifest: { feedHosts: (raw.manifest?.feed_hosts ?? []).map((h) => h.toLowerCase()) },
+    manifest: { feedHosts: feedHosts(raw.manifest?.feed_hosts ?? [], fault) },
     ...bundleOf(raw, abs, fault, env),
     policies: configuredPolicies([...(raw.policies ?? []).map(abs), ...bundlePolicies(raw, abs, env)], fault),
   };
+}
+
+/** `manifest.feed_hosts` as feed-hosts.ts compares them (feed-host-entry.ts): an IP the pattern lets through but that is none is refused. */
+function feedHosts(entries: readonly string[], fault: ConfigFault): string[] {
+  return entries.map((h, i) => {
+    const entry = feedHostEntry(h);
+    if (entry === undefined) throw fault.error(['manifest', 'feed_hosts', i], 'must be a host name, an IP address, or *.example.com');
+    return entry;
+  });
 }
 
 /** One alert destination, its URL and secret read from the environment when named there. Values never in errors. */

@@ -60,13 +60,15 @@ const quadOf = (hi: number, lo: number): string => `${hi >> 8}.${hi & 255}.${lo 
 /**
  * The IPv4 address an IPv6 address reaches through a translator or tunnel, to be judged by the IPv4 rules: NAT64
  * 64:ff9b::/96 and the local-use 64:ff9b:1::/48 in its /96 form (any other layout there is refused: its IPv4 bits
- * sit elsewhere), and 6to4 2002::/16. Undefined for any other address.
+ * sit elsewhere), 6to4 2002::/16 and IPv4-translated ::ffff:0:0/96. Undefined for any other address.
  */
 function embeddedIPv4(address: string): string | undefined {
   const g = ipv6Groups(address);
   if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0) return quadOf(g[6] ?? 0, g[7] ?? 0);
   if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return g[3] === 0 && g[4] === 0 && g[5] === 0 ? quadOf(g[6] ?? 0, g[7] ?? 0) : '0.0.0.0';
   if (g[0] === 0x2002) return quadOf(g[1] ?? 0, g[2] ?? 0);
+  // IPv4-translated ::ffff:0:a.b.c.d (SIIT): an IPv4 address a translator reaches.
+  if (g.slice(0, 4).every((x) => x === 0) && g[4] === 0xffff && g[5] === 0) return quadOf(g[6] ?? 0, g[7] ?? 0);
   return undefined;
 }
 
@@ -79,12 +81,6 @@ export function isNonPublicAddress(address: string): boolean {
   const v4 = embeddedIPv4(address);
   return v4 !== undefined && BLOCKED.check(v4, 'ipv4');
 }
-
-/**
- * What a `manifest.feed_hosts` entry (and `scan --feed-host`) may be: a host name, `*.` and a domain, or an IP
- * address (IPv6 with or without brackets). The config schema's pattern is this one (test/manifest/feed-hosts.test.ts).
- */
-export const FEED_HOST_ENTRY = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?$/;
 
 /** A URL's host as compared with the list: lower case, no trailing dot, no IPv6 brackets. */
 function hostOf(url: URL): string {

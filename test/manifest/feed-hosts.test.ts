@@ -11,7 +11,8 @@ import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust.ts';
 import { InspectPool } from '../../daemon/inventory/pool.ts';
 import { DEFAULT_MAX_FILE_BYTES } from '../../daemon/inventory/read.ts';
 import { Store } from '../../daemon/inventory/store/store.ts';
-import { FEED_HOST_ENTRY, FeedHostPolicy, FeedHostRefused, isNonPublicAddress } from '../../daemon/manifest/feed-hosts.ts';
+import { FeedHostPolicy, FeedHostRefused, isNonPublicAddress } from '../../daemon/manifest/feed-hosts.ts';
+import { FEED_HOST_ENTRY, feedHostEntry } from '../../daemon/manifest/feed-host-entry.ts';
 import { ManifestStage, type ManifestSpec } from '../../daemon/manifest/stage.ts';
 import { scanApp, type ScanReport } from '../../daemon/pipeline/scan-app.ts';
 import { put } from '../../scripts/lib/three-cx.ts';
@@ -147,6 +148,10 @@ test('IPv6 forms that reach IPv4 or are not public: IPv4-compatible, site-local,
     t.true(isNonPublicAddress(a), a);
   // A local-use NAT64 address in another layout carries its IPv4 bits elsewhere: refused rather than guessed.
   t.true(isNonPublicAddress('64:ff9b:1:ab::808:808'));
+  // IPv4-translated (SIIT) ::ffff:0:a.b.c.d: judged by the IPv4 address inside
+  t.true(isNonPublicAddress('::ffff:0:7f00:1'));
+  t.true(isNonPublicAddress('::ffff:0:10.1.2.3'));
+  t.false(isNonPublicAddress('::ffff:0:808:808'));
   // Teredo (its client address is XOR-hidden), documentation, benchmarking, ORCHID and discard-only ranges, and the IPv4
   // documentation networks: none is a public server's address.
   for (const a of ['2001:0:4136:e378:8000:63bf:3fff:fdd2', '2001::1', '2001:db8::1', '3fff::1', '2001:2::1', '2001:10::1', '2001:20::1', '100::1', '192.0.2.1', '198.51.100.7', '203.0.113.9'])
@@ -198,6 +203,25 @@ test('sealwatch scan --vendor-feed electron-builder=auto takes manifest.feed_hos
   } finally {
     await srv.close();
   }
+});
+
+test('feed_hosts entries as URL hosts are compared with them: lower case, IPv6 as the URL parser writes it; what is neither a host nor an IP is refused', (t) => {
+  t.is(feedHostEntry('Updates.Contoso.Example'), 'updates.contoso.example');
+  t.is(feedHostEntry('*.CDN.example'), '*.cdn.example');
+  t.is(feedHostEntry('10.0.0.5'), '10.0.0.5');
+  // the forms a URL never shows: 0:0:0:0:0:0:0:1 is ::1 there, ::ffff:127.0.0.1 is ::ffff:7f00:1, brackets go
+  t.is(feedHostEntry('0:0:0:0:0:0:0:1'), '::1');
+  t.is(feedHostEntry('::FFFF:127.0.0.1'), '::ffff:7f00:1');
+  t.is(feedHostEntry('[2001:DB8::1]'), '2001:db8::1');
+  t.is(new URL('https://[0:0:0:0:0:0:0:1]/').hostname, '[::1]', 'what the entry is compared with');
+  for (const bad of [':', 'cafe:', '[::1', '1:2:3', 'https://evil.example/', 'a b', '']) t.is(feedHostEntry(bad), undefined, JSON.stringify(bad));
+  // the config says so with the field, as for any other bad entry
+  const dir = tempDir('sealwatch-feedhosts-entry-');
+  const file = join(dir, 'sealwatch.yaml');
+  writeFileSync(file, 'apps:\n  - name: contoso\n    path: /opt/contoso\nmanifest:\n  feed_hosts: ["0:0:0:0:0:0:0:1", "cafe:"]\n');
+  t.throws(() => loadConfig(file, {}, { managed: {} }), { message: /manifest\.feed_hosts\[1\]: must be a host name, an IP address, or \*\.example\.com/ });
+  writeFileSync(file, 'apps:\n  - name: contoso\n    path: /opt/contoso\nmanifest:\n  feed_hosts: ["0:0:0:0:0:0:0:1"]\n');
+  t.deepEqual(loadConfig(file, {}, { managed: {} }).manifest.feedHosts, ['::1']);
 });
 
 test('the config schema checks manifest.feed_hosts entries with the pattern scan --feed-host uses', (t) => {
