@@ -206,13 +206,16 @@ test('sealwatch scan --vendor-feed electron-builder=auto takes manifest.feed_hos
 });
 
 test('feed_hosts entries as URL hosts are compared with them: lower case, IPv6 as the URL parser writes it; what is neither a host nor an IP is refused', (t) => {
-  t.is(feedHostEntry('Updates.Contoso.Example'), 'updates.contoso.example');
-  t.is(feedHostEntry('*.CDN.example'), '*.cdn.example');
-  t.is(feedHostEntry('10.0.0.5'), '10.0.0.5');
-  // the forms a URL never shows: 0:0:0:0:0:0:0:1 is ::1 there, ::ffff:127.0.0.1 is ::ffff:7f00:1, brackets go
-  t.is(feedHostEntry('0:0:0:0:0:0:0:1'), '::1');
-  t.is(feedHostEntry('::FFFF:127.0.0.1'), '::ffff:7f00:1');
-  t.is(feedHostEntry('[2001:DB8::1]'), '2001:db8::1');
+  // the IPv6 forms a URL never shows: 0:0:0:0:0:0:0:1 is ::1 there, ::ffff:127.0.0.1 is ::ffff:7f00:1, brackets go
+  const written: ReadonlyArray<readonly [string, string]> = [
+    ['Updates.Contoso.Example', 'updates.contoso.example'],
+    ['*.CDN.example', '*.cdn.example'],
+    ['10.0.0.5', '10.0.0.5'],
+    ['0:0:0:0:0:0:0:1', '::1'],
+    ['::FFFF:127.0.0.1', '::ffff:7f00:1'],
+    ['[2001:DB8::1]', '2001:db8::1'],
+  ];
+  for (const [entry, as] of written) t.is(feedHostEntry(entry), as, entry);
   t.is(new URL('https://[0:0:0:0:0:0:0:1]/').hostname, '[::1]', 'what the entry is compared with');
   for (const bad of [':', 'cafe:', '[::1', '1:2:3', 'https://evil.example/', 'a b', '']) t.is(feedHostEntry(bad), undefined, JSON.stringify(bad));
   // the config says so with the field, as for any other bad entry
