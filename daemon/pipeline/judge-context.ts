@@ -68,10 +68,24 @@ export function squirrelBases(path: string, folders: readonly string[]): string[
   return older.map((f) => `${f}/${rest}`);
 }
 
-/** Squirrel folders on disk and those removed in this scan (an update may delete the folder it replaces), newest first. */
-export function squirrelHistory(onDisk: readonly string[], removed: readonly string[]): string[] {
+/**
+ * The Squirrel version folders that hold something among `paths` (relative, '/'-separated): an empty app-x.y.z folder
+ * (an update still unpacking, or one made to look newest) is no version. The scan and the replay of a stored history
+ * (policy/replay.ts) both take the folders from the paths they have, so both pair the same way.
+ */
+export function squirrelFoldersOf(paths: Iterable<string>): string[] {
+  const folders = new Set<string>();
+  for (const p of paths) {
+    const top = p.slice(0, Math.max(0, p.indexOf('/')));
+    if (top && SQUIRREL_FOLDER.test(top)) folders.add(top);
+  }
+  return [...folders];
+}
+
+/** Squirrel folders present and those removed in this scan (an update may delete the folder it replaces), newest first. */
+export function squirrelHistory(present: readonly string[], removed: readonly string[]): string[] {
   const gone = removed.map((p) => p.split('/')[0] ?? '').filter((f) => SQUIRREL_FOLDER.test(f) && removed.some((p) => p.startsWith(`${f}/`)));
-  return [...new Set([...onDisk, ...gone])].sort((a, b) => compareVersions(b.slice(4), a.slice(4)) ?? 0);
+  return [...new Set([...present, ...gone])].sort((a, b) => compareVersions(b.slice(4), a.slice(4)) ?? 0);
 }
 
 /**

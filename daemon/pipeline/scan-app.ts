@@ -7,10 +7,10 @@ import { planAlerts, type PlannedAlert } from '../alert/enqueue.ts';
 import { diffModules, type ModuleChange } from '../diff/diff.ts';
 import { type ModuleSummary } from '../diff/summary.ts';
 import { detect, type DetectInput } from '../detect/rules.ts';
-import { priorLayout, squirrelHistory, versionTrust } from './judge-context.ts';
+import { priorLayout, squirrelFoldersOf, squirrelHistory, versionTrust } from './judge-context.ts';
 import { pairChanges } from './pairing.ts';
 import { ruleSeverity } from '../detect/rule-table.ts';
-import { appVersion, squirrelFolders } from '../inventory/app-version.ts';
+import { appVersion } from '../inventory/app-version.ts';
 import type { InspectContext } from '../inventory/inspect-file.ts';
 import type { InspectPool } from '../inventory/pool.ts';
 import { scanTree, type ScanOutcome, type SpecialEntry } from '../inventory/scan.ts';
@@ -90,7 +90,7 @@ async function scanLocked(store: Store, pool: InspectPool, req: ScanRequest, roo
 
 /** Version, diff against the previous snapshot, findings, and the one commit. */
 async function judgeAndCommit(store: Store, appId: number, prevSnapshot: SnapshotRow | undefined, req: ScanRequest, root: string, seen: Collected): Promise<ScanReport> {
-  const folders = squirrelHistory(await squirrelFolders(root), seen.removed);
+  const folders = squirrelHistory(seen.squirrelFolders, seen.removed);
   const sources = versionSources(store, appId, root, seen.sink.topLevel, folders[0], prevSnapshot?.version_source, seen.removed);
   const previousMain = /^version resource of (.+?)(?: \(signed\))?$/.exec(prevSnapshot?.version_source ?? '')?.[1];
   const version = await appVersion(root, sources, req.appVersion, previousMain);
@@ -146,6 +146,8 @@ interface Collected {
   readonly outcome: ScanOutcome;
   readonly present: number;
   readonly removed: string[];
+  /** The Squirrel app-x.y.z folders that hold something now (judge-context.ts squirrelFoldersOf). */
+  readonly squirrelFolders: readonly string[];
 }
 
 async function collect(store: Store, appId: number, pool: InspectPool, req: ScanRequest, root: string, sink: RecordSink, hasPrevious: boolean): Promise<Collected> {
@@ -167,7 +169,7 @@ async function collect(store: Store, appId: number, pool: InspectPool, req: Scan
     if (previous.get(e.path)?.stat !== e.stat) sink.add(e.path, e.stat, entryRecord(root, e.path, entryOf(e)));
   }
   sink.flush();
-  return { sink, outcome, present: present.size, removed: store.currentPathsMissingFrom(appId, present) };
+  return { sink, outcome, present: present.size, removed: store.currentPathsMissingFrom(appId, present), squirrelFolders: squirrelFoldersOf(present) };
 }
 
 /** The detection rules on these changes, with what the app's history says (its signers; a reset history). */

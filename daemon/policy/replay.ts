@@ -5,8 +5,7 @@
 import { diffModules, type ModuleChange } from '../diff/diff.ts';
 import { type ModuleSummary } from '../diff/summary.ts';
 import { type AppRow, type FileRow, type FindingRow, type Store, UNVERIFIED_STATUSES } from '../inventory/store/store.ts';
-import { SQUIRREL_FOLDER } from '../inventory/app-version.ts';
-import { squirrelHistory } from '../pipeline/judge-context.ts';
+import { squirrelFoldersOf, squirrelHistory } from '../pipeline/judge-context.ts';
 import { pairChanges } from '../pipeline/pairing.ts';
 import { dataSummary, keptSummary, storedSummary } from '../pipeline/record-sink.ts';
 import { type Finding, type RuleId } from '../shared/findings.ts';
@@ -94,7 +93,7 @@ function changesOf(store: Store, prev: Prior | undefined, root: string, files: r
     fresh.push([f.path, keptSummary(f.path, store.record(f.record_id, root, f.path), prev !== undefined)]);
   }
   const removed = [...old.keys()].filter((p) => !now.has(p));
-  const squirrel = squirrelHistory([...new Set(files.map((f) => f.path.split('/')[0] ?? ''))].filter((d) => SQUIRREL_FOLDER.test(d) && files.some((f) => f.path.startsWith(`${d}/`))), removed);
+  const squirrel = squirrelHistory(squirrelFoldersOf(files.map((f) => f.path)), removed);
   const prior = {
     summary: (path: string): ModuleSummary | undefined => {
       const o = old.get(path);

@@ -2,7 +2,7 @@
 // packages as app versions") scanned as consecutive versions of one app: each noisy pair must stay at or below the
 // stated level, with one reviewable finding where there was one per file.
 import test from 'ava';
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ScanReport } from '../../daemon/pipeline/scan-app.ts';
 import { compareVersions } from '../../daemon/detect/versions.ts';
@@ -100,6 +100,21 @@ test('Squirrel app-0.20.6/ replaced by app-0.20.7/ (old folder deleted by the up
     t.is(r.toVersion, '0.20.7');
     t.deepEqual(loud(r), []);
     t.false(r.changes.some((c) => c.kind === 'added' && c.after?.isCode));
+  } finally {
+    await h.close();
+  }
+});
+
+test('Squirrel: an empty app-x.y.z folder beside the update (newest by name, holding nothing) does not turn the pairing off', async (t) => {
+  const h = harness();
+  try {
+    const root = squirrelRoot();
+    await h.scan('sq', root);
+    copyTree(realAppPath('msal-0.20.7'), join(root, 'app-0.20.7'));
+    mkdirSync(join(root, 'app-99.0.0'));
+    const r = await h.scan('sq', root);
+    t.deepEqual(loud(r), []);
+    t.false(r.changes.some((c) => c.kind === 'added' && c.after?.isCode), 'no module of app-0.20.7 is "new"');
   } finally {
     await h.close();
   }

@@ -3,7 +3,7 @@
 // file's bytes are the same afterwards.
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { peFixture, peFixtureTrustDir } from '../../scripts/lib/fixtures.ts';
 import { put } from '../../scripts/lib/three-cx.ts';
@@ -125,7 +125,7 @@ signers:
   - organization: Microsoft Corporation
 `;
 
-test('policy test pairs a Squirrel update as the scan did: the same policy again changes nothing, whether the old app-x.y.z folder stays or goes', async (t) => {
+test('policy test pairs a Squirrel update as the scan did: the same policy again changes nothing, whether the old app-x.y.z folder stays or goes (and beside an empty app-x.y.z folder)', async (t) => {
   const policy = policyFile(SQUIRREL_POLICY);
   for (const dropOld of [false, true]) {
     const h = policyHarness(policiesFrom(policy));
@@ -138,6 +138,7 @@ test('policy test pairs a Squirrel update as the scan did: the same policy again
       await h.scan('sq', root);
       cpSync(realAppPath('msal-0.20.7'), join(root, 'app-0.20.7'), { recursive: true });
       if (dropOld) rmSync(join(root, 'app-0.20.6'), { recursive: true });
+      mkdirSync(join(root, 'app-99.0.0')); // empty, newest by name: no version folder for the scan nor for the replay
       await h.scan('sq', root);
       db = h.dbPath;
     } finally {
