@@ -38,4 +38,6 @@ export interface DetectInput {
   /** The app's layout before this snapshot; without it, new modules are judged one by one. */
   readonly prior?: PriorLayout;
   readonly version?: VersionTrust;
+  /** The app's Squirrel app-x.y.z folders that hold something, newest first (none: not a Squirrel install). */
+  readonly squirrelFolders?: readonly string[];
 }

@@ -91,7 +91,7 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
     severity: 'high',
     variants: { 'unknown-version': 'medium' },
     kind: 'change',
-    firesWhen: "a module changed or was removed while the app's version did not, or while no version was known to explain it (medium when the app never had a version; high when its version vanished, came from a signed source before and only from an unsigned one now, or moved only because another executable gives it now)",
+    firesWhen: "a module changed or was removed while the app's version did not, or while no version was known to explain it (medium when the app never had a version; high when its version vanished, came from a signed source before and only from an unsigned one now, or moved only because another executable gives it now); or changed inside an older Squirrel app-x.y.z folder while the version moved (an update writes a new folder, never rewrites an old one)",
   },
   NEW_MODULE: {
     severity: 'high',

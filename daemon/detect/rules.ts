@@ -14,7 +14,7 @@ import { type DetectInput } from './input.ts';
 import { changeRules } from './module-rules.ts';
 import { RULES, ruleSeverity } from './rule-table.ts';
 import { newScriptsInUpdate, steeringClass, steeringDisplaced, steeringRule, type SteeringOutcome } from './steering-rules.ts';
-import { notAnUpdate, versionState, type VersionState } from './version-state.ts';
+import { notAnUpdate, pathState, versionState, type VersionState } from './version-state.ts';
 import { compareVersions } from './versions.ts';
 
 export { compareVersions, SEVERITY_ORDER, type DetectInput, type Finding, type Severity };
@@ -107,6 +107,7 @@ export function detect(input: DetectInput): Finding[] {
       continue;
     }
     const a = c.after as ModuleSummary;
+    const st = pathState(c.path, input, state);
     const displaced = cls && !input.baseline ? steeringDisplaced(c, cls) : undefined;
     if (displaced) {
       findings.push(displaced);
@@ -114,10 +115,10 @@ export function detect(input: DetectInput): Finding[] {
     }
     const entry = entryRules(c);
     if (entry?.length === 0 && cls) {
-      if (!input.baseline) steeringRule(c, cls, state, input, steering);
+      if (!input.baseline) steeringRule(c, cls, st, input, steering);
       continue;
     }
-    let fired = entry ?? [...factRules(c, a), ...changeRules(c, a, input, state)];
+    let fired = entry ?? [...factRules(c, a), ...changeRules(c, a, input, st)];
     // A member of a grouped set is not also a new module of its own; its facts still stand.
     if (grouped.has(c.path)) fired = fired.filter((f) => f.rule !== 'NEW_MODULE' && f.rule !== 'NEW_UNSIGNED_MODULE');
     if (fired.length === 0 && c.kind === 'changed' && a.isCode) {

@@ -109,9 +109,10 @@ function mainExecutable(root: string, records: ReadonlyMap<string, ModuleRecord>
 /**
  * `records`: records of the executables at the top of the root and of the newest Squirrel folder, and the root's own
  * bundle record (path `./`) when the root is a bundle. `previousMain`: the executable the previous snapshot's version
- * came from, if any.
+ * came from, if any. `squirrel`: the app's Squirrel version folders that hold something, newest first (the scan's:
+ * pipeline/judge-context.ts squirrelFoldersOf) — an empty folder newest by name is no version; without it, those on disk.
  */
-export async function appVersion(root: string, records: ReadonlyMap<string, ModuleRecord>, override?: string, previousMain?: string): Promise<AppVersion> {
+export async function appVersion(root: string, records: ReadonlyMap<string, ModuleRecord>, override?: string, previousMain?: string, squirrel?: readonly string[]): Promise<AppVersion> {
   if (override) return { version: override, source: 'override', signed: true, candidates: [{ source: 'override', version: override, signed: true, path: '' }] };
   const r = await reader(root);
   const candidates: VersionCandidate[] = [];
@@ -121,7 +122,7 @@ export async function appVersion(root: string, records: ReadonlyMap<string, Modu
     const sealed = info.path === 'Contents/Info.plist' && records.get('./')?.code_signature.status === 'trusted';
     candidates.push({ source: sealed ? 'Info.plist (sealed)' : 'Info.plist', version: info.version, signed: sealed, path: info.path });
   }
-  const [newest] = await squirrelFolders(root);
+  const [newest] = squirrel ?? (await squirrelFolders(root));
   if (newest) candidates.push({ source: 'squirrel', version: newest.slice(4), signed: false, path: newest });
   const yml = await r.read('resources', 'app-update.yml');
   const fromYml = yml && /^version:\s*['"]?([^'"\s]+)/m.exec(yml.toString('utf8'))?.[1];

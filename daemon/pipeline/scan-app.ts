@@ -93,11 +93,11 @@ async function judgeAndCommit(store: Store, appId: number, prevSnapshot: Snapsho
   const folders = squirrelHistory(seen.squirrelFolders, seen.removed);
   const sources = versionSources(store, appId, root, seen.sink.topLevel, folders[0], prevSnapshot?.version_source, seen.removed);
   const previousMain = /^version resource of (.+?)(?: \(signed\))?$/.exec(prevSnapshot?.version_source ?? '')?.[1];
-  const version = await appVersion(root, sources, req.appVersion, previousMain);
+  const version = await appVersion(root, sources, req.appVersion, previousMain, folders);
   const changes = diffModules(...summariesToCompare(store, appId, prevSnapshot?.root ?? root, seen.sink, seen.removed, folders));
   const baseline = prevSnapshot === undefined;
   const context = { prior: priorLayout(store, appId, prevSnapshot, changes, folders), version: versionTrust(version, seen.sink, prevSnapshot) };
-  const detected = judge(store, appId, { baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes, ...context });
+  const detected = judge(store, appId, { baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes, squirrelFolders: folders, ...context });
   const manifested = req.manifests ? await req.manifests.apply(detected, { store, appId, app: req.app, root, previous: prevSnapshot, version: version.version, rows: () => seen.sink.rows(), row: (path) => seen.sink.row(path), removed: seen.removed, now: req.now }) : undefined;
   const checked = manifested?.findings ?? detected;
   const findings = req.policies?.length ? applyPolicies(checked, { policies: req.policies, app: appFacts(req.app, root, sources.get('./'), store.currentSigners(appId), changes), changes, baseline, at: req.now }) : checked;
@@ -173,7 +173,7 @@ async function collect(store: Store, appId: number, pool: InspectPool, req: Scan
 }
 
 /** The detection rules on these changes, with what the app's history says (its signers; a reset history). */
-function judge(store: Store, appId: number, input: Pick<DetectInput, 'baseline' | 'fromVersion' | 'toVersion' | 'changes' | 'prior' | 'version'>): Finding[] {
+function judge(store: Store, appId: number, input: Pick<DetectInput, 'baseline' | 'fromVersion' | 'toVersion' | 'changes' | 'prior' | 'version' | 'squirrelFolders'>): Finding[] {
   const knownSigners = new Set([...store.currentSigners(appId)].filter((s) => s.startsWith('org:') || s.startsWith('team:')));
   const findings = detect({ ...input, knownSigners, appWasSigned: knownSigners.size > 0 });
   const reset = input.baseline ? store.historyReset() : undefined;

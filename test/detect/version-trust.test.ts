@@ -2,7 +2,7 @@
 // (test/helpers/electron-app.ts) takes its version from its Microsoft-signed main executable; package.json,
 // app-update.yml and Squirrel folder names are unsigned and rank below it.
 import test from 'ava';
-import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asarOf, MAIN_V1, nodePtyLib, put, UNPACKED, writeElectronApp } from '../helpers/electron-app.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
@@ -137,3 +137,34 @@ test('macOS: a sealed Info.plist is a signed version source; edited to fake an u
     await h.close();
   }
 });
+
+// A Squirrel install (the real Update.exe, a real msal release in app-0.20.6/) attacked in place: a Microsoft-signed DLL
+// swapped for another valid build, an unsigned module replaced, app code rewritten — with a folder made to look like the
+// newest release beside it, empty or holding one file. Squirrel never rewrites a version folder; the update it would
+// take for must not explain what changed in the old one.
+for (const fake of ['none', 'empty', 'one file'] as const) {
+  test(`Squirrel: files rewritten inside the current app-x.y.z folder, ${fake === 'none' ? 'no other folder' : `beside a made-up newest folder (${fake})`} → OUT_OF_BAND_CHANGE and STEERING_CHANGED high`, async (t) => {
+    const h = harness();
+    try {
+      const root = appDir();
+      copyFileSync(realCorpusPath('squirrel'), join(root, 'Update.exe'));
+      copyTree(realAppPath('msal-0.20.6'), join(root, 'app-0.20.6'));
+      await h.scan('sq', root);
+      copyFileSync(join(realAppPath('msal-0.20.7'), 'dist/windows/x64/msalruntime.dll'), join(root, 'app-0.20.6/dist/windows/x64/msalruntime.dll'));
+      copyFileSync(realCorpusPath('pty-node'), join(root, 'app-0.20.6/dist/windows/x64/msal-node-runtime.node'));
+      writeFileSync(join(root, 'app-0.20.6/dist/index.js'), 'require("child_process").exec("calc")\n');
+      if (fake !== 'none') mkdirSync(join(root, 'app-99.0.0'));
+      if (fake === 'one file') writeFileSync(join(root, 'app-99.0.0/readme.txt'), 'x');
+      const r = await h.scan('sq', root);
+      t.is(r.toVersion, fake === 'one file' ? '99.0.0' : '0.20.6', 'an empty folder gives no version');
+      for (const [rule, path] of [
+        ['OUT_OF_BAND_CHANGE', 'app-0.20.6/dist/windows/x64/msalruntime.dll'],
+        ['OUT_OF_BAND_CHANGE', 'app-0.20.6/dist/windows/x64/msal-node-runtime.node'],
+        ['STEERING_CHANGED', 'app-0.20.6/dist/index.js'],
+      ]) t.true(rules(r).includes(`${rule}:high:${path}`), `${rule} ${path}: ${rules(r).join(', ')}`);
+      if (fake === 'one file') t.regex(r.findings.find((f) => f.rule === 'OUT_OF_BAND_CHANGE')?.message ?? '', /older Squirrel version folder .* never rewrites an old one/);
+    } finally {
+      await h.close();
+    }
+  });
+}
