@@ -8,7 +8,7 @@ import { classifyFile } from '../../daemon/inventory/file-class.ts';
 import { inspectFile } from '../helpers/inspect.ts';
 import { type ScanReport } from '../../daemon/pipeline/scan-app.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
-import { above, appDir, copyTree, harness } from '../helpers/scan.ts';
+import { above, appDir, copyTree, harness, squirrelInstall } from '../helpers/scan.ts';
 
 const loud = (r: ScanReport): string[] => r.findings.filter((f) => above(f.severity)).map((f) => `${f.rule}:${f.severity}${f.path ? `:${f.path}` : ''}`);
 
@@ -37,9 +37,7 @@ test('@img/sharp-win32-x64 0.35.4 → 0.35.5: unsigned modules renamed with a ve
 test('@img/sharp-win32-x64 0.35.4 → 0.35.5 as Squirrel app-x.y.z folders: a renamed module is compared with the one it replaces in the folder before, not grouped as a new architecture', async (t) => {
   const h = harness();
   try {
-    const root = appDir();
-    copyFileSync(realCorpusPath('squirrel'), join(root, 'Update.exe'));
-    copyTree(realAppPath('sharp-win-0.35.4'), join(root, 'app-0.35.4'));
+    const root = squirrelInstall('sharp-win-0.35.4', 'app-0.35.4');
     await h.scan('sq', root);
     copyTree(realAppPath('sharp-win-0.35.5'), join(root, 'app-0.35.5'));
     const r = await h.scan('sq', root);
@@ -136,9 +134,7 @@ test('an Electron V8 heap snapshot rewritten and a Python start-up hook dropped,
 test('Squirrel: two unsigned modules named like the app\'s unsigned module at the top of a new version folder are not "a new architecture folder": NEW_UNSIGNED_MODULE high each', async (t) => {
   const h = harness();
   try {
-    const root = appDir();
-    copyFileSync(realCorpusPath('squirrel'), join(root, 'Update.exe'));
-    copyTree(realAppPath('msal-0.20.6'), join(root, 'app-0.20.6'));
+    const root = squirrelInstall('msal-0.20.6', 'app-0.20.6');
     await h.scan('sq', root);
     copyTree(realAppPath('msal-0.20.7'), join(root, 'app-0.20.7'));
     // msal ships the unsigned dist/windows/x64/msal-node-runtime.node: two trojans named like it, at the folder's top

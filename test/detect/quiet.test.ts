@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type ScanReport } from '../../daemon/pipeline/scan-app.ts';
 import { compareVersions } from '../../daemon/detect/versions.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
-import { above, appDir, copyTree, harness } from '../helpers/scan.ts';
+import { above, copyTree, harness, squirrelInstall } from '../helpers/scan.ts';
 
 const loud = (r: ScanReport): string[] => r.findings.filter((f) => above(f.severity)).map((f) => `${f.rule}:${f.severity}`);
 
@@ -63,12 +63,7 @@ test('@azure/msal-node-runtime 0.20.4 → 0.20.5: libmsalruntime.dylib renamed l
 });
 
 /** A Squirrel.Windows install: the real Update.exe beside app-x.y.z folders, each a real msal release. */
-function squirrelRoot(): string {
-  const root = appDir();
-  copyFileSync(realCorpusPath('squirrel'), join(root, 'Update.exe'));
-  copyTree(realAppPath('msal-0.20.6'), join(root, 'app-0.20.6'));
-  return root;
-}
+const squirrelRoot = (): string => squirrelInstall('msal-0.20.6', 'app-0.20.6');
 
 test('Squirrel app-0.20.6/ → app-0.20.7/ (old folder kept): compared with the previous version folder — nothing above info', async (t) => {
   const h = harness();
@@ -141,9 +136,7 @@ test('Squirrel: a module swapped in the new version folder is still judged again
 test('Squirrel with a signed main executable in each app-x.y.z folder: the version comes from it, never from Update.exe, and the update is explained', async (t) => {
   const h = harness();
   try {
-    const root = appDir();
-    copyFileSync(realCorpusPath('squirrel'), join(root, 'Update.exe'));
-    copyTree(realAppPath('msal-0.20.6'), join(root, 'app-6.1.7600'));
+    const root = squirrelInstall('msal-0.20.6', 'app-6.1.7600');
     copyFileSync(realCorpusPath('signtool-x86'), join(root, 'app-6.1.7600', 'contoso.exe'));
     const base = await h.scan('sq', root);
     t.is(base.toVersion, '6.1.7600.16385');
@@ -167,9 +160,7 @@ test('Squirrel with a signed main executable in each app-x.y.z folder: the versi
 test('Squirrel: a rescan that reads nothing keeps the signed version of the executable in the unchanged version folder', async (t) => {
   const h = harness();
   try {
-    const root = appDir();
-    copyFileSync(realCorpusPath('squirrel'), join(root, 'Update.exe'));
-    copyTree(realAppPath('msal-0.20.6'), join(root, 'app-6.1.7600'));
+    const root = squirrelInstall('msal-0.20.6', 'app-6.1.7600');
     copyFileSync(realCorpusPath('signtool-x86'), join(root, 'app-6.1.7600', 'contoso.exe'));
     await h.scan('sq', root);
     const again = await h.scan('sq', root);

@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { asarOf, MAIN_V1, nodePtyLib, put, UNPACKED, writeElectronApp } from '../helpers/electron-app.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
-import { above, appDir, copyTree, harness } from '../helpers/scan.ts';
+import { above, appDir, copyTree, harness, squirrelInstall } from '../helpers/scan.ts';
 import { type ScanReport } from '../../daemon/pipeline/scan-app.ts';
 
 const CONPTY = `${UNPACKED}/prebuilds/win32-x64/conpty/conpty.dll`;
@@ -146,9 +146,7 @@ for (const fake of ['none', 'empty', 'one file'] as const) {
   test(`Squirrel: files rewritten inside the current app-x.y.z folder, ${fake === 'none' ? 'no other folder' : `beside a made-up newest folder (${fake})`} → OUT_OF_BAND_CHANGE and STEERING_CHANGED high`, async (t) => {
     const h = harness();
     try {
-      const root = appDir();
-      copyFileSync(realCorpusPath('squirrel'), join(root, 'Update.exe'));
-      copyTree(realAppPath('msal-0.20.6'), join(root, 'app-0.20.6'));
+      const root = squirrelInstall('msal-0.20.6', 'app-0.20.6');
       await h.scan('sq', root);
       copyFileSync(join(realAppPath('msal-0.20.7'), 'dist/windows/x64/msalruntime.dll'), join(root, 'app-0.20.6/dist/windows/x64/msalruntime.dll'));
       copyFileSync(realCorpusPath('pty-node'), join(root, 'app-0.20.6/dist/windows/x64/msal-node-runtime.node'));

@@ -1,5 +1,5 @@
 // Scanning in tests: a real SQLite file in a temp dir, a real worker pool, a fixed reference time.
-import { cpSync, mkdirSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_TRUST_DIR } from '../../daemon/config/trust.ts';
 import { InspectPool } from '../../daemon/inventory/pool.ts';
@@ -7,6 +7,7 @@ import { DEFAULT_MAX_FILE_BYTES } from '../../daemon/inventory/read.ts';
 import { Store } from '../../daemon/inventory/store/store.ts';
 import { scanApp, type ScanReport } from '../../daemon/pipeline/scan-app.ts';
 import { TEST_NOW } from './inspect.ts';
+import { realAppPath, realCorpusPath } from './real-corpus.ts';
 import { tempDir } from './temp.ts';
 
 export interface ScanHarness {
@@ -55,3 +56,11 @@ export function copyTree(from: string, to: string): void {
 }
 
 export const above = (severity: string): boolean => severity !== 'info';
+
+/** A Squirrel.Windows install as it lies on disk: the real Update.exe beside one version folder holding a real release. */
+export function squirrelInstall(release: string, folder: string): string {
+  const root = appDir();
+  copyFileSync(realCorpusPath('squirrel'), join(root, 'Update.exe'));
+  copyTree(realAppPath(release), join(root, folder));
+  return root;
+}
