@@ -16,6 +16,7 @@ import {
 import { buildChain, type ChainContext } from '../chain/build.ts';
 import { digestName } from '../crypto.ts';
 import { caughtProblem, problem, rethrowUnexpected, type Problem } from '../problems.ts';
+import { unvouchedNested } from './nested.ts';
 import { checkSignerInfo, findSignerCertificate, verifyCountersignature, verifyRfc3161, type TimestampReport } from './timestamp.ts';
 
 const MAX_NESTING = 4;
@@ -207,7 +208,7 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
   const digestChecked = computed !== undefined || ctx.imageDigest === undefined;
   const valid = signer !== undefined && spc !== undefined && digestChecked && !own.some((p) => p.severity === 'integrity');
   const trusted = valid && chainTrusted && !own.some((p) => p.severity === 'trust');
-  out.push({
+  const self: AuthenticodeSignature = {
     label,
     nested: depth > 0,
     digestAlgorithm: dName,
@@ -225,7 +226,8 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
     valid,
     trusted,
     problems,
-  });
+  };
+  out.push(self);
 
   // 5. Nested signatures (signtool /as), each a full ContentInfo, verified against the file under its own algorithm.
   let n = 0;
@@ -238,9 +240,15 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
       }
       try {
         const { signedData } = parseContentInfoSignedData(value.raw);
-        out.push(...verifyAuthenticodeSignedData(signedData, nestedLabel, ctx, depth + 1, budget));
+        const inner = verifyAuthenticodeSignedData(signedData, nestedLabel, ctx, depth + 1, budget);
+        out.push(...inner);
+        const unvouched = inner[0] && unvouchedNested(self, inner[0], value.raw.length);
+        if (unvouched) problems.push(unvouched);
       } catch (err) {
-        out.push(failed(nestedLabel, caughtProblem(err, 'SIGNATURE_MALFORMED', 'nested signature', nestedLabel)));
+        const broken = failed(nestedLabel, caughtProblem(err, 'SIGNATURE_MALFORMED', 'nested signature', nestedLabel));
+        out.push(broken);
+        const unvouched = unvouchedNested(self, broken, value.raw.length);
+        if (unvouched) problems.push(unvouched);
       }
     }
   }
