@@ -136,7 +136,10 @@ export async function appVersion(root: string, records: ReadonlyMap<string, Modu
       // not JSON: no version from it
     }
   }
-  for (const folder of newest ? [newest, ''] : ['']) {
+  // A main executable the previous version came from at the top of the root, still there, stays the source: a folder
+  // named like a Squirrel release (in an app that is not one, or beside it) does not take the version over.
+  const stayAtTop = previousMain !== undefined && !previousMain.includes('/') && records.has(previousMain);
+  for (const folder of newest && !stayAtTop ? [newest, ''] : ['']) {
     const main = mainExecutable(root, records, folder, previousMain);
     const v = main?.[1].pe?.product_version ?? main?.[1].pe?.product_version_number;
     if (!main || !v) continue;

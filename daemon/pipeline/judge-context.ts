@@ -54,10 +54,16 @@ export function versionTrust(version: AppVersion, sink: RecordSink, prev: Snapsh
   return { source: version.source, signed: version.signed === true, unsignedMoved, ...(lostSignature ? { lostSignature: prev?.version_source ?? '' } : {}), ...(switched ? { switchedFrom: prev?.version_source ?? '' } : {}) };
 }
 
-/** `version resource of app-1.2.3/Contoso.exe (signed)` → `exe:contoso.exe`; other sources by name, signed or not. */
+/**
+ * `version resource of app-1.2.3/Contoso.exe (signed)` → `exe:app-x/contoso.exe`, `… of Contoso.exe` → `exe:contoso.exe`;
+ * other sources by name, signed or not. A Squirrel folder's executable keeps its name across releases, but one at the
+ * top of the root is another source: an executable moved into a folder named like a release is not an update.
+ */
 function sourceFile(source: string | null | undefined): string {
-  const exe = /^version resource of (?:.*\/)?(.+?)(?: \(signed\))?$/.exec(source ?? '')?.[1];
-  return exe ? `exe:${exe.toLowerCase()}` : (source ?? '').replace(SIGNED_SOURCE, '').trim();
+  const m = /^version resource of (?:(.*)\/)?(.+?)(?: \(signed\))?$/.exec(source ?? '');
+  if (!m) return (source ?? '').replace(SIGNED_SOURCE, '').trim();
+  const folder = m[1] === undefined ? '' : SQUIRREL_FOLDER.test(m[1]) ? 'app-x/' : `${m[1].toLowerCase()}/`;
+  return `exe:${folder}${(m[2] ?? '').toLowerCase()}`;
 }
 
 /** For a path in the newest Squirrel folder: the same path in each older folder, newest first. */

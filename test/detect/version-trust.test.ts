@@ -4,7 +4,7 @@
 import test from 'ava';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { asarOf, MAIN_V1, nodePtyLib, put, UNPACKED, writeElectronApp } from '../helpers/electron-app.ts';
+import { asarOf, MAIN_V1, MAIN_V2, nodePtyLib, put, UNPACKED, writeElectronApp } from '../helpers/electron-app.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
 import { above, appDir, copyTree, harness, squirrelInstall } from '../helpers/scan.ts';
 import { type ScanReport } from '../../daemon/pipeline/scan-app.ts';
@@ -58,12 +58,39 @@ test('a fake Squirrel app-99.0.0 folder holding a copy of the signed executable:
     put(root, 'app-99.0.0/contoso.exe', readFileSync(join(root, 'contoso.exe')));
     const r = await h.scan('contoso', root);
     t.is(r.toVersion, MAIN_V1.version);
-    t.regex(r.versionSource, /version resource of app-99\.0\.0\/contoso\.exe \(signed\)/);
+    t.is(r.versionSource, 'version resource of contoso.exe (signed)', 'the executable the version came from is still there');
     t.like(r.findings.find((f) => f.rule === 'UNSIGNED_VERSION_MOVED'), { severity: 'high', path: 'app-99.0.0' });
   } finally {
     await h.close();
   }
 });
+
+// Attack study, session 6: in an app that is not a Squirrel install, a folder named like a release took the version
+// over from the signed executable at the top — moved there, or a copy of another genuine signed program of a newer
+// version under the main executable's name — and every change made with it passed as the update (nothing above info).
+for (const how of ['moved', 'copied'] as const) {
+  test(`a decoy app-x.y.z folder in an app that is not a Squirrel install, the main executable ${how} into it as another genuine signed program of a newer version: the version does not move with it, the swapped DLL and app code are OUT_OF_BAND_CHANGE / STEERING_CHANGED high`, async (t) => {
+    const h = harness();
+    try {
+      const root = appDir();
+      writeElectronApp(root);
+      await h.scan('contoso', root);
+      const decoy = `app-${MAIN_V2.version}/contoso.exe`;
+      put(root, decoy, readFileSync(realCorpusPath(MAIN_V2.id)));
+      if (how === 'moved') rmSync(join(root, 'contoso.exe'));
+      copyFileSync(realCorpusPath('vcruntime140'), join(root, CONPTY));
+      writeFileSync(join(root, 'resources/app.asar'), asarOf(new Map([['main.js', Buffer.from('require("child_process").exec("calc")')]])));
+      const r = await h.scan('contoso', root);
+      const found = rules(r);
+      t.true(found.includes(`OUT_OF_BAND_CHANGE:high:${CONPTY}`), found.join(', '));
+      t.true(found.some((f) => f.startsWith('STEERING_CHANGED:high:resources/app.asar')), found.join(', '));
+      if (how === 'copied') t.is(r.toVersion, MAIN_V1.version);
+      else t.regex(r.findings.find((f) => f.rule === 'OUT_OF_BAND_CHANGE')?.message ?? '', /only because another file gives it now/);
+    } finally {
+      await h.close();
+    }
+  });
+}
 
 test('no version at all: a changed module is explained by nothing (OUT_OF_BAND_CHANGE medium), never "an update ? → ?"', async (t) => {
   const h = harness();
