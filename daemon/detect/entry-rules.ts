@@ -2,6 +2,7 @@
 // that cannot be verified at all.
 import { type ModuleChange } from '../diff/diff.ts';
 import { type Finding } from '../shared/findings.ts';
+import { CODE_FORMATS } from '../shared/model.ts';
 import { finding, STATE_WORDS } from './finding.ts';
 
 /** A path that held a module and now holds something else, or a new path that cannot be verified at all. */
@@ -16,7 +17,8 @@ export function entryRules(c: ModuleChange): Finding[] | undefined {
     return [finding('MODULE_DISPLACED', c, `${c.path}: held a module, now holds ${now}${detail}`)];
   }
   if (a.state === 'link-out-of-root' || a.state === 'special' || a.state === 'unreadable') {
-    const variant = a.state === 'link-out-of-root' ? 'link-out-of-root' : undefined;
+    // A module too large to verify is read and hashed; only its signature is not checked, so it counts as unsigned.
+    const variant = a.state === 'link-out-of-root' ? 'link-out-of-root' : a.state === 'unreadable' && CODE_FORMATS.has(a.format) ? 'module-too-large' : undefined;
     return [finding('UNVERIFIED_PATH', c, `${c.path}: ${STATE_WORDS[a.state]}${a.detail ? ` (${a.detail})` : ''} — not verified`, {}, variant)];
   }
   return a.isCode ? undefined : [];

@@ -91,6 +91,8 @@ test('a new path that cannot be verified is UNVERIFIED_PATH (medium; low for a l
   t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, state: 'unreadable', detail: 'EACCES' }])), ['UNVERIFIED_PATH:medium']);
   t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, state: 'link-out-of-root', detail: '/etc' }])), ['UNVERIFIED_PATH:low']);
   t.deepEqual(rules(run([], [{ ...base, state: 'special', detail: 'fifo' }], ['', '1.0'], { baseline: true })), ['BASELINE:info', 'UNVERIFIED_PATH:medium']);
+  // A PE over the in-memory bound: hashed, its signature not verified — no better than an unsigned module.
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, format: 'pe', state: 'unreadable', detail: 'too large' }])), ['UNVERIFIED_PATH:high']);
 });
 
 test('a data file that becomes a module is a new module where none was, never "explained"', (t) => {

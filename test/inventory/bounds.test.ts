@@ -9,7 +9,8 @@ import { appVersion } from '../../daemon/inventory/app-version.ts';
 import { bundleLayout, inspectBundle } from '../../daemon/inventory/bundle.ts';
 import { DEFAULT_TRUST_DIR, loadTrustStore } from '../../daemon/config/trust.ts';
 import { scanTree } from '../../daemon/inventory/scan.ts';
-import { sharedCorpus } from '../helpers/real-corpus.ts';
+import { realCorpusPath, sharedCorpus } from '../helpers/real-corpus.ts';
+import { appDir, harness } from '../helpers/scan.ts';
 import { infoPlist, isRoot, linux, peakMemory, pool, tmp, tree } from './_fs.ts';
 
 const ctx = () => ({ store: loadTrustStore([DEFAULT_TRUST_DIR]), now: new Date('2026-11-01T00:00:00Z'), signatureCache: new Map<string, boolean>() });
@@ -143,6 +144,24 @@ test('a 1.1 GiB PE (sparse) is hashed whole by the scan instead of refused with 
     t.true(arrayBuffersGrowth < 64 << 20, `main thread ArrayBuffers grew ${arrayBuffersGrowth}`);
   } finally {
     await p.close();
+  }
+});
+
+// Attack study, session 6: a trojan DLL padded past the bound (sparse: nothing on disk) was UNVERIFIED_PATH medium
+// where the same DLL unpadded is NEW_UNSIGNED_MODULE high.
+test('a new unsigned DLL padded past the in-memory bound (sparse) is UNVERIFIED_PATH high, as a module that cannot be verified', async (t) => {
+  const h = harness();
+  try {
+    const root = appDir();
+    copyFileSync(join(sharedCorpus, 'pe', 'signify-whois.exe'), join(root, 'app.exe'));
+    await h.scan('padded', root, { appVersion: '1.0.0' });
+    const big = join(root, 'evil.dll');
+    copyFileSync(realCorpusPath('pty-node'), big);
+    truncateSync(big, SIZE);
+    const r = await h.scan('padded', root, { appVersion: '1.0.0' });
+    t.like(r.findings.find((f) => f.path === 'evil.dll'), { rule: 'UNVERIFIED_PATH', severity: 'high' });
+  } finally {
+    await h.close();
   }
 });
 
