@@ -2,9 +2,9 @@
 // slice-relative. Strictness as Apple applies it: slices inside the file and not overlapping, zero bytes between
 // them, nothing after the last (CVE-2018-6336: a crafted fat file fooled third-party signature checks).
 import { ByteReader, isAllZero } from '../bytes/reader.ts';
+import { isUniversalHeader, MAX_FAT_ARCHS } from '../sniff/index.ts';
 import { cpuName } from './load-commands.ts';
 
-const MAX_SLICES = 20; // Java class files share 0xCAFEBABE; their "count" is a class-file version (≥ 45)
 
 export interface SliceLocation {
   readonly index: number;
@@ -25,9 +25,7 @@ export function isMachO(bytes: Uint8Array): boolean {
   if (bytes.length < 8) return false;
   const m = ((bytes[0] ?? 0) << 24 | (bytes[1] ?? 0) << 16 | (bytes[2] ?? 0) << 8 | (bytes[3] ?? 0)) >>> 0;
   if (m === 0xfeedface || m === 0xfeedfacf || m === 0xcefaedfe || m === 0xcffaedfe) return true;
-  if (m !== 0xcafebabe && m !== 0xcafebabf) return false;
-  const n = ((bytes[4] ?? 0) << 24 | (bytes[5] ?? 0) << 16 | (bytes[6] ?? 0) << 8 | (bytes[7] ?? 0)) >>> 0;
-  return n > 0 && n <= MAX_SLICES;
+  return isUniversalHeader(bytes);
 }
 
 export function parseContainer(bytes: Uint8Array): MachoContainer {
@@ -38,7 +36,8 @@ export function parseContainer(bytes: Uint8Array): MachoContainer {
   }
   const wide = magic === 0xcafebabf;
   const n = r.u32be(4);
-  if (n === 0 || n > MAX_SLICES) r.fail(`universal header declares ${n} slices`, 'LIMIT_EXCEEDED');
+  // Up to dyld's bound; none at all is a universal file whose every byte after the header is in no slice.
+  if (n > MAX_FAT_ARCHS[magic]) r.fail(`universal header declares ${n} slices`, 'LIMIT_EXCEEDED');
   const slices: SliceLocation[] = [];
   for (let i = 0; i < n; i++) {
     const e = 8 + i * (wide ? 32 : 20);

@@ -1,7 +1,29 @@
 // Decides what a file is by its first bytes, never by its name (a Mach-O named .rtf is still a module).
 export type ModuleFormat = 'pe' | 'macho' | 'elf' | 'catalog' | 'p7x' | 'unknown';
 
-const MAX_FAT_ARCHS = 20; // Java class files share 0xCAFEBABE; their "count" is a class-file version (≥ 45)
+const u32be = (b: Uint8Array, at: number): number => (((b[at] ?? 0) << 24) | ((b[at + 1] ?? 0) << 16) | ((b[at + 2] ?? 0) << 8) | (b[at + 3] ?? 0)) >>> 0;
+
+/** dyld's bound on a universal header's entries: header and entries fit in the first 4 KiB page (FatFile::forEachSlice). */
+export const MAX_FAT_ARCHS = { 0xcafebabe: 204, 0xcafebabf: 127 } as const;
+/** Java class files (java 1.1 on) have a major version of 45 or more where a universal header has its count. */
+const FIRST_JAVA_VERSION = 45;
+/** CPU types of Mach-O (mach/machine.h): x86, x86_64, arm, arm64, arm64_32, ppc, ppc64. */
+const MACHO_CPUS = new Set([7, 0x01000007, 12, 0x0100000c, 0x0200000c, 18, 0x01000012]);
+
+/**
+ * A universal Mach-O header (0xCAFEBABE / 0xCAFEBABF and an entry count dyld accepts), told apart from a Java class
+ * file, which shares 0xCAFEBABE: a count under 45 is never a class version, and a class file's bytes 8–11 (constant
+ * pool count and first tag) are never a Mach-O CPU type. A count of zero is a universal file too: dyld still looks
+ * for one more entry after the declared ones.
+ */
+export function isUniversalHeader(b: Uint8Array): boolean {
+  if (b.length < 8) return false;
+  const magic = u32be(b, 0);
+  const count = u32be(b, 4);
+  if (magic === 0xcafebabf) return count <= MAX_FAT_ARCHS[0xcafebabf];
+  if (magic !== 0xcafebabe || count > MAX_FAT_ARCHS[0xcafebabe]) return false;
+  return count < FIRST_JAVA_VERSION || (b.length >= 12 && MACHO_CPUS.has(u32be(b, 8)));
+}
 
 export function sniffFormat(head: Uint8Array): ModuleFormat {
   const b = head;
@@ -10,10 +32,7 @@ export function sniffFormat(head: Uint8Array): ModuleFormat {
     const be = ((b[0] ?? 0) << 24) | ((b[1] ?? 0) << 16) | ((b[2] ?? 0) << 8) | (b[3] ?? 0);
     const magic = be >>> 0;
     if (magic === 0xfeedface || magic === 0xfeedfacf || magic === 0xcefaedfe || magic === 0xcffaedfe) return 'macho';
-    if ((magic === 0xcafebabe || magic === 0xcafebabf) && b.length >= 8) {
-      const count = (((b[4] ?? 0) << 24) | ((b[5] ?? 0) << 16) | ((b[6] ?? 0) << 8) | (b[7] ?? 0)) >>> 0;
-      if (count > 0 && count <= MAX_FAT_ARCHS) return 'macho';
-    }
+    if (isUniversalHeader(b)) return 'macho';
     if (magic === 0x7f454c46) return 'elf';
     if (magic === 0x504b4358) return 'p7x'; // "PKCX" + PKCS #7 (MSIX/AppX signature)
   }
