@@ -10,17 +10,26 @@ export type FileClass = 'module' | 'steering-code' | 'launch-script' | 'updater-
 export const FILE_CLASSES: readonly FileClass[] = ['module', 'steering-code', 'launch-script', 'updater-config', 'launch-plist', 'data'];
 
 /**
- * Code an app's runtime loads and runs: Electron/Node JavaScript, its archives and V8 snapshots of it; and the code
- * of runtimes vendors bundle (Python sources, bytecode and `.pth` start-up hooks, Java archives, Lua).
+ * Code an app's runtime loads and runs: Electron/Node JavaScript, its archives and V8 snapshots of it, and the HTML
+ * pages it opens (inline scripts); and the code of runtimes vendors bundle (Python sources, bytecode, `.pth` start-up
+ * hooks and the embeddable distribution's `pythonXY._pth` path file; Java classes, archives and class-data-sharing
+ * archives; Lua).
  */
-const STEERING_EXTENSIONS = new Set(['js', 'mjs', 'cjs', 'jsc', 'asar', 'node-snapshot', 'py', 'pyc', 'pyo', 'pyw', 'pth', 'jar', 'lua']);
+const STEERING_EXTENSIONS = new Set(['js', 'mjs', 'cjs', 'jsc', 'asar', 'node-snapshot', 'html', 'htm', 'xhtml', 'py', 'pyc', 'pyo', 'pyw', 'pth', '_pth', 'class', 'jar', 'jsa', 'lua']);
 
 /**
  * Electron's V8 heap snapshots hold the JavaScript that runs before the app's own (a rewritten snapshot backdoors the
  * app while app.asar stays intact: CVE-2025-55305, Trail of Bits 2025): `v8_context_snapshot.bin`,
- * `v8_context_snapshot.arm64.bin`, `snapshot_blob.bin`.
+ * `v8_context_snapshot.arm64.bin`, `browser_v8_context_snapshot.bin` (Electron 30 on), `snapshot_blob.bin`.
  */
-const V8_SNAPSHOT = /^(v8_context_snapshot(\.[a-z0-9_]+)?|snapshot_blob)\.bin$/;
+const V8_SNAPSHOT = /^([a-z0-9_]*v8_context_snapshot(\.[a-z0-9_]+)?|snapshot_blob(\.[a-z0-9_]+)?)\.bin$/;
+
+/**
+ * Code under names no extension gives away: the embeddable Python's standard library (`python312.zip`, imported
+ * from as a directory), a Java runtime's module image (`jre/lib/modules`, every class of the JDK), and .NET
+ * configuration files, which can redirect assembly loading or name an AppDomainManager to run first.
+ */
+const RUNTIME_CODE = /(^|\/)(python\d+\.zip|lib\/modules|[^/]+\.(exe|dll)\.config)$/i;
 
 /** Scripts a shell, Windows Script Host, PowerShell or launchd runs as they are. */
 const SCRIPT_EXTENSIONS = new Set(['ps1', 'psm1', 'psd1', 'bat', 'cmd', 'vbs', 'vbe', 'wsf', 'wsh', 'hta', 'sh', 'bash', 'zsh', 'command', 'tool', 'applescript', 'scpt', 'desktop']);
@@ -45,7 +54,7 @@ export function classifyFile(path: string, format: string, interpreter?: string)
   if (/(^|\/)Contents\/Info\.plist$/.test(path) || UPDATER_NAMES.has(lower)) return 'updater-config';
   if (SCRIPT_EXTENSIONS.has(ext)) return 'launch-script';
   // package.json names the entry point (`main`) Node and Electron load: pointing it elsewhere changes the app's code.
-  if (lower === 'package.json' || STEERING_EXTENSIONS.has(ext) || V8_SNAPSHOT.test(lower) || /(^|\/)app\.asar\.unpacked\//.test(path) && !isInertAsset(ext)) return 'steering-code';
+  if (lower === 'package.json' || STEERING_EXTENSIONS.has(ext) || V8_SNAPSHOT.test(lower) || RUNTIME_CODE.test(path) || /(^|\/)app\.asar\.unpacked\//.test(path) && !isInertAsset(ext)) return 'steering-code';
   if (interpreter !== undefined) return 'launch-script';
   if (ext === '' && /(^|\/)(node_modules|resources\/app)\//.test(path) && !NOT_CODE_NAMES.test(lower)) return 'steering-code';
   return 'data';

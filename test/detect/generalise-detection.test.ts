@@ -124,8 +124,11 @@ test('an Electron V8 heap snapshot rewritten and a Python start-up hook dropped,
     await h.scan('contoso', root);
     put(root, 'v8_context_snapshot.bin', Buffer.alloc(4096, 9));
     put(root, 'python/Lib/sitecustomize.py', 'import subprocess\n');
+    // Attack study, session 6: Electron 30's browser-process snapshot and the embeddable Python's path file were data.
+    put(root, 'browser_v8_context_snapshot.bin', Buffer.alloc(4096, 3));
+    put(root, 'python/python312._pth', 'python312.zip\n.\nimport site\n');
     const r = await h.scan('contoso', root);
-    t.deepEqual(loud(r).sort(), ['STEERING_CHANGED:high:python/Lib/sitecustomize.py', 'STEERING_CHANGED:high:v8_context_snapshot.bin']);
+    t.deepEqual(loud(r).sort(), ['STEERING_CHANGED:high:browser_v8_context_snapshot.bin', 'STEERING_CHANGED:high:python/Lib/sitecustomize.py', 'STEERING_CHANGED:high:python/python312._pth', 'STEERING_CHANGED:high:v8_context_snapshot.bin']);
   } finally {
     await h.close();
   }
