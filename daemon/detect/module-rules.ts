@@ -44,6 +44,16 @@ function newModuleRule(c: ModuleChange, a: ModuleSummary, input: DetectInput): F
   return finding('NEW_MODULE', c, `${c.path}: new module${where}, ${why}`, {}, own ? 'own-signer' : undefined);
 }
 
+/**
+ * A module new while the app's version did not move came with no release: the evidence says so (`out_of_band`), and a
+ * policy's allowance, which describes what the vendor's releases ship, does not explain it (policy/apply.ts).
+ */
+function outOfBand(f: Finding, input: DetectInput, state: VersionState): Finding {
+  // An app that never had a version has no update to tell apart: nothing is out of band there.
+  if (input.baseline || state === 'moved' || state === 'unknown') return f;
+  return { ...f, message: `${f.message} — while the app's version did not move`, evidence: { ...f.evidence, out_of_band: true } };
+}
+
 /** The change rules for a module (not a bundle: its seal is a fact rule, its contents have records of their own). */
 export function changeRules(c: ModuleChange, a: ModuleSummary, input: DetectInput, state: VersionState): Finding[] {
   if (a.format === 'bundle') return [];
@@ -52,8 +62,8 @@ export function changeRules(c: ModuleChange, a: ModuleSummary, input: DetectInpu
   // An unsigned module new in a signed app is reported once, as NEW_UNSIGNED_MODULE, not also as NEW_MODULE.
   const reportedUnsigned = !b && signer.some((f) => f.rule === 'NEW_UNSIGNED_MODULE');
   return [
-    ...signer,
-    ...(b ? versionRules(c, a, b, input, state) : reportedUnsigned ? [] : [newModuleRule(c, a, input)]),
+    ...signer.map((f) => (f.rule === 'NEW_UNSIGNED_MODULE' ? outOfBand(f, input, state) : f)),
+    ...(b ? versionRules(c, a, b, input, state) : reportedUnsigned ? [] : [outOfBand(newModuleRule(c, a, input), input, state)]),
     ...(b ? capabilityRules(c, a, b) : []),
     // A module renamed into a side-loading name is as new at that name as one that just appeared.
     ...(b ? [...rollbackRules(c, a, b, input), ...swapRules(c, a, b), ...(c.renamedFrom && baseName(c.renamedFrom) !== baseName(c.path) ? sideloadRules(c, a) : [])] : sideloadRules(c, a)),

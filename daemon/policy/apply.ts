@@ -89,7 +89,8 @@ function allowanceFor(f: Finding, policies: readonly Policy[], byPath: ReadonlyM
   if (!c?.after) return undefined;
   const after = allowed(policies, c.path, c.after);
   if (!after) return undefined;
-  if (NOVELTY.has(f.rule)) return { policy: after.policy, entry: after.entry, action: after.action };
+  // What the vendor's releases ship explains a module new in an update, not one that came with none.
+  if (NOVELTY.has(f.rule)) return f.evidence.out_of_band === true ? undefined : { policy: after.policy, entry: after.entry, action: after.action };
   if (f.rule === 'SIGNER_CHANGED' && c.before && trustedIdentity(c.before) && allowed(policies, c.path, c.before)) {
     return { policy: after.policy, entry: after.entry, action: after.action, reason: 'both the old and the new signer are allowed for this module' };
   }

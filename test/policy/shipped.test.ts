@@ -114,6 +114,42 @@ test('microsoft-msal-runtime: real releases 0.20.6 → 0.20.7 pass; msalruntime.
   }
 });
 
+// Attack study, session 6: the policy's `unsigned: msal-node-runtime.node` (the unsigned Node addon the vendor ships
+// for each platform) explained unsigned trojans of that name dropped into new platform folders with no release — the
+// first one exactly where the package's loader looks on linux-arm64.
+test('microsoft-msal-runtime: unsigned modules named like the vendor\'s addon dropped in new platform folders while the version stays → NEW_UNSIGNED_MODULE high each, not allowed; the same in a release is allowed', async (t) => {
+  const h = policyHarness(shipped());
+  try {
+    const root = namedRoot('msal-node-runtime');
+    install('msal-0.20.6', root);
+    await h.scan('msal', root);
+    const trojans = ['dist/linux/ubuntu/arm64/msal-node-runtime.node', 'dist/windows/x64/extra/msal-node-runtime.node'];
+    put(root, trojans[0] ?? '', readFileSync(join(realAppPath('msal-0.20.7'), 'dist', 'linux', 'ubuntu', 'x64', 'msal-node-runtime.node')));
+    put(root, trojans[1] ?? '', readFileSync(realCorpusPath('pty-node')));
+    const dropped = await h.scan('msal', root);
+    for (const path of trojans) {
+      const f = dropped.findings.find((x) => x.rule === 'NEW_UNSIGNED_MODULE' && x.path === path);
+      t.like(f, { severity: 'high', explained: false }, path);
+      t.is(f?.evidence.out_of_band, true);
+    }
+    // A release (the version moves) that brings the same new file: the policy's allowance explains it.
+    const h2 = policyHarness(shipped());
+    try {
+      const root2 = namedRoot('msal-node-runtime');
+      install('msal-0.20.6', root2);
+      await h2.scan('msal', root2);
+      install('msal-0.20.7', root2);
+      put(root2, trojans[0] ?? '', readFileSync(join(realAppPath('msal-0.20.7'), 'dist', 'linux', 'ubuntu', 'x64', 'msal-node-runtime.node')));
+      const update = await h2.scan('msal', root2);
+      t.like(update.findings.find((x) => x.path === trojans[0]), { severity: 'info', explained: true });
+    } finally {
+      await h2.close();
+    }
+  } finally {
+    await h.close();
+  }
+});
+
 test('microsoft-vc-runtime: the real vcruntime140.dll passes; an unsigned msvcp140.dll appearing → UNEXPECTED_SIGNER and NEW_UNSIGNED_MODULE high', async (t) => {
   const h = policyHarness(shipped());
   try {
