@@ -5,6 +5,9 @@ import { type Finding } from '../shared/findings.ts';
 import { CODE_FORMATS } from '../shared/model.ts';
 import { finding, STATE_WORDS } from './finding.ts';
 
+/** File names loaders take as code: Windows modules, Node addons, shared libraries (versioned `.so.1.2` too). */
+const MODULE_NAME = /\.(dll|exe|sys|ocx|cpl|drv|node|so|dylib)$|\.so(\.\d+)+$/i;
+
 /** A path that held a module and now holds something else, or a new path that cannot be verified at all. */
 export function entryRules(c: ModuleChange): Finding[] | undefined {
   const a = c.after;
@@ -18,7 +21,9 @@ export function entryRules(c: ModuleChange): Finding[] | undefined {
   }
   if (a.state === 'link-out-of-root' || a.state === 'special' || a.state === 'unreadable') {
     // A module too large to verify is read and hashed; only its signature is not checked, so it counts as unsigned.
-    const variant = a.state === 'link-out-of-root' ? 'link-out-of-root' : a.state === 'unreadable' && CODE_FORMATS.has(a.format) ? 'module-too-large' : undefined;
+    // A link out of the root is never followed, so what it points at is never read: under a module's name (a DLL the
+    // app loads by name, a .so/.dylib) it may be the code the app runs, and counts as an unreadable path, not a low one.
+    const variant = a.state === 'link-out-of-root' ? (MODULE_NAME.test(c.path) ? undefined : 'link-out-of-root') : a.state === 'unreadable' && CODE_FORMATS.has(a.format) ? 'module-too-large' : undefined;
     return [finding('UNVERIFIED_PATH', c, `${c.path}: ${STATE_WORDS[a.state]}${a.detail ? ` (${a.detail})` : ''} — not verified`, {}, variant)];
   }
   return a.isCode ? undefined : [];

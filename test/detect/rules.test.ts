@@ -89,7 +89,11 @@ test('a module path that now holds data, a link out of the root, a FIFO or an un
 test('a new path that cannot be verified is UNVERIFIED_PATH (medium; low for a link out of the root), even on a baseline', (t) => {
   const base = mod('x.dll', { sha256: '', format: 'unknown', isCode: false, signed: false, signer: '', status: 'unsigned', ownVersion: undefined });
   t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, state: 'unreadable', detail: 'EACCES' }])), ['UNVERIFIED_PATH:medium']);
-  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, state: 'link-out-of-root', detail: '/etc' }])), ['UNVERIFIED_PATH:low']);
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, path: 'assets', state: 'link-out-of-root', detail: '/etc' }])), ['UNVERIFIED_PATH:low']);
+  // Under a module's name the link may be the code the app loads (never followed, so never read): medium.
+  for (const name of ['version.dll', 'lib/libfoo.so.1', 'Frameworks/libbar.dylib', 'addon.node']) {
+    t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, path: name, state: 'link-out-of-root', detail: '/tmp/evil' }])), ['UNVERIFIED_PATH:medium'], name);
+  }
   t.deepEqual(rules(run([], [{ ...base, state: 'special', detail: 'fifo' }], ['', '1.0'], { baseline: true })), ['BASELINE:info', 'UNVERIFIED_PATH:medium']);
   // A PE over the in-memory bound: hashed, its signature not verified — no better than an unsigned module.
   t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, format: 'pe', state: 'unreadable', detail: 'too large' }])), ['UNVERIFIED_PATH:high']);
