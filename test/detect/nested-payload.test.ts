@@ -5,9 +5,9 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inspectFile } from '../helpers/inspect.ts';
+import { context, inspectFile } from '../helpers/inspect.ts';
 import { put } from '../../scripts/lib/three-cx.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
 import { appDir, harness } from '../helpers/scan.ts';
@@ -36,6 +36,35 @@ test('inspect: a nested signature by a self-made certificate is reported as hidd
   const p = r.code_signature.problems.find((x) => x.code === 'NESTED_SIGNATURE_UNVOUCHED');
   t.is(p?.signature, '0');
   t.regex(p?.message ?? '', /nested signature 0\.1 \(\d{5,} bytes\) is by "Evil Corp", whom no trusted chain proves/);
+});
+
+/** A root (in its own trust directory) and a code-signing leaf under it: another publisher's real, trusted certificate. */
+function otherPublisher(dir: string): { trust: string; chain: string; key: string } {
+  writeFileSync(join(dir, 'ext.cnf'), '[leaf]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n');
+  run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'trust/root.pem', '-days', '7300', '-subj', '/O=Some Root CA/CN=Some Root', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/O=Leaked Vendor Inc/CN=Leaked Vendor Inc'], dir);
+  run('openssl', ['x509', '-req', '-in', 'leaf.csr', '-CA', 'trust/root.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '365', '-extfile', 'ext.cnf', '-extensions', 'leaf', '-out', 'leaf.pem'], dir);
+  writeFileSync(join(dir, 'chain.pem'), Buffer.concat([readFileSync(join(dir, 'leaf.pem')), readFileSync(join(dir, 'trust', 'root.pem'))]));
+  return { trust: join(dir, 'trust'), chain: join(dir, 'chain.pem'), key: join(dir, 'leaf.key') };
+}
+
+test('inspect: a nested signature by another publisher\'s expired (leaked) certificate is hidden data; while that certificate is valid, a small one is not, an oversized one is', (t) => {
+  const dir = tempDir('sealwatch-nest-other-');
+  mkdirSync(join(dir, 'trust'));
+  const other = otherPublisher(dir);
+  writeFileSync(join(dir, 'in.dll'), readFileSync(realCorpusPath('conpty')));
+  const nest = (out: string, programName: string): string => {
+    run('osslsigncode', ['sign', '-nest', '-certs', other.chain, '-key', other.key, '-h', 'sha256', '-n', programName, '-in', 'in.dll', '-out', out], dir);
+    return join(dir, out);
+  };
+  const small = nest('small.dll', 'Helper');
+  const large = nest('large.dll', randomBytes(60_000).toString('base64'));
+  const unvouched = (path: string, now: Date): string | undefined =>
+    inspectFile(path, context({ extraTrust: [other.trust], now })).code_signature.problems.find((p) => p.code === 'NESTED_SIGNATURE_UNVOUCHED')?.message;
+  const later = new Date(Date.now() + 3 * 365 * 86_400_000); // the leaf has expired; Microsoft's signature stands by its timestamp
+  t.is(unvouched(small, new Date()), undefined, 'a genuine co-signature of another trusted publisher');
+  t.regex(unvouched(small, later) ?? '', /is by "Leaked Vendor Inc", whom no trusted chain proves now \(another publisher's certificate, expired or out of purpose\)/);
+  t.regex(unvouched(large, new Date()) ?? '', /is by another publisher, "Leaked Vendor Inc", and larger than any signature needs/);
 });
 
 test('inspect: genuine dual signatures by two trusted publishers (Inno Setup 6.0.5) and the fixtures\' SHA-1 + nested SHA-256 are not reported', (t) => {
