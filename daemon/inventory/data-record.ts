@@ -1,7 +1,7 @@
 // The record of a file that is not code (no module format, no catalog): its hashes and nothing to verify. Kept apart
 // from inspect-file.ts so that a worker hashing data files never loads the parsers and verifiers.
 import { basename } from 'node:path';
-import { looksLikeCatalog, sniffFormat } from '../formats/sniff/index.ts';
+import { looksLikeCatalog, SNIFF_BYTES, sniffFormat } from '../formats/sniff/index.ts';
 import { type CodeSignatureRecord, type ModuleRecord } from '../shared/model.ts';
 import { digestOnePass, type DigestChoice, type FileDigests } from './hash.ts';
 
@@ -54,7 +54,7 @@ export function fileBlock(facts: FileFacts, digests: FileDigests): ModuleRecord[
 }
 
 /** Not a module and not a catalog, by its magic bytes: nothing in it to parse or verify. */
-export const isPlainData = (bytes: Uint8Array): boolean => sniffFormat(bytes.subarray(0, 16)) === 'unknown' && !looksLikeCatalog(bytes);
+export const isPlainData = (bytes: Uint8Array): boolean => sniffFormat(bytes.subarray(0, SNIFF_BYTES)) === 'unknown' && !looksLikeCatalog(bytes);
 
 /** The interpreter a `#!` line names (first 256 bytes), which makes a data file a script whatever its name. */
 export function interpreterOf(bytes: Uint8Array): string | undefined {

@@ -8,7 +8,7 @@ import { authentihashPlan } from '../formats/pe/digest.ts';
 import { parsePe, type PeFile } from '../formats/pe/index.ts';
 import { peDynamicImports } from '../formats/pe/dynamic-names.ts';
 import { machoDynamicImports } from '../formats/macho/dynamic-names.ts';
-import { looksLikeCatalog, sniffFormat } from '../formats/sniff/index.ts';
+import { looksLikeCatalog, SNIFF_BYTES, sniffFormat } from '../formats/sniff/index.ts';
 import { SealwatchError, errorMessage } from '../shared/errors.ts';
 import { type ModuleRecord, type SignatureStatus } from '../shared/model.ts';
 import { verifyPeSignatures } from '../verify/authenticode/pe.ts';
@@ -211,7 +211,7 @@ function malformed(facts: FileFacts, bytes: Uint8Array, format: ModuleRecord['mo
  * Never throws: whatever goes wrong becomes the record's `error`, and the record is kept.
  */
 export function inspectBytes(facts: FileFacts, bytes: Uint8Array, ctx: InspectContext, bundle?: BundleContext): ModuleRecord {
-  const format = sniffFormat(bytes.subarray(0, 16));
+  const format = sniffFormat(bytes.subarray(0, SNIFF_BYTES));
   try {
     return inspectAs(format, facts, bytes, ctx, bundle);
   } catch (err) {

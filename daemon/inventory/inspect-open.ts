@@ -8,7 +8,7 @@ import { type CertificateTable } from '../formats/pe/certificates.ts';
 import { computePeChecksum } from '../formats/pe/checksum.ts';
 import { authentihashPlan, type AuthentihashPlan } from '../formats/pe/digest.ts';
 import { DataDirectory, dataDirectory, parsePeHeaders, peKind, type PeHeaders } from '../formats/pe/headers.ts';
-import { sniffFormat } from '../formats/sniff/index.ts';
+import { SNIFF_BYTES, sniffFormat } from '../formats/sniff/index.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { type ModuleRecord } from '../shared/model.ts';
 import { problem } from '../verify/problems.ts';
@@ -49,7 +49,7 @@ function peHead(head: Uint8Array, size: number): PeHead {
 
 async function inspectLarge(facts: FileFacts, handle: FileHandle, size: number, maxBytes: number, choice: DigestChoice): Promise<ModuleRecord> {
   const head = await readAt(handle, 0, Math.min(size, HEAD_BYTES));
-  const format = sniffFormat(head.subarray(0, 16));
+  const format = sniffFormat(head.subarray(0, SNIFF_BYTES));
   let pe: PeHead | undefined;
   const issues: string[] = [];
   if (format === 'pe') {

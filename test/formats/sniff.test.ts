@@ -82,7 +82,18 @@ test('universal files of up to dyld\'s bound of entries, and of none, are Mach-O
   const none = inspectBuffer('libnone.dylib', universal(thin, 0, 1));
   t.is(none.module.format, 'macho');
   t.true(none.code_signature.problems.some((p) => p.code === 'DATA_AFTER_LAST_SLICE'));
-  t.is(sniffFormat(universal(thin, 200).subarray(0, 16)), 'macho', 'a count Java class versions share, but a CPU type where a class has its constant pool');
+  t.is(sniffFormat(universal(thin, 200)), 'macho', 'a count Java class versions share, with entries a class file never has');
+  // Review finding 2: the first entry of an unusual CPU (mc680x0), the real arm64 dylib second — dyld takes the arm64.
+  const odd = universal(Buffer.alloc(64, 0x41), 45);
+  const real = universal(thin, 2);
+  odd.writeUInt32BE(6, 8);
+  const withReal = Buffer.concat([odd, Buffer.alloc((ALIGN - (odd.length % ALIGN)) % ALIGN), thin]);
+  const at = withReal.length - thin.length;
+  withReal.writeUInt32BE(real.readUInt32BE(8), 28);
+  withReal.writeUInt32BE(real.readUInt32BE(12), 32);
+  withReal.writeUInt32BE(at, 36);
+  withReal.writeUInt32BE(thin.length, 40);
+  t.is(inspectBuffer('libodd.dylib', withReal).module.format, 'macho');
   t.is(sniffFormat(Buffer.from('cafebabf00000000', 'hex')), 'macho', '0xCAFEBABF is never a class file');
 });
 

@@ -10,11 +10,34 @@ const FIRST_JAVA_VERSION = 45;
 /** CPU types of Mach-O (mach/machine.h): x86, x86_64, arm, arm64, arm64_32, ppc, ppc64. */
 const MACHO_CPUS = new Set([7, 0x01000007, 12, 0x0100000c, 0x0200000c, 18, 0x01000012]);
 
+/** How much of a file's start the sniffer wants: a universal header with all its entries fits in dyld's first page. */
+export const SNIFF_BYTES = 4096;
+
+/**
+ * Every declared entry of a universal header looks like dyld would take it — its offset past the header and aligned
+ * to its 2^align (align ≤ 15, as lipo writes) — and at least one names a Mach-O CPU. Entries past `b` (a short read)
+ * cannot be judged and fail.
+ */
+function entriesPlausible(b: Uint8Array, count: number): boolean {
+  const headerEnd = 8 + 20 * count;
+  if (headerEnd > b.length) return false;
+  let machoCpu = false;
+  for (let e = 8; e < headerEnd; e += 20) {
+    const offset = u32be(b, e + 8);
+    const align = u32be(b, e + 16);
+    if (align > 15 || offset < headerEnd || offset % 2 ** align !== 0) return false;
+    machoCpu ||= MACHO_CPUS.has(u32be(b, e));
+  }
+  return machoCpu;
+}
+
 /**
  * A universal Mach-O header (0xCAFEBABE / 0xCAFEBABF and an entry count dyld accepts), told apart from a Java class
- * file, which shares 0xCAFEBABE: a count under 45 is never a class version, and a class file's bytes 8–11 (constant
- * pool count and first tag) are never a Mach-O CPU type. A count of zero is a universal file too: dyld still looks
- * for one more entry after the declared ones.
+ * file, which shares 0xCAFEBABE: a count under 45 is never a class version; from 45 on (a count a class version can
+ * be) the entries must look like a universal header's — a class file's constant pool never does. The attacker
+ * chooses every entry, so all of them are looked at, not the first. A count of zero is a universal file too: dyld
+ * still looks for one more entry after the declared ones. `b`: the file's first bytes (SNIFF_BYTES for a verdict on
+ * large counts).
  */
 export function isUniversalHeader(b: Uint8Array): boolean {
   if (b.length < 8) return false;
@@ -22,7 +45,7 @@ export function isUniversalHeader(b: Uint8Array): boolean {
   const count = u32be(b, 4);
   if (magic === 0xcafebabf) return count <= MAX_FAT_ARCHS[0xcafebabf];
   if (magic !== 0xcafebabe || count > MAX_FAT_ARCHS[0xcafebabe]) return false;
-  return count < FIRST_JAVA_VERSION || (b.length >= 12 && MACHO_CPUS.has(u32be(b, 8)));
+  return count < FIRST_JAVA_VERSION || entriesPlausible(b, count);
 }
 
 export function sniffFormat(head: Uint8Array): ModuleFormat {
