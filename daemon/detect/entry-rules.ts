@@ -2,11 +2,15 @@
 // that cannot be verified at all.
 import { type ModuleChange } from '../diff/diff.ts';
 import { type Finding } from '../shared/findings.ts';
+import { isSteering } from '../inventory/file-class.ts';
 import { CODE_FORMATS } from '../shared/model.ts';
 import { finding, STATE_WORDS } from './finding.ts';
 
-/** File names loaders take as code: Windows modules, Node addons, shared libraries (versioned `.so.1.2` too). */
-const MODULE_NAME = /\.(dll|exe|sys|ocx|cpl|drv|node|so|dylib)$|\.so(\.\d+)+$/i;
+/**
+ * File names loaders take as code: Windows modules, Python extensions, Node addons, shared libraries (versioned
+ * `.so.1.2` too), and a framework's binary (`Foo.framework/Versions/A/Foo`, `Foo.framework/Foo`), which has none.
+ */
+const MODULE_NAME = /\.(dll|exe|sys|ocx|cpl|drv|pyd|node|so|dylib)$|\.so(\.\d+)+$|(?:^|\/)(?<framework>[^/]+)\.framework\/(?:Versions\/[^/]+\/)?\k<framework>$/i;
 
 /** A path that held a module and now holds something else, or a new path that cannot be verified at all. */
 export function entryRules(c: ModuleChange): Finding[] | undefined {
@@ -22,8 +26,9 @@ export function entryRules(c: ModuleChange): Finding[] | undefined {
   if (a.state === 'link-out-of-root' || a.state === 'special' || a.state === 'unreadable') {
     // A module too large to verify is read and hashed; only its signature is not checked, so it counts as unsigned.
     // A link out of the root is never followed, so what it points at is never read: under a module's name (a DLL the
-    // app loads by name, a .so/.dylib) it may be the code the app runs, and counts as an unreadable path, not a low one.
-    const variant = a.state === 'link-out-of-root' ? (MODULE_NAME.test(c.path) ? undefined : 'link-out-of-root') : a.state === 'unreadable' && CODE_FORMATS.has(a.format) ? 'module-too-large' : undefined;
+    // app loads by name, a .so/.dylib) or a steering file's (sitecustomize.py, app.asar, a launch script) it may be
+    // what the app runs, and counts as an unreadable path, not a low one.
+    const variant = a.state === 'link-out-of-root' ? (MODULE_NAME.test(c.path) || isSteering(a.fileClass) ? undefined : 'link-out-of-root') : a.state === 'unreadable' && CODE_FORMATS.has(a.format) ? 'module-too-large' : undefined;
     return [finding('UNVERIFIED_PATH', c, `${c.path}: ${STATE_WORDS[a.state]}${a.detail ? ` (${a.detail})` : ''} — not verified`, {}, variant)];
   }
   return a.isCode ? undefined : [];

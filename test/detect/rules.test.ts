@@ -91,9 +91,12 @@ test('a new path that cannot be verified is UNVERIFIED_PATH (medium; low for a l
   t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, state: 'unreadable', detail: 'EACCES' }])), ['UNVERIFIED_PATH:medium']);
   t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, path: 'assets', state: 'link-out-of-root', detail: '/etc' }])), ['UNVERIFIED_PATH:low']);
   // Under a module's name the link may be the code the app loads (never followed, so never read): medium.
-  for (const name of ['version.dll', 'lib/libfoo.so.1', 'Frameworks/libbar.dylib', 'addon.node']) {
+  for (const name of ['version.dll', 'lib/libfoo.so.1', 'Frameworks/libbar.dylib', 'addon.node', 'python/_ssl.pyd', 'Frameworks/Foo.framework/Versions/A/Foo']) {
     t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, path: name, state: 'link-out-of-root', detail: '/tmp/evil' }])), ['UNVERIFIED_PATH:medium'], name);
   }
+  // Or a steering file's: Python follows the link to a start-up hook.
+  const hook = { ...base, path: 'python/Lib/sitecustomize.py', state: 'link-out-of-root' as const, detail: '/tmp/evil.py', fileClass: 'steering-code' as const };
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), hook])), ['UNVERIFIED_PATH:medium']);
   t.deepEqual(rules(run([], [{ ...base, state: 'special', detail: 'fifo' }], ['', '1.0'], { baseline: true })), ['BASELINE:info', 'UNVERIFIED_PATH:medium']);
   // A PE over the in-memory bound: hashed, its signature not verified — no better than an unsigned module.
   t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, format: 'pe', state: 'unreadable', detail: 'too large' }])), ['UNVERIFIED_PATH:high']);
