@@ -45,13 +45,15 @@ function newModuleRule(c: ModuleChange, a: ModuleSummary, input: DetectInput): F
 }
 
 /**
- * A module new while the app's version did not move came with no release: the evidence says so (`out_of_band`), and a
- * policy's allowance, which describes what the vendor's releases ship, does not explain it (policy/apply.ts).
+ * A module new while no update explains it (the version stayed, vanished, moved only because another file gives it,
+ * or the module sits in an older Squirrel folder) came with no release: the evidence says so (`out_of_band`), and a
+ * policy's allowance of unsigned modules, which describes what the vendor's releases ship, does not explain it
+ * (policy/apply.ts).
  */
 function outOfBand(f: Finding, input: DetectInput, state: VersionState): Finding {
   // An app that never had a version has no update to tell apart: nothing is out of band there.
   if (input.baseline || state === 'moved' || state === 'unknown') return f;
-  return { ...f, message: `${f.message} — while the app's version did not move`, evidence: { ...f.evidence, out_of_band: true } };
+  return { ...f, message: `${f.message} — ${notAnUpdate(input, state).why}`, evidence: { ...f.evidence, out_of_band: true } };
 }
 
 /** The change rules for a module (not a bundle: its seal is a fact rule, its contents have records of their own). */

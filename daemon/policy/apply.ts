@@ -89,8 +89,9 @@ function allowanceFor(f: Finding, policies: readonly Policy[], byPath: ReadonlyM
   if (!c?.after) return undefined;
   const after = allowed(policies, c.path, c.after);
   if (!after) return undefined;
-  // What the vendor's releases ship explains a module new in an update, not one that came with none.
-  if (NOVELTY.has(f.rule)) return f.evidence.out_of_band === true ? undefined : { policy: after.policy, entry: after.entry, action: after.action };
+  // The unsigned modules a vendor's releases ship explain one new in an update, not one that came with none (a signed
+  // module of an expected signer stays allowed: apps fetch those at run time).
+  if (NOVELTY.has(f.rule)) return f.evidence.out_of_band === true && after.action === 'allowed-unsigned' ? undefined : { policy: after.policy, entry: after.entry, action: after.action };
   if (f.rule === 'SIGNER_CHANGED' && c.before && trustedIdentity(c.before) && allowed(policies, c.path, c.before)) {
     return { policy: after.policy, entry: after.entry, action: after.action, reason: 'both the old and the new signer are allowed for this module' };
   }
