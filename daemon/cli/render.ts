@@ -45,7 +45,7 @@ export function renderHuman(r: ModuleRecord): string {
   const cs = r.code_signature;
   lines.push(`  Signature: ${STATUS_TEXT[cs.status] ?? safe(cs.status)}${cs.exists ? ` (${safe(cs.source)})` : ''}`);
   for (const s of cs.signatures) {
-    const flags = `${s.valid ? 'valid' : 'INVALID'}${s.trusted ? ', trusted' : ''}`;
+    const flags = `${s.valid ? 'valid' : 'INVALID'}${s.trusted ? ', trusted' : s.valid ? ', NOT trusted' : ''}`;
     if (s.kind === 'slice') {
       lines.push(`    [${safe(s.arch)}] ${safe(s.status)}: ${safe(s.signing_id)}${s.team_id ? ` (team ${safe(s.team_id)})` : ''} cdhash ${safe(s.cdhash)}${s.flags?.length ? ` flags ${s.flags.map((f) => safe(f)).join(',')}` : ''}`);
       if (s.subject_name) lines.push(`        ${safe(s.subject_name)} <- ${s.issuer_name ? safe(s.issuer_name) : '?'}${s.cert_kind ? ` [${safe(s.cert_kind)}]` : ''}`);
