@@ -61,13 +61,17 @@ function main(): void {
   let bytes = 0;
   for (let i = 0; i < workers; i++) {
     const w = new Worker(new URL(import.meta.url));
+    let inFlight = 0;
     const feed = (): void => {
       const f = files[next++];
-      if (f) w.postMessage(f[0]);
-      else void w.terminate();
+      if (f) {
+        inFlight++;
+        w.postMessage(f[0]);
+      } else if (inFlight === 0) void w.terminate();
     };
     w.on('message', (n: number) => {
       bytes += n;
+      inFlight--;
       feed();
     });
     feed();
