@@ -12,8 +12,12 @@ import { finding, STATE_WORDS } from './finding.ts';
  */
 const MODULE_NAME = /\.(dll|exe|sys|ocx|cpl|drv|pyd|node|so|dylib)$|\.so(\.\d+)+$|(?:^|\/)(?<framework>[^/]+)\.framework\/(?:Versions\/[^/]+\/)?\k<framework>$/i;
 
-/** A path that held a module and now holds something else, or a new path that cannot be verified at all. */
-export function entryRules(c: ModuleChange): Finding[] | undefined {
+/**
+ * A path that held a module and now holds something else, or a new path that cannot be verified at all. `released`:
+ * a baseline or an update explains the path's arrival — a genuine module over the in-memory bound (CUDA and ML
+ * libraries pass 1 GiB) is then medium; one that came with no release is high.
+ */
+export function entryRules(c: ModuleChange, released = false): Finding[] | undefined {
   const a = c.after;
   const b = c.before;
   if (!a) return undefined;
@@ -28,7 +32,7 @@ export function entryRules(c: ModuleChange): Finding[] | undefined {
     // A link out of the root is never followed, so what it points at is never read: under a module's name (a DLL the
     // app loads by name, a .so/.dylib) or a steering file's (sitecustomize.py, app.asar, a launch script) it may be
     // what the app runs, and counts as an unreadable path, not a low one.
-    const variant = a.state === 'link-out-of-root' ? (MODULE_NAME.test(c.path) || isSteering(a.fileClass) ? undefined : 'link-out-of-root') : a.state === 'unreadable' && CODE_FORMATS.has(a.format) ? 'module-too-large' : undefined;
+    const variant = a.state === 'link-out-of-root' ? (MODULE_NAME.test(c.path) || isSteering(a.fileClass) ? undefined : 'link-out-of-root') : a.state === 'unreadable' && CODE_FORMATS.has(a.format) && !released ? 'module-too-large' : undefined;
     return [finding('UNVERIFIED_PATH', c, `${c.path}: ${STATE_WORDS[a.state]}${a.detail ? ` (${a.detail})` : ''} — not verified`, {}, variant)];
   }
   return a.isCode ? undefined : [];

@@ -42,7 +42,7 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
     severity: 'medium',
     variants: { 'link-out-of-root': 'low', 'module-too-large': 'high' },
     kind: 'fact',
-    firesWhen: 'a new path cannot be verified: unreadable, a FIFO/device/socket (low: a symbolic link out of the root, recorded with its target, unless it is named like a module — .dll, .so, .dylib, .node, .pyd, a framework binary — or a steering file; high: a PE, Mach-O or ELF module over the in-memory bound, hashed but its signature not verified — no better than an unsigned module, and padding one past the bound costs nothing on disk); the next scan compares it with the last state that was verified',
+    firesWhen: 'a new path cannot be verified: unreadable, a FIFO/device/socket (low: a symbolic link out of the root, recorded with its target, unless it is named like a module — .dll, .so, .dylib, .node, .pyd, a framework binary — or a steering file; high: a PE, Mach-O or ELF module over the in-memory bound, hashed but its signature not verified, that came with no update — no better than an unsigned module, and padding one past the bound costs nothing on disk; medium on a baseline or in an update); the next scan compares it with the last state that was verified',
   },
   SIGNER_CHANGED: {
     severity: 'critical',

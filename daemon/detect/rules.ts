@@ -113,7 +113,7 @@ export function detect(input: DetectInput): Finding[] {
       findings.push(displaced);
       continue;
     }
-    const entry = entryRules(c);
+    const entry = entryRules(c, input.baseline || st === 'moved');
     if (entry?.length === 0 && cls) {
       if (!input.baseline) steeringRule(c, cls, st, input, steering);
       continue;

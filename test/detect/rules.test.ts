@@ -99,7 +99,9 @@ test('a new path that cannot be verified is UNVERIFIED_PATH (medium; low for a l
   t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), hook])), ['UNVERIFIED_PATH:medium']);
   t.deepEqual(rules(run([], [{ ...base, state: 'special', detail: 'fifo' }], ['', '1.0'], { baseline: true })), ['BASELINE:info', 'UNVERIFIED_PATH:medium']);
   // A PE over the in-memory bound: hashed, its signature not verified — no better than an unsigned module.
-  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, format: 'pe', state: 'unreadable', detail: 'too large' }])), ['UNVERIFIED_PATH:high']);
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, format: 'pe', state: 'unreadable', detail: 'too large' }], ['1.0', '1.0'])), ['UNVERIFIED_PATH:high']);
+  // … medium where a release explains its arrival (a baseline, an update): genuine CUDA and ML libraries pass 1 GiB.
+  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll'), { ...base, format: 'pe', state: 'unreadable', detail: 'too large' }], ['1.0', '2.0'])), ['UNVERIFIED_PATH:medium']);
 });
 
 test('a data file that becomes a module is a new module where none was, never "explained"', (t) => {
