@@ -26,10 +26,11 @@ const V8_SNAPSHOT = /^([a-z0-9_]*v8_context_snapshot(\.[a-z0-9_]+)?|snapshot_blo
 
 /**
  * Code under names no extension gives away: the embeddable Python's standard library (`python312.zip`, imported
- * from as a directory), a Java runtime's module image (`jre/lib/modules`, every class of the JDK), and .NET
- * configuration files, which can redirect assembly loading or name an AppDomainManager to run first.
+ * from as a directory), a Java runtime's module image (`jre/lib/modules`, every class of the JDK) and a launcher's
+ * JVM options (`idea64.exe.vmoptions`: `-javaagent:` loads a jar first), and .NET configuration (`*.exe.config`,
+ * `*.deps.json`, `*.runtimeconfig.json`), which can redirect assembly loading or name code to run first.
  */
-const RUNTIME_CODE = /(^|\/)(python\d+\.zip|lib\/modules|[^/]+\.(exe|dll)\.config)$/i;
+const RUNTIME_CODE = /(^|\/)(python\d+\.zip|lib\/modules|[^/]+\.(exe|dll)\.config|[^/]+\.(deps|runtimeconfig)\.json|[^/]+\.vmoptions)$/i;
 
 /** Scripts a shell, Windows Script Host, PowerShell or launchd runs as they are. */
 const SCRIPT_EXTENSIONS = new Set(['ps1', 'psm1', 'psd1', 'bat', 'cmd', 'vbs', 'vbe', 'wsf', 'wsh', 'hta', 'sh', 'bash', 'zsh', 'command', 'tool', 'applescript', 'scpt', 'desktop']);

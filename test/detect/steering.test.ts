@@ -51,7 +51,7 @@ test('the classifier: modules, app code, launch scripts, updater settings, launc
   t.is(classifyFile('share/applications/contoso.desktop', 'unknown'), 'launch-script');
   t.is(classifyFile('packages/RELEASES', 'unknown'), 'updater-config', "Squirrel's feed of package hashes");
   // Attack study, session 6: code under names that were data.
-  for (const code of ['browser_v8_context_snapshot.bin', 'resources/app/index.html', 'help/page.htm', 'python/python312._pth', 'python/python312.zip', 'jre/lib/modules', 'jre/lib/server/classes.jsa', 'classes/com/contoso/Main.class', 'Contoso.exe.config', 'bin/Contoso.Core.dll.config']) {
+  for (const code of ['browser_v8_context_snapshot.bin', 'resources/app/index.html', 'help/page.htm', 'python/python312._pth', 'python/python312.zip', 'jre/lib/modules', 'jre/lib/server/classes.jsa', 'classes/com/contoso/Main.class', 'Contoso.exe.config', 'bin/Contoso.Core.dll.config', 'Contoso.deps.json', 'Contoso.runtimeconfig.json', 'bin/idea64.exe.vmoptions']) {
     t.is(classifyFile(code, 'unknown'), 'steering-code', code);
   }
   for (const data of ['resources/icudtl.dat', 'assets/archive.zip', 'lib/modules.txt', 'web.config.bak']) t.is(classifyFile(data, 'unknown'), 'data', data);
