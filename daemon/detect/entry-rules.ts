@@ -12,6 +12,16 @@ import { finding, STATE_WORDS } from './finding.ts';
  */
 const MODULE_NAME = /\.(dll|exe|sys|ocx|cpl|drv|pyd|node|so|dylib)$|\.so(\.\d+)+$|(?:^|\/)(?<framework>[^/]+)\.framework\/(?:Versions\/[^/]+\/)?\k<framework>$/i;
 
+/** How loud a new path that cannot be verified is (rule-table UNVERIFIED_PATH variants; undefined: medium). */
+function unverifiedVariant(path: string, a: NonNullable<ModuleChange['after']>, released: boolean): string | undefined {
+  // A link out of the root is never followed, so what it points at is never read: under a module's name (a DLL the
+  // app loads by name, a .so/.dylib) or a steering file's (sitecustomize.py, app.asar, a launch script) it may be
+  // what the app runs, and counts as an unreadable path, not a low one.
+  if (a.state === 'link-out-of-root') return MODULE_NAME.test(path) || isSteering(a.fileClass) ? undefined : 'link-out-of-root';
+  // A module too large to verify is read and hashed; only its signature is not checked, so it counts as unsigned.
+  return a.state === 'unreadable' && CODE_FORMATS.has(a.format) && !released ? 'module-too-large' : undefined;
+}
+
 /**
  * A path that held a module and now holds something else, or a new path that cannot be verified at all. `released`:
  * a baseline or an update explains the path's arrival — a genuine module over the in-memory bound (CUDA and ML
@@ -28,11 +38,7 @@ export function entryRules(c: ModuleChange, released = false): Finding[] | undef
     return [finding('MODULE_DISPLACED', c, `${c.path}: held a module, now holds ${now}${detail}`)];
   }
   if (a.state === 'link-out-of-root' || a.state === 'special' || a.state === 'unreadable') {
-    // A module too large to verify is read and hashed; only its signature is not checked, so it counts as unsigned.
-    // A link out of the root is never followed, so what it points at is never read: under a module's name (a DLL the
-    // app loads by name, a .so/.dylib) or a steering file's (sitecustomize.py, app.asar, a launch script) it may be
-    // what the app runs, and counts as an unreadable path, not a low one.
-    const variant = a.state === 'link-out-of-root' ? (MODULE_NAME.test(c.path) || isSteering(a.fileClass) ? undefined : 'link-out-of-root') : a.state === 'unreadable' && CODE_FORMATS.has(a.format) && !released ? 'module-too-large' : undefined;
+    const variant = unverifiedVariant(c.path, a, released);
     return [finding('UNVERIFIED_PATH', c, `${c.path}: ${STATE_WORDS[a.state]}${a.detail ? ` (${a.detail})` : ''} — not verified`, {}, variant)];
   }
   return a.isCode ? undefined : [];
