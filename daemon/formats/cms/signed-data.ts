@@ -11,6 +11,15 @@ export interface Attribute {
   readonly size: number;
 }
 
+/**
+ * A part of the encoding that nothing verifies and no signature covers — the CRL field, elements after a structure's
+ * last defined field — with its encoded size: room for smuggled bytes (verify/cms-unvouched.ts reports it).
+ */
+export interface UnreadPart {
+  readonly what: string;
+  readonly size: number;
+}
+
 export type SignerIdentifier =
   | { readonly kind: 'issuerAndSerial'; readonly issuerDer: Uint8Array; readonly serialHex: string }
   | { readonly kind: 'subjectKeyId'; readonly keyId: string };
@@ -25,6 +34,7 @@ export interface SignerInfo {
   readonly signatureAlgorithm: AlgorithmIdentifier;
   readonly signature: Uint8Array;
   readonly unsignedAttrs: readonly Attribute[];
+  readonly unread: readonly UnreadPart[];
 }
 
 export interface SignedData {
@@ -39,6 +49,7 @@ export interface SignedData {
   /** Certificates that could not be parsed (kept as a count and reasons, never dropped silently). */
   readonly unparsedCertificates: readonly string[];
   readonly signerInfos: readonly SignerInfo[];
+  readonly unread: readonly UnreadPart[];
 }
 
 export interface ContentInfoSignedData {
@@ -95,9 +106,11 @@ export function parseSignerInfo(node: Asn1): SignerInfo {
   const sigNode = next();
   if (!sigNode) throw fail('SignerInfo has no signature');
   const signature = sigNode.octets('SignerInfo.signature');
-  const u = next();
+  let u = next();
   const unsignedAttrs = u?.isContext(1) ? parseAttributes(u, 'unsignedAttrs') : [];
-  return { version, sid, digestAlgorithm, signedAttrsRaw, signedAttrs, signatureAlgorithm, signature, unsignedAttrs };
+  if (u?.isContext(1)) u = next();
+  const unread = u ? [unreadAfter(parts, parts.indexOf(u), 'SignerInfo')] : [];
+  return { version, sid, digestAlgorithm, signedAttrsRaw, signedAttrs, signatureAlgorithm, signature, unsignedAttrs, unread };
 }
 
 export function parseSignedData(node: Asn1): SignedData {
@@ -137,10 +150,22 @@ export function parseSignedData(node: Asn1): SignedData {
     }
     n = parts[i++];
   }
-  if (n?.isContext(1)) n = parts[i++]; // CRLs: not used (revocation is offline and optional)
+  const unread: UnreadPart[] = [];
+  if (n?.isContext(1)) {
+    // CRLs: never used (revocation is offline and optional), so never checked: unread.
+    unread.push({ what: 'CRL field', size: n.raw.length });
+    n = parts[i++];
+  }
   if (!n) throw fail('SignedData has no signerInfos');
   const signerInfos = n.set('signerInfos').map(parseSignerInfo);
-  return { version, digestAlgorithms, contentType, content, contentDigestInput, certificates, unparsedCertificates, signerInfos };
+  if (i < parts.length) unread.push(unreadAfter(parts, i, 'SignedData'));
+  return { version, digestAlgorithms, contentType, content, contentDigestInput, certificates, unparsedCertificates, signerInfos, unread };
+}
+
+/** The elements of `parts` from `from` on: after the last field the structure defines. */
+function unreadAfter(parts: readonly Asn1[], from: number, what: string): UnreadPart {
+  const rest = parts.slice(from);
+  return { what: `${rest.length} element(s) after the end of the ${what}`, size: rest.reduce((sum, p) => sum + p.raw.length, 0) };
 }
 
 /** ContentInfo { contentType signedData, content [0] EXPLICIT SignedData } from the start of `bytes`. */
@@ -151,7 +176,10 @@ export function parseContentInfoSignedData(bytes: Uint8Array, limits?: { maxNode
   if (type !== OID.signedData) throw fail(`ContentInfo type ${type ?? '(none)'} is not signedData`);
   const wrapped = parts[1];
   if (!wrapped?.isContext(0)) throw fail('ContentInfo content must be [0] EXPLICIT');
-  return { signedData: parseSignedData(wrapped.child(0, 'SignedData')), encodedLength: length, trailing };
+  const signedData = parseSignedData(wrapped.child(0, 'SignedData'));
+  const after = parts.length > 2 ? [unreadAfter(parts, 2, 'ContentInfo')] : [];
+  const extra = wrapped.children.length > 1 ? [unreadAfter(wrapped.children, 1, 'ContentInfo\'s [0] content')] : [];
+  return { signedData: { ...signedData, unread: [...signedData.unread, ...extra, ...after] }, encodedLength: length, trailing };
 }
 
 export function findAttribute(attrs: readonly Attribute[], oid: string): Attribute | undefined {

@@ -1,7 +1,6 @@
 // One Authenticode signature (SignedData over SpcIndirectDataContent) and, recursively, the signatures nested in its
 // unsigned attributes (VERIFY-NOTES A4–A8). Every problem is collected; nothing stops at the first.
 import {
-  type Attribute,
   type CertificateInfo,
   type DigestName,
   type SignedData,
@@ -16,14 +15,12 @@ import {
 import { buildChain, type ChainContext } from '../chain/build.ts';
 import { digestName } from '../crypto.ts';
 import { caughtProblem, problem, rethrowUnexpected, type Problem } from '../problems.ts';
+import { timestampValues, unreadParts, unrelatedCertificates, unverifiedTimestamp, unvouchedAttributes } from '../cms-unvouched.ts';
 import { unvouchedNested } from './nested.ts';
 import { checkSignerInfo, findSignerCertificate, verifyCountersignature, verifyRfc3161, type TimestampReport } from './timestamp.ts';
 
 const MAX_NESTING = 4;
 const MAX_SIGNATURES = 16;
-/** Unsigned attributes larger than this are reported: room for a payload (osslsigncode -addUnauthenticatedBlob). */
-const OVERSIZED_UNSIGNED_ATTRIBUTE = 64 * 1024;
-
 const KNOWN_UNSIGNED = new Set<string>([
   OID.nestedSignature,
   OID.msRfc3161Timestamp,
@@ -165,22 +162,18 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
     }
   }
 
-  // 3. Unsigned attributes: timestamps, nested signatures, and anything else (reported: unauthenticated data).
+  // 3. Unsigned attributes: timestamps, nested signatures, and anything else (reported: unauthenticated data). The
+  // first timestamp dates the signature; every one is verified, and one that does not verify is hidden data.
+  problems.push(...unreadParts(sd, signer, label), ...unvouchedAttributes(signer?.unsignedAttrs ?? [], KNOWN_UNSIGNED, label));
   let timestamp: TimestampReport | undefined;
-  const nested: Attribute[] = [];
-  for (const attr of signer?.unsignedAttrs ?? []) {
-    if (!KNOWN_UNSIGNED.has(attr.oid)) {
-      problems.push(problem('UNKNOWN_UNSIGNED_ATTRIBUTE', `unknown unsigned attribute ${attr.oid} (${attr.size} bytes) is not covered by the signature`, label));
-    } else if (attr.size > OVERSIZED_UNSIGNED_ATTRIBUTE && attr.oid !== OID.nestedSignature) {
-      problems.push(problem('OVERSIZED_UNSIGNED_ATTRIBUTE', `unsigned attribute ${attr.oid} is ${attr.size} bytes`, label));
-    }
-    if (attr.oid === OID.nestedSignature) nested.push(attr);
-    else if (!timestamp && signer && (attr.oid === OID.msRfc3161Timestamp || attr.oid === OID.timeStampToken)) {
-      timestamp = verifyRfc3161(attr, signer.signature, `${label}/timestamp`, ctx);
-    } else if (!timestamp && signer && attr.oid === OID.countersignature) {
-      timestamp = verifyCountersignature(attr, signer.signature, sd.certificates, `${label}/timestamp`, ctx);
-    }
-  }
+  timestampValues(signer).forEach(({ oid, value }, i) => {
+    if (!signer) return;
+    const tsLabel = i === 0 ? `${label}/timestamp` : `${label}/timestamp.${i + 1}`;
+    const report = oid === OID.countersignature ? verifyCountersignature(value, signer.signature, sd.certificates, tsLabel, ctx) : verifyRfc3161(value, signer.signature, tsLabel, ctx);
+    if (i === 0) timestamp = report;
+    if (!report.valid) problems.push(unverifiedTimestamp(i, value.raw.length, label));
+  });
+  const nested = (signer?.unsignedAttrs ?? []).filter((a) => a.oid === OID.nestedSignature);
   if (timestamp) problems.push(...timestamp.problems);
 
   // 4. The chain, judged at the verified timestamp unless the leaf has the lifetime-signing EKU.
@@ -201,7 +194,7 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
     }
     chainPath = chain.path;
     chainTrusted = chain.trusted;
-    reportUnrelatedCertificates(sd.certificates, [chain.path, timestamp?.chain ?? []], problems, label);
+    problems.push(...unrelatedCertificates(sd.certificates, [chain.path, timestamp?.chain ?? []], label, ctx));
   }
 
   const own = problems.filter((p) => p.signature === label);
@@ -276,32 +269,3 @@ export function failed(label: string, p: Problem): AuthenticodeSignature {
   };
 }
 
-/**
- * Certificates in the signature that have nothing to do with any chain built from it (not on a path, not a
- * cross-certificate of a CA on a path) are room for smuggled data: reported, never used.
- */
-function reportUnrelatedCertificates(
-  certs: readonly CertificateInfo[],
-  paths: readonly (readonly CertificateInfo[])[],
-  problems: Problem[],
-  label: string,
-): void {
-  const names = new Set<string>();
-  const onPath = new Set<string>();
-  for (const path of paths) {
-    for (const c of path) {
-      onPath.add(c.sha256);
-      names.add(Buffer.from(c.subjectDer).toString('hex'));
-      names.add(Buffer.from(c.issuerDer).toString('hex'));
-    }
-  }
-  for (const c of certs) {
-    if (c.extensionOids.includes(OID.chromeTagCertificate)) {
-      problems.push(problem('TAG_CERTIFICATE', `"${c.subject}" is a tag certificate carrying unsigned data`, label));
-      continue;
-    }
-    if (onPath.has(c.sha256)) continue;
-    if (names.has(Buffer.from(c.subjectDer).toString('hex')) || names.has(Buffer.from(c.issuerDer).toString('hex'))) continue;
-    problems.push(problem('EXTRA_CERTIFICATES', `certificate "${c.subject}" is not part of any chain in the signature`, label));
-  }
-}

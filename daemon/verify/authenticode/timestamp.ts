@@ -1,7 +1,7 @@
 // Timestamps on an Authenticode signature (VERIFY-NOTES A7). The presence of a timestamp attribute proves nothing:
 // we check the imprint against the signature it covers, the TSA's own signature, its EKU and its chain at that time.
 import {
-  type Attribute,
+  type Asn1,
   type CertificateInfo,
   type SignerInfo,
   findAttribute,
@@ -77,9 +77,9 @@ export function checkSignerInfo(
   return { ok: reasons.length === 0, reasons, unsupported };
 }
 
-/** RFC 3161 token in unsigned attribute 1.3.6.1.4.1.311.3.3.1 (Authenticode) or 1.2.840.113549.1.9.16.2.14 (Apple). */
+/** An RFC 3161 token: one value of unsigned attribute 1.3.6.1.4.1.311.3.3.1 (Authenticode) or 1.2.840.113549.1.9.16.2.14 (Apple). */
 export function verifyRfc3161(
-  attr: Attribute,
+  token: Asn1 | undefined,
   signatureValue: Uint8Array,
   label: string,
   ctx: ChainContext,
@@ -87,7 +87,6 @@ export function verifyRfc3161(
   const problems: Problem[] = [];
   const base = { kind: 'rfc3161' as const, chain: [] as CertificateInfo[] };
   try {
-    const token = attr.values[0];
     if (!token) throw new FormatError('timestamp', 'MALFORMED', 'attribute has no value');
     const { signedData } = parseContentInfoSignedData(token.raw);
     if (signedData.contentType !== OID.tstInfo || !signedData.contentDigestInput) throw new FormatError('timestamp', 'MALFORMED', 'token does not carry a TSTInfo');
@@ -128,9 +127,9 @@ export function verifyRfc3161(
   }
 }
 
-/** Legacy PKCS #9 countersignature (1.2.840.113549.1.9.6): a bare SignerInfo over the outer signature value. */
+/** A legacy PKCS #9 countersignature (one value of 1.2.840.113549.1.9.6): a bare SignerInfo over the outer signature value. */
 export function verifyCountersignature(
-  attr: Attribute,
+  node: Asn1 | undefined,
   signatureValue: Uint8Array,
   outerCertificates: readonly CertificateInfo[],
   label: string,
@@ -138,7 +137,6 @@ export function verifyCountersignature(
 ): TimestampReport {
   const problems: Problem[] = [];
   try {
-    const node = attr.values[0];
     if (!node) throw new FormatError('timestamp', 'MALFORMED', 'attribute has no value');
     const signer = parseSignerInfo(node);
     const time = findAttribute(signer.signedAttrs, OID.signingTime)?.values[0]?.time('signingTime');

@@ -13,8 +13,9 @@ import { errorMessage, FormatError, SealwatchError } from '../../shared/errors.t
 import { buildChain, type ChainContext } from '../chain/build.ts';
 import { windowsAnchors } from '../chain/trust-store.ts';
 import { digestName } from '../crypto.ts';
-import { caughtProblem, problem, rethrowUnexpected, type Problem } from '../problems.ts';
+import { problem, rethrowUnexpected, type Problem } from '../problems.ts';
 import { checkSignerInfo, findSignerCertificate, verifyCountersignature, verifyRfc3161, type TimestampReport } from '../authenticode/timestamp.ts';
+import { timestampValues } from '../cms-unvouched.ts';
 
 const LIMITS = { maxNodes: 5_000_000 };
 
@@ -112,15 +113,12 @@ function verifyCatalogSignature(sd: SignedData, windowsCtx: CatalogVerifyContext
   for (const reason of check.reasons) {
     problems.push(problem(reason.startsWith('messageDigest') ? 'MESSAGE_DIGEST_MISMATCH' : 'SIGNER_SIGNATURE_INVALID', `catalog: ${reason}`, label));
   }
+  // The first timestamp dates the catalog (a catalog is data Windows reads, not code: hidden bytes in it are not judged).
   let timestamp: TimestampReport | undefined;
-  for (const attr of signer.unsignedAttrs) {
-    if (timestamp) break;
-    try {
-      if (attr.oid === OID.msRfc3161Timestamp || attr.oid === OID.timeStampToken) timestamp = verifyRfc3161(attr, signer.signature, `${label}/timestamp`, ctx);
-      else if (attr.oid === OID.countersignature) timestamp = verifyCountersignature(attr, signer.signature, sd.certificates, `${label}/timestamp`, ctx);
-    } catch (err) {
-      problems.push(caughtProblem(err, 'TIMESTAMP_INVALID', 'catalog timestamp', label));
-    }
+  const first = timestampValues(signer)[0];
+  if (first) {
+    const tsLabel = `${label}/timestamp`;
+    timestamp = first.oid === OID.countersignature ? verifyCountersignature(first.value, signer.signature, sd.certificates, tsLabel, ctx) : verifyRfc3161(first.value, signer.signature, tsLabel, ctx);
   }
   if (timestamp) problems.push(...timestamp.problems);
   const at = timestamp?.trusted && timestamp.time ? timestamp.time : ctx.now;

@@ -33,6 +33,7 @@ import { parseDerEntitlements } from '../../formats/macho/der-entitlements.ts';
 import { parsePlistDetailed, parsePlistDict } from '../../formats/plist/index.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { checkSignerInfo, findSignerCertificate, verifyRfc3161, type TimestampReport } from '../authenticode/timestamp.ts';
+import { timestampValues, unreadParts, unrelatedCertificates, unverifiedTimestamp, unvouchedAttributes } from '../cms-unvouched.ts';
 import { buildChain, type ChainContext } from '../chain/build.ts';
 import { caughtProblem, problem, rethrowUnexpected, type Problem } from '../problems.ts';
 import { appleCertKind, teamIdOf, type AppleCertKind } from './cert-kind.ts';
@@ -82,6 +83,9 @@ export interface SliceContext extends ChainContext {
   /** Raw bytes of the bundle's _CodeSignature/CodeResources (special slot 3). */
   readonly codeResources?: Uint8Array;
 }
+
+/** The one unsigned attribute Apple's signers write: the secure timestamp. */
+const APPLE_TIMESTAMP: ReadonlySet<string> = new Set([OID.timeStampToken]);
 
 const DIGEST_OF: Record<CdHashType, { alg: 'sha1' | 'sha256' | 'sha384'; length?: number }> = {
   sha1: { alg: 'sha1' },
@@ -202,8 +206,18 @@ export function verifySlice(slice: Uint8Array, load: MachoLoadInfo, label: strin
     checkCdHashAttributes(signer.signedAttrs, cds, label, problems);
   }
   const signingTime = signer ? safe(() => findAttribute(signer.signedAttrs, OID.signingTime)?.values[0]?.time('signingTime')) : undefined;
-  const tsAttr = signer?.unsignedAttrs.find((a) => a.oid === OID.timeStampToken);
-  const timestamp = tsAttr && signer ? verifyRfc3161(tsAttr, signer.signature, `${label}/timestamp`, ctx) : undefined;
+  // The parts of the CMS no signature covers: Apple puts only the secure timestamp there (and signs detached).
+  problems.push(...unreadParts(sd, signer, label), ...unvouchedAttributes(signer?.unsignedAttrs ?? [], APPLE_TIMESTAMP, label));
+  if (sd.contentDigestInput) {
+    problems.push(problem('SIGNATURE_UNVOUCHED_DATA', `${sd.contentDigestInput.length} bytes of content inside the detached signature, which signs the CodeDirectory instead`, label));
+  }
+  let timestamp: TimestampReport | undefined;
+  timestampValues(signer, APPLE_TIMESTAMP).forEach(({ value }, i) => {
+    if (!signer) return;
+    const report = verifyRfc3161(value, signer.signature, i === 0 ? `${label}/timestamp` : `${label}/timestamp.${i + 1}`, ctx);
+    if (i === 0) timestamp = report;
+    if (!report.valid) problems.push(unverifiedTimestamp(i, value.raw.length, label));
+  });
   if (timestamp) problems.push(...timestamp.problems);
 
   // 3. Chain to the pinned Apple roots, at the secure timestamp if there is one.
@@ -226,6 +240,7 @@ export function verifySlice(slice: Uint8Array, load: MachoLoadInfo, label: strin
     problems.push(...result.problems);
     chain = result.path;
     chainTrusted = result.trusted;
+    problems.push(...unrelatedCertificates(sd.certificates, [chain, timestamp?.chain ?? []], label, ctx));
     const leafTeam = teamIdOf(cert);
     if (primary.teamId !== undefined && leafTeam !== primary.teamId) {
       problems.push(problem('TEAM_ID_MISMATCH', `CodeDirectory team ID ${primary.teamId} differs from the signing certificate's ${leafTeam ?? '(none)'}`, label));
