@@ -13,13 +13,15 @@ export const OVERSIZED_UNSIGNED_ATTRIBUTES = 64 * 1024;
 /** Unsigned attributes that carry a timestamp of the signature. */
 export const TIMESTAMP_ATTRIBUTES: ReadonlySet<string> = new Set([OID.msRfc3161Timestamp, OID.timeStampToken, OID.countersignature]);
 
-/** The CRL field, trailing elements, and bag entries that are not certificates. */
-export function unreadParts(sd: SignedData, signer: SignerInfo | undefined, label: string): Problem[] {
+/** The CRL field and trailing elements; with `strictBag`, also each bag entry that is not an X.509 certificate. */
+export function unreadParts(sd: SignedData, signer: SignerInfo | undefined, label: string, strictBag = true): Problem[] {
   const problems: Problem[] = [...sd.unread, ...(signer?.unread ?? [])].map((part) =>
     problem('SIGNATURE_UNVOUCHED_DATA', `${part.size} bytes in the ${part.what}, which no signature covers and nothing verifies`, label),
   );
-  for (const reason of sd.unparsedCertificates) {
-    problems.push(problem('EXTRA_CERTIFICATES', `an entry of the certificate bag is not a certificate (${reason})`, label));
+  if (strictBag) {
+    for (const entry of sd.unparsedCertificates) {
+      problems.push(problem('EXTRA_CERTIFICATES', `an entry of the certificate bag is not a certificate (${entry.reason}; ${entry.size} bytes)`, label));
+    }
   }
   return problems;
 }
@@ -60,25 +62,41 @@ export const OVERSIZED_OFF_PATH_CERTIFICATES = 16 * 1024;
 
 /**
  * Certificates in the signature that have nothing to do with any chain built from it are room for smuggled data:
- * reported, never used. Related means on a path, issued by a certificate on a path, or the issuer of one (a
- * cross-certificate carries its CA's key, so it verifies the certificate below) — proven by a signature, not by
- * names, which anyone can copy into a certificate of their own. A CA's key is public too, so a made-up "cross-
- * certificate" with room inside can pass the last test: the certificates beside the chains are bounded in size.
+ * reported, never used. Related means on a path, or issued by or the issuer of a related certificate (a cross-
+ * certificate carries its CA's key, so it verifies the certificate below it; vendors ship the cross-signing root too)
+ * — proven by a signature, not by names, which anyone can copy into a certificate of their own. A CA's key is public
+ * as well, so a made-up "cross-certificate" with room inside can pass that test: what sits beside the chains —
+ * certificates and `otherBytes` (bag entries of other kinds, where tolerated) — is bounded in size.
  */
-export function unrelatedCertificates(certs: readonly CertificateInfo[], paths: readonly (readonly CertificateInfo[])[], label: string, ctx: ChainContext): Problem[] {
+export function unrelatedCertificates(
+  certificates: readonly CertificateInfo[],
+  paths: readonly (readonly CertificateInfo[])[],
+  label: string,
+  ctx: ChainContext,
+  otherBytes = 0,
+): Problem[] {
   const problems: Problem[] = [];
-  const onPath = paths.flat();
-  const sha256s = new Set(onPath.map((c) => c.sha256));
-  const offPath = certs.filter((c) => !sha256s.has(c.sha256));
-  const related = (c: CertificateInfo): boolean => onPath.some((p) => issuedBy(c, p, ctx) || issuedBy(p, c, ctx));
+  const related = new Set(paths.flat());
+  const sha256s = new Set([...related].map((c) => c.sha256));
+  const offPath = certificates.filter((c) => !sha256s.has(c.sha256));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const c of offPath) {
+      if (related.has(c) || c.extensionOids.includes(OID.chromeTagCertificate)) continue;
+      if ([...related].some((r) => issuedBy(c, r, ctx) || issuedBy(r, c, ctx))) {
+        related.add(c);
+        grew = true;
+      }
+    }
+  }
   for (const c of offPath) {
     if (c.extensionOids.includes(OID.chromeTagCertificate)) {
       problems.push(problem('TAG_CERTIFICATE', `"${c.subject}" is a tag certificate carrying unsigned data`, label));
-    } else if (!related(c)) {
+    } else if (!related.has(c)) {
       problems.push(problem('EXTRA_CERTIFICATES', `certificate "${c.subject}" is not part of any chain in the signature`, label));
     }
   }
-  const bytes = offPath.reduce((sum, c) => sum + c.der.length, 0);
+  const bytes = offPath.reduce((sum, c) => sum + c.der.length, otherBytes);
   if (bytes > OVERSIZED_OFF_PATH_CERTIFICATES) {
     problems.push(problem('EXTRA_CERTIFICATES', `${offPath.length} certificate(s) beside the signature's chains hold ${bytes} bytes (a cross-certificate takes under 2 KiB)`, label));
   }

@@ -94,8 +94,8 @@ function editSignedData(contentInfo: Uint8Array, edit: (parts: Buffer[], tags: n
   return tlv(0x30, Buffer.concat([raw(contentInfo, type), tlv(0xa0, tlv(0x30, Buffer.concat(edited)))]));
 }
 
-/** Adds `attrs` to the unsigned attributes of the SignedData's first SignerInfo (creating the [1] field if absent). */
-export function addUnsignedAttributes(contentInfo: Uint8Array, attrs: readonly Uint8Array[]): Buffer {
+/** The ContentInfo rebuilt with `edit` applied to the first SignerInfo's list of unsigned attributes (raw DER each). */
+function editUnsignedAttributes(contentInfo: Uint8Array, edit: (attrs: Buffer[]) => Buffer[]): Buffer {
   return editSignedData(contentInfo, (parts) => {
     const signerInfos = parts[parts.length - 1] as Buffer;
     const set = element(signerInfos, 0);
@@ -103,12 +103,32 @@ export function addUnsignedAttributes(contentInfo: Uint8Array, attrs: readonly U
     if (!first) throw new Error('cms-edit: no SignerInfo');
     const fields = children(signerInfos, first).map((f) => ({ tag: f.tag, bytes: raw(signerInfos, f) }));
     const unsigned = fields.find((f) => f.tag === 0xa1);
-    const existing = unsigned ? contentOf(unsigned.bytes) : Buffer.alloc(0);
+    const list = unsigned ? contentOf(unsigned.bytes) : Buffer.alloc(0);
+    const attrs = edit(children(list, { tag: 0, start: 0, contentStart: 0, contentEnd: list.length, end: list.length }).map((a) => raw(list, a)));
     const kept = fields.filter((f) => f.tag !== 0xa1).map((f) => f.bytes);
-    const signer = tlv(0x30, Buffer.concat([...kept, tlv(0xa1, Buffer.concat([existing, ...attrs]))]));
+    const signer = tlv(0x30, Buffer.concat([...kept, tlv(0xa1, Buffer.concat(attrs))]));
     parts[parts.length - 1] = tlv(0x31, Buffer.concat([signer, ...others.map((o) => raw(signerInfos, o))]));
     return parts;
   });
+}
+
+/** Adds `attrs` to the unsigned attributes of the SignedData's first SignerInfo (creating the [1] field if absent). */
+export function addUnsignedAttributes(contentInfo: Uint8Array, attrs: readonly Uint8Array[]): Buffer {
+  return editUnsignedAttributes(contentInfo, (list) => [...list, ...attrs.map((a) => Buffer.from(a))]);
+}
+
+/** Applies `edit` to the RFC 3161 token (a ContentInfo of its own) in the first SignerInfo's timestamp attribute. */
+export function editTimestampToken(contentInfo: Uint8Array, oid: string, edit: (token: Buffer) => Buffer): Buffer {
+  const type = derOid(oid);
+  return editUnsignedAttributes(contentInfo, (list) =>
+    list.map((a) => {
+      const [attrType, values] = children(a, element(a, 0));
+      if (!attrType || !values || !raw(a, attrType).equals(type)) return a;
+      const [token] = children(a, values);
+      if (!token) return a;
+      return tlv(0x30, Buffer.concat([type, tlv(0x31, edit(raw(a, token)))]));
+    }),
+  );
 }
 
 /** Adds a CRL field ([1], after the certificates) holding `content` as it is: nothing parses or checks it. */

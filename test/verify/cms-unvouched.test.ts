@@ -121,3 +121,19 @@ test('scan: a payload in the CMS of a real signed PE and Mach-O is UNAUTHENTICAT
     await h.close();
   }
 });
+
+test('the RFC 3161 token is checked as a signature of its own: junk in its certificate bag or CRL field, an unsigned attribute of the TSA — hidden data; Microsoft\'s own tokens are clean', (t) => {
+  const inToken = (edit: (token: Buffer) => Buffer): Buffer => editPe((ci) => cms.editTimestampToken(ci, OID_RFC3161_MS, edit));
+  t.deepEqual(verdict('same.dll', inToken((token) => token)).hidden, [], 'the genuine token, rebuilt');
+  const cases: Array<[string, Buffer, string]> = [
+    ['bag', inToken((token) => cms.addToCertificateBag(token, [cms.tlv(0xa3, cms.payloadOctets(20_000))])), 'EXTRA_CERTIFICATES'],
+    ['CRL field', inToken((token) => cms.addCrls(token, cms.payloadOctets(3_000))), 'SIGNATURE_UNVOUCHED_DATA'],
+    ['TSA unsigned attribute', inToken((token) => cms.addUnsignedAttributes(token, [cms.attribute(OID_SEALING, [cms.payloadOctets(3_000)])])), 'UNKNOWN_UNSIGNED_ATTRIBUTE'],
+  ];
+  for (const [name, bytes, code] of cases) {
+    const v = verdict('a.dll', bytes);
+    t.is(v.status, 'trusted', name);
+    t.deepEqual(v.hidden, [code], `${name}: ${v.messages}`);
+    t.truthy(v.timestamp, `${name}: the token still verifies`);
+  }
+});

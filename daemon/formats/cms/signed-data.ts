@@ -20,6 +20,12 @@ export interface UnreadPart {
   readonly size: number;
 }
 
+/** An entry of the certificate bag that is not an X.509 certificate (another CHOICE, or one that does not parse). */
+export interface UnparsedCertificate {
+  readonly reason: string;
+  readonly size: number;
+}
+
 export type SignerIdentifier =
   | { readonly kind: 'issuerAndSerial'; readonly issuerDer: Uint8Array; readonly serialHex: string }
   | { readonly kind: 'subjectKeyId'; readonly keyId: string };
@@ -47,7 +53,7 @@ export interface SignedData {
   readonly contentDigestInput: Uint8Array | undefined;
   readonly certificates: readonly CertificateInfo[];
   /** Certificates that could not be parsed (kept as a count and reasons, never dropped silently). */
-  readonly unparsedCertificates: readonly string[];
+  readonly unparsedCertificates: readonly UnparsedCertificate[];
   readonly signerInfos: readonly SignerInfo[];
   readonly unread: readonly UnreadPart[];
 }
@@ -133,19 +139,19 @@ export function parseSignedData(node: Asn1): SignedData {
     contentDigestInput = content.is(TagClass.universal, UniversalTag.octetString) ? content.content() : content.valueBytes();
   }
   const certificates: CertificateInfo[] = [];
-  const unparsedCertificates: string[] = [];
+  const unparsedCertificates: UnparsedCertificate[] = [];
   let n = parts[i++];
   if (n?.isContext(0)) {
     for (const c of n.children) {
       if (!c.is(TagClass.universal, UniversalTag.sequence)) {
-        unparsedCertificates.push(`certificate choice [${c.tagNumber}] is not an X.509 certificate`);
+        unparsedCertificates.push({ reason: `certificate choice [${c.tagNumber}] is not an X.509 certificate`, size: c.raw.length });
         continue;
       }
       try {
         certificates.push(parseCertificate(c));
       } catch (err) {
         if (!(err instanceof SealwatchError)) throw err; // a bug, not a bad certificate
-        unparsedCertificates.push(err.message);
+        unparsedCertificates.push({ reason: err.message, size: c.raw.length });
       }
     }
     n = parts[i++];

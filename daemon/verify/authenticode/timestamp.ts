@@ -15,7 +15,10 @@ import {
 import { errorMessage, FormatError } from '../../shared/errors.ts';
 import { buildChain, type ChainContext } from '../chain/build.ts';
 import { digest, digestName, verifySignature } from '../crypto.ts';
+import { unreadParts, unrelatedCertificates, unvouchedAttributes } from '../cms-unvouched.ts';
 import { caughtProblem, problem, rethrowUnexpected, type Problem } from '../problems.ts';
+
+const NONE: ReadonlySet<string> = new Set();
 
 export interface TimestampReport {
   readonly kind: 'rfc3161' | 'legacy';
@@ -111,6 +114,11 @@ export function verifyRfc3161(
       ctx,
     );
     for (const p of chain.problems) problems.push(problem(p.severity === 'warning' ? p.code : 'TIMESTAMP_UNTRUSTED', `TSA: ${p.message}`, label));
+    // The token is a signature of its own, with the same unsigned room: a TSA adds no unsigned attributes. Microsoft's
+    // TSA puts an attribute certificate (CHOICE [1]) in the bag: other entries count with the certificates' bytes.
+    const others = signedData.unparsedCertificates.reduce((sum, e) => sum + e.size, 0);
+    problems.push(...unreadParts(signedData, signer, label, false), ...unvouchedAttributes(signer.unsignedAttrs, NONE, label));
+    problems.push(...unrelatedCertificates(signedData.certificates, [chain.path], label, ctx, others));
     return {
       kind: 'rfc3161',
       time: tst.genTime,
