@@ -13,6 +13,7 @@ import { ExitCode } from './exit-codes.ts';
 import { Progress } from './progress.ts';
 import { renderHuman } from './render.ts';
 import { escapeTerminal, parseIsoDate } from './terminal.ts';
+import { textBytes } from '../inventory/names.ts';
 
 export interface InspectOptions {
   readonly json: boolean;
@@ -79,7 +80,7 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
   let code: number = ExitCode.ok;
   const progress = new Progress('inspect', io.progress);
   const print = printer(io, progress);
-  const summary = { modules: 0, signed: 0, trusted: 0, invalid: 0, hidden: 0, malformed: 0, skipped: 0 };
+  const summary = { modules: 0, signed: 0, trusted: 0, invalid: 0, hidden: 0, malformed: 0, skipped: 0, unreadable: 0 };
   const emit = (record: ModuleRecord, named: boolean): void => {
     if (recordHasFindings(record) && code === ExitCode.ok) code = ExitCode.findings;
     // Files found in a directory that are not modules are left out unless --all; a file named on the command line
@@ -105,15 +106,16 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
   const entries: Array<{ kind: 'file' | 'directory'; path: string; named: boolean }> = [];
   for (const root of paths) {
     try {
-      for await (const entry of walkEntries(root, (p, why) => io.err(escapeTerminal(`skipped ${p}: ${why}`)))) entries.push({ ...entry, named: entry.path === root });
+      for await (const entry of walkEntries(root, (p, why) => io.err(escapeTerminal(`skipped ${p}: ${why}`)))) entries.push({ ...entry, named: entry.root });
     } catch (err) {
-      io.err(escapeTerminal(`${root}: ${errorMessage(err)}`));
+      io.err(escapeTerminal(`${root}: cannot read: ${fsReason(err)}`));
+      summary.unreadable++;
       code = ExitCode.unreadable;
     }
   }
   const files = entries.filter((e) => e.kind === 'file').length;
   // Sizes for the bar's byte count and ETA, only when a bar can be drawn.
-  const sizes = io.progress ? await Promise.all(entries.map((e) => (e.kind === 'file' ? stat(e.path).then((s) => s.size, () => 0) : 0))) : [];
+  const sizes = io.progress ? await Promise.all(entries.map((e) => (e.kind === 'file' ? stat(textBytes(e.path)).then((s) => s.size, () => 0) : 0))) : [];
   progress.add(files, sizes.reduce((a, b) => a + b, 0));
   const pool =
     files >= PARALLEL_FROM
@@ -160,6 +162,7 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
       if ('record' in result) emit(result.record, result.named);
       else {
         progress.around(() => io.err(escapeTerminal(errorMessage(result.error))));
+        summary.unreadable++;
         code = ExitCode.unreadable;
       }
     }
@@ -172,8 +175,16 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
 }
 
 /** The last line of `inspect` without --json: what was seen, in numbers. */
-export function inspectSummary(s: { modules: number; signed: number; trusted: number; invalid: number; hidden: number; malformed: number; skipped: number }): string {
+export function inspectSummary(s: { modules: number; signed: number; trusted: number; invalid: number; hidden: number; malformed: number; skipped: number; unreadable?: number }): string {
   const parts = [`${s.modules} module${s.modules === 1 ? '' : 's'}`, `${s.signed} signed`, `${s.trusted} trusted`, `${s.invalid} invalid`, `${s.hidden} with hidden data`];
   if (s.malformed) parts.push(`${s.malformed} malformed`);
+  if (s.unreadable) parts.push(`${s.unreadable} unreadable (see above)`);
   return `${parts.join(', ')}${s.skipped ? `; ${s.skipped} non-module file${s.skipped === 1 ? '' : 's'} not shown (--all shows them)` : ''}`;
+}
+
+/** A file-system error as a person reads it: "no such file or directory", not "ENOENT: …, realpath '…'". */
+function fsReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const known: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'permission denied', ENOTDIR: 'a part of the path is not a directory', ELOOP: 'too many symbolic links' };
+  return (e?.code && known[e.code]) ?? errorMessage(err);
 }

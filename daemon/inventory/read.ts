@@ -6,7 +6,7 @@ import { sep } from 'node:path';
 import { errorMessage } from '../shared/errors.ts';
 import { confine, kindOf, O_NOFOLLOW, O_NONBLOCK, readAll, RefusedError, type Opened } from './confined.ts';
 import type { FileFacts } from './inspect-file.ts';
-import { bytesText } from './names.ts';
+import { bytesText, textBytes } from './names.ts';
 import { walkConfined } from './walk.ts';
 
 export { DEFAULT_MAX_FILE_BYTES } from './confined.ts';
@@ -24,14 +24,16 @@ export interface ReadFile {
  */
 export async function openNamedFile(path: string): Promise<Opened> {
   const flags = constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
+  // `path` is a text form (names.ts) — the walk's, or a named path made one: the bytes it stands for are opened.
+  const bytes = textBytes(path);
   let handle: FileHandle;
   try {
-    handle = await open(path, flags);
+    handle = await open(bytes, flags);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ELOOP' && code !== 'EMLINK') throw new RefusedError('UNREADABLE', path, `cannot open: ${errorMessage(err)}`, err);
     try {
-      handle = await open(await realpath(path), flags);
+      handle = await open(await realpath(bytes), flags);
     } catch (again) {
       throw new RefusedError('SYMLINK', path, `symbolic link that cannot be opened: ${errorMessage(again)}`, again);
     }
@@ -59,7 +61,10 @@ export async function readModuleFile(path: string, maxBytes = DEFAULT_MAX_FILE_B
 
 export interface WalkEntry {
   readonly kind: 'file' | 'directory';
+  /** Text form (names.ts): `textBytes` gives the bytes to open. */
   readonly path: string;
+  /** The root itself: a file the user named, or the directory the walk started at. */
+  readonly root: boolean;
 }
 
 /**
@@ -73,8 +78,8 @@ export async function* walkEntries(root: string, onSkip?: (path: string, reason:
   const rootIsDir = (await lstat(Buffer.from(c.root))).isDirectory();
   const at = (rel: string): string => (rel === '.' || !rootIsDir ? base : `${base.endsWith(sep) ? base : base + sep}${rel.split('/').join(sep)}`);
   for await (const item of walkConfined(c)) {
-    if (item.kind === 'directory') yield { kind: 'directory', path: at(item.rel) };
-    else if (item.kind === 'file') yield { kind: 'file', path: at(item.rel) };
+    if (item.kind === 'directory') yield { kind: 'directory', path: at(item.rel), root: item.rel === '.' };
+    else if (item.kind === 'file') yield { kind: 'file', path: at(item.rel), root: item.rel === '.' || !rootIsDir };
     else if (item.kind === 'special') {
       if (!item.entry.inspected) onSkip?.(at(item.entry.path), item.entry.reason);
     } else onSkip?.(at(item.rel), item.reason);

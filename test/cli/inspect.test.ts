@@ -1,7 +1,7 @@
 // The CLI as users run it: a real child process on Node 24, JSON lines out, documented exit codes.
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { sealwatch } from '../helpers/cli.ts';
 import { peFixture, peFixtureTrustDir } from '../helpers/fixtures.ts';
@@ -110,4 +110,29 @@ test('run as root, a --trust or --catalog directory that non-admins can change i
   const open = await sealwatch(['inspect', '--json', '--catalog', trust, good]);
   t.is(open.code, 2);
   t.regex(open.stderr, /--catalog directory .*trust: refused/);
+});
+
+test('files whose names hold a backslash or bytes that are not UTF-8 are read and shown (a rename cannot hide a payload from inspect); a non-module file named by a relative path is shown; an unreadable path is counted', async (t) => {
+  const dir = tempDir();
+  const mix = join(dir, 'mix');
+  mkdirSync(mix);
+  // The CVE-2013-3900-style duplicated entry, under a name with a backslash; a signed file under a non-UTF-8 name.
+  copyFileSync(join(sharedCorpus, 'pe', 'uthenticode-32-pegoat-authenticode_duplicated.exe'), join(mix, 'a\\b.exe'));
+  copyFileSync(join(sharedCorpus, 'pe', 'signify-whois.exe'), Buffer.concat([Buffer.from(`${mix}/c`), Buffer.of(0xff), Buffer.from('d.dll')]));
+  writeFileSync(join(mix, 'package.json'), '{}');
+  const json = await sealwatch(['inspect', '--json', '--at', '2026-11-01T00:00:00Z', mix]);
+  const rs = records(json.stdout);
+  t.deepEqual(rs.map((r) => r.file.name).sort(), ['a\\\\b.exe', 'c\\xffd.dll'], json.stderr);
+  t.is(rs.find((r) => r.file.name === 'a\\\\b.exe')?.code_signature.problems.some((p) => p.code === 'CERT_TABLE_EXTRA_ENTRY'), true);
+  t.is(json.code, 1, 'hidden data: exit 1, not 3');
+  const named = await sealwatch(['inspect', '--at', '2026-11-01T00:00:00Z', join(mix, 'a\\b.exe')]);
+  t.is(named.code, 1, named.stderr);
+  t.regex(named.stdout, /CERT_TABLE_EXTRA_ENTRY/);
+  // Relative to the caller's directory: the file is the one named, so it is shown although it is not a module.
+  const relative = await sealwatch(['inspect', '--json', join('mix', 'package.json')], {}, dir);
+  t.is(records(relative.stdout)[0]?.module.format, 'unknown', relative.stderr);
+  const missing = await sealwatch(['inspect', join(mix, 'nope.exe')]);
+  t.is(missing.code, 3);
+  t.regex(missing.stderr, /nope\.exe: cannot read: no such file or directory/);
+  t.regex(missing.stdout, /1 unreadable/);
 });

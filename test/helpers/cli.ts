@@ -8,9 +8,9 @@ const main = join(resolve(import.meta.dirname, '..', '..'), 'daemon', 'main.ts')
 /** Tests keep the database witness in a temp dir of their own, never the machine's. */
 const witness = join(tempDir('sealwatch-witness-'), 'databases.json');
 
-export async function sealwatch(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function sealwatch(args: readonly string[], env: Readonly<Record<string, string>> = {}, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, ...args], { maxBuffer: 64 << 20, env: { ...process.env, SEALWATCH_WITNESS: witness, ...env } });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, ...args], { maxBuffer: 64 << 20, env: { ...process.env, SEALWATCH_WITNESS: witness, ...env }, ...(cwd ? { cwd } : {}) });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
