@@ -77,12 +77,13 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
     io.err(escapeTerminal(errorMessage(err)));
     return ExitCode.usage;
   }
-  let code: number = ExitCode.ok;
+  // Something found (1) outranks a path that could not be read (3), as for scan: the finding is what a script acts on.
+  let found = false;
   const progress = new Progress('inspect', io.progress);
   const print = printer(io, progress);
   const summary = { modules: 0, signed: 0, trusted: 0, invalid: 0, hidden: 0, malformed: 0, skipped: 0, unreadable: 0 };
   const emit = (record: ModuleRecord, named: boolean): void => {
-    if (recordHasFindings(record) && code === ExitCode.ok) code = ExitCode.findings;
+    if (recordHasFindings(record)) found = true;
     // Files found in a directory that are not modules are left out unless --all; a file named on the command line
     // is always shown.
     if (record.module.format === 'unknown' && !named && !options.all) {
@@ -110,7 +111,6 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
     } catch (err) {
       io.err(escapeTerminal(`${root}: cannot read: ${fsReason(err)}`));
       summary.unreadable++;
-      code = ExitCode.unreadable;
     }
   }
   const files = entries.filter((e) => e.kind === 'file').length;
@@ -163,7 +163,6 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
       else {
         progress.around(() => io.err(escapeTerminal(errorMessage(result.error))));
         summary.unreadable++;
-        code = ExitCode.unreadable;
       }
     }
   } finally {
@@ -171,7 +170,7 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
     await pool?.close();
   }
   if (!options.json) io.out(inspectSummary(summary));
-  return code;
+  return found ? ExitCode.findings : summary.unreadable > 0 ? ExitCode.unreadable : ExitCode.ok;
 }
 
 /** The last line of `inspect` without --json: what was seen, in numbers. */

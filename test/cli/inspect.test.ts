@@ -136,3 +136,13 @@ test('files whose names hold a backslash or bytes that are not UTF-8 are read an
   t.regex(missing.stderr, /nope\.exe: cannot read: no such file or directory/);
   t.regex(missing.stdout, /1 unreadable/);
 });
+
+test('a finding outranks an unreadable path: exit 1 for a folder with hidden data and a path that cannot be read, whatever the order', async (t) => {
+  const dir = tempDir();
+  copyFileSync(join(sharedCorpus, 'pe', 'uthenticode-32-pegoat-authenticode_duplicated.exe'), join(dir, 'hidden.exe'));
+  for (const args of [[join(dir, 'nope.exe'), dir], [dir, join(dir, 'nope.exe')]]) {
+    const r = await sealwatch(['inspect', ...args]);
+    t.is(r.code, 1, r.stderr);
+    t.regex(r.stdout, /1 with hidden data, 1 unreadable/);
+  }
+});
