@@ -12,7 +12,7 @@ import { stat } from 'node:fs/promises';
 import { ExitCode } from './exit-codes.ts';
 import { Progress } from './progress.ts';
 import { renderHuman } from './render.ts';
-import { escapeTerminal, parseIsoDate } from './terminal.ts';
+import { errorText, escapeTerminal, parseIsoDate } from './terminal.ts';
 import { textBytes } from '../inventory/names.ts';
 
 export interface InspectOptions {
@@ -65,7 +65,7 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
     now = options.at !== undefined ? parseIsoDate(options.at, '--at') : new Date();
     checkVerificationDirs(options);
   } catch (err) {
-    io.err(escapeTerminal(errorMessage(err)));
+    io.err(errorText(err));
     return ExitCode.usage;
   }
   let ctx: InspectContext;

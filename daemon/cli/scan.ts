@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { diffModules } from '../diff/diff.ts';
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { type AppRow, type FindingRow, Store } from '../inventory/store/store.ts';
-import { errorMessage, SealwatchError } from '../shared/errors.ts';
+import { SealwatchError } from '../shared/errors.ts';
 import { type Finding, SEVERITY_ORDER } from '../shared/findings.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { Output } from './inspect.ts';
-import { bySeverity, escapeTerminal, parseIsoDate, safe, severityLabel, severitySummary, table, type Cell } from './terminal.ts';
+import { bySeverity, errorText, escapeTerminal, parseIsoDate, safe, severityLabel, severitySummary, table, type Cell } from './terminal.ts';
 
 /** Where the history lives unless --db says otherwise. */
 export function defaultDatabase(): string {
@@ -381,7 +381,7 @@ export async function runReview(id: number, state: string, note: string | undefi
 }
 
 export function reportError(err: unknown, io: Output): number {
-  io.err(escapeTerminal(errorMessage(err)));
+  io.err(errorText(err));
   if (!(err instanceof SealwatchError)) return ExitCode.unreadable;
   return err.code === 'CONFIG' ? ExitCode.usage : err.code === 'DATABASE' ? ExitCode.database : ExitCode.unreadable;
 }

@@ -2,7 +2,7 @@
 // strict argument parsing. JSON output never goes through here: it stays exact.
 import { availableParallelism } from 'node:os';
 import { type Severity, SEVERITY_ORDER } from '../shared/findings.ts';
-import { SealwatchError } from '../shared/errors.ts';
+import { errorMessage, SealwatchError } from '../shared/errors.ts';
 
 /**
  * Characters that can move the cursor, erase, recolour or reorder what a terminal shows: C0 controls (ESC, CR, LF,
@@ -22,6 +22,16 @@ export function escapeTerminal(s: string): string {
     const code = c.charCodeAt(0);
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
+}
+
+/**
+ * An error as terminal text. A CONFIG error lists one problem per line (config, policy and --set text is the
+ * administrator's): each line escaped on its own. Any other message is one line, its newlines escaped.
+ */
+export function errorText(err: unknown): string {
+  const message = errorMessage(err);
+  const lines = err instanceof SealwatchError && err.code === 'CONFIG' ? message.split('\n') : [message];
+  return lines.map(escapeTerminal).join('\n');
 }
 
 /** Untrusted value → safe text; absent → '-'. */

@@ -7,14 +7,29 @@ import { type Layer, setIn } from './layers.ts';
 export function cliLayer(sets: readonly string[]): Layer {
   const data: Record<string, unknown> = {};
   const seen = new Set<string>();
+  // Every bad --set is reported, one per line, not only the first.
+  const problems: string[] = [];
   for (const s of sets) {
     const eq = s.indexOf('=');
     const key = eq > 0 ? s.slice(0, eq).trim() : '';
-    if (!/^[a-z_]+(\.[a-z_]+)*$/.test(key)) throw new SealwatchError('CONFIG', `--set ${JSON.stringify(s)}: give FIELD=VALUE, FIELD a dotted config field such as log.level`);
+    if (!/^[a-z_]+(\.[a-z_]+)*$/.test(key)) {
+      problems.push(`--set ${JSON.stringify(s)}: give FIELD=VALUE, FIELD a dotted config field such as log.level`);
+      continue;
+    }
     const path = key.split('.');
-    if (!schemaAt(path)) throw new SealwatchError('CONFIG', `--set ${key}: no such config field`);
-    setIn(data, path, coerce(path, s.slice(eq + 1)));
+    if (!schemaAt(path)) {
+      problems.push(`--set ${key}: no such config field`);
+      continue;
+    }
+    try {
+      setIn(data, path, coerce(path, s.slice(eq + 1)));
+    } catch (err) {
+      if (!(err instanceof SealwatchError)) throw err;
+      problems.push(err.message);
+      continue;
+    }
     seen.add(key);
   }
+  if (problems.length > 0) throw new SealwatchError('CONFIG', problems.join('\n'));
   return { source: 'command line', kind: 'cli', data, sourceOf: (p) => (seen.has(p.join('.')) ? `--set ${p.join('.')}` : undefined) };
 }

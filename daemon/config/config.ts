@@ -366,15 +366,25 @@ function destination(a: NonNullable<RawConfig['alerts']>[number], i: number, fau
   return { name: a.name ?? `alerts[${i}]`, type: a.type, url, ...(secret !== undefined ? { secret } : {}), minSeverity: a.min_severity ?? 'medium' };
 }
 
-/** Destination names are ids (stored with each outbox row, given to `alerts test`): unique. */
+/** Destination names are ids (stored with each outbox row, given to `alerts test`): unique. Every destination's
+ * problem is reported, one per line, not only the first. */
 function destinations(raw: NonNullable<RawConfig['alerts']>, fault: ConfigFault, env: NodeJS.ProcessEnv): AlertDestination[] {
   const seen = new Set<string>();
-  return raw.map((a, i) => {
-    const d = destination(a, i, fault, env);
-    if (seen.has(d.name)) throw fault.error(['alerts', i, 'name'], `destination name ${JSON.stringify(d.name)} is used twice`);
-    seen.add(d.name);
-    return d;
+  const problems: string[] = [];
+  const out: AlertDestination[] = [];
+  raw.forEach((a, i) => {
+    try {
+      const d = destination(a, i, fault, env);
+      if (seen.has(d.name)) throw fault.error(['alerts', i, 'name'], `destination name ${JSON.stringify(d.name)} is used twice`);
+      seen.add(d.name);
+      out.push(d);
+    } catch (err) {
+      if (!(err instanceof SealwatchError) || err.code !== 'CONFIG') throw err;
+      problems.push(err.message);
+    }
   });
+  if (problems.length > 0) throw new SealwatchError('CONFIG', problems.join('\n'), { file: fault.file });
+  return out;
 }
 
 /**

@@ -57,3 +57,25 @@ test('config show --effective: each value and its layer; URLs, secrets, tokens a
   const body = JSON.parse(json.stdout) as { values: Array<{ field: string; value: unknown; source: string }> };
   t.deepEqual(body.values.find((v) => v.field === 'alerts.0.name'), { field: 'alerts.0.name', value: 'soc', source: `file ${f}` });
 });
+
+test('config validate: every problem on its own line — schema errors, unset environment variables of several destinations, bad --set keys — never joined by a literal \\n', (t) => {
+  const badFile = file('apps:\n  - name: a\n  - name: b\n    path: 5\nwatch:\n  settle: nope\n');
+  const bad = sealwatch(['config', 'validate', badFile]);
+  t.is(bad.status, 2);
+  t.deepEqual(bad.stderr.trim().split('\n'), [
+    `config ${badFile}: line 2: apps[0].path: is required`,
+    `config ${badFile}: line 4: apps[1].path: must be string`,
+    `config ${badFile}: line 6: watch.settle: must be a duration such as 500ms, 2s, 5m or 1h`,
+  ]);
+  const twoEnv = file('apps:\n  - name: a\n    path: /opt/a\nalerts:\n  - name: soc\n    type: generic\n    url: https://hooks.example/x\n    secret_env: HOOK_SECRET_VAR\n  - name: chat\n    type: slack\n    url_env: SLACK_HOOK_VAR\n');
+  const env = sealwatch(['config', 'validate', twoEnv]);
+  t.is(env.status, 2);
+  const lines = env.stderr.trim().split('\n');
+  t.is(lines.length, 2, env.stderr);
+  t.regex(lines[0] ?? '', /alerts\[0\]\.secret_env: environment variable HOOK_SECRET_VAR is not set/);
+  t.regex(lines[1] ?? '', /alerts\[1\]\.url_env: environment variable SLACK_HOOK_VAR is not set/);
+  const sets = sealwatch(['config', 'validate', file(GOOD), '--set', 'nosuch.key=1', '--set', 'bad key', '--set', 'log.level=debug'], { SLACK_HOOK_VAR: 'https://hooks.slack.com/services/X' });
+  t.is(sets.status, 2);
+  t.deepEqual(sets.stderr.trim().split('\n'), ['--set nosuch.key: no such config field', '--set "bad key": give FIELD=VALUE, FIELD a dotted config field such as log.level']);
+  t.false(/\\n/.test(bad.stderr + env.stderr + sets.stderr));
+});
