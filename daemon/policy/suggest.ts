@@ -2,7 +2,8 @@
 // signers by the modules they sign (co-signers), the modules seen without a signer. Only trusted identities become
 // signers; a module whose signature was never trusted is named in a comment, never allowed. The text lints clean.
 import { minimatch } from 'minimatch';
-import { Document, isMap, isSeq } from 'yaml';
+import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
+import { escapeTerminal } from '../cli/terminal.ts';
 import { summarise, type ModuleSummary } from '../diff/summary.ts';
 import { type AppRow, type Store } from '../inventory/store/store.ts';
 import { trustedIdentity, withoutSigner } from './match.ts';
@@ -76,12 +77,28 @@ export function suggestPolicy(store: Store, app: AppRow): string {
   doc.commentBefore = [
     ` Starting policy for ${app.name} (sealwatch policy suggest): review it, then lint it (sealwatch policy lint FILE).`,
     ' Signers come only from trusted signatures seen in the history; pin issuers or leaf thumbprints where you can.',
-    ...(untrusted.size ? [' Not allowed (their signatures were never trusted):', ...[...untrusted].slice(0, 20).map((u) => `   ${u}`)] : []),
+    ...(untrusted.size ? [' Not allowed (their signatures were never trusted):', ...[...untrusted].slice(0, 20).map((u) => `   ${escapeTerminal(u)}`)] : []),
   ].join('\n');
   // Long lists stay in block style; short ones too, for diffs that read line by line.
   for (const key of ['signers', 'co_signers', 'unsigned']) {
     const node = doc.get(key, true);
     if (isSeq(node) || isMap(node)) node.flow = false;
   }
-  return doc.toString({ lineWidth: 0 });
+  return inert(doc);
+}
+
+/** Characters a terminal acts on that YAML would write as they are (it escapes C0 controls itself). */
+const RAW_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * The policy as text that is safe on a terminal and means exactly the same: names from the history (a file named
+ * with a bidi override, a signer with ESC in its O=) go in double quotes, where those characters become \uXXXX.
+ */
+function inert(doc: Document): string {
+  visit(doc, {
+    Scalar(_key, node) {
+      if (isScalar(node) && typeof node.value === 'string' && new RegExp(RAW_UNSAFE.source).test(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0 }).replace(RAW_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

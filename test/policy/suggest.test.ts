@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { peFixture, peFixtureTrustDir } from '../../scripts/lib/fixtures.ts';
 import { put } from '../../scripts/lib/three-cx.ts';
 import { sealwatch } from '../helpers/cli.ts';
-import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
+import { realAppPath, realCorpusPath, sharedCorpus } from '../helpers/real-corpus.ts';
 import { namedRoot, policyFile, policyHarness } from './helpers.ts';
 
 interface Replay { changes: number; snapshots: Array<{ changes: Array<{ kind: string; rule: string; path: string | null }> }> }
@@ -73,4 +73,21 @@ test('suggest names an app that is not in the history as a usage error (exit 2),
   t.is(r.code, 2);
   t.regex(r.stderr, /exists: it is not overwritten/);
   t.is(readFileSync(existing, 'utf8'), 'keep me\n');
+});
+
+test('suggest writes names from the history inert — a file named with a bidi override, a module whose untrusted signer says ESC[31m — and the YAML still means exactly those names', async (t) => {
+  const h = policyHarness([]);
+  const root = namedRoot('hostile');
+  const bidi = 'evil\u202egnp.dll';
+  put(root, 'conpty.dll', readFileSync(realCorpusPath('conpty')));
+  put(root, bidi, readFileSync(realCorpusPath('pty-node'))); // unsigned: named in the policy's unsigned list
+  put(root, 'x\u009b31m\u001b[2K.dll', readFileSync(join(sharedCorpus, 'pe', 'uthenticode-32-pegoat-authenticode.exe'))); // untrusted: named in a comment
+  await h.scan('hostile', root, { appVersion: '1' });
+  await h.close();
+  const r = await sealwatch(['policy', 'suggest', 'hostile', '--db', h.dbPath]);
+  t.is(r.code, 0, r.stderr);
+  t.false(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(r.stdout), JSON.stringify(r.stdout));
+  t.regex(r.stdout, /#\s+x\\x9b31m\\x1b\[2K\.dll \(untrusted/);
+  const p = parse(r.stdout) as { unsigned: string[] };
+  t.deepEqual(p.unsigned, [bidi]);
 });
