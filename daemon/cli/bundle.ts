@@ -6,6 +6,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BundleRejected, type BundleFile, parseBundle, signBundle, verifyBundle } from '../bundle/envelope.ts';
+import { bundlePolicyErrors } from '../bundle/policy-check.ts';
+import { formatProblem } from '../policy/types.ts';
 import { keyId } from '../manifest/envelope.ts';
 import { loadPrivateKey, loadPublicKeys } from '../manifest/keys.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
@@ -49,6 +51,8 @@ export function runBundleSign(o: { key: string; bundleVersion: string; expires: 
   if (!/^[1-9]\d{0,14}$/.test(o.bundleVersion)) throw new SealwatchError('CONFIG', `bundle sign: --bundle-version ${JSON.stringify(o.bundleVersion)} is not a whole number ≥ 1`);
   const key = loadPrivateKey(o.key);
   const payload = { version: Number(o.bundleVersion), issued_at: now.toISOString(), expires_at: new Date(now.getTime() + parseExpiry(o.expires)).toISOString(), policies: filesOf(o.policies), manifests: filesOf(o.manifests) };
+  const errors = bundlePolicyErrors(payload.policies);
+  if (errors.length) throw new SealwatchError('CONFIG', `bundle sign: not signed: the daemon would refuse these policies:\n${errors.map(formatProblem).join('\n')}`);
   const signed = signBundle(payload, key);
   // The signer checks what the daemon will: names and shape.
   parseBundle(JSON.stringify(signed));
@@ -71,11 +75,13 @@ export function runBundleVerify(file: string, o: { pub: string[]; at?: string; l
   try {
     const env = parseBundle(text);
     const v = verifyBundle(env, keys, now, last);
+    const errors = bundlePolicyErrors(env.payload.policies);
+    if (errors.length) throw new BundleRejected('malformed', `its policies do not load:\n${errors.map(formatProblem).join('\n')}`);
     io.out(escapeTerminal(`valid: bundle version ${env.payload.version}, ${env.payload.policies.length} policies, ${env.payload.manifests.length} manifests, expires ${env.payload.expires_at}, key ${v.keyId}`));
     return ExitCode.ok;
   } catch (err) {
     if (!(err instanceof BundleRejected)) throw err;
-    io.out(escapeTerminal(`BUNDLE_REFUSED (${err.reason}): ${file}: ${err.message}`));
+    for (const line of `BUNDLE_REFUSED (${err.reason}): ${file}: ${err.message}`.split('\n')) io.out(escapeTerminal(line));
     return ExitCode.findings;
   }
 }

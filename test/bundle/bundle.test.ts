@@ -2,7 +2,7 @@
 // remembers the last accepted version, the files land on disk. Tampered, rolled back, wrong key, expired → refused,
 // the last good bundle kept; a failed fetch keeps it too; a higher version is accepted. Also the CLI round trip.
 import test from 'ava';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -260,4 +260,27 @@ test('sealwatch bundle keygen / sign / verify: valid, then refused for a wrong k
   t.regex(late.stdout, /BUNDLE_REFUSED \(expired\)/);
   const rollback = run('verify', out, '--pub', join(work, 'a', 'bundle.pub'), '--last-version', '3');
   t.regex(rollback.stdout, /BUNDLE_REFUSED \(rollback\): .*version 3 is not above the last accepted version 3/);
+});
+
+test('bundle sign refuses policies the daemon would refuse (naming file, line and field), and bundle verify reports a signed bundle that carries them', (t) => {
+  const work = tempDir('sealwatch-bundle-lint-');
+  const run = (...args: string[]): { status: number | null; stdout: string; stderr: string } => spawnSync(process.execPath, [MAIN, 'bundle', ...args], { encoding: 'utf8' });
+  t.is(run('keygen', '--out', join(work, 'k')).status, 0);
+  const pol = join(work, 'policies');
+  spawnSync('mkdir', ['-p', pol]);
+  writeFileSync(join(pol, 'good.yaml'), policy('good'));
+  const bad = policy('bad').replace(/^match:/m, 'matchh:');
+  writeFileSync(join(pol, 'bad.yaml'), bad);
+  const out = join(work, 'bundle.json');
+  const signed = run('sign', '--key', join(work, 'k', 'bundle.key'), '--bundle-version', '1', '--policies', pol, '--out', out);
+  t.is(signed.status, 2);
+  t.regex(signed.stderr, /not signed: the daemon would refuse these policies:\nbad\.yaml:\d+: error: /);
+  t.throws(() => readFileSync(out), undefined, 'nothing written');
+  // A bundle signed by other means (an older sealwatch) with the same policies: verify says the daemon refuses it.
+  const key = readFileSync(join(work, 'k', 'bundle.key'), 'utf8');
+  const payload: BundlePayload = { version: 1, issued_at: new Date().toISOString(), expires_at: new Date(Date.now() + DAY).toISOString(), policies: [{ name: 'bad.yaml', content: bad }], manifests: [] };
+  writeFileSync(out, JSON.stringify(signBundle(payload, createPrivateKey(key))));
+  const verify = run('verify', out, '--pub', join(work, 'k', 'bundle.pub'));
+  t.is(verify.status, 1);
+  t.regex(verify.stdout, /^BUNDLE_REFUSED \(malformed\): .*its policies do not load:\nbad\.yaml:\d+: error: /);
 });

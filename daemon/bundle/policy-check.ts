@@ -1,0 +1,20 @@
+// The policies of a bundle checked as the daemon will load them (install.ts refuses a bundle whose policies do not
+// load): `bundle sign` refuses to sign them and `bundle verify` reports them, instead of the daemon finding out.
+import { readPolicyText } from '../policy/load.ts';
+import { type PolicyProblem } from '../policy/types.ts';
+import { type BundleFile } from './envelope.ts';
+
+/** The errors (not warnings) of the bundle's policy files, a policy name used twice included. */
+export function bundlePolicyErrors(files: readonly BundleFile[]): PolicyProblem[] {
+  const errors: PolicyProblem[] = [];
+  const names = new Map<string, string>();
+  for (const f of files) {
+    const r = readPolicyText(f.name, f.content);
+    errors.push(...r.problems.filter((p) => p.level === 'error'));
+    if (!r.policy) continue;
+    const other = names.get(r.policy.name);
+    if (other) errors.push({ level: 'error', file: f.name, line: undefined, field: 'name', reason: `policy ${r.policy.name} is also defined in ${other}` });
+    else names.set(r.policy.name, f.name);
+  }
+  return errors;
+}
