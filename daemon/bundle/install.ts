@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { loadPolicies } from '../policy/load.ts';
 import { formatProblem } from '../policy/types.ts';
 import { type BundleEnvelope, BundleRejected } from './envelope.ts';
+import { makeDirs } from '../shared/make-dirs.ts';
 
 export const currentDir = (dir: string): string => join(dir, 'current');
 export const bundlePoliciesDir = (dir: string): string => join(currentDir(dir), 'policies');
 export const bundleManifestsDir = (dir: string): string => join(currentDir(dir), 'manifests');
 
 export function installBundle(env: BundleEnvelope, dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  makeDirs(dir, 0o755);
   const staging = join(dir, `staging-${env.payload.version}-${randomBytes(4).toString('hex')}`);
   try {
     for (const [sub, files] of [['policies', env.payload.policies], ['manifests', env.payload.manifests]] as const) {

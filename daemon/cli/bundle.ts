@@ -3,7 +3,7 @@
 //   sign --key KEY --bundle-version N [--expires 30d] [--policies DIR] [--manifests DIR] --out FILE
 //   verify FILE --pub KEY [--at ISO] [--last-version N] exit 0 valid, 1 refused (with the reason)
 import { generateKeyPairSync } from 'node:crypto';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BundleRejected, type BundleFile, parseBundle, signBundle, verifyBundle } from '../bundle/envelope.ts';
 import { bundlePolicyErrors } from '../bundle/policy-check.ts';
@@ -15,9 +15,10 @@ import { ExitCode } from './exit-codes.ts';
 import type { Output } from './inspect.ts';
 import { parseExpiry } from './manifest.ts';
 import { escapeTerminal, parseIsoDate } from './terminal.ts';
+import { makeDirs } from '../shared/make-dirs.ts';
 
 export function runBundleKeygen(o: { out: string }, io: Output): number {
-  mkdirSync(o.out, { recursive: true });
+  makeDirs(o.out);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const priv = join(o.out, 'bundle.key');
   const pub = join(o.out, 'bundle.pub');

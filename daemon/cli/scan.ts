@@ -69,6 +69,12 @@ export interface ScanOptions {
 }
 
 export async function runScan(dir: string, options: ScanOptions, io: Output): Promise<number> {
+  // Arguments first: a scan that cannot run creates no database.
+  if (options.app.trim() === '') throw new SealwatchError('CONFIG', 'scan: --app needs a name (the app this directory is)');
+  const root = await stat(dir).catch((err: NodeJS.ErrnoException) => {
+    throw new SealwatchError('IO', `${dir}: cannot be scanned: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`, { file: dir, cause: err });
+  });
+  if (!root.isDirectory()) throw new SealwatchError('CONFIG', `${dir}: is not a directory: scan takes an app's install directory (inspect takes single files)`);
   // A large app is scanned by this process started again with a small young generation (memory): decided first.
   (await import('./young-generation.ts')).reexecScanIfLarge(dir, options.db ?? defaultDatabase(), options.app);
   // The pool first: a first snapshot (a new database) starts its workers now, so that their start-up (verifiers, trust

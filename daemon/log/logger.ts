@@ -1,12 +1,12 @@
 // The daemon's winston logger: JSON lines to a size-rotated file in the log directory, readable lines on stderr,
 // the level from the config. Every secret the config holds (webhook URLs and their pieces, HMAC keys; a reloaded
 // config's too: addSecrets) is replaced before any transport sees a line — a last guard; callers already never pass them.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import winston from 'winston';
 import { escapeTerminal } from '../cli/terminal.ts';
 import { type Logger } from '../shared/logger.ts';
 import { type LogLevel } from '../config/config.ts';
+import { makeDirs } from '../shared/make-dirs.ts';
 
 export interface DaemonLoggerOptions {
   readonly level: LogLevel;
@@ -42,7 +42,7 @@ export function redactor(secrets: readonly string[]): (value: unknown) => unknow
 }
 
 export function createDaemonLogger(options: DaemonLoggerOptions): DaemonLogger {
-  mkdirSync(options.dir, { recursive: true });
+  makeDirs(options.dir);
   const file = join(options.dir, LOG_FILE_NAME);
   const known = new Set(options.secrets);
   let scrub = redactor([...known]);

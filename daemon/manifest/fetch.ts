@@ -7,12 +7,13 @@
 // and every redirect — before it is requested (vendor feeds an app names: feed-hosts.ts).
 // The daemon's node-cron schedule calls refresh(); a scan calls it once before it judges.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { LookupFunction } from 'node:net';
 import { join } from 'node:path';
 import type { Agents } from 'got';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { redactUrls, urlName } from '../shared/redact-url.ts';
+import { makeDirs } from '../shared/make-dirs.ts';
 
 export interface FetchOptions {
   /** Plain http:// (a test server, an internal mirror): off by default. */
@@ -250,7 +251,7 @@ export class ManifestSource {
     const files = this.cacheFiles();
     if (!files) return;
     try {
-      mkdirSync(this.options.cacheDir as string, { recursive: true, mode: 0o700 });
+      makeDirs(this.options.cacheDir as string, 0o700);
       // Body first, then the metadata that names it, each replaced atomically: a crash leaves the old copy or the new.
       writeFileSync(`${files.body}.tmp`, copy.bytes);
       renameSync(`${files.body}.tmp`, files.body);

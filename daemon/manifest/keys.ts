@@ -1,10 +1,11 @@
 // Manifest keys on disk: an Ed25519 pair as PKCS#8 PEM (private, mode 0600) and SPKI PEM (public). Errors name the
 // file and the reason; the private key's bytes are never logged.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { keyId } from './envelope.ts';
+import { makeDirs } from '../shared/make-dirs.ts';
 
 const MAX_KEY_FILE = 64 * 1024;
 
@@ -62,7 +63,7 @@ export function loadPrivateKey(file: string): KeyObject {
 
 /** DIR/manifest.key (PKCS#8 PEM, 0600, never overwritten) and DIR/manifest.pub (SPKI PEM). */
 export function generateKeyFiles(dir: string): { privateFile: string; publicFile: string; keyId: string } {
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const privateFile = join(dir, 'manifest.key');
   const publicFile = join(dir, 'manifest.pub');

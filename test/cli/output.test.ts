@@ -266,3 +266,25 @@ test('ioc: SHA-256, and SHA-1 and MD5 from the stored records (scans with --ioc-
   t.is(miss.code, 0);
   t.regex(miss.stdout, /^0 sightings of 0 of 1 hash\n$/);
 });
+
+test('scan refuses what it cannot scan before it creates a database: a missing directory (3), a file or an empty --app (2); a --db under /proc is a clear error (4), never a hang', async (t) => {
+  const dir = tempDir();
+  const db = join(dir, 'new', 'h.db');
+  const missing = await sealwatch(['scan', join(dir, 'nope'), '--app', 'x', '--db', db]);
+  t.is(missing.code, 3, missing.stderr);
+  t.regex(missing.stderr, /nope: cannot be scanned: no such file or directory/);
+  const file = join(dir, 'a.exe');
+  copyFileSync(realCorpusPath('conpty'), file);
+  const notDir = await sealwatch(['scan', file, '--app', 'x', '--db', db]);
+  t.is(notDir.code, 2);
+  t.regex(notDir.stderr, /is not a directory: scan takes an app's install directory/);
+  const noName = await sealwatch(['scan', dir, '--app', ' ', '--db', db]);
+  t.is(noName.code, 2);
+  t.regex(noName.stderr, /--app needs a name/);
+  t.false((await import('node:fs')).existsSync(join(dir, 'new')), 'no database, not even its directory');
+  if (process.platform === 'linux') {
+    const proc = await sealwatch(['scan', dir, '--app', 'x', '--db', '/proc/sealwatch-nope/h.db']);
+    t.is(proc.code, 4, proc.stderr);
+    t.regex(proc.stderr, /the history database cannot be created: \/proc\/sealwatch-nope: cannot make directory/);
+  }
+});

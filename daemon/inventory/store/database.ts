@@ -1,14 +1,20 @@
 // Opening the history database file: integrity checked before anything reads it, WAL and foreign keys on, numbered
 // forward-only migrations applied.
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { SealwatchError, errorMessage } from '../../shared/errors.ts';
+import { makeDirs } from '../../shared/make-dirs.ts';
 import { MIGRATIONS } from './migrations.ts';
 
 /** Opens `file` (creating its directory); an existing file is integrity-checked before anything else reads it. */
 export function openDatabase(file: string, options: { existed: boolean; busyTimeoutMs: number }): DatabaseSync {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    try {
+      makeDirs(dirname(file));
+    } catch (err) {
+      throw new SealwatchError('DATABASE', `${file}: the history database cannot be created: ${errorMessage(err)}`, { file, cause: err });
+    }
+  }
   const db = new DatabaseSync(file);
   try {
     db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs)};`);

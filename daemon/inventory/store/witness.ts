@@ -2,9 +2,10 @@
 // (its identity and how far its snapshots got). Deleting, emptying or swapping the database then cannot pass for a
 // first run, whose baseline would launder whatever the next update brings.
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SealwatchError, errorMessage } from '../../shared/errors.ts';
+import { makeDirs } from '../../shared/make-dirs.ts';
 
 export interface WitnessEntry {
   readonly database_id: string;
@@ -34,7 +35,7 @@ export function readWitness(file: string): WitnessFile {
  * other's entries, and written to a temporary file and renamed, so a crash never leaves half a file.
  */
 export function writeWitness(file: string, database: string, entry: WitnessEntry): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  makeDirs(dirname(file), 0o700);
   withLockFile(`${file}.lock`, () => {
     const all = readWitness(file);
     all[database] = entry;
