@@ -20,7 +20,7 @@ export function formatBytes(n: number): string {
     v /= 1000;
     i++;
   }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${UNITS[i]}`;
+  return `${i === 0 ? Math.round(v) : v.toFixed(v < 10 ? 1 : 0)} ${UNITS[i]}`;
 }
 
 function formatDuration(seconds: number): string {
@@ -107,7 +107,10 @@ export class Progress {
   private format(options: cliProgressTypes.Options): string {
     const elapsed = (Date.now() - this.started) / 1000;
     const byBytes = this.bytesTotal > 0;
-    const fraction = byBytes ? this.bytesDone / this.bytesTotal : this.filesTotal > 0 ? this.filesDone / this.filesTotal : 0;
+    // Bytes count when a file is done: while one large file is read the byte fraction stands still, so the ETA goes
+    // by whichever of bytes and files is further along.
+    const byFiles = this.filesTotal > 0 ? this.filesDone / this.filesTotal : 0;
+    const fraction = byBytes ? Math.max(this.bytesDone / this.bytesTotal, byFiles) : byFiles;
     const rate = elapsed > 0 ? this.bytesDone / elapsed : 0;
     const eta = fraction > 0 ? (elapsed / fraction) * (1 - fraction) : Number.POSITIVE_INFINITY;
     const bar = cliProgress?.Format.BarFormat(Math.min(1, fraction), options) ?? '';

@@ -71,4 +71,5 @@ test('formatBytes', (t) => {
   t.is(formatBytes(999), '999 B');
   t.is(formatBytes(1500), '1.5 KB');
   t.is(formatBytes(87_000_000), '87 MB');
+  t.is(formatBytes(972.3320158102766), '972 B', 'a rate under 1 KB/s is a whole number of bytes');
 });
