@@ -81,7 +81,7 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
   let found = false;
   const progress = new Progress('inspect', io.progress);
   const print = printer(io, progress);
-  const summary = { modules: 0, signed: 0, trusted: 0, invalid: 0, hidden: 0, malformed: 0, skipped: 0, unreadable: 0 };
+  const summary = { modules: 0, signed: 0, trusted: 0, invalid: 0, hidden: 0, malformed: 0, skipped: 0, unreadable: 0, others: 0 };
   const emit = (record: ModuleRecord, named: boolean): void => {
     if (recordHasFindings(record)) found = true;
     // Files found in a directory that are not modules are left out unless --all; a file named on the command line
@@ -90,7 +90,8 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
       summary.skipped++;
       return;
     }
-    if (record.module.format !== 'unknown') {
+    if (record.module.format === 'unknown') summary.others++;
+    else {
       summary.modules++;
       const status = record.code_signature.status;
       if (status === 'trusted' || status === 'untrusted' || status === 'invalid') summary.signed++;
@@ -174,9 +175,10 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
 }
 
 /** The last line of `inspect` without --json: what was seen, in numbers. */
-export function inspectSummary(s: { modules: number; signed: number; trusted: number; invalid: number; hidden: number; malformed: number; skipped: number; unreadable?: number }): string {
+export function inspectSummary(s: { modules: number; signed: number; trusted: number; invalid: number; hidden: number; malformed: number; skipped: number; unreadable?: number; others?: number }): string {
   const parts = [`${s.modules} module${s.modules === 1 ? '' : 's'}`, `${s.signed} signed`, `${s.trusted} trusted`, `${s.invalid} invalid`, `${s.hidden} with hidden data`];
   if (s.malformed) parts.push(`${s.malformed} malformed`);
+  if (s.others) parts.push(`${s.others} other file${s.others === 1 ? '' : 's'} shown`);
   if (s.unreadable) parts.push(`${s.unreadable} unreadable (see above)`);
   return `${parts.join(', ')}${s.skipped ? `; ${s.skipped} non-module file${s.skipped === 1 ? '' : 's'} not shown (--all shows them)` : ''}`;
 }

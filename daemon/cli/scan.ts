@@ -233,7 +233,9 @@ export async function runFindings(filter: { app?: string; unexplained: boolean; 
       for (const f of rows) io.out(JSON.stringify(findingJson(f)));
       return ExitCode.ok;
     }
-    io.out(severitySummary(rows));
+    // The same summary line as scan's, naming the most severe finding (of any app: the table says which).
+    const top = bySeverity(rows)[0];
+    io.out(escapeTerminal(top && top.severity !== 'info' ? `${severitySummary(rows)} — most severe: ${top.severity} ${top.rule}${top.path ? ` ${top.path}` : ''}` : severitySummary(rows)));
     if (rows.length === 0) return ExitCode.ok;
     const colour = io.colour === true;
     const lines = table(

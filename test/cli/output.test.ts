@@ -89,7 +89,7 @@ test('untrusted file names cannot act on the terminal: escaped in every human ou
 test('findings: a summary, then a table most severe first; --json keeps the JSON lines in the order raised', async (t) => {
   const { db } = await evilHistory();
   const human = (await sealwatch(['findings', '--db', db])).stdout.trim().split('\n');
-  t.is(human[0], '5 findings: 2 high, 1 medium, 2 info');
+  t.is(human[0], `5 findings: 2 high, 1 medium, 2 info — most severe: high OUT_OF_BAND_CHANGE ${EVIL_ESCAPED}`, 'the same summary line as scan');
   t.regex(human[1] ?? '', /^ID +SEVERITY +APP +VERSION +RULE +STATE +PATH +MESSAGE$/);
   t.deepEqual(human.slice(2).map((l) => l.split(/ +/)[1]), ['high', 'high', 'medium', 'info', 'info']);
   // Columns are aligned: RULE starts at the same place on every line.
@@ -167,7 +167,7 @@ test('inspect DIR: non-module files are left out unless --all (JSON too), a summ
   t.is(human.stdout.trim().split('\n').at(-1), '2 modules, 1 signed, 1 trusted, 0 invalid, 0 with hidden data; 1 non-module file not shown (--all shows them)');
   const all = await sealwatch(['inspect', '--all', dir]);
   t.true(all.stdout.includes('readme.txt'));
-  t.is(all.stdout.trim().split('\n').at(-1), '2 modules, 1 signed, 1 trusted, 0 invalid, 0 with hidden data');
+  t.is(all.stdout.trim().split('\n').at(-1), '2 modules, 1 signed, 1 trusted, 0 invalid, 0 with hidden data, 1 other file shown', '--all counts what it shows');
   const names = (args: string[]) => sealwatch(args).then((r) => (jsonLines(r.stdout) as Array<{ file: { name: string } }>).map((x) => x.file.name).sort());
   t.deepEqual(await names(['inspect', '--json', dir]), ['a.exe', 'b.dll']);
   t.deepEqual(await names(['inspect', '--json', '--all', dir]), ['a.exe', 'b.dll', 'readme.txt']);
