@@ -12,6 +12,14 @@ const STATUS_TEXT: Record<string, string> = {
   'linker-signed': 'linker-signed (no identity)',
 };
 
+/** The status line: as macOS says "valid, certificate expired"; a universal file is as signed as its weakest slice. */
+function statusText(r: ModuleRecord): string {
+  const cs = r.code_signature;
+  const expired = cs.signatures.some((s) => s.certificate_expired) && (cs.status === 'trusted' || cs.status === 'untrusted') ? ', certificate expired (no secure timestamp)' : '';
+  const source = cs.status === 'unsigned' && cs.exists ? ' (not every slice is signed)' : cs.exists ? ` (${safe(cs.source)})` : '';
+  return `${STATUS_TEXT[cs.status] ?? safe(cs.status)}${expired}${source}`;
+}
+
 /** The verified signer: the first trusted signature's, else the first valid one's (marked not trusted); none else. */
 export function verifiedPublisher(r: ModuleRecord): string | undefined {
   const sigs = r.code_signature.signatures;
@@ -43,7 +51,7 @@ export function renderHuman(r: ModuleRecord): string {
   }
   if (r.error) lines.push(`  Error:     ${safe(r.error.code)}: ${safe(r.error.message)}`);
   const cs = r.code_signature;
-  lines.push(`  Signature: ${STATUS_TEXT[cs.status] ?? safe(cs.status)}${cs.exists ? ` (${safe(cs.source)})` : ''}`);
+  lines.push(`  Signature: ${statusText(r)}`);
   for (const s of cs.signatures) {
     const flags = `${s.valid ? 'valid' : 'INVALID'}${s.trusted ? ', trusted' : s.valid ? ', NOT trusted' : ''}`;
     if (s.kind === 'slice') {

@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { sealwatch } from '../helpers/cli.ts';
 import { peFixture, peFixtureTrustDir } from '../helpers/fixtures.ts';
-import { sharedCorpus } from '../helpers/real-corpus.ts';
+import { realCorpusPath, sharedCorpus } from '../helpers/real-corpus.ts';
 import { type ModuleRecord } from '../../daemon/shared/model.ts';
 import { tempDir } from '../helpers/temp.ts';
 
@@ -145,4 +145,11 @@ test('a finding outranks an unreadable path: exit 1 for a folder with hidden dat
     t.is(r.code, 1, r.stderr);
     t.regex(r.stdout, /1 with hidden data, 1 unreadable/);
   }
+});
+
+test('the status line says what macOS says: "valid, certificate expired" for an expired Developer certificate without a secure timestamp; a universal file with an unsigned slice is "unsigned (not every slice is signed)"', async (t) => {
+  const expired = await sealwatch(['inspect', '--at', '2026-11-01T00:00:00Z', join(sharedCorpus, 'macho', 'santa-allowed_signingid')]);
+  t.regex(expired.stdout, /Signature: valid, trusted, certificate expired \(no secure timestamp\) \(embedded\)/);
+  const mixed = await sealwatch(['inspect', realCorpusPath('fsevents')]);
+  t.regex(mixed.stdout, /Signature: unsigned \(not every slice is signed\)\n/);
 });
