@@ -73,7 +73,8 @@ function versionFindings(input: DetectInput, state: VersionState): Finding[] {
 function explanation(input: DetectInput, explained: Explained, steering: SteeringOutcome): Finding | undefined {
   const { changed, removed, renamed } = explained;
   if (!changed.length && !removed.length && !steering.listed.length) return undefined;
-  const parts = [`${changed.length} module(s) changed and ${removed.length} removed`];
+  // Counted here: the modules that raise nothing of their own (a module with an info finding is in that finding).
+  const parts = changed.length || removed.length ? [`${changed.length} module(s) changed and ${removed.length} removed with no finding of their own`] : [];
   if (renamed.length) parts.push(`${renamed.length} renamed`);
   if (steering.listed.length) parts.push(`${steering.listed.length} file(s) that steer the app (app code, scripts, updater settings) changed with it`);
   return {

@@ -18,7 +18,9 @@ const run = (before: ModuleSummary[], after: ModuleSummary[], v: [string, string
 const rules = (fs: ReturnType<typeof run>): string[] => fs.map((f) => `${f.rule}:${f.severity}`).sort();
 
 test('a legitimate update — same signer, versions moved — is one explained info finding', (t) => {
-  t.deepEqual(rules(run([mod('a.dll')], [mod('a.dll', { sha256: 'b'.repeat(64), ownVersion: '1.1.0.0' })])), ['UPDATE_EXPLAINED:info']);
+  const fs = run([mod('a.dll')], [mod('a.dll', { sha256: 'b'.repeat(64), ownVersion: '1.1.0.0' })]);
+  t.deepEqual(rules(fs), ['UPDATE_EXPLAINED:info']);
+  t.regex(fs[0]?.message ?? '', /^1 module\(s\) changed and 0 removed with no finding of their own, explained by the update/, 'it counts what it explains');
 });
 
 test('hidden data in a changed module is critical, even when everything else fits', (t) => {

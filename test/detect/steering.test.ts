@@ -141,6 +141,7 @@ test('the same edits inside a real version change (new signed main executable) a
   const explained = r.findings.find((f) => f.rule === 'UPDATE_EXPLAINED');
   t.deepEqual(explained?.evidence.steering, ['package.json', 'resources/app-update.yml', 'resources/app.asar']);
   t.regex(explained?.message ?? '', /3 file\(s\) that steer the app/);
+  t.notRegex(explained?.message ?? '', /0 module\(s\) changed and 0 removed/, 'no count of nothing');
 });
 
 test('package.json pointed at a payload under a data name (an attacker who read the README) → STEERING_CHANGED high', async (t) => {
