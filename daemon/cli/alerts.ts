@@ -117,7 +117,7 @@ export async function runAlertsTest(which: string, o: { config?: string }, io: O
   const index = /^\d+$/.test(which) ? Number(which) : /^alerts\[(\d+)\]$/.exec(which)?.[1];
   const d = config.alerts.find((x) => x.name === which) ?? (index !== undefined ? config.alerts[Number(index)] : undefined);
   if (!d) {
-    const names = config.alerts.map((x, i) => `${x.name} (${i})`).join(', ');
+    const names = config.alerts.map((x, i) => `${x.name} (or its index, ${i})`).join(', ');
     throw new SealwatchError('CONFIG', `alerts test: no destination ${JSON.stringify(which)} in ${config.source}${names ? ` (destinations: ${names})` : ' (it has no alerts)'}`, { file: config.source });
   }
   const now = new Date();

@@ -1,6 +1,6 @@
 // argv → command. Each command is a function of its options and an output sink, so tests run it in-process.
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, Help, InvalidArgumentError, type Option } from 'commander';
 import { ExitCode } from './exit-codes.ts';
 import type { Output } from './inspect.ts';
 import { errorMessage } from '../shared/errors.ts';
@@ -28,6 +28,13 @@ export function packageVersion(): string {
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const DB_HELP = 'history database (default per OS, or $SEALWATCH_DB)';
+
+/** Help for an option: a repeatable one starts as [], which help would print as "(default: [])". */
+function describeOption(o: Option): string {
+  if (!(Array.isArray(o.defaultValue) && o.defaultValue.length === 0)) return new Help().optionDescription(o);
+  return o.long === '--trust' ? `${o.description} (default: the shipped config/trust)` : o.description;
+}
 
 export async function runCli(argv: readonly string[], io: Output): Promise<number> {
   let exit: number = ExitCode.ok;
@@ -35,6 +42,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .description('Supply-chain update integrity monitor')
     .version(packageVersion(), '-V, --version', 'print the version of sealwatch')
     .exitOverride()
+    .configureHelp({ optionDescription: describeOption })
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd().split('\n').map(escapeTerminal).join('\n')) });
   program
     .command('inspect')
@@ -42,7 +50,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .argument('<paths...>', 'files or directories')
     .option('--json', 'one JSON record per file (ECS field names)', false)
     .option('--all', 'also show files found in directories that are not modules (format unknown)', false)
-    .option('--trust <dir>', 'trust-anchor directory (repeatable; default: the shipped config/trust)', collect, [])
+    .option('--trust <dir>', 'trust-anchor directory (repeatable)', collect, [])
     .option('--catalog <dir>', 'directory of Windows .cat catalogs (repeatable; default on Windows: CatRoot)', collect, [])
     .option('--system-trust', "also trust the operating system's root store (host-dependent verdicts)", false)
     .option('--at <iso-date>', 'judge certificate validity as of this time instead of now (ISO 8601; UTC unless an offset is given)')
@@ -96,7 +104,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .command('history')
     .description('snapshots of an app')
     .argument('<app>')
-    .option('--db <file>')
+    .option('--db <file>', DB_HELP)
     .option('--json', 'one JSON object', false)
     .action((app: string, o: { db?: string; json: boolean }) => guard(async () => (await scanCommands()).runHistory(app, o.db, o.json, io))());
   program
@@ -105,7 +113,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .argument('<app>')
     .argument('[v1]')
     .argument('[v2]')
-    .option('--db <file>')
+    .option('--db <file>', DB_HELP)
     .option('--json', 'one JSON object', false)
     .action((app: string, v1: string | undefined, v2: string | undefined, o: { db?: string; json: boolean }) => guard(async () => (await scanCommands()).runDiff(app, v1, v2, o.db, o.json, io))());
   program
@@ -113,7 +121,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .description('findings, most severe first (--json: one JSON line each, in the order they were raised)')
     .option('--app <name>')
     .option('--unexplained', 'only findings above info that no update explains', false)
-    .option('--db <file>')
+    .option('--db <file>', DB_HELP)
     .option('--json', 'one JSON line per finding', false)
     .action((o: { app?: string; unexplained: boolean; db?: string; json: boolean }) => guard(async () => (await scanCommands()).runFindings(o, o.db, io))());
   program
@@ -122,14 +130,14 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .argument('<id>', 'finding id (from `findings`)')
     .requiredOption('--state <state>', 'open | accepted | dismissed | escalated')
     .option('--note <text>')
-    .option('--db <file>')
+    .option('--db <file>', DB_HELP)
     .action((id: string, o: { state: string; note?: string; db?: string }) => guard(async () => (await scanCommands()).runReview(/^\d+$/.test(id) ? Number(id) : Number.NaN, o.state, o.note, o.db, io))());
   program
     .command('ioc')
     .description('every sighting of these hashes in all history: app, path, versions, first/last seen, still present')
     .argument('[hashes...]', 'SHA-256 (64 hex digits); SHA-1 (40) or MD5 (32) where the records have them')
     .option('--file <list>', 'file of hashes (every hash-shaped word; # comments)')
-    .option('--db <file>')
+    .option('--db <file>', DB_HELP)
     .option('--json', 'one JSON line per sighting', false)
     .option('--html <file>', 'also write the hunt view: each sighting on a time axis with the app\'s versions, and what else changed around it')
     .action((hashes: string[], o: { file?: string; db?: string; json: boolean; html?: string }) => guard(async () => (await scanCommands()).runIoc(hashes, o.file, o.db, o.json, io, o.html))());
@@ -139,14 +147,14 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .option('--app <name>', 'only this app (repeatable; default: every app)', collect, [])
     .option('--since <date>', 'only snapshots and findings from this ISO 8601 date or date-time on')
     .option('--out <file>', 'write the page here (default: stdout)')
-    .option('--db <file>')
+    .option('--db <file>', DB_HELP)
     .action((o: { app: string[]; since?: string; out?: string; db?: string }) => guard(async () => (await import('./report.ts')).runReport(o, io))());
   program
     .command('scope')
     .description('everything that changed in a time window, to bound an incident')
     .requiredOption('--since <date>', 'ISO 8601 date or date-time (UTC unless an offset is given)')
     .option('--until <date>', 'ISO 8601 (default: now)')
-    .option('--db <file>')
+    .option('--db <file>', DB_HELP)
     .option('--json', 'one JSON line per snapshot', false)
     .action((o: { since: string; until?: string; db?: string; json: boolean }) => guard(async () => (await scanCommands()).runScope(o.since, o.until, o.db, o.json, io))());
   program
@@ -253,7 +261,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .argument('<app>')
     .option('--policy <path>', 'policy file or directory (repeatable), besides the shipped policies/', collect, [])
     .option('--at <iso-date>', 'judge exception expiry as of this time (default: each snapshot at its own time)')
-    .option('--db <file>')
+    .option('--db <file>', DB_HELP)
     .option('--json', 'one JSON object', false)
     .action((app: string, o: { policy: string[]; at?: string; db?: string; json: boolean }) => guard(async () => (await policyCommands()).runPolicyTest(app, o, io))());
   policy
@@ -261,7 +269,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .description('a starting policy from the history of an app: its signers, co-signers by module, unsigned modules')
     .argument('<app>')
     .option('--out <file>', 'write it here (never over an existing file) instead of printing it')
-    .option('--db <file>')
+    .option('--db <file>', DB_HELP)
     .action((app: string, o: { out?: string; db?: string }) => guard(async () => (await policyCommands()).runPolicySuggest(app, o, io))());
   const alerts = program.command('alerts').description('the alert outbox: what was queued, sent or dead-lettered, and why');
   const alertsCommands = (): Promise<typeof import('./alerts.ts')> => import('./alerts.ts');
@@ -278,7 +286,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     .description('queue a pending or dead alert for delivery now (by id or delivery id), or every dead one with --dead')
     .argument('[id]')
     .option('--dead', 'every dead alert', false)
-    .option('--db <file>')
+    .option('--db <file>', DB_HELP)
     .option('--config <file>')
     .action((id: string | undefined, o: { dead: boolean; db?: string; config?: string }) => guard(async () => (await alertsCommands()).runAlertsRetry(id, o, io))());
   alerts

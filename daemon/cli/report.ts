@@ -36,7 +36,7 @@ export async function runReport(o: ReportOptions, io: Output): Promise<number> {
     }
     writeHtml(o.out, text);
     const findings = model.apps.reduce((n, a) => n + a.updates.reduce((m, u) => m + u.findings.length, 0), 0);
-    io.err(`report: ${safe(o.out)}: ${model.apps.length} apps, ${findings} findings, ${model.unexplained.length} unexplained (${Buffer.byteLength(text)} bytes)`);
+    io.err(`report: ${safe(o.out)}: ${model.apps.length} app${model.apps.length === 1 ? '' : 's'}, ${findings} finding${findings === 1 ? '' : 's'}, ${model.unexplained.length} unexplained (${Buffer.byteLength(text)} bytes)`);
     return ExitCode.ok;
   });
 }

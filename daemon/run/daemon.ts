@@ -97,7 +97,7 @@ export class Daemon {
     if (this.stopping) return;
     this.stopping = true;
     const { logger } = this.d;
-    logger.info('sealwatch stopping', { reason, scanning: this.queue.scanning });
+    logger.info('sealwatch stopping', { reason, scanning: this.queue.scanning ?? null });
     this.batcher.close();
     await this.warm?.dispose();
     this.warm = undefined;
