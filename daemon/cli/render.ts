@@ -70,6 +70,9 @@ export function renderHuman(r: ModuleRecord): string {
   const weak = cs.problems.length - notable.length;
   if (weak > 0) lines.push(`  (${weak} weak-algorithm notes; see --json)`);
   lines.push(`  SHA-256:   ${r.file.hash.sha256}`);
-  if (r.pe) lines.push(`  Authentihash: sha256 ${r.pe.authentihash.sha256}`);
+  // SHA-1 and MD5 are recorded only with --ioc-digests (or where a signature or catalog needs them).
+  if (r.file.hash.sha1) lines.push(`  SHA-1:     ${r.file.hash.sha1}`);
+  if (r.file.hash.md5) lines.push(`  MD5:       ${r.file.hash.md5}`);
+  if (r.pe) lines.push(`  Authentihash: sha256 ${r.pe.authentihash.sha256}${r.pe.authentihash.sha1 ? `, sha1 ${r.pe.authentihash.sha1}` : ''}`);
   return lines.join('\n');
 }

@@ -153,3 +153,14 @@ test('the status line says what macOS says: "valid, certificate expired" for an 
   const mixed = await sealwatch(['inspect', realCorpusPath('fsevents')]);
   t.regex(mixed.stdout, /Signature: unsigned \(not every slice is signed\)\n/);
 });
+
+test('inspect --ioc-digests shows the SHA-1 and MD5 it recorded in human output too (and only then)', async (t) => {
+  const path = join(sharedCorpus, 'pe', 'signify-whois.exe');
+  const bytes = readFileSync(path);
+  const withDigests = await sealwatch(['inspect', '--ioc-digests', path]);
+  t.true(withDigests.stdout.includes(`SHA-1:     ${createHash('sha1').update(bytes).digest('hex')}`), withDigests.stdout);
+  t.true(withDigests.stdout.includes(`MD5:       ${createHash('md5').update(bytes).digest('hex')}`));
+  t.regex(withDigests.stdout, /Authentihash: sha256 [0-9a-f]{64}, sha1 [0-9a-f]{40}/);
+  const plain = await sealwatch(['inspect', path]);
+  t.notRegex(plain.stdout, /SHA-1:|MD5:/);
+});
