@@ -58,7 +58,11 @@ export function loadTrustStore(roots: readonly string[] = [DEFAULT_TRUST_DIR], s
       throw new SealwatchError('CONFIG', `trust store directory ${root} cannot be read: ${errorMessage(err)}`, { cause: err, file: root });
     }
     const subdirs = entries.map((e) => join(root, e)).filter((p) => statSync(p).isDirectory());
+    const count = (): number => store.size + store.intermediates.length;
+    const before = count();
     for (const dir of [root, ...subdirs]) loadOne(dir, store, warnings);
+    // A directory given as a trust store that adds nothing is most likely the wrong one: said, not silently used.
+    if (count() === before) warnings.push(`${root}: no certificates here (.pem, .crt, .cer, .der, in it or one level down): it adds no certificate`);
   }
   return store;
 }
@@ -140,7 +144,8 @@ export function addSystemTrust(store: TrustStore, warnings: string[] = []): numb
         const node = decode(der, 'Certificate').node;
         const peek = peekCertificate(node);
         if (Buffer.compare(peek.subjectDer, peek.issuerDer) !== 0) continue;
-        const before = store.size;
+        const count = (): number => store.size + store.intermediates.length;
+    const before = count();
         store.add({ sha256: peek.sha256, subjectDer: peek.subjectDer, certificate: parseCertificate(node), source: 'system', policy: {} });
         added += store.size - before;
       } catch (err) {

@@ -164,3 +164,10 @@ test('inspect --ioc-digests shows the SHA-1 and MD5 it recorded in human output 
   const plain = await sealwatch(['inspect', path]);
   t.notRegex(plain.stdout, /SHA-1:|MD5:/);
 });
+
+test('a --trust directory with no certificates in it is said on stderr (most likely the wrong directory), not silently used', async (t) => {
+  const empty = tempDir();
+  const r = await sealwatch(['inspect', '--trust', empty, join(sharedCorpus, 'pe', 'signify-whois.exe')]);
+  t.true(r.stderr.includes(`trust: ${empty}: no certificates here`), r.stderr);
+  t.notRegex((await sealwatch(['inspect', join(sharedCorpus, 'pe', 'signify-whois.exe')])).stderr, /no certificates here/);
+});
