@@ -5,8 +5,9 @@
 //    Team ID) — SIGNER_IMPOSTOR;
 // 2. a drop in standing: trusted → untrusted, signed → ad-hoc / linker-signed / unsigned, for any slice —
 //    SIGNATURE_DOWNGRADED (critical for a module the app had trusted);
-// 3. another trusted signer — SIGNER_CHANGED (high for a vendor rename: same issuing CA, same locality; info when
-//    only the leaf certificate or the issuing CA changed);
+// 3. another trusted signer — SIGNER_CHANGED (high for a vendor rename: same issuing CA, same locality; high for a
+//    trusted signature of another organisation added beside the same signer; info when only the leaf certificate or
+//    the issuing CA changed);
 // 4. an unsigned module new in a signed app — NEW_UNSIGNED_MODULE.
 import { type ModuleChange } from '../diff/diff.ts';
 import { type ModuleSummary } from '../diff/summary.ts';
@@ -87,6 +88,10 @@ function signerChangeRule(c: ModuleChange, a: ModuleSummary, b: ModuleSummary): 
     const rename = now === 'trusted' && looksLikeRename(a, b);
     const why = rename ? ` — same issuing CA (${a.issuer ?? '?'}) and locality: a vendor rename, or a new organisation at the same address` : '';
     return finding('SIGNER_CHANGED', c, `${c.path}: signer changed from ${b.signer} to ${a.signer}${why}`, { subjects: [b.signerDn, a.signerDn] }, rename ? 'vendor-rename' : undefined);
+  }
+  const added = a.signer === b.signer && now === 'trusted' ? (a.coSigners ?? []).filter((x) => x !== b.signer && !(b.coSigners ?? []).includes(x)) : [];
+  if (added.length) {
+    return finding('SIGNER_CHANGED', c, `${c.path}: ${added.join(', ')} now signs it too, beside ${a.signer} (a nested signature: nothing in it is covered by the outer one, and anyone can add one)`, { co_signers_added: added }, 'co-signer-added');
   }
   if (c.fields.includes('signer-certificate') && a.signer === b.signer) {
     const what = b.issuer !== a.issuer ? `issuing CA ${b.issuer ?? '?'} → ${a.issuer ?? '?'}` : `new leaf certificate from ${a.issuer ?? '?'}`;

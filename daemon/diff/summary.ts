@@ -3,7 +3,7 @@
 import { classifyFile, type FileClass } from '../inventory/file-class.ts';
 import { CODE_FORMATS, type ModuleRecord } from '../shared/model.ts';
 import { resolveOrdinal } from '../formats/pe/ordinals.ts';
-import { signerIdentity, sliceStandings, type Standing, untrustedClaims, untrustedOnlyByTime } from '../shared/signer.ts';
+import { coSigners, signerIdentity, sliceStandings, type Standing, untrustedClaims, untrustedOnlyByTime } from '../shared/signer.ts';
 import { tooLargeToVerify } from '../shared/verified.ts';
 import { UNAUTHENTICATED_DATA_CODES, type ProblemCode } from '../verify/problems.ts';
 
@@ -20,6 +20,8 @@ export interface ModuleSummary {
   readonly status: string;
   readonly signed: boolean;
   readonly signer: string;
+  /** Other trusted signers of the file (nested signatures of another organisation): shared/signer.ts coSigners. */
+  readonly coSigners?: readonly string[];
   readonly signerSubject: string | undefined;
   readonly issuer: string | undefined;
   readonly leafThumbprint: string | undefined;
@@ -93,6 +95,7 @@ export function summarise(path: string, r: ModuleRecord): ModuleSummary {
     status: r.error ? 'error' : cs.status,
     signed: cs.exists && cs.status !== 'unsigned',
     signer: signerIdentity(r),
+    ...withCoSigners(coSigners(r)),
     signerSubject: primary?.subject_name,
     issuer: primary?.issuer_name,
     leafThumbprint: primary?.thumbprint_sha256,
@@ -113,4 +116,9 @@ export function summarise(path: string, r: ModuleRecord): ModuleSummary {
     internalName: r.pe?.internal_name,
     fileClass: classifyFile(path, r.module.format, r.file.interpreter),
   };
+}
+
+/** `{ coSigners }` when there are any (absent, never empty: most modules have one signer). */
+function withCoSigners(list: readonly string[]): { coSigners?: readonly string[] } {
+  return list.length ? { coSigners: list } : {};
 }

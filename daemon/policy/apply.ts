@@ -92,6 +92,14 @@ function allowanceFor(f: Finding, policies: readonly Policy[], byPath: ReadonlyM
   // The unsigned modules a vendor's releases ship explain one new in an update, not one that came with none (a signed
   // module of an expected signer stays allowed: apps fetch those at run time).
   if (NOVELTY.has(f.rule)) return f.evidence.out_of_band === true && after.action === 'allowed-unsigned' ? undefined : { policy: after.policy, entry: after.entry, action: after.action };
+  // A co-signer added beside the same signer is explained only by an allowance of that co-signer for this module.
+  const added = f.evidence.co_signers_added;
+  if (f.rule === 'SIGNER_CHANGED' && Array.isArray(added)) {
+    const now = c.after;
+    const each = added.map((id: unknown) => allowed(policies, c.path, { ...now, signer: String(id), signerDn: undefined, signerSubject: undefined, issuer: undefined, leafThumbprint: undefined }));
+    const first = each[0];
+    return first && each.every(Boolean) ? { policy: first.policy, entry: first.entry, action: first.action, reason: 'the added co-signer is allowed for this module' } : undefined;
+  }
   if (f.rule === 'SIGNER_CHANGED' && c.before && trustedIdentity(c.before) && allowed(policies, c.path, c.before)) {
     return { policy: after.policy, entry: after.entry, action: after.action, reason: 'both the old and the new signer are allowed for this module' };
   }

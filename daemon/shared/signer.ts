@@ -58,6 +58,17 @@ export function signerIdentity(r: ModuleRecord): string {
 }
 
 /**
+ * The other trusted identities signing a PE beside its signer: nested signatures (signtool /as) of another
+ * organisation. Anyone can add one without breaking the outer signature, so a new one is a new signer of the module.
+ * Catalog signers are not the file's own; Apple slices have one signer each (compared as slices).
+ */
+export function coSigners(r: ModuleRecord): string[] {
+  const own = signerIdentity(r);
+  const ids = r.code_signature.signatures.filter((s) => (s.kind === 'embedded' || s.kind === 'nested') && s.trusted).map(claimOf);
+  return [...new Set(ids.filter((id) => id !== '' && id !== own))].sort();
+}
+
+/**
  * Trust problems that leave the identity established: the chain reaches a trusted root, but the certificate is not
  * valid at the judged time (expired, its timestamp's TSA not trusted for time stamping) or the root is not trusted for
  * the purpose. A CA vouched for the name; only the signature's standing is weaker. Every other trust problem (unknown

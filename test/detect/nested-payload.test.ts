@@ -12,6 +12,8 @@ import { put } from '../../scripts/lib/three-cx.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
 import { appDir, harness } from '../helpers/scan.ts';
 import { tempDir } from '../helpers/temp.ts';
+import { policiesFrom, policyFile, policyHarness } from '../policy/helpers.ts';
+import { type Policy } from '../../daemon/policy/types.ts';
 
 const run = (cmd: string, args: string[], cwd: string): void => {
   execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd });
@@ -98,4 +100,47 @@ test('scan: the payload-carrying DLL at baseline, as a new module and as a chang
   } finally {
     await h.close();
   }
+});
+
+test('scan: a trusted signature of another organisation nested into a vendor module in an update is a new signer — SIGNER_CHANGED high (co-signer-added); a policy explains it only when it allows that co-signer', async (t) => {
+  const dir = tempDir('sealwatch-cosigner-');
+  mkdirSync(join(dir, 'trust'));
+  const other = otherPublisher(dir);
+  writeFileSync(join(dir, 'in.dll'), readFileSync(realCorpusPath('conpty')));
+  run('osslsigncode', ['sign', '-nest', '-certs', other.chain, '-key', other.key, '-h', 'sha256', '-n', 'Helper', '-in', 'in.dll', '-out', 'out.dll'], dir);
+  const cosigned = readFileSync(join(dir, 'out.dll'));
+  const h = harness([other.trust], new Date()); // the co-signer's certificate is made now
+  try {
+    const root = appDir();
+    put(root, 'conpty.dll', readFileSync(realCorpusPath('conpty')));
+    await h.scan('cosigned', root, { appVersion: '1.0.0' });
+    put(root, 'conpty.dll', cosigned);
+    const r = await h.scan('cosigned', root, { appVersion: '1.0.1' });
+    const f = r.findings.find((x) => x.rule === 'SIGNER_CHANGED' && x.path === 'conpty.dll');
+    t.is(f?.severity, 'high', JSON.stringify(r.findings.map((x) => [x.rule, x.severity, x.path])));
+    t.deepEqual(f?.evidence.co_signers_added, ['org:Leaked Vendor Inc']);
+    t.regex(f?.message ?? '', /org:Leaked Vendor Inc now signs it too, beside org:Microsoft Corporation \(a nested signature/);
+    t.false(r.findings.some((x) => x.rule === 'UNAUTHENTICATED_DATA'), 'small and trusted: not hidden data, a new signer');
+  } finally {
+    await h.close();
+  }
+  // Under a policy expecting Microsoft (both "signers" of a plain SIGNER_CHANGED allowed), it stays unexplained; a
+  // policy that allows the co-signer for this module explains it.
+  const policy = (extra: string): Policy[] =>
+    policiesFrom(policyFile(`name: cosign-test\nmatch:\n  apps: [cosigned]\nsigners:\n  - organization: Microsoft Corporation\n${extra}`));
+  const judged = async (policies: Policy[]): Promise<{ severity: string; explained: boolean } | undefined> => {
+    const p = policyHarness(policies, [other.trust], new Date());
+    try {
+      const root = appDir();
+      put(root, 'conpty.dll', readFileSync(realCorpusPath('conpty')));
+      await p.scan('cosigned', root, { appVersion: '1.0.0' });
+      put(root, 'conpty.dll', cosigned);
+      const f = (await p.scan('cosigned', root, { appVersion: '1.0.1' })).findings.find((x) => x.rule === 'SIGNER_CHANGED');
+      return f && { severity: f.severity, explained: f.explained };
+    } finally {
+      await p.close();
+    }
+  };
+  t.like(await judged(policy('')), { severity: 'high', explained: false }, 'expecting the vendor does not allow its co-signers');
+  t.like(await judged(policy('co_signers:\n  - modules: [conpty.dll]\n    signers:\n      - organization: Leaked Vendor Inc\n')), { severity: 'info', explained: true });
 });

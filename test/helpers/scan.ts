@@ -18,11 +18,12 @@ export interface ScanHarness {
   close(): Promise<void>;
 }
 
-export function harness(extraTrust: readonly string[] = []): ScanHarness {
+/** `at`: when verdicts are judged (TEST_NOW; a test whose certificates are made now judges at now). */
+export function harness(extraTrust: readonly string[] = [], at: Date = TEST_NOW): ScanHarness {
   const dir = tempDir('sealwatch-db-');
   const dbPath = join(dir, 'sealwatch.db');
   const store = Store.open(dbPath);
-  const pool = new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR, ...extraTrust], catalogDirs: [], systemTrust: false, now: TEST_NOW.toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, 2);
+  const pool = new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR, ...extraTrust], catalogDirs: [], systemTrust: false, now: at.toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, 2);
   let tick = 0;
   return {
     store,
@@ -34,7 +35,7 @@ export function harness(extraTrust: readonly string[] = []): ScanHarness {
         root,
         trigger: 'manual',
         // each scan a minute later than the previous one, so first/last-seen are ordered
-        now: options.at ?? new Date(TEST_NOW.getTime() + 60_000 * tick++),
+        now: options.at ?? new Date(at.getTime() + 60_000 * tick++),
         ...(options.appVersion ? { appVersion: options.appVersion } : {}),
       }),
     close: async () => {

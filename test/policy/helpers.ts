@@ -21,16 +21,17 @@ export interface PolicyHarness {
   close(): Promise<void>;
 }
 
-export function policyHarness(defaults: readonly Policy[], extraTrust: readonly string[] = []): PolicyHarness {
+/** `at`: when verdicts are judged (TEST_NOW; a test whose certificates are made now judges at now). */
+export function policyHarness(defaults: readonly Policy[], extraTrust: readonly string[] = [], at: Date = TEST_NOW): PolicyHarness {
   const dbPath = join(tempDir('sealwatch-policy-db-'), 'sealwatch.db');
   const store = Store.open(dbPath);
-  const pool = new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR, ...extraTrust], catalogDirs: [], systemTrust: false, now: TEST_NOW.toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, 2);
+  const pool = new InspectPool({ trustDirs: [DEFAULT_TRUST_DIR, ...extraTrust], catalogDirs: [], systemTrust: false, now: at.toISOString(), maxFileBytes: DEFAULT_MAX_FILE_BYTES }, 2);
   let tick = 0;
   return {
     store,
     dbPath,
     scan: (app, root, o = {}) =>
-      scanApp(store, pool, { app, root, trigger: 'manual', now: o.at ?? new Date(TEST_NOW.getTime() + 60_000 * tick++), policies: o.policies ?? defaults, ...(o.appVersion ? { appVersion: o.appVersion } : {}) }),
+      scanApp(store, pool, { app, root, trigger: 'manual', now: o.at ?? new Date(at.getTime() + 60_000 * tick++), policies: o.policies ?? defaults, ...(o.appVersion ? { appVersion: o.appVersion } : {}) }),
     close: async () => {
       store.close();
       await pool.close();
