@@ -48,7 +48,7 @@ export const RULES: Readonly<Record<RuleId, RuleSpec>> = {
     severity: 'critical',
     variants: { 'vendor-rename': 'high', 'co-signer-added': 'high', 'certificate-rotation': 'info' },
     kind: 'change',
-    firesWhen: "a changed module's signer (organisation, or Apple Team ID — identities only from trusted chains) differs from before (high when both are trusted, the issuing CA is the same and the subject's locality and country too, as in Node.js Foundation → OpenJS Foundation; high when the signer stays and a trusted signature of another organisation is added beside it — a nested signature, which anyone can add; info when only the leaf certificate or issuing CA changed, e.g. short-lived Trusted Signing certificates)",
+    firesWhen: "a changed module's signer (organisation, or Apple Team ID — identities only from trusted chains) differs from before (high when both are trusted, the issuing CA is the same and the subject's locality and country too, as in Node.js Foundation → OpenJS Foundation; high when the signer stays and a trusted signature of another organisation is added beside it — a nested signature, which anyone can add: evidence `co_signers_added`, explained by a policy only when it allows that co-signer for the module; info when only the leaf certificate or issuing CA changed, e.g. short-lived Trusted Signing certificates)",
   },
   SIGNER_IMPOSTOR: {
     severity: 'critical',
