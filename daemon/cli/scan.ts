@@ -194,9 +194,14 @@ export async function runDiff(app: string, v1: string | undefined, v2: string | 
       if (!s) throw new SealwatchError('CONFIG', `no snapshot of ${app} with version or snapshot id ${v} (versions: ${[...new Set(snaps.map((x) => x.version ?? '?'))].join(', ')})`);
       return s;
     };
-    const from = pick(v1, -2);
+    let from = pick(v1, -2);
     const to = pick(v2, -1);
     if (!from || !to) throw new SealwatchError('CONFIG', `${app} has ${snaps.length} snapshot${snaps.length === 1 ? '' : 's'}: need two to compare`);
+    // V1 alone naming the latest snapshot's version: from that version's first snapshot (what changed since it came).
+    if (v1 !== undefined && v2 === undefined && from.id === to.id) {
+      from = snaps.find((x) => x.version === v1 || String(x.id) === v1) ?? from;
+      if (from.id === to.id) throw new SealwatchError('CONFIG', `${v1} is the latest snapshot of ${app} (${to.id}) and its only one: give an earlier version or snapshot id, or none for the last two`);
+    }
     const load = (snapId: number, root: string): Map<string, ModuleSummary> =>
       new Map(store.files(snapId).map((f) => [f.path, summarise(f.path, store.record(f.record_id, root, f.path))]));
     const changes = diffModules(load(from.id, from.root), load(to.id, to.root));

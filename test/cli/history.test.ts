@@ -28,6 +28,12 @@ test('scan → history → diff → findings → ioc → scope on a real update,
   const diff = JSON.parse((await sealwatch(['diff', 'node', '22.23.2', '22.23.3', '--db', db, '--json'])).stdout) as { changes: Array<{ kind: string; path: string; module: boolean; fields: string[] }> };
   t.deepEqual(diff.changes.map((c) => [c.kind, c.path, c.module]), [['changed', 'bin/node.exe', true], ['changed', 'package.json', false]]);
   t.true(diff.changes[0]?.fields.includes('signer-certificate'));
+  // V1 alone: V1 and the latest; V1 the latest version with one snapshot has nothing to compare with, and says so.
+  const sinceOld = JSON.parse((await sealwatch(['diff', 'node', '22.23.2', '--db', db, '--json'])).stdout) as { changes: unknown[] };
+  t.is(sinceOld.changes.length, 2);
+  const latest = await sealwatch(['diff', 'node', '22.23.3', '--db', db]);
+  t.is(latest.code, 2);
+  t.regex(latest.stderr, /22\.23\.3 is the latest snapshot of node \(\d+\) and its only one/);
 
   t.deepEqual(jsonLines((await sealwatch(['findings', '--db', db, '--unexplained', '--json'])).stdout), []);
   const all = await sealwatch(['findings', '--db', db, '--app', 'node', '--json']);
