@@ -144,8 +144,7 @@ export function addSystemTrust(store: TrustStore, warnings: string[] = []): numb
         const node = decode(der, 'Certificate').node;
         const peek = peekCertificate(node);
         if (Buffer.compare(peek.subjectDer, peek.issuerDer) !== 0) continue;
-        const count = (): number => store.size + store.intermediates.length;
-    const before = count();
+        const before = store.size;
         store.add({ sha256: peek.sha256, subjectDer: peek.subjectDer, certificate: parseCertificate(node), source: 'system', policy: {} });
         added += store.size - before;
       } catch (err) {
