@@ -13,7 +13,7 @@ export const OVERSIZED_UNSIGNED_ATTRIBUTES = 64 * 1024;
 /** Unsigned attributes that carry a timestamp of the signature. */
 export const TIMESTAMP_ATTRIBUTES: ReadonlySet<string> = new Set([OID.msRfc3161Timestamp, OID.timeStampToken, OID.countersignature]);
 
-/** The CRL field and trailing elements; with `strictBag`, also each bag entry that is not an X.509 certificate. */
+/** Elements after a structure's last field; with `strictBag`, also each bag entry that is not an X.509 certificate. */
 export function unreadParts(sd: SignedData, signer: SignerInfo | undefined, label: string, strictBag = true): Problem[] {
   const problems: Problem[] = [...sd.unread, ...(signer?.unread ?? [])].map((part) =>
     problem('SIGNATURE_UNVOUCHED_DATA', `${part.size} bytes in the ${part.what}, which no signature covers and nothing verifies`, label),
@@ -24,6 +24,11 @@ export function unreadParts(sd: SignedData, signer: SignerInfo | undefined, labe
     }
   }
   return problems;
+}
+
+/** Bytes beside the chains that are tolerated but bounded: CRLs (never read here) and, where tolerated, bag entries of other kinds. */
+export function besideBytes(sd: SignedData, countUnparsed: boolean): number {
+  return sd.crlBytes + (countUnparsed ? sd.unparsedCertificates.reduce((sum, e) => sum + e.size, 0) : 0);
 }
 
 /**
@@ -37,7 +42,8 @@ export function unvouchedAttributes(attrs: readonly Attribute[], known: Readonly
     if (!known.has(attr.oid)) {
       problems.push(problem('UNKNOWN_UNSIGNED_ATTRIBUTE', `unknown unsigned attribute ${attr.oid} (${attr.size} bytes) is not covered by the signature`, label));
     }
-    if (attr.oid !== OID.nestedSignature) total += attr.size;
+    // A nested signature is judged as a signature of its own; bytes its attribute carries after the values are not.
+    total += attr.oid !== OID.nestedSignature ? attr.size : attr.unread;
   }
   if (total > OVERSIZED_UNSIGNED_ATTRIBUTES) {
     const count = attrs.filter((a) => a.oid !== OID.nestedSignature).length;
@@ -51,22 +57,32 @@ export function timestampValues(signer: SignerInfo | undefined, kinds: ReadonlyS
   return (signer?.unsignedAttrs ?? []).filter((a) => kinds.has(a.oid)).flatMap((a) => a.values.map((value) => ({ oid: a.oid, value })));
 }
 
-/** A timestamp value that does not verify over the signature it sits on: its bytes are vouched for by nothing. */
-export function unverifiedTimestamp(index: number, size: number, label: string): Problem {
+/**
+ * A timestamp that is not one of this signature, as hidden data. The first one only when it is not a timestamp of
+ * this signature at all (it does not parse, or its imprint is of other bytes): a genuine one that cannot be verified
+ * here (no TSA certificate in the token, an algorithm not supported) stays TIMESTAMP_INVALID. Any further one — no
+ * signing tool writes two — when it does not verify.
+ */
+export function unvouchedTimestamp(index: number, report: { readonly valid: boolean; readonly ofThisSignature: boolean }, size: number, label: string): Problem | undefined {
+  if (index === 0 ? report.ofThisSignature : report.valid) return undefined;
   const which = index === 0 ? 'the timestamp' : `timestamp #${index + 1}`;
-  return problem('SIGNATURE_UNVOUCHED_DATA', `${which} (${size} bytes) does not verify over this signature: bytes nothing vouches for`, label);
+  const why = index === 0 ? 'is not a timestamp of this signature' : 'does not verify over this signature';
+  return problem('SIGNATURE_UNVOUCHED_DATA', `${which} (${size} bytes) ${why}: bytes nothing vouches for`, label);
 }
 
 /** Certificates beside the chains (cross-certificates) larger than this in total are reported (genuine: under 2 KiB). */
 export const OVERSIZED_OFF_PATH_CERTIFICATES = 16 * 1024;
 
+/** More certificates than this beside the chains are reported without relating them (each relation costs a signature check). */
+const MAX_OFF_PATH_CERTIFICATES = 32;
+
 /**
  * Certificates in the signature that have nothing to do with any chain built from it are room for smuggled data:
  * reported, never used. Related means on a path, or issued by or the issuer of a related certificate (a cross-
- * certificate carries its CA's key, so it verifies the certificate below it; vendors ship the cross-signing root too)
- * — proven by a signature, not by names, which anyone can copy into a certificate of their own. A CA's key is public
- * as well, so a made-up "cross-certificate" with room inside can pass that test: what sits beside the chains —
- * certificates and `otherBytes` (bag entries of other kinds, where tolerated) — is bounded in size.
+ * certificate carries its CA's key, so it verifies the certificate below it; vendors ship the cross-signing root too),
+ * or — where a signature cannot show it (an MD2 or DSA link, a cross-certificate for a root not on the path) — naming
+ * a certificate on a path as subject or issuer. A CA's name and key are public, so a made-up certificate with room
+ * inside can pass: what sits beside the chains — certificates, CRLs, `otherBytes` — is bounded in size.
  */
 export function unrelatedCertificates(
   certificates: readonly CertificateInfo[],
@@ -75,20 +91,16 @@ export function unrelatedCertificates(
   ctx: ChainContext,
   otherBytes = 0,
 ): Problem[] {
-  const problems: Problem[] = [];
-  const related = new Set(paths.flat());
-  const sha256s = new Set([...related].map((c) => c.sha256));
+  const onPath = paths.flat();
+  const sha256s = new Set(onPath.map((c) => c.sha256));
   const offPath = certificates.filter((c) => !sha256s.has(c.sha256));
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const c of offPath) {
-      if (related.has(c) || c.extensionOids.includes(OID.chromeTagCertificate)) continue;
-      if ([...related].some((r) => issuedBy(c, r, ctx) || issuedBy(r, c, ctx))) {
-        related.add(c);
-        grew = true;
-      }
-    }
+  const bytes = offPath.reduce((sum, c) => sum + c.der.length, otherBytes);
+  const problems: Problem[] = [];
+  if (bytes > OVERSIZED_OFF_PATH_CERTIFICATES || offPath.length > MAX_OFF_PATH_CERTIFICATES) {
+    problems.push(problem('EXTRA_CERTIFICATES', `${offPath.length} certificate(s) and CRLs beside the signature's chains hold ${bytes} bytes (a cross-certificate takes under 2 KiB)`, label));
   }
+  if (offPath.length > MAX_OFF_PATH_CERTIFICATES) return problems;
+  const related = relatedCertificates(offPath, onPath, ctx);
   for (const c of offPath) {
     if (c.extensionOids.includes(OID.chromeTagCertificate)) {
       problems.push(problem('TAG_CERTIFICATE', `"${c.subject}" is a tag certificate carrying unsigned data`, label));
@@ -96,9 +108,27 @@ export function unrelatedCertificates(
       problems.push(problem('EXTRA_CERTIFICATES', `certificate "${c.subject}" is not part of any chain in the signature`, label));
     }
   }
-  const bytes = offPath.reduce((sum, c) => sum + c.der.length, otherBytes);
-  if (bytes > OVERSIZED_OFF_PATH_CERTIFICATES) {
-    problems.push(problem('EXTRA_CERTIFICATES', `${offPath.length} certificate(s) beside the signature's chains hold ${bytes} bytes (a cross-certificate takes under 2 KiB)`, label));
-  }
   return problems;
 }
+
+/** The off-path certificates related to a path: by a signature, transitively, else by a name on the path. */
+function relatedCertificates(offPath: readonly CertificateInfo[], onPath: readonly CertificateInfo[], ctx: ChainContext): Set<CertificateInfo> {
+  const related = new Set<CertificateInfo>();
+  const linked = [...onPath];
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const c of offPath) {
+      if (related.has(c) || c.extensionOids.includes(OID.chromeTagCertificate)) continue;
+      if (linked.some((r) => issuedBy(c, r, ctx) || issuedBy(r, c, ctx))) {
+        related.add(c);
+        linked.push(c);
+        grew = true;
+      }
+    }
+  }
+  const names = new Set(onPath.flatMap((c) => [hex(c.subjectDer), hex(c.issuerDer)]));
+  for (const c of offPath) if (names.has(hex(c.subjectDer)) || names.has(hex(c.issuerDer))) related.add(c);
+  return related;
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

@@ -150,10 +150,29 @@ export function addToCertificateBag(contentInfo: Uint8Array, content: readonly U
   });
 }
 
-/** The PE's first WIN_CERTIFICATE entry's ContentInfo. */
+/** The PE's first WIN_CERTIFICATE entry's ContentInfo (without the zero padding signers leave inside dwLength). */
 export function peSignature(pe: Buffer): Buffer {
   const { offset } = certDirectory(pe);
-  return pe.subarray(offset + 8, offset + pe.readUInt32LE(offset));
+  const entry = pe.subarray(offset + 8, offset + pe.readUInt32LE(offset));
+  return entry.subarray(0, element(entry, 0).end);
+}
+
+/** The ContentInfo without its certificate bag (what a TSA returns for a request with certReq false). */
+export function withoutCertificateBag(contentInfo: Uint8Array): Buffer {
+  return editSignedData(contentInfo, (parts, tags) => parts.filter((_, i) => !(i >= 3 && tags[i] === 0xa0)));
+}
+
+/** The PE with one more WIN_CERTIFICATE entry after the last: `revision`/`type` as given, `content` as it is. */
+export function withExtraEntry(pe: Buffer, revision: number, type: number, content: Uint8Array): Buffer {
+  const { dd, size } = certDirectory(pe);
+  const header = Buffer.alloc(8);
+  header.writeUInt32LE(8 + content.length, 0);
+  header.writeUInt16LE(revision, 4);
+  header.writeUInt16LE(type, 6);
+  const entry = Buffer.concat([header, content, Buffer.alloc((8 - (content.length % 8)) % 8)]);
+  const out = Buffer.concat([pe, entry]);
+  out.writeUInt32LE(size + entry.length, dd + 4);
+  return out;
 }
 
 function certDirectory(pe: Buffer): { dd: number; offset: number; size: number } {

@@ -24,7 +24,7 @@ const editMacho = (edit: (ci: Buffer) => Buffer): Buffer => cms.withMachoSignatu
 
 function verdict(name: string, bytes: Buffer): { status: string; hidden: string[]; messages: string; timestamp: unknown } {
   const r = inspectBuffer(name, bytes);
-  const hidden = codes(r).filter((c) => (UNAUTHENTICATED_DATA_CODES as ReadonlySet<string>).has(c));
+  const hidden = [...new Set(codes(r).filter((c) => (UNAUTHENTICATED_DATA_CODES as ReadonlySet<string>).has(c)))].sort();
   return { status: r.code_signature.status, hidden, messages: r.code_signature.problems.map((p) => p.message).join(' | '), timestamp: r.code_signature.timestamp };
 }
 
@@ -36,11 +36,13 @@ test('controls: the genuine files, and their signatures re-embedded byte for byt
   }
 });
 
-test('PE: a payload in the CRL field, or after the SignerInfos, is SIGNATURE_UNVOUCHED_DATA; the signature stays trusted', (t) => {
+test('PE: CRLs are tolerated but bounded (an empty field is nothing, 200 KB is EXTRA_CERTIFICATES and over the file\'s bound); elements after the SignerInfos are SIGNATURE_UNVOUCHED_DATA', (t) => {
+  t.deepEqual(verdict('a.dll', editPe((ci) => cms.addCrls(ci, Buffer.alloc(0)))).hidden, [], 'an empty CRL field');
   const crl = verdict('a.dll', editPe((ci) => cms.addCrls(ci, cms.payloadOctets(200_000))));
   t.is(crl.status, 'trusted');
-  t.deepEqual(crl.hidden, ['SIGNATURE_UNVOUCHED_DATA']);
-  t.regex(crl.messages, /2000\d\d bytes in the CRL field, which no signature covers/);
+  t.deepEqual(crl.hidden, ['EXTRA_CERTIFICATES', 'OVERSIZED_UNSIGNED_ATTRIBUTE']);
+  t.regex(crl.messages, /0 certificate\(s\) and CRLs beside the signature's chains hold 2000\d\d bytes/);
+  t.regex(crl.messages, /the file's 1 signature\(s\) carry \d+ bytes nothing vouches for/);
   const after = verdict('a.dll', editPe((ci) => cms.appendToSignedData(ci, cms.payloadOctets(3000))));
   t.deepEqual(after.hidden, ['SIGNATURE_UNVOUCHED_DATA']);
   t.regex(after.messages, /3004 bytes in the 1 element\(s\) after the end of the SignedData/);
@@ -58,13 +60,14 @@ test('PE: certificate-bag entries that are not certificates, and a made-up "cros
   if (!pca) return t.fail('no PCA in the bag');
   const big = verdict('a.dll', editPe((ci) => cms.addToCertificateBag(ci, [cms.withExtraExtension(pca, 20_000)])));
   t.deepEqual(big.hidden, ['EXTRA_CERTIFICATES']);
-  t.regex(big.messages, /certificate\(s\) beside the signature's chains hold \d+ bytes/);
+  t.regex(big.messages, /certificate\(s\) and CRLs beside the signature's chains hold \d+ bytes/);
   const small = verdict('a.dll', editPe((ci) => cms.addToCertificateBag(ci, [cms.withExtraExtension(pca, 3_000)])));
   t.deepEqual(small.hidden, []);
-  // A certificate of one's own that only copies names is unrelated: related means proven by a signature.
-  const leaf = bag[0] as Buffer;
-  const copied = verdict('a.dll', editPe((ci) => cms.addToCertificateBag(ci, [cms.withExtraExtension(leaf, 100)])));
-  t.true(copied.hidden.includes('EXTRA_CERTIFICATES'), copied.messages);
+  // A certificate that names nothing on the chain (an Apple CA, from the dylib's signature) is unrelated.
+  const apple = cms.bagCertificates(cms.machoSignature(macho()))[1] as Buffer;
+  const unrelated = verdict('a.dll', editPe((ci) => cms.addToCertificateBag(ci, [apple])));
+  t.deepEqual(unrelated.hidden, ['EXTRA_CERTIFICATES']);
+  t.regex(unrelated.messages, /certificate "[^"]*Apple[^"]*" is not part of any chain in the signature/);
 });
 
 test('PE: a second timestamp (RFC 3161 or countersignature) that does not verify is SIGNATURE_UNVOUCHED_DATA; the genuine first one still dates the signature', (t) => {
@@ -91,7 +94,7 @@ test('PE: known unsigned attributes are bounded in total — many small ones are
 test('Mach-O: an unknown unsigned attribute, a CRL, bag junk, a broken second timestamp, content in the detached signature — each hidden data, the dylib still trusted', (t) => {
   const cases: Array<[string, (ci: Buffer) => Buffer, string, RegExp]> = [
     ['unknown attribute', (ci) => cms.addUnsignedAttributes(ci, [cms.attribute('1.2.3.4.5', [cms.payloadOctets(20_000)])]), 'UNKNOWN_UNSIGNED_ATTRIBUTE', /unknown unsigned attribute 1\.2\.3\.4\.5/],
-    ['CRL field', (ci) => cms.addCrls(ci, cms.payloadOctets(20_000)), 'SIGNATURE_UNVOUCHED_DATA', /bytes in the CRL field/],
+    ['CRL field', (ci) => cms.addCrls(ci, cms.payloadOctets(20_000)), 'EXTRA_CERTIFICATES', /certificate\(s\) and CRLs beside the signature's chains hold 2000\d bytes/],
     ['bag junk', (ci) => cms.addToCertificateBag(ci, [cms.payloadOctets(20_000)]), 'EXTRA_CERTIFICATES', /not a certificate/],
     ['second timestamp', (ci) => cms.addUnsignedAttributes(ci, [cms.attribute(OID_APPLE_TIMESTAMP, [cms.payloadOctets(20_000)])]), 'SIGNATURE_UNVOUCHED_DATA', /timestamp #2 \(20004 bytes\) does not verify/],
     ['content', (ci) => cms.withEContent(ci, Buffer.alloc(5000, 7)), 'SIGNATURE_UNVOUCHED_DATA', /5000 bytes of content inside the detached signature/],
@@ -122,13 +125,13 @@ test('scan: a payload in the CMS of a real signed PE and Mach-O is UNAUTHENTICAT
   }
 });
 
-test('the RFC 3161 token is checked as a signature of its own: junk in its certificate bag or CRL field, an unsigned attribute of the TSA — hidden data; Microsoft\'s own tokens are clean', (t) => {
+test('the RFC 3161 token is checked as a signature of its own: junk in its certificate bag, a large CRL field, elements after its SignedData — hidden data; a token without certificates (certReq false) is a timestamp that cannot be verified, not hidden data', (t) => {
   const inToken = (edit: (token: Buffer) => Buffer): Buffer => editPe((ci) => cms.editTimestampToken(ci, OID_RFC3161_MS, edit));
   t.deepEqual(verdict('same.dll', inToken((token) => token)).hidden, [], 'the genuine token, rebuilt');
   const cases: Array<[string, Buffer, string]> = [
     ['bag', inToken((token) => cms.addToCertificateBag(token, [cms.tlv(0xa3, cms.payloadOctets(20_000))])), 'EXTRA_CERTIFICATES'],
-    ['CRL field', inToken((token) => cms.addCrls(token, cms.payloadOctets(3_000))), 'SIGNATURE_UNVOUCHED_DATA'],
-    ['TSA unsigned attribute', inToken((token) => cms.addUnsignedAttributes(token, [cms.attribute(OID_SEALING, [cms.payloadOctets(3_000)])])), 'UNKNOWN_UNSIGNED_ATTRIBUTE'],
+    ['CRL field', inToken((token) => cms.addCrls(token, cms.payloadOctets(20_000))), 'EXTRA_CERTIFICATES'],
+    ['after the SignedData', inToken((token) => cms.appendToSignedData(token, cms.payloadOctets(3_000))), 'SIGNATURE_UNVOUCHED_DATA'],
   ];
   for (const [name, bytes, code] of cases) {
     const v = verdict('a.dll', bytes);
@@ -136,4 +139,22 @@ test('the RFC 3161 token is checked as a signature of its own: junk in its certi
     t.deepEqual(v.hidden, [code], `${name}: ${v.messages}`);
     t.truthy(v.timestamp, `${name}: the token still verifies`);
   }
+  // A TSA's unsigned attribute counts in the signature's own bound (the token is inside an unsigned attribute).
+  t.deepEqual(verdict('a.dll', inToken((token) => cms.addUnsignedAttributes(token, [cms.attribute(OID_SEALING, [cms.payloadOctets(3_000)])]))).hidden, []);
+  t.deepEqual(verdict('a.dll', inToken((token) => cms.addUnsignedAttributes(token, [cms.attribute(OID_SEALING, [cms.payloadOctets(70_000)])]))).hidden, ['OVERSIZED_UNSIGNED_ATTRIBUTE']);
+  const noCerts = verdict('a.dll', inToken((token) => cms.withoutCertificateBag(token)));
+  t.deepEqual(noCerts.hidden, [], noCerts.messages);
+  t.regex(noCerts.messages, /the TSA certificate is not in the token/);
+});
+
+test('PE: a second WIN_CERTIFICATE entry that is not a signature, a copy of the signature nested in itself — hidden data', (t) => {
+  for (const [revision, type] of [[0x200, 1], [0x100, 1], [0x200, 0x0ef1]] as const) {
+    const v = verdict('a.dll', cms.withExtraEntry(pe(), revision, type, cms.payloadOctets(100_000)));
+    t.is(v.status, 'trusted', `${revision}/${type}`);
+    t.deepEqual(v.hidden, ['CERT_ENTRY_UNSUPPORTED'], `${revision}/${type}: ${v.messages}`);
+  }
+  const copy = verdict('a.dll', editPe((ci) => cms.addUnsignedAttributes(ci, [cms.attribute('1.3.6.1.4.1.311.2.4.1', [cms.peSignature(pe())])])));
+  t.is(copy.status, 'trusted');
+  t.deepEqual(copy.hidden, ['NESTED_SIGNATURE_UNVOUCHED'], copy.messages);
+  t.regex(copy.messages, /nested signature 0\.1 \(\d+ bytes\) repeats signature 0 \(same certificate, same digest algorithm\)/);
 });

@@ -56,7 +56,7 @@ export function parseCtl(node: Asn1): CertificateTrustList {
         attributes: attrs.map((a, j) => {
           const [type, values] = a.sequence(`subjectAttributes[${j}]`);
           if (!type || !values) throw fail(`trustedSubjects[${k}] attribute ${j} is incomplete`);
-          return { oid: type.oid('attribute type'), values: values.set('attribute values'), size: a.raw.length };
+          return { oid: type.oid('attribute type'), values: values.set('attribute values'), size: a.raw.length, unread: 0 };
         }),
       });
     }

@@ -9,11 +9,13 @@ export interface Attribute {
   readonly values: readonly Asn1[];
   /** Encoded size, to spot oversized unsigned attributes. */
   readonly size: number;
+  /** Bytes after the values SET (the attribute ends there): read by nothing. */
+  readonly unread: number;
 }
 
 /**
- * A part of the encoding that nothing verifies and no signature covers — the CRL field, elements after a structure's
- * last defined field — with its encoded size: room for smuggled bytes (verify/cms-unvouched.ts reports it).
+ * A part of the encoding that nothing verifies and no signature covers — elements after a structure's last defined
+ * field — with its encoded size: room for smuggled bytes (verify/cms-unvouched.ts reports it).
  */
 export interface UnreadPart {
   readonly what: string;
@@ -54,6 +56,8 @@ export interface SignedData {
   readonly certificates: readonly CertificateInfo[];
   /** Certificates that could not be parsed (kept as a count and reasons, never dropped silently). */
   readonly unparsedCertificates: readonly UnparsedCertificate[];
+  /** Bytes inside the CRL field (0 when absent or empty): nothing here reads CRLs. */
+  readonly crlBytes: number;
   readonly signerInfos: readonly SignerInfo[];
   readonly unread: readonly UnreadPart[];
 }
@@ -76,7 +80,7 @@ function parseAttributes(node: Asn1, what: string): Attribute[] {
     const oid = parts[0]?.oid(`${what}[${i}].type`);
     const set = parts[1];
     if (!oid || !set) throw fail(`${what}[${i}]: attribute needs a type and values`);
-    return { oid, values: set.set(`${what}[${i}].values`), size: attr.raw.length };
+    return { oid, values: set.set(`${what}[${i}].values`), size: attr.raw.length, unread: parts.slice(2).reduce((sum, p) => sum + p.raw.length, 0) };
   });
 }
 
@@ -86,6 +90,7 @@ export function parseSignerInfo(node: Asn1): SignerInfo {
   const next = (): Asn1 | undefined => parts[i++];
   const versionNode = next();
   const sidNode = next();
+  const extra: UnreadPart[] = [];
   if (!versionNode || !sidNode) throw fail('SignerInfo is truncated');
   const version = versionNode.integer('SignerInfo.version');
   let sid: SignerIdentifier;
@@ -94,6 +99,7 @@ export function parseSignerInfo(node: Asn1): SignerInfo {
   } else {
     const ias = sidNode.sequence('IssuerAndSerialNumber');
     if (!ias[0] || !ias[1]) throw fail('IssuerAndSerialNumber is incomplete');
+    if (ias.length > 2) extra.push(unreadAfter(ias, 2, 'IssuerAndSerialNumber'));
     sid = { kind: 'issuerAndSerial', issuerDer: ias[0].raw, serialHex: ias[1].integerHex('serialNumber') };
   }
   const digestNode = next();
@@ -115,7 +121,7 @@ export function parseSignerInfo(node: Asn1): SignerInfo {
   let u = next();
   const unsignedAttrs = u?.isContext(1) ? parseAttributes(u, 'unsignedAttrs') : [];
   if (u?.isContext(1)) u = next();
-  const unread = u ? [unreadAfter(parts, parts.indexOf(u), 'SignerInfo')] : [];
+  const unread = [...extra, ...(u ? [unreadAfter(parts, parts.indexOf(u), 'SignerInfo')] : [])];
   return { version, sid, digestAlgorithm, signedAttrsRaw, signedAttrs, signatureAlgorithm, signature, unsignedAttrs, unread };
 }
 
@@ -138,6 +144,7 @@ export function parseSignedData(node: Asn1): SignedData {
     content = explicit.child(0, 'eContent');
     contentDigestInput = content.is(TagClass.universal, UniversalTag.octetString) ? content.content() : content.valueBytes();
   }
+  const unread: UnreadPart[] = eciParts.length > 2 ? [unreadAfter(eciParts, 2, 'EncapsulatedContentInfo')] : [];
   const certificates: CertificateInfo[] = [];
   const unparsedCertificates: UnparsedCertificate[] = [];
   let n = parts[i++];
@@ -156,16 +163,16 @@ export function parseSignedData(node: Asn1): SignedData {
     }
     n = parts[i++];
   }
-  const unread: UnreadPart[] = [];
+  let crlBytes = 0;
   if (n?.isContext(1)) {
-    // CRLs: never used (revocation is offline and optional), so never checked: unread.
-    unread.push({ what: 'CRL field', size: n.raw.length });
+    // CRLs: never used (revocation is offline and optional), so never checked: counted, as what sits beside the chains.
+    crlBytes = n.content().length;
     n = parts[i++];
   }
   if (!n) throw fail('SignedData has no signerInfos');
   const signerInfos = n.set('signerInfos').map(parseSignerInfo);
   if (i < parts.length) unread.push(unreadAfter(parts, i, 'SignedData'));
-  return { version, digestAlgorithms, contentType, content, contentDigestInput, certificates, unparsedCertificates, signerInfos, unread };
+  return { version, digestAlgorithms, contentType, content, contentDigestInput, certificates, unparsedCertificates, crlBytes, signerInfos, unread };
 }
 
 /** The elements of `parts` from `from` on: after the last field the structure defines. */

@@ -47,6 +47,9 @@ export function imageDigester(bytes: Uint8Array, plan: AuthentihashPlan, known: 
   };
 }
 
+/** Tolerated unvouched bytes of all of a file's signatures together (per signature: verify/cms-unvouched.ts). */
+const FILE_UNVOUCHED_BYTES = 96 * 1024;
+
 export function verifyPeSignatures(bytes: Uint8Array, pe: PeFile, ctx: PeVerifyContext): PeSignatureReport {
   const table = pe.certificateTable;
   const plan = authentihashPlan(pe.headers, table, bytes.length);
@@ -114,6 +117,12 @@ export function verifyPeSignatures(bytes: Uint8Array, pe: PeFile, ctx: PeVerifyC
       // A structure that parsed but could not be walked (hostile nesting, odd attribute types).
       signatures.push(failed(label, caughtProblem(err, 'SIGNATURE_MALFORMED', `WIN_CERTIFICATE #${entry.index}`, label)));
     }
+  }
+  // Each signature's tolerated room is bounded on its own; copies of signatures (nested, or a UEFI image's further
+  // entries) would multiply it, so the whole file has a bound too.
+  const room = signatures.reduce((sum, sig) => sum + sig.unvouchedBytes, 0);
+  if (room > FILE_UNVOUCHED_BYTES) {
+    problems.push(problem('OVERSIZED_UNSIGNED_ATTRIBUTE', `the file's ${signatures.length} signature(s) carry ${room} bytes nothing vouches for (unsigned attributes, CRLs, certificates beside the chains; genuine files: under 32 KiB)`));
   }
   // Under the section procedure, bytes between sections are covered by no signature: room for a payload.
   if (sectionPlan && table?.usable && signatures.some((s) => s.digestMethod === 'sections')) {

@@ -2,6 +2,7 @@
 // unsigned attributes (VERIFY-NOTES A4–A8). Every problem is collected; nothing stops at the first.
 import {
   type CertificateInfo,
+  type SignerInfo,
   type DigestName,
   type SignedData,
   type SpcIndirectData,
@@ -14,8 +15,8 @@ import {
 } from '../../formats/cms/index.ts';
 import { buildChain, type ChainContext } from '../chain/build.ts';
 import { digestName } from '../crypto.ts';
-import { caughtProblem, problem, rethrowUnexpected, type Problem } from '../problems.ts';
-import { timestampValues, unreadParts, unrelatedCertificates, unverifiedTimestamp, unvouchedAttributes } from '../cms-unvouched.ts';
+import { caughtProblem, problem, rethrowUnexpected, type Problem, UNAUTHENTICATED_DATA_CODES } from '../problems.ts';
+import { besideBytes, timestampValues, unreadParts, unrelatedCertificates, unvouchedTimestamp, unvouchedAttributes } from '../cms-unvouched.ts';
 import { unvouchedNested } from './nested.ts';
 import { checkSignerInfo, findSignerCertificate, verifyCountersignature, verifyRfc3161, type TimestampReport } from './timestamp.ts';
 
@@ -53,6 +54,9 @@ export interface AuthenticodeSignature {
   readonly valid: boolean;
   readonly trusted: boolean;
   readonly problems: readonly Problem[];
+  /** Bytes of this signature nothing vouches for though they are tolerated: unsigned attributes outside nested
+   * signatures, CRLs, certificates beside its chains. verify/authenticode/pe.ts bounds them per file. */
+  readonly unvouchedBytes: number;
 }
 
 export type DigestMethod = 'straight' | 'sections';
@@ -163,15 +167,20 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
   }
 
   // 3. Unsigned attributes: timestamps, nested signatures, and anything else (reported: unauthenticated data). The
-  // first timestamp dates the signature; every one is verified, and one that does not verify is hidden data.
+  // first timestamp dates the signature; every one is verified, and one that is not this signature's is hidden data.
   problems.push(...unreadParts(sd, signer, label), ...unvouchedAttributes(signer?.unsignedAttrs ?? [], KNOWN_UNSIGNED, label));
   let timestamp: TimestampReport | undefined;
+  const timestampChains: (readonly CertificateInfo[])[] = [];
   timestampValues(signer).forEach(({ oid, value }, i) => {
     if (!signer) return;
     const tsLabel = i === 0 ? `${label}/timestamp` : `${label}/timestamp.${i + 1}`;
     const report = oid === OID.countersignature ? verifyCountersignature(value, signer.signature, sd.certificates, tsLabel, ctx) : verifyRfc3161(value, signer.signature, tsLabel, ctx);
     if (i === 0) timestamp = report;
-    if (!report.valid) problems.push(unverifiedTimestamp(i, value.raw.length, label));
+    timestampChains.push(report.chain);
+    const unvouched = unvouchedTimestamp(i, report, value.raw.length, label);
+    if (unvouched) problems.push(unvouched);
+    // A further timestamp's own hidden data (its bag, CRLs) counts too; its other problems date nothing.
+    if (i > 0) problems.push(...report.problems.filter((p) => UNAUTHENTICATED_DATA_CODES.has(p.code)));
   });
   const nested = (signer?.unsignedAttrs ?? []).filter((a) => a.oid === OID.nestedSignature);
   if (timestamp) problems.push(...timestamp.problems);
@@ -194,7 +203,7 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
     }
     chainPath = chain.path;
     chainTrusted = chain.trusted;
-    problems.push(...unrelatedCertificates(sd.certificates, [chain.path, timestamp?.chain ?? []], label, ctx));
+    problems.push(...unrelatedCertificates(sd.certificates, [chain.path, ...timestampChains], label, ctx, besideBytes(sd, false)));
   }
 
   const own = problems.filter((p) => p.signature === label);
@@ -219,6 +228,7 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
     valid,
     trusted,
     problems,
+    unvouchedBytes: unvouchedBytesOf(sd, signer, [chainPath, ...timestampChains]),
   };
   out.push(self);
 
@@ -229,13 +239,14 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
       const nestedLabel = `${label}.${++n}`;
       if (depth + 1 > MAX_NESTING || budget.left <= 0) {
         out.push(failed(nestedLabel, problem('SIGNATURE_STRUCTURE', 'too many nested signatures', nestedLabel)));
+        problems.push(problem('NESTED_SIGNATURE_UNVOUCHED', `nested signature ${nestedLabel} (${value.raw.length} bytes) is past the limit of ${MAX_SIGNATURES} signatures: not verified, so nothing vouches for it`, label));
         continue;
       }
       try {
         const { signedData } = parseContentInfoSignedData(value.raw);
         const inner = verifyAuthenticodeSignedData(signedData, nestedLabel, ctx, depth + 1, budget);
         out.push(...inner);
-        const unvouched = inner[0] && unvouchedNested(self, inner[0], value.raw.length);
+        const unvouched = inner[0] && (unvouchedNested(self, inner[0], value.raw.length) ?? duplicateOf(inner[0], out.slice(0, -inner.length), value.raw.length));
         if (unvouched) problems.push(unvouched);
       } catch (err) {
         const broken = failed(nestedLabel, caughtProblem(err, 'SIGNATURE_MALFORMED', 'nested signature', nestedLabel));
@@ -246,6 +257,23 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
     }
   }
   return out;
+}
+
+/**
+ * A nested signature by the same certificate under the same digest algorithm as one already there: no signing tool
+ * writes one (dual signing uses another algorithm), and each copy is room of its own for unsigned attributes.
+ */
+function duplicateOf(inner: AuthenticodeSignature, earlier: readonly AuthenticodeSignature[], size: number): Problem | undefined {
+  if (!inner.signer) return undefined;
+  const same = earlier.find((e) => e.signer?.sha256 === inner.signer?.sha256 && e.digestAlgorithmOid === inner.digestAlgorithmOid);
+  return same && problem('NESTED_SIGNATURE_UNVOUCHED', `nested signature ${inner.label} (${size} bytes) repeats signature ${same.label} (same certificate, same digest algorithm): a copy is room of its own for unsigned data`, same.label);
+}
+
+/** What unvouchedBytes counts: see AuthenticodeSignature. */
+function unvouchedBytesOf(sd: SignedData, signer: SignerInfo | undefined, paths: readonly (readonly CertificateInfo[])[]): number {
+  const onPath = new Set(paths.flat().map((c) => c.sha256));
+  const attributes = (signer?.unsignedAttrs ?? []).reduce((sum, a) => sum + (a.oid === OID.nestedSignature ? a.unread : a.size), 0);
+  return attributes + besideBytes(sd, true) + sd.certificates.filter((c) => !onPath.has(c.sha256)).reduce((sum, c) => sum + c.der.length, 0);
 }
 
 /** A signature that could not be read at all. */
@@ -266,6 +294,7 @@ export function failed(label: string, p: Problem): AuthenticodeSignature {
     valid: false,
     trusted: false,
     problems: [p],
+    unvouchedBytes: 0,
   };
 }
 

@@ -15,16 +15,16 @@ import {
 import { errorMessage, FormatError } from '../../shared/errors.ts';
 import { buildChain, type ChainContext } from '../chain/build.ts';
 import { digest, digestName, verifySignature } from '../crypto.ts';
-import { unreadParts, unrelatedCertificates, unvouchedAttributes } from '../cms-unvouched.ts';
+import { besideBytes, unreadParts, unrelatedCertificates } from '../cms-unvouched.ts';
 import { caughtProblem, problem, rethrowUnexpected, type Problem } from '../problems.ts';
-
-const NONE: ReadonlySet<string> = new Set();
 
 export interface TimestampReport {
   readonly kind: 'rfc3161' | 'legacy';
   readonly time: Date | undefined;
   /** The timestamp's own signature and imprint hold. */
   readonly valid: boolean;
+  /** It parses as a timestamp and covers this signature (imprint / messageDigest), whether or not it verifies. */
+  readonly ofThisSignature: boolean;
   /** …and the TSA chains to a root trusted for time stamping at that time. */
   readonly trusted: boolean;
   readonly signerSubject: string | undefined;
@@ -95,16 +95,16 @@ export function verifyRfc3161(
     if (signedData.contentType !== OID.tstInfo || !signedData.contentDigestInput) throw new FormatError('timestamp', 'MALFORMED', 'token does not carry a TSTInfo');
     const tst = parseTstInfo(signedData.contentDigestInput);
     const imprintDigest = digestName(tst.imprintAlgorithm);
+    // An imprint under an algorithm not supported here is given the benefit of the doubt: it may cover this signature.
+    const ofThisSignature = !imprintDigest || sameBytes(tst.imprint, digest(imprintDigest, signatureValue));
     if (!imprintDigest) problems.push(problem('TIMESTAMP_INVALID', `unsupported imprint algorithm ${tst.imprintAlgorithm.oid}`, label));
-    else if (!sameBytes(tst.imprint, digest(imprintDigest, signatureValue))) {
-      problems.push(problem('TIMESTAMP_INVALID', 'timestamp imprint does not match the signature it claims to cover', label));
-    }
+    else if (!ofThisSignature) problems.push(problem('TIMESTAMP_INVALID', 'timestamp imprint does not match the signature it claims to cover', label));
     const signer = signedData.signerInfos[0];
     if (signedData.signerInfos.length !== 1 || !signer) throw new FormatError('timestamp', 'MALFORMED', `token has ${signedData.signerInfos.length} signers`);
     const cert = findSignerCertificate(signer, signedData.certificates);
     if (!cert) {
       problems.push(problem('TIMESTAMP_INVALID', 'the TSA certificate is not in the token', label));
-      return { ...base, time: tst.genTime, valid: false, trusted: false, signerSubject: undefined, digestAlgorithm: imprintDigest, problems };
+      return { ...base, time: tst.genTime, valid: false, ofThisSignature, trusted: false, signerSubject: undefined, digestAlgorithm: imprintDigest, problems };
     }
     const check = checkSignerInfo(signer, cert, signedData.contentDigestInput, OID.tstInfo);
     for (const reason of check.reasons) problems.push(problem('TIMESTAMP_INVALID', `TSA signature: ${reason}`, label));
@@ -114,15 +114,15 @@ export function verifyRfc3161(
       ctx,
     );
     for (const p of chain.problems) problems.push(problem(p.severity === 'warning' ? p.code : 'TIMESTAMP_UNTRUSTED', `TSA: ${p.message}`, label));
-    // The token is a signature of its own, with the same unsigned room: a TSA adds no unsigned attributes. Microsoft's
-    // TSA puts an attribute certificate (CHOICE [1]) in the bag: other entries count with the certificates' bytes.
-    const others = signedData.unparsedCertificates.reduce((sum, e) => sum + e.size, 0);
-    problems.push(...unreadParts(signedData, signer, label, false), ...unvouchedAttributes(signer.unsignedAttrs, NONE, label));
-    problems.push(...unrelatedCertificates(signedData.certificates, [chain.path], label, ctx, others));
+    // The token is a signature of its own, with the same room beside its chain (its unsigned attributes count in the
+    // outer signature's). Microsoft's TSA puts an attribute certificate (CHOICE [1]) in the bag: counted, not reported.
+    problems.push(...unreadParts(signedData, signer, label, false));
+    problems.push(...unrelatedCertificates(signedData.certificates, [chain.path], label, ctx, besideBytes(signedData, true)));
     return {
       kind: 'rfc3161',
       time: tst.genTime,
       valid,
+      ofThisSignature,
       trusted: valid && chain.trusted,
       signerSubject: cert.subject,
       digestAlgorithm: imprintDigest,
@@ -131,7 +131,7 @@ export function verifyRfc3161(
     };
   } catch (err) {
     problems.push(caughtProblem(err, 'TIMESTAMP_INVALID', 'RFC 3161 timestamp does not parse', label));
-    return { ...base, time: undefined, valid: false, trusted: false, signerSubject: undefined, digestAlgorithm: undefined, problems };
+    return { ...base, time: undefined, valid: false, ofThisSignature: false, trusted: false, signerSubject: undefined, digestAlgorithm: undefined, problems };
   }
 }
 
@@ -152,9 +152,10 @@ export function verifyCountersignature(
     const cert = findSignerCertificate(signer, outerCertificates);
     if (!cert) {
       problems.push(problem('TIMESTAMP_INVALID', 'the countersigner certificate is not in the signature', label));
-      return { kind: 'legacy', time, valid: false, trusted: false, signerSubject: undefined, digestAlgorithm: undefined, chain: [], problems };
+      return { kind: 'legacy', time, valid: false, ofThisSignature: true, trusted: false, signerSubject: undefined, digestAlgorithm: undefined, chain: [], problems };
     }
     const check = checkSignerInfo(signer, cert, signatureValue, undefined);
+    const ofThisSignature = !check.reasons.some((r) => r.startsWith('messageDigest does not match'));
     for (const reason of check.reasons) problems.push(problem('TIMESTAMP_INVALID', `countersignature: ${reason}`, label));
     const valid = problems.length === 0;
     const chain = buildChain(
@@ -166,6 +167,7 @@ export function verifyCountersignature(
       kind: 'legacy',
       time,
       valid,
+      ofThisSignature,
       trusted: valid && chain.trusted,
       signerSubject: cert.subject,
       digestAlgorithm: digestName(signer.digestAlgorithm),
@@ -174,6 +176,6 @@ export function verifyCountersignature(
     };
   } catch (err) {
     problems.push(caughtProblem(err, 'TIMESTAMP_INVALID', 'countersignature does not parse', label));
-    return { kind: 'legacy', time: undefined, valid: false, trusted: false, signerSubject: undefined, digestAlgorithm: undefined, chain: [], problems };
+    return { kind: 'legacy', time: undefined, valid: false, ofThisSignature: false, trusted: false, signerSubject: undefined, digestAlgorithm: undefined, chain: [], problems };
   }
 }

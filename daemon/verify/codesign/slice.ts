@@ -33,9 +33,9 @@ import { parseDerEntitlements } from '../../formats/macho/der-entitlements.ts';
 import { parsePlistDetailed, parsePlistDict } from '../../formats/plist/index.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { checkSignerInfo, findSignerCertificate, verifyRfc3161, type TimestampReport } from '../authenticode/timestamp.ts';
-import { timestampValues, unreadParts, unrelatedCertificates, unverifiedTimestamp, unvouchedAttributes } from '../cms-unvouched.ts';
+import { besideBytes, timestampValues, unreadParts, unrelatedCertificates, unvouchedTimestamp, unvouchedAttributes } from '../cms-unvouched.ts';
 import { buildChain, type ChainContext } from '../chain/build.ts';
-import { caughtProblem, problem, rethrowUnexpected, type Problem } from '../problems.ts';
+import { caughtProblem, problem, rethrowUnexpected, type Problem, UNAUTHENTICATED_DATA_CODES } from '../problems.ts';
 import { appleCertKind, teamIdOf, type AppleCertKind } from './cert-kind.ts';
 import { signatureAreaProblems } from './signature-area.ts';
 
@@ -208,15 +208,20 @@ export function verifySlice(slice: Uint8Array, load: MachoLoadInfo, label: strin
   const signingTime = signer ? safe(() => findAttribute(signer.signedAttrs, OID.signingTime)?.values[0]?.time('signingTime')) : undefined;
   // The parts of the CMS no signature covers: Apple puts only the secure timestamp there (and signs detached).
   problems.push(...unreadParts(sd, signer, label), ...unvouchedAttributes(signer?.unsignedAttrs ?? [], APPLE_TIMESTAMP, label));
-  if (sd.contentDigestInput) {
+  if (sd.contentDigestInput && sd.contentDigestInput.length > 0) {
     problems.push(problem('SIGNATURE_UNVOUCHED_DATA', `${sd.contentDigestInput.length} bytes of content inside the detached signature, which signs the CodeDirectory instead`, label));
   }
   let timestamp: TimestampReport | undefined;
+  const timestampChains: (readonly CertificateInfo[])[] = [];
   timestampValues(signer, APPLE_TIMESTAMP).forEach(({ value }, i) => {
     if (!signer) return;
     const report = verifyRfc3161(value, signer.signature, i === 0 ? `${label}/timestamp` : `${label}/timestamp.${i + 1}`, ctx);
     if (i === 0) timestamp = report;
-    if (!report.valid) problems.push(unverifiedTimestamp(i, value.raw.length, label));
+    timestampChains.push(report.chain);
+    const unvouched = unvouchedTimestamp(i, report, value.raw.length, label);
+    if (unvouched) problems.push(unvouched);
+    // A further timestamp's own hidden data (its bag, CRLs) counts too; its other problems date nothing.
+    if (i > 0) problems.push(...report.problems.filter((p) => UNAUTHENTICATED_DATA_CODES.has(p.code)));
   });
   if (timestamp) problems.push(...timestamp.problems);
 
@@ -240,7 +245,7 @@ export function verifySlice(slice: Uint8Array, load: MachoLoadInfo, label: strin
     problems.push(...result.problems);
     chain = result.path;
     chainTrusted = result.trusted;
-    problems.push(...unrelatedCertificates(sd.certificates, [chain, timestamp?.chain ?? []], label, ctx));
+    problems.push(...unrelatedCertificates(sd.certificates, [chain, ...timestampChains], label, ctx, besideBytes(sd, false)));
     const leafTeam = teamIdOf(cert);
     if (primary.teamId !== undefined && leafTeam !== primary.teamId) {
       problems.push(problem('TEAM_ID_MISMATCH', `CodeDirectory team ID ${primary.teamId} differs from the signing certificate's ${leafTeam ?? '(none)'}`, label));
