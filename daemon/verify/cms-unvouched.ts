@@ -13,11 +13,15 @@ export const OVERSIZED_UNSIGNED_ATTRIBUTES = 64 * 1024;
 /** Unsigned attributes that carry a timestamp of the signature. */
 export const TIMESTAMP_ATTRIBUTES: ReadonlySet<string> = new Set([OID.msRfc3161Timestamp, OID.timeStampToken, OID.countersignature]);
 
-/** Elements after a structure's last field; with `strictBag`, also each bag entry that is not an X.509 certificate. */
+/** Elements after a structure's last field, certificates padded outside their signed part; with `strictBag`, also
+ * each bag entry that is not an X.509 certificate. */
 export function unreadParts(sd: SignedData, signer: SignerInfo | undefined, label: string, strictBag = true): Problem[] {
   const problems: Problem[] = [...sd.unread, ...(signer?.unread ?? [])].map((part) =>
     problem('SIGNATURE_UNVOUCHED_DATA', `${part.size} bytes in the ${part.what}, which no signature covers and nothing verifies`, label),
   );
+  for (const c of sd.certificates) {
+    if (c.unsignedBytes > 0) problems.push(problem('SIGNATURE_UNVOUCHED_DATA', `certificate "${c.subject}" carries ${c.unsignedBytes} bytes outside what its issuer signed, which nothing reads`, label));
+  }
   if (strictBag) {
     for (const entry of sd.unparsedCertificates) {
       problems.push(problem('EXTRA_CERTIFICATES', `an entry of the certificate bag is not a certificate (${entry.reason}; ${entry.size} bytes)`, label));

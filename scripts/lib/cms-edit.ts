@@ -270,3 +270,20 @@ export function withExtraExtension(certificate: Uint8Array, size: number): Buffe
   const tbsFields = [...fields.filter((f) => f.tag !== 0xa3).map((f) => f.bytes), grown];
   return tlv(0x30, Buffer.concat([tlv(0x30, Buffer.concat(tbsFields)), ...rest.map((r) => raw(certificate, r))]));
 }
+
+/** The ContentInfo with each certificate of its bag passed through `edit` (raw DER in, raw DER out). */
+export function mapCertificateBag(contentInfo: Uint8Array, edit: (certificate: Buffer, index: number) => Buffer): Buffer {
+  return editSignedData(contentInfo, (parts, tags) => {
+    const at = tags.indexOf(0xa0, 3);
+    const bag = parts[at];
+    if (!bag) return parts;
+    const certs = children(bag, element(bag, 0)).map((c, i) => edit(raw(bag, c), i));
+    parts[at] = tlv(0xa0, Buffer.concat(certs));
+    return parts;
+  });
+}
+
+/** A certificate with `size` bytes appended as an element after its signature: its issuer's signature still verifies. */
+export function withTrailingElement(certificate: Uint8Array, size: number): Buffer {
+  return tlv(0x30, Buffer.concat([contentOf(Buffer.from(certificate)), payloadOctets(size)]));
+}

@@ -158,3 +158,13 @@ test('PE: a second WIN_CERTIFICATE entry that is not a signature, a copy of the 
   t.deepEqual(copy.hidden, ['NESTED_SIGNATURE_UNVOUCHED'], copy.messages);
   t.regex(copy.messages, /nested signature 0\.1 \(\d+ bytes\) repeats signature 0 \(same certificate, same digest algorithm\)/);
 });
+
+test('a certificate on the chain padded after its signature (its issuer\'s signature still verifies, so it stays on the path) is SIGNATURE_UNVOUCHED_DATA', (t) => {
+  const padded = verdict('a.dll', editPe((ci) => cms.mapCertificateBag(ci, (c, i) => (i === 1 ? cms.withTrailingElement(c, 100_000) : c))));
+  t.is(padded.status, 'trusted');
+  t.true(padded.hidden.includes('SIGNATURE_UNVOUCHED_DATA'), padded.messages);
+  t.regex(padded.messages, /certificate "[^"]+" carries 1000\d\d bytes outside what its issuer signed/);
+  const dylib = verdict('lib.dylib', editMacho((ci) => cms.mapCertificateBag(ci, (c, i) => (i === 0 ? cms.withTrailingElement(c, 10_000) : c))));
+  t.is(dylib.status, 'trusted');
+  t.deepEqual(dylib.hidden, ['SIGNATURE_UNVOUCHED_DATA'], dylib.messages);
+});

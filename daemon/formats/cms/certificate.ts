@@ -48,6 +48,9 @@ export interface CertificateInfo {
   readonly tbs: Uint8Array;
   readonly signatureAlgorithm: AlgorithmIdentifier;
   readonly signature: Uint8Array;
+  /** Bytes of the encoding outside what the issuer signed and what verifying it reads: elements after the signature,
+   * an outer signatureAlgorithm that is not the one inside tbsCertificate. Anyone can add them; nothing reads them. */
+  readonly unsignedBytes: number;
 }
 
 const NAME_KEYS: Record<string, string> = {
@@ -260,7 +263,7 @@ function readExtensions(node: Asn1 | undefined): Extensions {
 function parseCertificateNode(node: Asn1): CertificateInfo {
   const der = node.raw;
   // Elements are matched in order, as pkijs' schemas did; elements after the last one a schema names are ignored.
-  const [tbsNode, sigAlgNode, sigNode] = elements(node, UniversalTag.sequence, 'Certificate');
+  const [tbsNode, sigAlgNode, sigNode, ...after] = elements(node, UniversalTag.sequence, 'Certificate');
   if (!tbsNode || !sigAlgNode || !sigNode) throw x509('Certificate must have tbsCertificate, signatureAlgorithm, signature');
   const tbsParts = elements(tbsNode, UniversalTag.sequence, 'TBSCertificate');
   const offset = tbsParts[0]?.isContext(0) ? 1 : 0;
@@ -319,6 +322,7 @@ function parseCertificateNode(node: Asn1): CertificateInfo {
     tbs: tbsNode.raw,
     signatureAlgorithm: algorithmIdentifier(sigAlgNode, 'Certificate.signatureAlgorithm'),
     signature: sigNode.bitString('Certificate.signature').bytes,
+    unsignedBytes: after.reduce((sum, e) => sum + e.raw.length, 0) + (sameBytes(sigAlgNode.raw, (tbsParts[offset + 1] as Asn1).raw) ? 0 : sigAlgNode.raw.length),
   };
 }
 
