@@ -19,6 +19,15 @@ export function unreadParts(sd: SignedData, signer: SignerInfo | undefined, labe
   const problems: Problem[] = [...sd.unread, ...(signer?.unread ?? [])].map((part) =>
     problem('SIGNATURE_UNVOUCHED_DATA', `${part.size} bytes in the ${part.what}, which no signature covers and nothing verifies`, label),
   );
+  // Digest algorithms take no parameters (or NULL); a signature algorithm's are small (RSA-PSS: under 100 bytes).
+  const params: Array<[string, Uint8Array | undefined, number]> = [
+    ...sd.digestAlgorithms.map((a): [string, Uint8Array | undefined, number] => ['SignedData digest algorithm', a.parameters, 0]),
+    ['SignerInfo digest algorithm', signer?.digestAlgorithm.parameters, 0],
+    ['SignerInfo signature algorithm', signer?.signatureAlgorithm.parameters, 128],
+  ];
+  for (const [what, bytes, allowed] of params) {
+    if (bytes && bytes.length > allowed) problems.push(problem('SIGNATURE_UNVOUCHED_DATA', `${bytes.length} bytes of parameters of the ${what}, which no signature covers and nothing reads`, label));
+  }
   for (const c of sd.certificates) {
     if (c.unsignedBytes > 0) problems.push(problem('SIGNATURE_UNVOUCHED_DATA', `certificate "${c.subject}" carries ${c.unsignedBytes} bytes outside what its issuer signed, which nothing reads`, label));
   }

@@ -287,3 +287,17 @@ export function mapCertificateBag(contentInfo: Uint8Array, edit: (certificate: B
 export function withTrailingElement(certificate: Uint8Array, size: number): Buffer {
   return tlv(0x30, Buffer.concat([contentOf(Buffer.from(certificate)), payloadOctets(size)]));
 }
+
+/** The ContentInfo with `parameters` (raw DER) as the parameters of SignedData's first digest algorithm. */
+export function withDigestAlgorithmParameters(contentInfo: Uint8Array, parameters: Uint8Array): Buffer {
+  return editSignedData(contentInfo, (parts) => {
+    const set = parts[1] as Buffer;
+    const [first, ...rest] = children(set, element(set, 0));
+    if (!first) throw new Error('cms-edit: no digest algorithm');
+    const [oid] = children(set, first);
+    if (!oid) throw new Error('cms-edit: no algorithm OID');
+    const alg = tlv(0x30, Buffer.concat([raw(set, oid), Buffer.from(parameters)]));
+    parts[1] = tlv(0x31, Buffer.concat([alg, ...rest.map((r) => raw(set, r))]));
+    return parts;
+  });
+}

@@ -168,3 +168,10 @@ test('a certificate on the chain padded after its signature (its issuer\'s signa
   t.is(dylib.status, 'trusted');
   t.deepEqual(dylib.hidden, ['SIGNATURE_UNVOUCHED_DATA'], dylib.messages);
 });
+
+test('parameters on a digest algorithm (which takes none) are SIGNATURE_UNVOUCHED_DATA; the signature still verifies', (t) => {
+  const v = verdict('a.dll', editPe((ci) => cms.withDigestAlgorithmParameters(ci, cms.payloadOctets(50_000))));
+  t.is(v.status, 'trusted');
+  t.deepEqual(v.hidden, ['SIGNATURE_UNVOUCHED_DATA'], v.messages);
+  t.regex(v.messages, /50004 bytes of parameters of the SignedData digest algorithm/);
+});
