@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPolicies } from '../policy/load.ts';
 import { formatProblem } from '../policy/types.ts';
 import { type BundleEnvelope, BundleRejected } from './envelope.ts';
+import { bundlePolicyErrors } from './policy-check.ts';
 import { makeDirs } from '../shared/make-dirs.ts';
 
 export const currentDir = (dir: string): string => join(dir, 'current');
@@ -24,7 +24,7 @@ export function installBundle(env: BundleEnvelope, dir: string): void {
     }
     writeFileSync(join(staging, 'bundle.json'), `${JSON.stringify(env, null, 2)}\n`, { mode: 0o644 });
     // A signed bundle whose policies do not load would stop the daemon at its next start: refused here instead.
-    const errors = loadPolicies([join(staging, 'policies')]).problems.filter((p) => p.level === 'error');
+    const errors = bundlePolicyErrors(env.payload.policies);
     if (errors.length) throw new BundleRejected('malformed', `its policies do not load:\n${errors.map(formatProblem).join('\n')}`);
     const current = currentDir(dir);
     const old = join(dir, `old-${randomBytes(4).toString('hex')}`);

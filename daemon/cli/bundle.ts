@@ -35,12 +35,12 @@ export function runBundleKeygen(o: { out: string }, io: Output): number {
   return ExitCode.ok;
 }
 
-/** The .yaml / .yml / .json files directly in `dir`, by name. */
-function filesOf(dir: string | undefined): BundleFile[] {
+/** The files directly in `dir` named like `pattern`, by name (policies: .yaml/.yml; manifests: those and .json). */
+function filesOf(dir: string | undefined, pattern = /\.(ya?ml|json)$/): BundleFile[] {
   if (!dir) return [];
   try {
     return readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isFile() && /\.(ya?ml|json)$/.test(e.name))
+      .filter((e) => e.isFile() && pattern.test(e.name))
       .map((e) => ({ name: e.name, content: readFileSync(join(dir, e.name), 'utf8') }))
       .sort((a, b) => a.name.localeCompare(b.name));
   } catch (err) {
@@ -51,7 +51,7 @@ function filesOf(dir: string | undefined): BundleFile[] {
 export function runBundleSign(o: { key: string; bundleVersion: string; expires: string; policies?: string; manifests?: string; out: string }, io: Output, now = new Date()): number {
   if (!/^[1-9]\d{0,14}$/.test(o.bundleVersion)) throw new SealwatchError('CONFIG', `bundle sign: --bundle-version ${JSON.stringify(o.bundleVersion)} is not a whole number ≥ 1`);
   const key = loadPrivateKey(o.key);
-  const payload = { version: Number(o.bundleVersion), issued_at: now.toISOString(), expires_at: new Date(now.getTime() + parseExpiry(o.expires)).toISOString(), policies: filesOf(o.policies), manifests: filesOf(o.manifests) };
+  const payload = { version: Number(o.bundleVersion), issued_at: now.toISOString(), expires_at: new Date(now.getTime() + parseExpiry(o.expires)).toISOString(), policies: filesOf(o.policies, /\.ya?ml$/), manifests: filesOf(o.manifests) };
   const errors = bundlePolicyErrors(payload.policies);
   if (errors.length) throw new SealwatchError('CONFIG', `bundle sign: not signed: the daemon would refuse these policies:\n${errors.map(formatProblem).join('\n')}`);
   const signed = signBundle(payload, key);

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { type BundlePayload, signBundle } from '../../daemon/bundle/envelope.ts';
-import { bundlePoliciesDir, currentDir } from '../../daemon/bundle/install.ts';
+import { bundlePoliciesDir, currentDir, installBundle } from '../../daemon/bundle/install.ts';
 import { BundleUpdater, META_VERSION } from '../../daemon/bundle/updater.ts';
 import { loadConfig } from '../../daemon/config/config.ts';
 import { Store } from '../../daemon/inventory/store/store.ts';
@@ -283,4 +283,23 @@ test('bundle sign refuses policies the daemon would refuse (naming file, line an
   const verify = run('verify', out, '--pub', join(work, 'k', 'bundle.pub'));
   t.is(verify.status, 1);
   t.regex(verify.stdout, /^BUNDLE_REFUSED \(malformed\): .*its policies do not load:\nbad\.yaml:\d+: error: /);
+});
+
+test('a bundle policy that takes a shipped policy\'s name (the daemon loads both and would refuse to start) is refused by sign, verify and install', (t) => {
+  const work = tempDir('sealwatch-bundle-names-');
+  const run = (...args: string[]): { status: number | null; stdout: string; stderr: string } => spawnSync(process.execPath, [MAIN, 'bundle', ...args], { encoding: 'utf8' });
+  t.is(run('keygen', '--out', join(work, 'k')).status, 0);
+  const pol = join(work, 'policies');
+  spawnSync('mkdir', ['-p', pol]);
+  const clash = policy('nodejs');
+  writeFileSync(join(pol, 'mine.yaml'), clash);
+  const signed = run('sign', '--key', join(work, 'k', 'bundle.key'), '--bundle-version', '1', '--policies', pol, '--out', join(work, 'b.json'));
+  t.is(signed.status, 2);
+  t.regex(signed.stderr, /mine\.yaml:\?: error: name: policy nodejs is also defined in the shipped nodejs\.yaml/);
+  const payload: BundlePayload = { version: 1, issued_at: new Date().toISOString(), expires_at: new Date(Date.now() + DAY).toISOString(), policies: [{ name: 'mine.yaml', content: clash }], manifests: [] };
+  const key = createPrivateKey(readFileSync(join(work, 'k', 'bundle.key'), 'utf8'));
+  writeFileSync(join(work, 'b.json'), JSON.stringify(signBundle(payload, key)));
+  t.regex(run('verify', join(work, 'b.json'), '--pub', join(work, 'k', 'bundle.pub')).stdout, /BUNDLE_REFUSED \(malformed\)/);
+  const env = JSON.parse(readFileSync(join(work, 'b.json'), 'utf8'));
+  t.throws(() => installBundle(env, join(work, 'installed')), { message: /policy nodejs is also defined in the shipped nodejs\.yaml/ });
 });
