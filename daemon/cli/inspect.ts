@@ -108,7 +108,11 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
   const entries: Array<{ kind: 'file' | 'directory'; path: string; named: boolean }> = [];
   for (const root of paths) {
     try {
-      for await (const entry of walkEntries(root, (p, why) => io.err(escapeTerminal(`skipped ${p}: ${why}`)))) entries.push({ ...entry, named: entry.root });
+      const onSkip = (p: string, why: string, unreadable: boolean): void => {
+        io.err(escapeTerminal(`${unreadable ? 'cannot read' : 'skipped'} ${p}: ${why}`));
+        if (unreadable) summary.unreadable++;
+      };
+      for await (const entry of walkEntries(root, onSkip)) entries.push({ ...entry, named: entry.root });
     } catch (err) {
       io.err(escapeTerminal(`${root}: cannot read: ${fsReason(err)}`));
       summary.unreadable++;

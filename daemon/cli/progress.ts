@@ -107,12 +107,13 @@ export class Progress {
   private format(options: cliProgressTypes.Options): string {
     const elapsed = (Date.now() - this.started) / 1000;
     const byBytes = this.bytesTotal > 0;
-    // Bytes count when a file is done: while one large file is read the byte fraction stands still, so the ETA goes
-    // by whichever of bytes and files is further along.
+    // The bar shows bytes. Bytes count when a file is done, so while one large file is read the byte fraction stands
+    // still: the ETA then goes by files, if they are further along (never the bar: 99% with the largest file to go).
     const byFiles = this.filesTotal > 0 ? this.filesDone / this.filesTotal : 0;
-    const fraction = byBytes ? Math.max(this.bytesDone / this.bytesTotal, byFiles) : byFiles;
+    const fraction = byBytes ? this.bytesDone / this.bytesTotal : byFiles;
+    const etaFraction = byBytes && this.bytesDone === 0 ? byFiles : fraction;
     const rate = elapsed > 0 ? this.bytesDone / elapsed : 0;
-    const eta = fraction > 0 ? (elapsed / fraction) * (1 - fraction) : Number.POSITIVE_INFINITY;
+    const eta = etaFraction > 0 ? (elapsed / etaFraction) * (1 - etaFraction) : Number.POSITIVE_INFINITY;
     const bar = cliProgress?.Format.BarFormat(Math.min(1, fraction), options) ?? '';
     const bytes = byBytes ? `${formatBytes(this.bytesDone)}/${formatBytes(this.bytesTotal)}` : formatBytes(this.bytesDone);
     return `${this.label} ${bar} ${this.filesDone}/${this.filesTotal} files | ${bytes} | ${formatBytes(rate)}/s | ETA ${formatDuration(eta)}`;

@@ -70,9 +70,9 @@ export interface WalkEntry {
 /**
  * Directories (before their contents) and regular files under `root`, depth first, sorted by name bytes. A link is
  * walked as its file only when it resolves to a regular file inside `root`; other links, FIFOs, sockets, devices and
- * mounts of other file systems are reported through `onSkip`.
+ * mounts of other file systems are reported through `onSkip`, and so are places the walk could not read (`unreadable`).
  */
-export async function* walkEntries(root: string, onSkip?: (path: string, reason: string) => void): AsyncGenerator<WalkEntry> {
+export async function* walkEntries(root: string, onSkip?: (path: string, reason: string, unreadable: boolean) => void): AsyncGenerator<WalkEntry> {
   const c = await confine(root);
   const base = bytesText(c.root);
   const rootIsDir = (await lstat(Buffer.from(c.root))).isDirectory();
@@ -81,7 +81,7 @@ export async function* walkEntries(root: string, onSkip?: (path: string, reason:
     if (item.kind === 'directory') yield { kind: 'directory', path: at(item.rel), root: item.rel === '.' };
     else if (item.kind === 'file') yield { kind: 'file', path: at(item.rel), root: item.rel === '.' || !rootIsDir };
     else if (item.kind === 'special') {
-      if (!item.entry.inspected) onSkip?.(at(item.entry.path), item.entry.reason);
-    } else onSkip?.(at(item.rel), item.reason);
+      if (!item.entry.inspected) onSkip?.(at(item.entry.path), item.entry.reason, false);
+    } else onSkip?.(at(item.rel), item.reason, true); // a directory that could not be listed: what is under it was not seen
   }
 }

@@ -171,3 +171,13 @@ test('a --trust directory with no certificates in it is said on stderr (most lik
   t.true(r.stderr.includes(`trust: ${empty}: no certificates here`), r.stderr);
   t.notRegex((await sealwatch(['inspect', join(sharedCorpus, 'pe', 'signify-whois.exe')])).stderr, /no certificates here/);
 });
+
+test('a part of the tree the walk cannot read (nested past its depth bound) is named, counted as unreadable, and makes the exit code 3', async (t) => {
+  const dir = tempDir();
+  mkdirSync(join(dir, ...Array.from({ length: 260 }, () => 'd')), { recursive: true });
+  copyFileSync(join(sharedCorpus, 'pe', 'signify-whois.exe'), join(dir, 'whois.exe'));
+  const r = await sealwatch(['inspect', dir]);
+  t.is(r.code, 3, r.stderr);
+  t.regex(r.stderr, /cannot read .*: nested deeper than \d+ directories: not entered/);
+  t.regex(r.stdout, /1 module, 1 signed, 1 trusted, 0 invalid, 0 with hidden data, 1 unreadable/);
+});
