@@ -108,10 +108,10 @@ export class Progress {
     const elapsed = (Date.now() - this.started) / 1000;
     const byBytes = this.bytesTotal > 0;
     // The bar shows bytes. Bytes count when a file is done, so while one large file is read the byte fraction stands
-    // still: the ETA then goes by files, if they are further along (never the bar: 99% with the largest file to go).
+    // still: the ETA goes by files when they are further along (the bar never does: 99% with the largest file to go).
     const byFiles = this.filesTotal > 0 ? this.filesDone / this.filesTotal : 0;
     const fraction = byBytes ? this.bytesDone / this.bytesTotal : byFiles;
-    const etaFraction = byBytes && this.bytesDone === 0 ? byFiles : fraction;
+    const etaFraction = Math.max(fraction, byFiles);
     const rate = elapsed > 0 ? this.bytesDone / elapsed : 0;
     const eta = etaFraction > 0 ? (elapsed / etaFraction) * (1 - etaFraction) : Number.POSITIVE_INFINITY;
     const bar = cliProgress?.Format.BarFormat(Math.min(1, fraction), options) ?? '';
