@@ -282,7 +282,10 @@ export class Store {
 
   private ensureIdentity(existed: boolean): void {
     if (this.meta('database_id')) return;
+    // Checked again inside the write transaction: two first scans started together both found no identity, and the
+    // second overwrote the first's, which its witness then called a replaced database.
     this.transaction('recording its identity', () => {
+      if (this.meta('database_id')) return;
       this.q.setMeta.run('database_id', randomUUID());
       this.q.setMeta.run('created_at', new Date().toISOString());
       if (existed) this.q.setMeta.run('identity_added', 'true');
