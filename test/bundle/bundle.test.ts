@@ -262,12 +262,28 @@ test('sealwatch bundle keygen / sign / verify: valid, then refused for a wrong k
   t.regex(rollback.stdout, /BUNDLE_REFUSED \(rollback\): .*version 3 is not above the last accepted version 3/);
 });
 
-test('bundle sign refuses policies the daemon would refuse (naming file, line and field), and bundle verify reports a signed bundle that carries them', (t) => {
-  const work = tempDir('sealwatch-bundle-lint-');
-  const run = (...args: string[]): { status: number | null; stdout: string; stderr: string } => spawnSync(process.execPath, [MAIN, 'bundle', ...args], { encoding: 'utf8' });
-  t.is(run('keygen', '--out', join(work, 'k')).status, 0);
+type Run = (...args: string[]) => { status: number | null; stdout: string; stderr: string };
+
+/** A work directory with a key pair (k/bundle.key, k/bundle.pub), an empty policies/ directory, and the bundle CLI. */
+function bundleCli(prefix: string): { work: string; pol: string; run: Run } {
+  const work = tempDir(prefix);
+  const run: Run = (...args) => spawnSync(process.execPath, [MAIN, 'bundle', ...args], { encoding: 'utf8' });
+  if (run('keygen', '--out', join(work, 'k')).status !== 0) throw new Error('bundle keygen failed');
   const pol = join(work, 'policies');
   spawnSync('mkdir', ['-p', pol]);
+  return { work, pol, run };
+}
+
+/** `policies` signed into work/b.json with work/k/bundle.key directly, as another tool (or an older sealwatch) would. */
+function signedElsewhere(work: string, policies: BundlePayload['policies']): string {
+  const payload: BundlePayload = { version: 1, issued_at: new Date().toISOString(), expires_at: new Date(Date.now() + DAY).toISOString(), policies, manifests: [] };
+  const file = join(work, 'b.json');
+  writeFileSync(file, JSON.stringify(signBundle(payload, createPrivateKey(readFileSync(join(work, 'k', 'bundle.key'), 'utf8')))));
+  return file;
+}
+
+test('bundle sign refuses policies the daemon would refuse (naming file, line and field), and bundle verify reports a signed bundle that carries them', (t) => {
+  const { work, pol, run } = bundleCli('sealwatch-bundle-lint-');
   writeFileSync(join(pol, 'good.yaml'), policy('good'));
   const bad = policy('bad').replace(/^match:/m, 'matchh:');
   writeFileSync(join(pol, 'bad.yaml'), bad);
@@ -276,30 +292,19 @@ test('bundle sign refuses policies the daemon would refuse (naming file, line an
   t.is(signed.status, 2);
   t.regex(signed.stderr, /not signed: the daemon would refuse these policies:\nbad\.yaml:\d+: error: /);
   t.throws(() => readFileSync(out), undefined, 'nothing written');
-  // A bundle signed by other means (an older sealwatch) with the same policies: verify says the daemon refuses it.
-  const key = readFileSync(join(work, 'k', 'bundle.key'), 'utf8');
-  const payload: BundlePayload = { version: 1, issued_at: new Date().toISOString(), expires_at: new Date(Date.now() + DAY).toISOString(), policies: [{ name: 'bad.yaml', content: bad }], manifests: [] };
-  writeFileSync(out, JSON.stringify(signBundle(payload, createPrivateKey(key))));
-  const verify = run('verify', out, '--pub', join(work, 'k', 'bundle.pub'));
+  const verify = run('verify', signedElsewhere(work, [{ name: 'bad.yaml', content: bad }]), '--pub', join(work, 'k', 'bundle.pub'));
   t.is(verify.status, 1);
   t.regex(verify.stdout, /^BUNDLE_REFUSED \(malformed\): .*its policies do not load:\nbad\.yaml:\d+: error: /);
 });
 
 test('a bundle policy that takes a shipped policy\'s name (the daemon loads both and would refuse to start) is refused by sign, verify and install', (t) => {
-  const work = tempDir('sealwatch-bundle-names-');
-  const run = (...args: string[]): { status: number | null; stdout: string; stderr: string } => spawnSync(process.execPath, [MAIN, 'bundle', ...args], { encoding: 'utf8' });
-  t.is(run('keygen', '--out', join(work, 'k')).status, 0);
-  const pol = join(work, 'policies');
-  spawnSync('mkdir', ['-p', pol]);
+  const { work, pol, run } = bundleCli('sealwatch-bundle-names-');
   const clash = policy('nodejs');
   writeFileSync(join(pol, 'mine.yaml'), clash);
-  const signed = run('sign', '--key', join(work, 'k', 'bundle.key'), '--bundle-version', '1', '--policies', pol, '--out', join(work, 'b.json'));
+  const signed = run('sign', '--key', join(work, 'k', 'bundle.key'), '--bundle-version', '1', '--policies', pol, '--out', join(work, 'out.json'));
   t.is(signed.status, 2);
   t.regex(signed.stderr, /mine\.yaml:\?: error: name: policy nodejs is also defined in the shipped nodejs\.yaml/);
-  const payload: BundlePayload = { version: 1, issued_at: new Date().toISOString(), expires_at: new Date(Date.now() + DAY).toISOString(), policies: [{ name: 'mine.yaml', content: clash }], manifests: [] };
-  const key = createPrivateKey(readFileSync(join(work, 'k', 'bundle.key'), 'utf8'));
-  writeFileSync(join(work, 'b.json'), JSON.stringify(signBundle(payload, key)));
-  t.regex(run('verify', join(work, 'b.json'), '--pub', join(work, 'k', 'bundle.pub')).stdout, /BUNDLE_REFUSED \(malformed\)/);
-  const env = JSON.parse(readFileSync(join(work, 'b.json'), 'utf8'));
-  t.throws(() => installBundle(env, join(work, 'installed')), { message: /policy nodejs is also defined in the shipped nodejs\.yaml/ });
+  const file = signedElsewhere(work, [{ name: 'mine.yaml', content: clash }]);
+  t.regex(run('verify', file, '--pub', join(work, 'k', 'bundle.pub')).stdout, /BUNDLE_REFUSED \(malformed\)/);
+  t.throws(() => installBundle(JSON.parse(readFileSync(file, 'utf8')), join(work, 'installed')), { message: /policy nodejs is also defined in the shipped nodejs\.yaml/ });
 });
