@@ -1,8 +1,10 @@
 // What a CMS SignedData carries that no signature covers and nothing here verifies: the room CVE-2013-3900 used after
-// the PKCS#7, found inside it instead — the CRL field, elements after a structure's last field, certificate-bag
-// entries that are not certificates or belong to no chain, unknown or oversized unsigned attributes, timestamps that
-// do not verify. Anyone can add these to a genuine signed file without a key and it stays validly signed, so each is
-// reported as hidden data (UNAUTHENTICATED_DATA_CODES). Shared by Authenticode (PE, catalogs) and Apple code signing.
+// the PKCS#7, found inside it instead — elements after a structure's last field, parameters no algorithm takes,
+// certificates padded outside what their issuer signed, bag entries that are not certificates or belong to no chain,
+// unknown or oversized unsigned attributes, timestamps that are not this signature's. Anyone can add these to a
+// genuine signed file without a key and it stays validly signed, so each is reported as hidden data
+// (UNAUTHENTICATED_DATA_CODES); what genuine signers do carry (CRLs, cross-certificates) is tolerated within a bound.
+// Shared by Authenticode (PE), RFC 3161 tokens and Apple code signing.
 import { type Attribute, type CertificateInfo, OID, type SignedData, type SignerInfo } from '../formats/cms/index.ts';
 import { type ChainContext, issuedBy } from './chain/build.ts';
 import { problem, type Problem } from './problems.ts';
@@ -13,21 +15,13 @@ export const OVERSIZED_UNSIGNED_ATTRIBUTES = 64 * 1024;
 /** Unsigned attributes that carry a timestamp of the signature. */
 export const TIMESTAMP_ATTRIBUTES: ReadonlySet<string> = new Set([OID.msRfc3161Timestamp, OID.timeStampToken, OID.countersignature]);
 
-/** Elements after a structure's last field, certificates padded outside their signed part; with `strictBag`, also
- * each bag entry that is not an X.509 certificate. */
+/** Elements after a structure's last field, parameters no algorithm takes, certificates padded outside their signed
+ * part; with `strictBag`, also each bag entry that is not an X.509 certificate. */
 export function unreadParts(sd: SignedData, signer: SignerInfo | undefined, label: string, strictBag = true): Problem[] {
   const problems: Problem[] = [...sd.unread, ...(signer?.unread ?? [])].map((part) =>
     problem('SIGNATURE_UNVOUCHED_DATA', `${part.size} bytes in the ${part.what}, which no signature covers and nothing verifies`, label),
   );
-  // Digest algorithms take no parameters (or NULL); a signature algorithm's are small (RSA-PSS: under 100 bytes).
-  const params: Array<[string, Uint8Array | undefined, number]> = [
-    ...sd.digestAlgorithms.map((a): [string, Uint8Array | undefined, number] => ['SignedData digest algorithm', a.parameters, 0]),
-    ['SignerInfo digest algorithm', signer?.digestAlgorithm.parameters, 0],
-    ['SignerInfo signature algorithm', signer?.signatureAlgorithm.parameters, 128],
-  ];
-  for (const [what, bytes, allowed] of params) {
-    if (bytes && bytes.length > allowed) problems.push(problem('SIGNATURE_UNVOUCHED_DATA', `${bytes.length} bytes of parameters of the ${what}, which no signature covers and nothing reads`, label));
-  }
+  problems.push(...unreadParameters(sd, signer, label));
   for (const c of sd.certificates) {
     if (c.unsignedBytes > 0) problems.push(problem('SIGNATURE_UNVOUCHED_DATA', `certificate "${c.subject}" carries ${c.unsignedBytes} bytes outside what its issuer signed, which nothing reads`, label));
   }
@@ -37,6 +31,18 @@ export function unreadParts(sd: SignedData, signer: SignerInfo | undefined, labe
     }
   }
   return problems;
+}
+
+/** Digest algorithms take no parameters (or NULL); a signature algorithm's are small (RSA-PSS: under 100 bytes). */
+function unreadParameters(sd: SignedData, signer: SignerInfo | undefined, label: string): Problem[] {
+  const params: Array<[string, Uint8Array | undefined, number]> = [
+    ...sd.digestAlgorithms.map((a): [string, Uint8Array | undefined, number] => ['SignedData digest algorithm', a.parameters, 0]),
+    ['SignerInfo digest algorithm', signer?.digestAlgorithm.parameters, 0],
+    ['SignerInfo signature algorithm', signer?.signatureAlgorithm.parameters, 128],
+  ];
+  return params
+    .filter(([, bytes, allowed]) => bytes !== undefined && bytes.length > allowed)
+    .map(([what, bytes]) => problem('SIGNATURE_UNVOUCHED_DATA', `${bytes?.length ?? 0} bytes of parameters of the ${what}, which no signature covers and nothing reads`, label));
 }
 
 /** Bytes beside the chains that are tolerated but bounded: CRLs (never read here) and, where tolerated, bag entries of other kinds. */
