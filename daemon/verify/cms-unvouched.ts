@@ -7,7 +7,7 @@
 // Shared by Authenticode (PE), RFC 3161 tokens and Apple code signing.
 import { type Attribute, type CertificateInfo, OID, type SignedData, type SignerInfo } from '../formats/cms/index.ts';
 import { type ChainContext, issuedBy } from './chain/build.ts';
-import { problem, type Problem } from './problems.ts';
+import { problem, type Problem, UNAUTHENTICATED_DATA_CODES } from './problems.ts';
 
 /** Unsigned attributes outside nested signatures larger than this in total are reported (genuine: under 8 KiB). */
 export const OVERSIZED_UNSIGNED_ATTRIBUTES = 64 * 1024;
@@ -76,13 +76,45 @@ export function timestampValues(signer: SignerInfo | undefined, kinds: ReadonlyS
   return (signer?.unsignedAttrs ?? []).filter((a) => kinds.has(a.oid)).flatMap((a) => a.values.map((value) => ({ oid: a.oid, value })));
 }
 
+export interface TimestampsOfSigner<R> {
+  /** The first timestamp's report: it dates the signature. */
+  readonly first: R | undefined;
+  /** Every timestamp's chain (they relate certificates of the bag). */
+  readonly chains: readonly (readonly CertificateInfo[])[];
+  /** Timestamps that are not this signature's, and further timestamps' own hidden data. */
+  readonly problems: readonly Problem[];
+}
+
+/** Verifies every timestamp value of `signer` with `verify` (labels `L/timestamp`, `L/timestamp.2`, …). */
+export function verifyTimestamps<R extends { readonly valid: boolean; readonly ofThisSignature: boolean; readonly chain: readonly CertificateInfo[]; readonly problems: readonly Problem[] }>(
+  signer: SignerInfo | undefined,
+  kinds: ReadonlySet<string>,
+  label: string,
+  verify: (oid: string, value: Attribute['values'][number], signer: SignerInfo, label: string) => R,
+): TimestampsOfSigner<R> {
+  let first: R | undefined;
+  const chains: (readonly CertificateInfo[])[] = [];
+  const problems: Problem[] = [];
+  timestampValues(signer, kinds).forEach(({ oid, value }, i) => {
+    if (!signer) return;
+    const report = verify(oid, value, signer, i === 0 ? `${label}/timestamp` : `${label}/timestamp.${i + 1}`);
+    if (i === 0) first = report;
+    chains.push(report.chain);
+    const unvouched = unvouchedTimestamp(i, report, value.raw.length, label);
+    if (unvouched) problems.push(unvouched);
+    // A further timestamp's own hidden data (its bag, CRLs) counts too; its other problems date nothing.
+    if (i > 0) problems.push(...report.problems.filter((p) => UNAUTHENTICATED_DATA_CODES.has(p.code)));
+  });
+  return { first, chains, problems };
+}
+
 /**
  * A timestamp that is not one of this signature, as hidden data. The first one only when it is not a timestamp of
  * this signature at all (it does not parse, or its imprint is of other bytes): a genuine one that cannot be verified
  * here (no TSA certificate in the token, an algorithm not supported) stays TIMESTAMP_INVALID. Any further one — no
  * signing tool writes two — when it does not verify.
  */
-export function unvouchedTimestamp(index: number, report: { readonly valid: boolean; readonly ofThisSignature: boolean }, size: number, label: string): Problem | undefined {
+function unvouchedTimestamp(index: number, report: { readonly valid: boolean; readonly ofThisSignature: boolean }, size: number, label: string): Problem | undefined {
   if (index === 0 ? report.ofThisSignature : report.valid) return undefined;
   const which = index === 0 ? 'the timestamp' : `timestamp #${index + 1}`;
   const why = index === 0 ? 'is not a timestamp of this signature' : 'does not verify over this signature';

@@ -15,8 +15,8 @@ import {
 } from '../../formats/cms/index.ts';
 import { buildChain, type ChainContext } from '../chain/build.ts';
 import { digestName } from '../crypto.ts';
-import { caughtProblem, problem, rethrowUnexpected, type Problem, UNAUTHENTICATED_DATA_CODES } from '../problems.ts';
-import { besideBytes, timestampValues, unreadParts, unrelatedCertificates, unvouchedTimestamp, unvouchedAttributes } from '../cms-unvouched.ts';
+import { caughtProblem, problem, rethrowUnexpected, type Problem } from '../problems.ts';
+import { besideBytes, TIMESTAMP_ATTRIBUTES, unreadParts, unrelatedCertificates, unvouchedAttributes, verifyTimestamps } from '../cms-unvouched.ts';
 import { unvouchedNested } from './nested.ts';
 import { checkSignerInfo, findSignerCertificate, verifyCountersignature, verifyRfc3161, type TimestampReport } from './timestamp.ts';
 
@@ -169,19 +169,12 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
   // 3. Unsigned attributes: timestamps, nested signatures, and anything else (reported: unauthenticated data). The
   // first timestamp dates the signature; every one is verified, and one that is not this signature's is hidden data.
   problems.push(...unreadParts(sd, signer, label), ...unvouchedAttributes(signer?.unsignedAttrs ?? [], KNOWN_UNSIGNED, label));
-  let timestamp: TimestampReport | undefined;
-  const timestampChains: (readonly CertificateInfo[])[] = [];
-  timestampValues(signer).forEach(({ oid, value }, i) => {
-    if (!signer) return;
-    const tsLabel = i === 0 ? `${label}/timestamp` : `${label}/timestamp.${i + 1}`;
-    const report = oid === OID.countersignature ? verifyCountersignature(value, signer.signature, sd.certificates, tsLabel, ctx) : verifyRfc3161(value, signer.signature, tsLabel, ctx);
-    if (i === 0) timestamp = report;
-    timestampChains.push(report.chain);
-    const unvouched = unvouchedTimestamp(i, report, value.raw.length, label);
-    if (unvouched) problems.push(unvouched);
-    // A further timestamp's own hidden data (its bag, CRLs) counts too; its other problems date nothing.
-    if (i > 0) problems.push(...report.problems.filter((p) => UNAUTHENTICATED_DATA_CODES.has(p.code)));
-  });
+  const timestamps = verifyTimestamps(signer, TIMESTAMP_ATTRIBUTES, label, (oid, value, s, tsLabel) =>
+    oid === OID.countersignature ? verifyCountersignature(value, s.signature, sd.certificates, tsLabel, ctx) : verifyRfc3161(value, s.signature, tsLabel, ctx),
+  );
+  const timestamp: TimestampReport | undefined = timestamps.first;
+  const timestampChains = timestamps.chains;
+  problems.push(...timestamps.problems);
   const nested = (signer?.unsignedAttrs ?? []).filter((a) => a.oid === OID.nestedSignature);
   if (timestamp) problems.push(...timestamp.problems);
 

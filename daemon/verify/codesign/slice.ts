@@ -33,9 +33,9 @@ import { parseDerEntitlements } from '../../formats/macho/der-entitlements.ts';
 import { parsePlistDetailed, parsePlistDict } from '../../formats/plist/index.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { checkSignerInfo, findSignerCertificate, verifyRfc3161, type TimestampReport } from '../authenticode/timestamp.ts';
-import { besideBytes, timestampValues, unreadParts, unrelatedCertificates, unvouchedTimestamp, unvouchedAttributes } from '../cms-unvouched.ts';
+import { besideBytes, unreadParts, unrelatedCertificates, unvouchedAttributes, verifyTimestamps } from '../cms-unvouched.ts';
 import { buildChain, type ChainContext } from '../chain/build.ts';
-import { caughtProblem, problem, rethrowUnexpected, type Problem, UNAUTHENTICATED_DATA_CODES } from '../problems.ts';
+import { caughtProblem, problem, rethrowUnexpected, type Problem } from '../problems.ts';
 import { appleCertKind, teamIdOf, type AppleCertKind } from './cert-kind.ts';
 import { signatureAreaProblems } from './signature-area.ts';
 
@@ -211,18 +211,10 @@ export function verifySlice(slice: Uint8Array, load: MachoLoadInfo, label: strin
   if (sd.contentDigestInput && sd.contentDigestInput.length > 0) {
     problems.push(problem('SIGNATURE_UNVOUCHED_DATA', `${sd.contentDigestInput.length} bytes of content inside the detached signature, which signs the CodeDirectory instead`, label));
   }
-  let timestamp: TimestampReport | undefined;
-  const timestampChains: (readonly CertificateInfo[])[] = [];
-  timestampValues(signer, APPLE_TIMESTAMP).forEach(({ value }, i) => {
-    if (!signer) return;
-    const report = verifyRfc3161(value, signer.signature, i === 0 ? `${label}/timestamp` : `${label}/timestamp.${i + 1}`, ctx);
-    if (i === 0) timestamp = report;
-    timestampChains.push(report.chain);
-    const unvouched = unvouchedTimestamp(i, report, value.raw.length, label);
-    if (unvouched) problems.push(unvouched);
-    // A further timestamp's own hidden data (its bag, CRLs) counts too; its other problems date nothing.
-    if (i > 0) problems.push(...report.problems.filter((p) => UNAUTHENTICATED_DATA_CODES.has(p.code)));
-  });
+  const timestamps = verifyTimestamps(signer, APPLE_TIMESTAMP, label, (_oid, value, s, tsLabel) => verifyRfc3161(value, s.signature, tsLabel, ctx));
+  const timestamp: TimestampReport | undefined = timestamps.first;
+  const timestampChains = timestamps.chains;
+  problems.push(...timestamps.problems);
   if (timestamp) problems.push(...timestamp.problems);
 
   // 3. Chain to the pinned Apple roots, at the secure timestamp if there is one.
