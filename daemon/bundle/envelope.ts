@@ -38,8 +38,9 @@ export type BundleRejection = 'malformed' | 'unknown-key' | 'bad-signature' | 'e
 
 export class BundleRejected extends SealwatchError {
   readonly reason: BundleRejection;
-  constructor(reason: BundleRejection, message: string) {
-    super('MALFORMED', message);
+  /** `details`: one problem per line after the message (each a line of its own on a terminal). */
+  constructor(reason: BundleRejection, message: string, details: readonly string[] = []) {
+    super('MALFORMED', [message, ...details].join('\n'), { lines: [message, ...details] });
     this.name = 'BundleRejected';
     this.reason = reason;
   }

@@ -25,7 +25,7 @@ export function installBundle(env: BundleEnvelope, dir: string): void {
     writeFileSync(join(staging, 'bundle.json'), `${JSON.stringify(env, null, 2)}\n`, { mode: 0o644 });
     // A signed bundle whose policies do not load would stop the daemon at its next start: refused here instead.
     const errors = bundlePolicyErrors(env.payload.policies);
-    if (errors.length) throw new BundleRejected('malformed', `its policies do not load:\n${errors.map(formatProblem).join('\n')}`);
+    if (errors.length) throw new BundleRejected('malformed', 'its policies do not load:', errors.map(formatProblem));
     const current = currentDir(dir);
     const old = join(dir, `old-${randomBytes(4).toString('hex')}`);
     if (existsSync(current)) renameSync(current, old);

@@ -53,7 +53,7 @@ export function runBundleSign(o: { key: string; bundleVersion: string; expires: 
   const key = loadPrivateKey(o.key);
   const payload = { version: Number(o.bundleVersion), issued_at: now.toISOString(), expires_at: new Date(now.getTime() + parseExpiry(o.expires)).toISOString(), policies: filesOf(o.policies, /\.ya?ml$/), manifests: filesOf(o.manifests) };
   const errors = bundlePolicyErrors(payload.policies);
-  if (errors.length) throw new SealwatchError('CONFIG', `bundle sign: not signed: the daemon would refuse these policies:\n${errors.map(formatProblem).join('\n')}`);
+  if (errors.length) throw SealwatchError.listing('CONFIG', ['bundle sign: not signed: the daemon would refuse these policies:', ...errors.map(formatProblem)]);
   const signed = signBundle(payload, key);
   // The signer checks what the daemon will: names and shape.
   parseBundle(JSON.stringify(signed));
@@ -77,12 +77,13 @@ export function runBundleVerify(file: string, o: { pub: string[]; at?: string; l
     const env = parseBundle(text);
     const v = verifyBundle(env, keys, now, last);
     const errors = bundlePolicyErrors(env.payload.policies);
-    if (errors.length) throw new BundleRejected('malformed', `its policies do not load:\n${errors.map(formatProblem).join('\n')}`);
+    if (errors.length) throw new BundleRejected('malformed', 'its policies do not load:', errors.map(formatProblem));
     io.out(escapeTerminal(`valid: bundle version ${env.payload.version}, ${env.payload.policies.length} policies, ${env.payload.manifests.length} manifests, expires ${env.payload.expires_at}, key ${v.keyId}`));
     return ExitCode.ok;
   } catch (err) {
     if (!(err instanceof BundleRejected)) throw err;
-    for (const line of `BUNDLE_REFUSED (${err.reason}): ${file}: ${err.message}`.split('\n')) io.out(escapeTerminal(line));
+    const [first = '', ...rest] = err.lines;
+    for (const line of [`BUNDLE_REFUSED (${err.reason}): ${file}: ${first}`, ...rest]) io.out(escapeTerminal(line));
     return ExitCode.findings;
   }
 }

@@ -25,12 +25,11 @@ export function escapeTerminal(s: string): string {
 }
 
 /**
- * An error as terminal text. A CONFIG error lists one problem per line (config, policy and --set text is the
- * administrator's): each line escaped on its own. Any other message is one line, its newlines escaped.
+ * An error as terminal text: one line per problem the error lists (a config error lists each on its own), each
+ * escaped, so a newline inside a problem (a file name's) is shown as `\n` and cannot forge a line of its own.
  */
 export function errorText(err: unknown): string {
-  const message = errorMessage(err);
-  const lines = err instanceof SealwatchError && err.code === 'CONFIG' ? message.split('\n') : [message];
+  const lines = err instanceof SealwatchError ? err.lines : [errorMessage(err)];
   return lines.map(escapeTerminal).join('\n');
 }
 

@@ -25,11 +25,11 @@ export function cliLayer(sets: readonly string[]): Layer {
       setIn(data, path, coerce(path, s.slice(eq + 1)));
     } catch (err) {
       if (!(err instanceof SealwatchError)) throw err;
-      problems.push(err.message);
+      problems.push(...err.lines);
       continue;
     }
     seen.add(key);
   }
-  if (problems.length > 0) throw new SealwatchError('CONFIG', problems.join('\n'));
+  if (problems.length > 0) throw SealwatchError.listing('CONFIG', problems);
   return { source: 'command line', kind: 'cli', data, sourceOf: (p) => (seen.has(p.join('.')) ? `--set ${p.join('.')}` : undefined) };
 }

@@ -99,8 +99,9 @@ class ConfigFault {
     this.file = file;
     this.where = where;
   }
-  error(path: readonly Segment[], reason: string): SealwatchError {
-    return new SealwatchError('CONFIG', `config ${this.file}: ${this.where(path)}${fieldPath(path)}: ${reason}`, { file: this.file });
+  /** `details`: one problem per line after the reason (policy errors, each naming its file and line). */
+  error(path: readonly Segment[], reason: string, details: readonly string[] = []): SealwatchError {
+    return SealwatchError.listing('CONFIG', [`config ${this.file}: ${this.where(path)}${fieldPath(path)}: ${reason}`, ...details], { file: this.file });
   }
 }
 
@@ -232,7 +233,8 @@ function schemaError(fault: ConfigFault, errors: readonly ErrorObject[]): Sealwa
     if (!messages.includes(line)) messages.push(line);
   }
   const shown = messages.slice(0, 10);
-  return new SealwatchError('CONFIG', shown.join('\n') + (messages.length > shown.length ? `\n(and ${messages.length - shown.length} more)` : ''), { file: fault.file });
+  const more = messages.length > shown.length ? [`(and ${messages.length - shown.length} more)`] : [];
+  return SealwatchError.listing('CONFIG', [...shown, ...more], { file: fault.file });
 }
 
 function describe(fault: ConfigFault, e: ErrorObject, all: readonly ErrorObject[]): SealwatchError {
@@ -380,10 +382,10 @@ function destinations(raw: NonNullable<RawConfig['alerts']>, fault: ConfigFault,
       out.push(d);
     } catch (err) {
       if (!(err instanceof SealwatchError) || err.code !== 'CONFIG') throw err;
-      problems.push(err.message);
+      problems.push(...err.lines);
     }
   });
-  if (problems.length > 0) throw new SealwatchError('CONFIG', problems.join('\n'), { file: fault.file });
+  if (problems.length > 0) throw SealwatchError.listing('CONFIG', problems, { file: fault.file });
   return out;
 }
 
@@ -407,7 +409,7 @@ function configuredPolicies(paths: readonly string[], fault: ConfigFault): reado
   adminOnlyDirs(paths, ['policies'], 'policy path', fault);
   const { policies, problems } = loadPolicies([SHIPPED_POLICIES, ...paths]);
   const errors = problems.filter((p) => p.level === 'error');
-  if (errors.length) throw fault.error(['policies'], `policy errors:\n${errors.map(formatProblem).join('\n')}`);
+  if (errors.length) throw fault.error(['policies'], 'policy errors:', errors.map(formatProblem));
   return policies;
 }
 

@@ -16,18 +16,28 @@ export type SealwatchErrorCode =
 export class SealwatchError extends Error {
   readonly code: SealwatchErrorCode;
   readonly file: string | undefined;
+  /** The message as the lines it was written in: one problem each (a list of config problems). A newline inside
+   * a line is part of that line's text (a file name can hold one), so terminals escape it rather than break there. */
+  readonly lines: readonly string[];
 
-  constructor(code: SealwatchErrorCode, message: string, options: { cause?: unknown; file?: string } = {}) {
+  constructor(code: SealwatchErrorCode, message: string, options: { cause?: unknown; file?: string; lines?: readonly string[] } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SealwatchError';
     this.code = code;
     this.file = options.file;
+    this.lines = options.lines ?? [message];
+  }
+
+  /** An error listing several problems, one per line. */
+  static listing(code: SealwatchErrorCode, lines: readonly string[], options: { file?: string } = {}): SealwatchError {
+    return new SealwatchError(code, lines.join('\n'), { ...options, lines });
   }
 
   /** The same error, now naming the file it came from (parsers work on bytes and do not know it). */
   withFile(file: string): SealwatchError {
     if (this.file) return this;
-    const named = new SealwatchError(this.code, `${file}: ${this.message}`, { cause: this.cause, file });
+    const [first = '', ...rest] = this.lines;
+    const named = new SealwatchError(this.code, `${file}: ${this.message}`, { cause: this.cause, file, lines: [`${file}: ${first}`, ...rest] });
     named.stack = this.stack;
     return named;
   }

@@ -297,6 +297,17 @@ test('bundle sign refuses policies the daemon would refuse (naming file, line an
   t.regex(verify.stdout, /^BUNDLE_REFUSED \(malformed\): .*its policies do not load:\nbad\.yaml:\d+: error: /);
 });
 
+test('bundle verify shows each policy problem on one line of its own: a newline inside one (a YAML key of the bundle) cannot forge a line', (t) => {
+  const { work, run } = bundleCli('sealwatch-bundle-newline-');
+  const forged = policy('forged').replace(/^match:/m, '"signers\\nvalid: bundle version 9": 1\nmatch:');
+  const verify = run('verify', signedElsewhere(work, [{ name: 'forged.yaml', content: forged }]), '--pub', join(work, 'k', 'bundle.pub'));
+  t.is(verify.status, 1);
+  const lines = verify.stdout.trimEnd().split('\n');
+  t.is(lines.length, 2, verify.stdout);
+  t.regex(lines[0] ?? '', /^BUNDLE_REFUSED \(malformed\): .*its policies do not load:$/);
+  t.regex(lines[1] ?? '', /^forged\.yaml:\d+: error: signers\\nvalid: bundle version 9: unknown field/);
+});
+
 test('a bundle policy that takes a shipped policy\'s name (the daemon loads both and would refuse to start) is refused by sign, verify and install', (t) => {
   const { work, pol, run } = bundleCli('sealwatch-bundle-names-');
   const clash = policy('nodejs');
