@@ -62,10 +62,17 @@ function schemaProblem(file: string, e: ErrorObject, at: (path: readonly Segment
   } else if (e.keyword === 'required') (path.push(String(p.missingProperty)), (reason = 'is required'));
   else if (e.keyword === 'enum') reason = `must be one of ${(p.allowedValues as unknown[]).join(', ')}`;
   else if (e.keyword === 'propertyNames') (path.push(String(p.propertyName)), (key = true), (reason = 'not a rule id (upper case, like NEW_MODULE)'));
-  else if (e.keyword === 'anyOf') reason = 'give at least one of rule, path or sha256';
+  else if (e.keyword === 'anyOf') reason = anyOfReason(e);
   else if (e.keyword === 'minProperties') reason = 'must not be empty';
   else if (e.keyword === 'pattern') reason = patternReason(path);
   return { level: 'error', file, line: at(path, key), field: fieldPath(path), reason };
+}
+
+/** Which fields an anyOf wants: an exception's scope, or a signer's identity (`observed` alone would match anyone). */
+function anyOfReason(e: ErrorObject): string {
+  const props = (e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
+  if ('organization' in props) return 'give at least one of organization, subject, team_id, issuer or thumbprints (observed is provenance: alone it would match every signer)';
+  return 'give at least one of rule, path or sha256';
 }
 
 function patternReason(path: readonly Segment[]): string {
@@ -122,9 +129,12 @@ export function readPolicyText(file: string, text: string): { policy: Policy | u
   if (!validate(data ?? null)) {
     const seen = new Set<string>();
     const problems: PolicyProblem[] = [];
+    const misspelt = new Set((validate.errors ?? []).filter((e) => e.keyword === 'additionalProperties').map((e) => e.instancePath));
     for (const e of validate.errors ?? []) {
       // anyOf reports each branch's `required` beside its own summary: the summary says it better.
       if (e.keyword === 'required' && /\/anyOf\//.test(e.schemaPath)) continue;
+      // A signer whose only field is misspelt ("organisation"): the unknown field says what is wrong.
+      if (e.keyword === 'anyOf' && misspelt.has(e.instancePath)) continue;
       // A key's own errors come with the propertyNames error that names the key.
       if ((e as { propertyName?: string }).propertyName !== undefined) continue;
       const p = schemaProblem(file, e, at);

@@ -85,6 +85,8 @@ export function trustedIdentity(m: ModuleSummary): TrustedIdentity | undefined {
 }
 
 export function signerMatches(id: TrustedIdentity, spec: SignerSpec): boolean {
+  // A spec that names no identity (only `observed`) matches no one: the schema refuses it; this holds without it.
+  if (spec.organization === undefined && spec.team_id === undefined && spec.subject === undefined && spec.issuer === undefined && spec.thumbprints === undefined) return false;
   if (spec.organization !== undefined && id.organization !== spec.organization) return false;
   if (spec.team_id !== undefined && id.teamId !== spec.team_id) return false;
   if (spec.subject !== undefined && !namePatternMatches(id.subject, spec.subject)) return false;

@@ -50,3 +50,9 @@ test('allowance: an unsigned module only through `unsigned`, by file name anywhe
   t.like(allowance([policy], 'bin/node.exe', node22), { action: 'expected-signer', entry: 'signers[0]' });
   t.is(allowance([policy], 'prebuilds/win32-x64/node.exe.node', node22)?.action, 'expected-signer', 'a signed module is judged by its signer, not by `unsigned`');
 });
+
+test('a signer spec that names no identity (only observed: provenance) matches no signer, even where the schema is bypassed', (t) => {
+  t.false(matches(node22, { observed: 'OpenJS Foundation on bin/node.exe' } as SignerSpec));
+  t.false(matches(node22, {} as SignerSpec));
+  t.true(matches(node22, { organization: 'OpenJS Foundation', observed: 'bin/node.exe' } as SignerSpec));
+});
