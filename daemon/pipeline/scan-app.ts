@@ -100,7 +100,7 @@ async function judgeAndCommit(store: Store, appId: number, prevSnapshot: Snapsho
   const detected = judge(store, appId, { baseline, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, changes, squirrelFolders: folders, ...context });
   const manifested = req.manifests ? await req.manifests.apply(detected, { store, appId, app: req.app, root, previous: prevSnapshot, version: version.version, rows: () => seen.sink.rows(), row: (path) => seen.sink.row(path), removed: seen.removed, now: req.now }) : undefined;
   const checked = manifested?.findings ?? detected;
-  const findings = req.policies?.length ? applyPolicies(checked, { policies: req.policies, app: appFacts(req.app, root, sources.get('./'), store.currentSigners(appId), changes), changes, baseline, at: req.now }) : checked;
+  const findings = req.policies?.length ? applyPolicies(checked, { policies: req.policies, app: appFacts(req.app, root, sources.get('./'), baseline ? undefined : store.currentSigners(appId), changes), changes, baseline, at: req.now }) : checked;
   const alerts = planAlerts(req.alerts ?? [], { app: req.app, fromVersion: prevSnapshot?.version ?? undefined, toVersion: version.version, time: req.now, findings });
   const { snapshotId } = store.commitScan({
     appId: appId,

@@ -11,8 +11,13 @@ export function publishersOf(signers: Iterable<string>): Set<string> {
   return out;
 }
 
-/** The app's name and root, its root bundle's identifier, and who signs its modules now (before and in this scan). */
-export function appFacts(name: string, root: string, rootBundle: ModuleRecord | undefined, signersBefore: Iterable<string>, changes: readonly ModuleChange[]): AppFacts {
-  const publishers = publishersOf([...signersBefore, ...changes.flatMap((c) => (c.after?.isCode ? [c.after.signer] : []))]);
+/**
+ * The app's name and root, its root bundle's identifier, and who signs its modules. Publishers come from the
+ * previous snapshot (`signersBefore`); only a baseline (undefined: nothing before) takes them from this scan. A
+ * module an update brings cannot make a publisher's policy apply to the app: planting any genuine file of P
+ * would otherwise bring P's policy, whose signer list then explains the plant.
+ */
+export function appFacts(name: string, root: string, rootBundle: ModuleRecord | undefined, signersBefore: Iterable<string> | undefined, changes: readonly ModuleChange[]): AppFacts {
+  const publishers = publishersOf(signersBefore ?? changes.flatMap((c) => (c.after?.isCode ? [c.after.signer] : [])));
   return { name, root: root.replace(/\\/g, '/'), bundleId: rootBundle?.bundle?.identifier, publishers };
 }

@@ -124,7 +124,7 @@ export function replayHistory(store: Store, app: AppRow, policies: readonly Poli
     const files = store.files(s.id);
     const changes = changesOf(store, prev, s.root, files);
     const rootBundle = files.find((f) => f.path === './');
-    const facts = appFacts(app.name, s.root, rootBundle ? store.record(rootBundle.record_id, s.root, './') : undefined, (prev?.files ?? []).map((f) => f.signer), changes);
+    const facts = appFacts(app.name, s.root, rootBundle ? store.record(rootBundle.record_id, s.root, './') : undefined, prev?.files.map((f) => f.signer), changes);
     const stored = store.findings({ snapshotId: s.id }).map(asFinding);
     const evaluated = applyPolicies(withoutPolicies(stored), { policies, app: facts, changes, baseline: prev === undefined, at: at ?? new Date(s.taken_at) });
     out.push({ snapshot: s.id, version: s.version, takenAt: s.taken_at, policies: policiesFor(policies, facts).map((p) => p.name), changes: compareFindings(stored, evaluated) });

@@ -115,6 +115,27 @@ exceptions:
   }
 });
 
+test('end to end, real DLLs: a publisher policy applies from what the app held before; a genuine module planted by an update does not bring its publisher\'s policy to explain it', async (t) => {
+  const policies = policiesFrom(policyFile('name: ms\nmatch: {publishers: [Microsoft Corporation]}\nsigners:\n  - organization: Microsoft Corporation\n'));
+  const planted = async (app: string, before: Record<string, Buffer>): Promise<Finding | undefined> => {
+    const h = policyHarness(policies);
+    try {
+      const root = namedRoot(app);
+      for (const [name, bytes] of Object.entries(before)) put(root, name, bytes);
+      await h.scan(app, root, { appVersion: '1.0.0' });
+      put(root, 'helper.dll', readFileSync(realCorpusPath('vcruntime140')));
+      return (await h.scan(app, root, { appVersion: '1.0.0' })).findings.find((f) => f.path === 'helper.dll' && f.rule === 'NEW_MODULE');
+    } finally {
+      await h.close();
+    }
+  };
+  const intoOther = await planted('other-vendor', { 'pty.node': readFileSync(realCorpusPath('pty-node')) });
+  t.like(intoOther, { severity: 'high', explained: false });
+  t.is(intoOther?.policy, undefined, 'the Microsoft policy does not recognise an app that had no Microsoft module');
+  const intoMicrosoft = await planted('ms-app', { 'conpty.dll': readFileSync(realCorpusPath('conpty')) });
+  t.like(intoMicrosoft, { severity: 'info', explained: true, policy: { action: 'expected-signer' } });
+});
+
 test('end to end, injected clock: an exception by sha256 quiets a new unsigned module until its date, and from that date on no longer does', async (t) => {
   const pty = readFileSync(realCorpusPath('pty-node'));
   const sha = (await import('node:crypto')).createHash('sha256').update(pty).digest('hex');
