@@ -23,6 +23,28 @@ export function hidePayloadInCertificateEntry(signed: Buffer, payload: Buffer): 
   return out;
 }
 
+/** The file without its certificate table (osslsigncode remove-signature refuses a table of several entries). */
+export function withoutCertificateTable(signed: Buffer): Buffer {
+  const { dd, offset, size } = certDirectory(signed);
+  const out = Buffer.concat([signed.subarray(0, offset), signed.subarray(offset + size)]);
+  out.writeUInt32LE(0, dd);
+  out.writeUInt32LE(0, dd + 4);
+  return out;
+}
+
+/** A further WIN_CERTIFICATE entry (PKCS#7, revision 2.0) holding `pkcs7`, added after the table's last entry. */
+export function appendCertificateEntry(signed: Buffer, pkcs7: Buffer): Buffer {
+  const { dd, offset, size } = certDirectory(signed);
+  const header = Buffer.alloc(8);
+  header.writeUInt32LE(8 + pkcs7.length, 0);
+  header.writeUInt16LE(0x0200, 4);
+  header.writeUInt16LE(0x0002, 6);
+  const entry = Buffer.concat([header, pkcs7, Buffer.alloc((8 - ((8 + pkcs7.length) % 8)) % 8)]);
+  const out = Buffer.concat([signed.subarray(0, offset + size), entry, signed.subarray(offset + size)]);
+  out.writeUInt32LE(size + entry.length, dd + 4);
+  return out;
+}
+
 /** Bytes appended after the certificate table without touching the directory (overlay after the signature). */
 export function appendAfterTable(signed: Buffer, extra: Buffer): Buffer {
   return Buffer.concat([signed, extra]);

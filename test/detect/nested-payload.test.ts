@@ -3,11 +3,12 @@
 // trusted, and nothing in the nested signature is covered by it — the 3CX d3dcompiler_47.dll case by another route.
 // Before NESTED_SIGNATURE_UNVOUCHED this raised nothing at baseline and SIGNER_CHANGED info inside an update.
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { context, inspectFile } from '../helpers/inspect.ts';
+import { appendCertificateEntry, withoutCertificateTable } from '../../scripts/lib/pe-mutate.ts';
 import { put } from '../../scripts/lib/three-cx.ts';
 import { realAppPath, realCorpusPath } from '../helpers/real-corpus.ts';
 import { appDir, harness } from '../helpers/scan.ts';
@@ -27,6 +28,54 @@ function withNestedPayload(dll: Buffer): string {
   run('osslsigncode', ['sign', '-nest', '-certs', 'c.pem', '-key', 'k.pem', '-h', 'sha256', '-n', randomBytes(60_000).toString('base64'), '-in', 'in.dll', '-out', 'out.dll'], dir);
   return join(dir, 'out.dll');
 }
+
+/** A self-made code-signing certificate (c.pem, k.pem in `dir`) whose private extension carries `payload` bytes. */
+function selfMadeSigner(dir: string, payload: number): void {
+  run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'k.pem', '-out', 'c.pem', '-days', '3650', '-subj', '/CN=Wrapper', '-addext', 'extendedKeyUsage=codeSigning', '-addext', `1.2.3.4.5=DER:${'41'.repeat(payload)}`], dir);
+}
+
+test('inspect: a genuine signature wrapped in a self-made first signature (osslsigncode attach-signature -nest) is hidden data: Windows judges the file by its first signature', (t) => {
+  const dir = tempDir('sealwatch-wrap-');
+  writeFileSync(join(dir, 'genuine.dll'), readFileSync(realCorpusPath('conpty')));
+  run('osslsigncode', ['extract-signature', '-in', 'genuine.dll', '-out', 'genuine.p7'], dir);
+  run('osslsigncode', ['remove-signature', '-in', 'genuine.dll', '-out', 'bare.dll'], dir);
+  const wrapped = (payload: number, out: string): string => {
+    selfMadeSigner(dir, payload);
+    run('osslsigncode', ['sign', '-certs', 'c.pem', '-key', 'k.pem', '-h', 'sha256', '-in', 'bare.dll', '-out', `own-${out}`], dir);
+    // It writes the file, then exits 1: its own check of the result cannot chain the self-made first signature.
+    spawnSync('osslsigncode', ['attach-signature', '-nest', '-sigin', 'genuine.p7', '-in', `own-${out}`, '-out', out], { cwd: dir, stdio: 'ignore' });
+    return join(dir, out);
+  };
+  for (const [payload, name] of [[40_000, 'big.dll'], [1, 'small.dll']] as const) {
+    const r = inspectFile(wrapped(payload, name));
+    t.true(r.code_signature.signatures.some((s) => s.index === '0.1' && s.trusted), `${name}: the genuine signature is nested, and trusted`);
+    const p = r.code_signature.problems.find((x) => x.code === 'SIGNATURE_UNVOUCHED_DATA');
+    t.is(p?.signature, '0', name);
+    t.regex(p?.message ?? '', /signature 0 \(\d+ bytes\) is by "CN=Wrapper", whom no trusted chain proves, wrapped around trusted nested signature 0\.1/);
+  }
+  t.false(inspectFile(join(dir, 'genuine.dll')).code_signature.problems.some((x) => x.code === 'SIGNATURE_UNVOUCHED_DATA'));
+});
+
+test('inspect: UEFI — an entry by a self-made certificate beside the trusted one (firmware skips it) is hidden data past the bound; the genuine shim\'s entry for a CA our db lacks is not', (t) => {
+  const dir = tempDir('sealwatch-efi-entry-');
+  const shim = readFileSync(realCorpusPath('shim'));
+  writeFileSync(join(dir, 'bare.efi'), withoutCertificateTable(shim));
+  const entry = (payload: number): Buffer => {
+    selfMadeSigner(dir, payload);
+    run('osslsigncode', ['sign', '-certs', 'c.pem', '-key', 'k.pem', '-h', 'sha256', '-in', 'bare.efi', '-out', `own-${payload}.efi`], dir);
+    run('osslsigncode', ['extract-signature', '-in', `own-${payload}.efi`, '-out', `own-${payload}.p7`], dir);
+    return readFileSync(join(dir, `own-${payload}.p7`));
+  };
+  const codes = (bytes: Buffer): string[] => {
+    writeFileSync(join(dir, 'x.efi'), bytes);
+    const r = inspectFile(join(dir, 'x.efi'));
+    t.is(r.code_signature.status, 'trusted');
+    return r.code_signature.problems.map((p) => p.code);
+  };
+  t.false(codes(shim).includes('SIGNATURE_UNVOUCHED_DATA'), 'genuine shim: its second entry (UEFI CA 2023) is untrusted here, and small');
+  t.false(codes(appendCertificateEntry(shim, entry(1))).includes('SIGNATURE_UNVOUCHED_DATA'), 'a small extra entry is within the tolerated room');
+  t.true(codes(appendCertificateEntry(shim, entry(40_000))).includes('SIGNATURE_UNVOUCHED_DATA'));
+});
 
 const MSAL_0207 = 'msal-0.20.7';
 const msalDll = (release: string): Buffer => readFileSync(join(realAppPath(release), 'dist', 'windows', 'x64', 'msalruntime.dll'));

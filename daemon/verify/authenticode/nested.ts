@@ -41,3 +41,37 @@ export function unvouchedNested(outer: AuthenticodeSignature, nested: Authentico
   if (!own && size > OVERSIZED_NESTED) return report(`is by another publisher, ${who}, and larger than any signature needs`);
   return undefined;
 }
+
+/** A signature that proves its signer: trusted, or trusted but for time or purpose when it is `peer`'s organisation. */
+function vouches(s: AuthenticodeSignature, peer: AuthenticodeSignature): boolean {
+  return s.trusted || (trustedButForTime(s) && organisationOf(s) !== undefined && organisationOf(s) === organisationOf(peer));
+}
+
+const topLevel = (s: AuthenticodeSignature): boolean => !s.label.includes('.');
+const describeSigner = (s: AuthenticodeSignature): string => (s.signer ? `"${s.signer.subjectFields.organization ?? s.signer.subject}"` : 'an unreadable signer');
+
+/** What untrusted signatures beside a trusted one may hold in a UEFI image (shim carries one per CA; ours may lack one). */
+const EFI_UNTRUSTED_ENTRIES = 16 * 1024;
+
+/**
+ * File-level: signatures nothing trusted vouches for beside one that is trusted. Windows judges a PE by its first
+ * signature, so a trusted signature nested inside an untrusted first one (anyone can wrap a genuine signature in
+ * their own: osslsigncode -nest) makes the file look trusted while every byte of the wrapper — certificates with
+ * any extension, attributes — is vouched for by no one. UEFI firmware takes an image when any entry is trusted and
+ * skips the others: those are room for data, tolerated up to a bound (a genuine shim's entry for a CA our db lacks).
+ * `entrySizes`: the bytes of each WIN_CERTIFICATE entry, by top-level label.
+ */
+export function unvouchedBesideTrusted(signatures: readonly AuthenticodeSignature[], efi: boolean, entrySizes: ReadonlyMap<string, number>): Problem[] {
+  const trusted = signatures.filter((s) => s.trusted);
+  if (trusted.length === 0) return [];
+  if (!efi) {
+    const first = signatures.find((s) => s.label === '0');
+    const inside = trusted.find((s) => s.label.startsWith('0.'));
+    if (!first || !inside || vouches(first, inside)) return [];
+    return [problem('SIGNATURE_UNVOUCHED_DATA', `signature 0 (${entrySizes.get('0') ?? 0} bytes) is by ${describeSigner(first)}, whom no trusted chain proves, wrapped around trusted nested signature ${inside.label}: Windows judges the file by signature 0, and nothing trusted vouches for its certificates and attributes`, '0')];
+  }
+  const untrusted = signatures.filter((s) => topLevel(s) && !trusted.some((t) => t === s || (topLevel(t) && vouches(s, t))));
+  const bytes = untrusted.reduce((sum, s) => sum + (entrySizes.get(s.label) ?? 0), 0);
+  if (bytes <= EFI_UNTRUSTED_ENTRIES) return [];
+  return [problem('SIGNATURE_UNVOUCHED_DATA', `${untrusted.length} certificate-table entr${untrusted.length === 1 ? 'y' : 'ies'} (${untrusted.map((s) => s.label).join(', ')}; ${bytes} bytes) by signers no trusted chain proves (${untrusted.map(describeSigner).join(', ')}) sit beside a trusted one: firmware skips them, and nothing vouches for their bytes (genuine images: under ${EFI_UNTRUSTED_ENTRIES / 1024} KiB)`)];
+}

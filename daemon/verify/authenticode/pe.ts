@@ -9,6 +9,7 @@ import { computePageHashTable } from '../../formats/pe/page-hashes.ts';
 import { isAllZero } from '../../formats/bytes/reader.ts';
 import { type ChainContext } from '../chain/build.ts';
 import { caughtProblem, problem, type Problem } from '../problems.ts';
+import { unvouchedBesideTrusted } from './nested.ts';
 import { failed, verifyAuthenticodeSignedData, type AuthenticodeSignature } from './signature.ts';
 
 export interface PeSignatureReport {
@@ -118,6 +119,8 @@ export function verifyPeSignatures(bytes: Uint8Array, pe: PeFile, ctx: PeVerifyC
       signatures.push(failed(label, caughtProblem(err, 'SIGNATURE_MALFORMED', `WIN_CERTIFICATE #${entry.index}`, label)));
     }
   }
+  const entrySizes = new Map((table?.usable ? table.entries : []).map((e, i) => [String(i), e.content.length]));
+  problems.push(...unvouchedBesideTrusted(signatures, pe.kind === 'efi', entrySizes));
   // Each signature's tolerated room is bounded on its own; copies of signatures (nested, or a UEFI image's further
   // entries) would multiply it, so the whole file has a bound too.
   const room = signatures.reduce((sum, sig) => sum + sig.unvouchedBytes, 0);
