@@ -22,7 +22,8 @@ export class DirWatcher extends EventEmitter implements HintWatcher {
   /** The root with its own links resolved, as the scan resolves it (pipeline/scan-app.ts): a configured root may be
    * a link (/opt/app -> /opt/app-1.2), and add() refuses links — without this nothing at all would be watched. */
   private top: string | undefined;
-  private readonly watchers = new Map<string, FSWatcher>();
+  /** Each watch with the inode it was made on: a path deleted and made again (rm -rf; mkdir) is another directory. */
+  private readonly watchers = new Map<string, { readonly watch: FSWatcher; readonly ino: number }>();
   private device: number | undefined;
   private closed = false;
   private failed = false;
@@ -44,7 +45,7 @@ export class DirWatcher extends EventEmitter implements HintWatcher {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const w of this.watchers.values()) w.close();
+    for (const w of this.watchers.values()) w.watch.close();
     this.watchers.clear();
   }
 
@@ -64,22 +65,27 @@ export class DirWatcher extends EventEmitter implements HintWatcher {
     }
   }
 
-  /** One watch on `dir` (a directory on the root's file system, not a link); false if it is not one. */
+  /** One watch on `dir` (a directory on the root's file system, not a link); false if it is not one or is watched. */
   private async add(dir: string): Promise<boolean> {
-    if (this.watchers.has(dir)) return false;
     let st;
     try {
       st = await lstat(dir);
-    } catch {
+    } catch (err) {
+      // Deeper than a path can name (PATH_MAX): it cannot be watched, so the root is rescanned on schedule instead.
+      if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') this.fail(err);
       return false;
     }
     if (!st.isDirectory() || this.closed) return false;
     this.device ??= st.dev;
     if (st.dev !== this.device) return false;
+    const watched = this.watchers.get(dir);
+    if (watched?.ino === st.ino) return false;
+    // The path now names another directory (deleted or moved away, and made again): its old watches see nothing here.
+    if (watched) this.drop(dir);
     try {
       const w = watch(dir, { persistent: true }, (event, name) => this.event(dir, event, name));
       w.on('error', (err) => this.lost(dir, err));
-      this.watchers.set(dir, w);
+      this.watchers.set(dir, { watch: w, ino: st.ino });
       return true;
     } catch (err) {
       // ENOSPC (the inotify watch limit), EMFILE: RootWatcher falls back to rescans.
@@ -98,15 +104,17 @@ export class DirWatcher extends EventEmitter implements HintWatcher {
 
   private async renamed(path: string): Promise<void> {
     const exists = await lstat(path).then((s) => s.isDirectory(), () => false);
+    // Whatever watches the path had are on the directory that was there before (deleted or moved away, maybe with
+    // the same inode number reused): watch what is there now, afresh.
+    this.drop(path);
     if (exists) await this.crawl(path).catch((err: unknown) => this.fail(err));
-    else this.drop(path);
   }
 
   /** A watched directory that went away: close its watch and those under it. */
   private drop(path: string): void {
     for (const [dir, w] of this.watchers) {
       if (dir === path || dir.startsWith(path + sep)) {
-        w.close();
+        w.watch.close();
         this.watchers.delete(dir);
       }
     }

@@ -2,7 +2,7 @@
 // followed; a file written anywhere under the root is reported; a directory made later is watched, one removed is
 // dropped. Real directories and real inotify; waits have limits only to stop a stuck test.
 import test from 'ava';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DirWatcher } from '../../daemon/watch/dir-watcher.ts';
@@ -61,6 +61,34 @@ async function until(what: string, ok: () => boolean, limitMs = 30_000): Promise
     t.is(w.size, 2, 'the linked root and its subdirectory');
     writeFileSync(join(real, 'sub', 'app.dll'), 'MZ');
     await until('the write under the linked root', () => events.includes(join(real, 'sub', 'app.dll')));
+  } finally {
+    await w.close();
+  }
+});
+
+(process.platform === 'linux' ? test : test.skip)('a directory deleted and made again at once (rm -rf; mkdir), or swapped for a staged one (mv), is watched again: a file dropped into it later is reported', async (t) => {
+  const root = tempDir('sealwatch-dirwatch-again-');
+  for (const d of ['res', 'res/deep', 'lib']) mkdirSync(join(root, d));
+  const w = new DirWatcher(root);
+  const events: string[] = [];
+  w.on('all', (_e, path) => events.push(path));
+  try {
+    await new Promise<void>((resolve, reject) => (w.on('ready', resolve), w.on('error', reject)));
+    // Deleted and made again before the watcher hears of the deletion: the old watch is on a directory that is gone.
+    rmSync(join(root, 'res'), { recursive: true });
+    mkdirSync(join(root, 'res', 'deep'), { recursive: true });
+    await sleep(500);
+    writeFileSync(join(root, 'res', 'deep', 'drop.so'), 'ELF');
+    await until('the drop into the remade directory', () => events.includes(join(root, 'res', 'deep', 'drop.so')));
+    // The staged swap updaters use: the new tree moved in where the old one was, the old one removed.
+    mkdirSync(join(root, 'lib.new'));
+    renameSync(join(root, 'lib'), join(root, 'lib.old'));
+    renameSync(join(root, 'lib.new'), join(root, 'lib'));
+    rmSync(join(root, 'lib.old'), { recursive: true });
+    await sleep(500);
+    writeFileSync(join(root, 'lib', 'evil.so'), 'ELF');
+    await until('the drop into the swapped-in directory', () => events.includes(join(root, 'lib', 'evil.so')));
+    t.is(w.size, 4, 'root, res, res/deep, lib: nothing stale left');
   } finally {
     await w.close();
   }
