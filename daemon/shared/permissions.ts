@@ -1,5 +1,6 @@
 // sealwatch runs as root and does what its config and policies say: a file or directory that a non-admin user can
-// write would let that user switch sealwatch off or silence its alerts. POSIX: refused when group- or world-writable
+// write would let that user switch sealwatch off or silence its alerts. POSIX: refused when group- (macOS: but by
+// root's or admin's group) or world-writable
 // (a world-writable directory with the sticky bit, like /tmp, only when it is the file itself), or owned by anyone
 // other than root or the user sealwatch runs as; every directory above it is checked too, and the file a link leads
 // to with its directories (whoever can write one can replace the file). Windows: the DACLs (windows-acl.ts, by SID)
@@ -53,13 +54,17 @@ export function writableByNonAdmin(path: string, platform: NodeJS.Platform = pro
 /** Why one object (its owner and mode; nothing above it) lets a non-admin change it. */
 function posixWhy(p: string, st: Stats, isTarget: boolean, platform: NodeJS.Platform): string | undefined {
   const self = process.getuid?.() ?? 0;
-  // root's group; on macOS also `admin` (gid 80), which owns /Applications and parts of /Library: its members are admins.
-  const adminGroups = new Set(platform === 'darwin' ? [0, 80] : [0]);
+  // macOS: root's group and `admin` (gid 80), which owns /Applications and parts of /Library: its members are admins.
+  // Linux: no group. A POSIX ACL's mask shows as the group bits, so group-write may mean a named user's write entry
+  // (setfacl -m u:nobody:rw), which Node cannot read: group 0 writing is refused like any other.
+  const adminGroups = new Set(platform === 'darwin' ? [0, 80] : []);
   const what = isTarget ? (st.isDirectory() ? 'the directory' : 'the file') : 'its directory';
   const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
   if (st.uid !== 0 && st.uid !== self) return `${what} ${p} is owned by uid ${st.uid}, not root (chown root ${p})`;
-  if (st.mode & 0o002 && !(!isTarget && st.mode & 0o1000)) return `${what} ${p} is world-writable (mode ${mode}; chmod o-w ${p})`;
-  if (st.mode & 0o020 && !adminGroups.has(st.gid)) return `${what} ${p} is writable by group ${st.gid} (mode ${mode}; chmod g-w ${p})`;
+  // A sticky directory above (like /tmp, 1777): others can add entries but not replace this one.
+  const sticky = !isTarget && (st.mode & 0o1000) !== 0;
+  if (st.mode & 0o002 && !sticky) return `${what} ${p} is world-writable (mode ${mode}; chmod o-w ${p})`;
+  if (st.mode & 0o020 && !sticky && !adminGroups.has(st.gid)) return `${what} ${p} is writable by group ${st.gid}${platform === 'darwin' ? '' : ' or, through a POSIX ACL (its mask), by named users'} (mode ${mode}; chmod g-w ${p})`;
   return undefined;
 }
 

@@ -2,7 +2,7 @@
 // `reg query` output as Microsoft documents it) < SEALWATCH_* < --set, each value's source kept; files non-admins
 // can write refused, with the reason.
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, buildBinary } from 'plist';
@@ -169,9 +169,20 @@ test('a config file, its directory or a policy path that non-admins can write is
     t.regex(writableByNonAdmin(file) ?? '', /the file .* is owned by uid 65534, not root/);
     chownSync(file, 0, 0);
     chmodSync(file, 0o664);
-    t.is(writableByNonAdmin(file), undefined, 'group root may write (wheel / root are admins)');
+    t.regex(writableByNonAdmin(file, 'linux') ?? '', /writable by group 0 or, through a POSIX ACL \(its mask\), by named users/, 'Linux: the group bits may be an ACL mask');
+    t.is(writableByNonAdmin(file, 'darwin'), undefined, 'macOS: root\'s group may write (wheel / admin are admins)');
+    chmodSync(file, 0o644);
+    // A real POSIX ACL (setfacl -m u:65534:rw): the named user can write a file whose owner and group are root.
+    const acl = "import os,struct,sys; e=[(1,6,0xffffffff),(2,6,65534),(4,4,0xffffffff),(16,6,0xffffffff),(32,4,0xffffffff)]; os.setxattr(sys.argv[1],'system.posix_acl_access',struct.pack('<I',2)+b''.join(struct.pack('<HHI',*x) for x in e))";
+    if (spawnSync('python3', ['-c', acl, file]).status === 0) {
+      t.regex(writableByNonAdmin(file, 'linux') ?? '', /POSIX ACL/);
+      execFileSync('python3', ['-c', "import os,sys; os.removexattr(sys.argv[1],'system.posix_acl_access')", file]);
+      chmodSync(file, 0o644);
+    } else t.log('this file system takes no POSIX ACL: that part not checked');
+    chmodSync(file, 0o664);
     chownSync(file, 0, 65534);
     t.regex(writableByNonAdmin(file) ?? '', /writable by group 65534/);
+    t.regex(writableByNonAdmin(file, 'darwin') ?? '', /writable by group 65534/);
     chownSync(file, 0, 0);
     chmodSync(file, 0o644);
   }
