@@ -262,6 +262,49 @@ function iocHash(value: string, where: string): { kind: 'sha256' | 'sha1' | 'md5
   return { kind, hash: value.toLowerCase() };
 }
 
+const digestName = (kind: string): string => (kind === 'sha1' ? 'SHA-1' : kind === 'md5' ? 'MD5' : 'SHA-256');
+
+/**
+ * Fills `bySecondary` (`sha1:…` / `md5:…` → SHA-256) from every distinct stored record, and returns the kinds asked
+ * for that no record has. SHA-1 and MD5 are kept in each record, not indexed, and only by scans run with
+ * --ioc-digests: one file (one SHA-256) may have a record without them and a later one with them, so every record
+ * is read, not one per file. Says on stderr what cannot be matched and why.
+ */
+function secondaryDigests(store: Store, asked: ReadonlyArray<{ kind: string }>, bySecondary: Map<string, string>, io: Output): Set<string> {
+  const files = new Set<string>();
+  const withDigest = { sha1: new Set<string>(), md5: new Set<string>() };
+  const read = new Set<number>();
+  for (const a of store.apps()) {
+    for (const s of store.snapshots(a.id)) {
+      for (const f of store.files(s.id)) {
+        if (!/^[0-9a-f]{64}$/.test(f.sha256)) continue;
+        files.add(f.sha256);
+        if (read.has(f.record_id)) continue;
+        read.add(f.record_id);
+        let hash: { sha1?: string; md5?: string } | undefined;
+        try {
+          hash = store.record(f.record_id, s.root, f.path).file.hash;
+        } catch {
+          continue;
+        }
+        if (hash.sha1) (withDigest.sha1.add(f.sha256), bySecondary.set(`sha1:${hash.sha1.toLowerCase()}`, f.sha256));
+        if (hash.md5) (withDigest.md5.add(f.sha256), bySecondary.set(`md5:${hash.md5.toLowerCase()}`, f.sha256));
+      }
+    }
+  }
+  const unsearchable = new Set<string>();
+  for (const kind of ['sha1', 'md5'] as const) {
+    if (!asked.some((h) => h.kind === kind)) continue;
+    const name = digestName(kind);
+    const missing = files.size - withDigest[kind].size;
+    if (files.size > 0 && withDigest[kind].size === 0) {
+      unsearchable.add(kind);
+      io.err(`ioc: no ${name} digests are recorded in this database (scans record them only with --ioc-digests): the ${name} hashes given are not searched; give SHA-256 hashes`);
+    } else if (missing > 0) io.err(`ioc: ${missing} of ${files.size} stored files have no ${name} recorded (scanned without --ioc-digests); they can be matched by SHA-256 only`);
+  }
+  return unsearchable;
+}
+
 export async function runIoc(hashes: readonly string[], file: string | undefined, db: string | undefined, json: boolean, io: Output, html?: string): Promise<number> {
   const all = hashes.map((h) => iocHash(h, 'argument'));
   if (file) {
@@ -280,46 +323,22 @@ export async function runIoc(hashes: readonly string[], file: string | undefined
   return withStore(db, async (store) => {
     // SHA-256 is indexed. SHA-1 and MD5 are kept in each stored record, not indexed: they are found by reading every
     // distinct record of the history once, and only where the record has them.
-    const others = all.filter((h) => h.kind !== 'sha256');
     const bySecondary = new Map<string, string>();
-    if (others.length) {
-      let records = 0;
-      const recorded = { sha1: 0, md5: 0 };
-      const seen = new Set<string>();
-      for (const a of store.apps()) {
-        for (const s of store.snapshots(a.id)) {
-          for (const f of store.files(s.id)) {
-            if (seen.has(f.sha256) || !/^[0-9a-f]{64}$/.test(f.sha256)) continue;
-            seen.add(f.sha256);
-            let hash: { sha1?: string; md5?: string } | undefined;
-            try {
-              hash = store.record(f.record_id, s.root, f.path).file.hash;
-            } catch {
-              continue;
-            }
-            records++;
-            if (hash.sha1) (recorded.sha1++, bySecondary.set(`sha1:${hash.sha1.toLowerCase()}`, f.sha256));
-            if (hash.md5) (recorded.md5++, bySecondary.set(`md5:${hash.md5.toLowerCase()}`, f.sha256));
-          }
-        }
-      }
-      for (const kind of ['sha1', 'md5'] as const) {
-        if (!others.some((h) => h.kind === kind)) continue;
-        const name = kind === 'sha1' ? 'SHA-1' : 'MD5';
-        // SHA-1 and MD5 are recorded only by scans run with --ioc-digests (SHA-256 always is): say so, never answer
-        // "no sightings" for a digest that was never computed.
-        if (records > 0 && recorded[kind] === 0) throw new SealwatchError('CONFIG', `ioc: no ${name} digests are recorded in this database (scans record them only with --ioc-digests), so ${name} hashes cannot be searched: give SHA-256 hashes`);
-        if (recorded[kind] < records) io.err(`ioc: ${records - recorded[kind]} of ${records} stored files have no ${name} recorded (scanned without --ioc-digests); they can be matched by SHA-256 only`);
-      }
-    }
+    const unsearchable = all.some((h) => h.kind !== 'sha256') ? secondaryDigests(store, all, bySecondary, io) : new Set<string>();
+    const searchable = all.filter((h) => !unsearchable.has(h.kind));
+    // Only digests never computed here were given: say so, never answer "no sightings" for them.
+    if (searchable.length === 0) throw new SealwatchError('CONFIG', `ioc: no ${[...unsearchable].map(digestName).join(' or ')} digests are recorded in this database (scans record them only with --ioc-digests), so those hashes cannot be searched: give SHA-256 hashes`);
     let hits = 0;
     const rows: Cell[][] = [];
     const reported = new Set<string>();
     const asked: Array<{ hash: string; sha256: string | undefined }> = [];
-    for (const h of all) {
+    const matched = new Set<string>();
+    for (const h of searchable) {
       const sha256 = h.kind === 'sha256' ? h.hash : bySecondary.get(`${h.kind}:${h.hash}`);
       asked.push({ hash: h.hash, sha256 });
-      for (const hit of sha256 ? store.ioc(sha256) : []) {
+      const sightings = sha256 ? store.ioc(sha256) : [];
+      if (sightings.length) matched.add(h.hash);
+      for (const hit of sightings) {
         // The same file asked for twice (the same hash, or its SHA-1 and its SHA-256) is one sighting.
         const key = JSON.stringify([hit.sha256, hit.app, hit.path]);
         if (reported.has(key)) continue;
@@ -331,8 +350,8 @@ export async function runIoc(hashes: readonly string[], file: string | undefined
       }
     }
     if (!json) {
-      const found = new Set(rows.map((r) => r[0])).size;
-      io.out(`${hits} sighting${hits === 1 ? '' : 's'} of ${found} of ${all.length} hash${all.length === 1 ? '' : 'es'}`);
+      // A hash counts as found when its file was seen, also when its sightings were listed under another digest of it.
+      io.out(`${hits} sighting${hits === 1 ? '' : 's'} of ${matched.size} of ${all.length} hash${all.length === 1 ? '' : 'es'}${searchable.length < all.length ? ` (${all.length - searchable.length} could not be searched)` : ''}`);
       if (rows.length) for (const l of table(['HASH', 'APP', 'PATH', 'FIRST SEEN (VERSION)', 'LAST SEEN (VERSION)', 'STILL PRESENT'], rows, io.colour === true)) io.out(l);
     }
     // --html: the hunt view of the same hashes (daemon/report/ioc-page.ts), loaded only when asked for.

@@ -3,7 +3,7 @@
 // pseudo-terminal from `script`), EPIPE into `head`, and every bad input a usage error (exit 2) that says why.
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -265,6 +265,29 @@ test('ioc: SHA-256, and SHA-1 and MD5 from the stored records (scans with --ioc-
   const miss = await sealwatch(['ioc', '1'.repeat(40), '--db', db]);
   t.is(miss.code, 0);
   t.regex(miss.stdout, /^0 sightings of 0 of 1 hash\n$/);
+});
+
+test('ioc after digests were turned on (an advisory gave SHA-1s): a file first recorded without them is found by a later record that has them; a mixed list searches what it can', async (t) => {
+  const db = join(tmp('out'), 'later.db');
+  const app = tmp('app');
+  copyFileSync(realCorpusPath('conpty'), join(app, 'conpty.dll'));
+  t.is((await sealwatch(['scan', app, '--app', 'late', '--app-version', '1', '--db', db])).code, 0);
+  const bytes = readFileSync(realCorpusPath('conpty'));
+  const digest = (alg: string): string => createHash(alg).update(bytes).digest('hex');
+  // Nothing has an MD5 or SHA-1 yet: a list of SHA-256 and MD5 still searches the SHA-256, and says what it could not.
+  const list = join(tmp('ioc'), 'mixed.txt');
+  writeFileSync(list, `${digest('sha256')}\n${digest('md5')}\n`);
+  const mixed = await sealwatch(['ioc', '--file', list, '--db', db]);
+  t.is(mixed.code, 1, mixed.stderr);
+  t.regex(mixed.stdout, /^1 sighting of 1 of 2 hashes \(1 could not be searched\)\n/);
+  t.regex(mixed.stderr, /no MD5 digests are recorded in this database/);
+  // The same file copied in again (a reinstall) and scanned with --ioc-digests: its new record has the SHA-1.
+  rmSync(join(app, 'conpty.dll'));
+  copyFileSync(realCorpusPath('conpty'), join(app, 'conpty.dll'));
+  t.is((await sealwatch(['scan', app, '--app', 'late', '--app-version', '1', '--ioc-digests', '--db', db])).code, 0);
+  const bySha1 = await sealwatch(['ioc', digest('sha1'), digest('sha256'), '--db', db]);
+  t.is(bySha1.code, 1, bySha1.stderr);
+  t.regex(bySha1.stdout, /^1 sighting of 2 of 2 hashes\n/, 'both digests of the one file count as found');
 });
 
 test('scan refuses what it cannot scan before it creates a database: a missing directory (3), a file or an empty --app (2); a --db under /proc is a clear error (4), never a hang', async (t) => {
