@@ -120,7 +120,8 @@ function wingetDirectory(dir: string): Buffer {
     else if (e.isDirectory()) for (const f of readdirSync(join(dir, e.name), { withFileTypes: true })) if (f.isFile() && /\.ya?ml$/i.test(f.name)) files.push(join(dir, e.name, f.name));
     if (files.length > 5000) throw new Error(`${dir}: more than 5000 manifest files`);
   }
-  return Buffer.from(files.sort().map((f) => readManifestFile(f).toString('utf8')).join('\n---\n'));
+  // Each file may start with a byte-order mark (editors on Windows write one): inside the joined stream it is not one.
+  return Buffer.from(files.sort().map((f) => readManifestFile(f).toString('utf8').replace(/^\uFEFF/, '')).join('\n---\n'));
 }
 
 export class ManifestStage {

@@ -255,3 +255,20 @@ test('a WinGet package directory as winget-pkgs lays it out (version, installer 
   t.is(f?.severity, 'high');
   t.deepEqual((f?.evidence as { listed: string[] }).listed, ['18.12.407', '18.12.416']);
 });
+
+test('feeds as vendors write them: an unquoted two-part version (1.10) stays "1.10"; WinGet files that start with a byte-order mark; a staged Squirrel release (# 10%)', async (t) => {
+  const winget = readWinget('w.yaml', Buffer.from('PackageIdentifier: Japplis.Watch\nPackageVersion: 1.10\nManifestType: singleton\n'));
+  t.deepEqual(winget.versions, ['1.10'], 'not the number 1.1');
+  t.is(readElectronBuilder('latest.yml', Buffer.from('version: 2.0\nfiles:\n  - url: a.exe\n    sha512: x\n    size: 1234\n')).version, '2.0');
+  t.deepEqual((readElectronBuilder('latest.yml', Buffer.from('version: 2.0\nfiles:\n  - url: a.exe\n    sha512: x\n    size: 1234\n')).facts as { installers: Array<{ size?: number }> }).installers[0]?.size, 1234);
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const dir = join(tempDir('sealwatch-winget-bom-'), 'Japplis', 'Watch');
+  for (const v of ['1.9', '1.10']) {
+    mkdirSync(join(dir, v), { recursive: true });
+    writeFileSync(join(dir, v, 'Japplis.Watch.yaml'), `\uFEFFPackageIdentifier: Japplis.Watch\nPackageVersion: ${v}\nManifestType: version\nManifestVersion: 1.6.0\n`);
+    writeFileSync(join(dir, v, 'Japplis.Watch.installer.yaml'), `\uFEFFPackageIdentifier: Japplis.Watch\nPackageVersion: ${v}\nInstallers:\n  - Architecture: x64\n    InstallerUrl: https://example.invalid/w-${v}.exe\n    InstallerSha256: ${'AB'.repeat(32)}\nManifestType: installer\nManifestVersion: 1.6.0\n`);
+  }
+  t.is(unknown(await scanWith({ kind: 'winget', location: dir }, '1.10')).length, 0, 'a published version, from files with a BOM');
+  const staged = readSquirrel('RELEASES', Buffer.from(`${'a'.repeat(40)} Watch-1.9.0-full.nupkg 1231360\n# a comment line\n${'b'.repeat(40)} Watch-1.10.0-full.nupkg 1231361 # 10%\n`));
+  t.deepEqual(staged.versions, ['1.9.0', '1.10.0']);
+});

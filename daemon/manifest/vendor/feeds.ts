@@ -16,8 +16,12 @@ function fail(kind: FeedKind, location: string, why: string): FormatError {
   return new FormatError(kind, 'MALFORMED', `${location}: ${why}`);
 }
 
+/**
+ * Every document of a YAML feed, its scalars as the text written: `PackageVersion: 1.10` or `version: 2.0` unquoted is
+ * the version "1.10" / "2.0", never the number 1.1 / 2 (the failsafe schema reads no numbers or booleans).
+ */
 function yamlDocs(kind: FeedKind, location: string, bytes: Uint8Array): unknown[] {
-  const docs = parseAllDocuments(Buffer.from(bytes).toString('utf8'), { uniqueKeys: true });
+  const docs = parseAllDocuments(Buffer.from(bytes).toString('utf8'), { uniqueKeys: true, schema: 'failsafe' });
   if (!Array.isArray(docs)) throw fail(kind, location, 'not YAML');
   const out: unknown[] = [];
   for (const d of docs) {
@@ -40,7 +44,7 @@ export function readElectronBuilder(location: string, bytes: Uint8Array): Manife
   const [doc] = yamlDocs('electron-builder', location, bytes);
   if (!isRecord(doc)) throw fail('electron-builder', location, 'not a YAML mapping');
   const version = str(doc.version);
-  const files = Array.isArray(doc.files) ? doc.files.filter(isRecord).map((f) => ({ url: str(f.url), sha512: str(f.sha512), size: typeof f.size === 'number' ? f.size : undefined })) : [];
+  const files = Array.isArray(doc.files) ? doc.files.filter(isRecord).map((f) => ({ url: str(f.url), sha512: str(f.sha512), size: /^\d{1,15}$/.test(str(f.size) ?? '') ? Number(f.size) : undefined })) : [];
   const publisherName = Array.isArray(doc.publisherName) ? doc.publisherName.map(str).filter(Boolean) : str(doc.publisherName) ? [str(doc.publisherName)] : [];
   if (!version && !doc.provider) throw fail('electron-builder', location, 'has neither `version` (latest*.yml) nor `provider` (app-update.yml)');
   const facts: Record<string, unknown> = {
@@ -104,14 +108,18 @@ export function readWinget(location: string, bytes: Uint8Array): Manifest {
   return { name: `${location} (WinGet ${id})`, kind: 'winget', strength: 'feed', versions, digest: digestOf(bytes), facts: { package: id, installers: installers.slice(0, 20) } };
 }
 
-/** Squirrel.Windows RELEASES: one line per package, `SHA1 FILENAME SIZE`, FILENAME `<id>-<version>-full|delta.nupkg`. */
+/**
+ * Squirrel.Windows RELEASES: one line per package, `SHA1 FILENAME SIZE`, FILENAME `<id>-<version>-full|delta.nupkg`;
+ * `#` starts a comment, as Squirrel's ReleaseEntry reads it (a staged rollout is written `SHA1 FILE SIZE # 10%`).
+ */
 export function readSquirrel(location: string, bytes: Uint8Array): Manifest {
   const text = Buffer.from(bytes).toString('utf8').replace(/^\uFEFF/, '');
   const versions: string[] = [];
   const packages: Array<{ sha1: string; file: string; size: number }> = [];
   text.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === '') return;
-    const m = /^([0-9A-Fa-f]{40})\s+(\S+)\s+(\d+)\s*$/.exec(line.trim());
+    const entry = line.replace(/\s*#.*$/, '').trim();
+    if (entry === '') return;
+    const m = /^([0-9A-Fa-f]{40})\s+(\S+)\s+(\d+)$/.exec(entry);
     if (!m) throw fail('squirrel', location, `line ${i + 1} is not "SHA1 FILENAME SIZE"`);
     const file = decodeURIComponent((m[2] as string).split('/').pop() as string);
     const v = /-(\d+(?:\.\d+)*(?:-[0-9A-Za-z.]+)?)-(?:full|delta)\.nupkg$/i.exec(file)?.[1];
