@@ -21,24 +21,44 @@ const baseName = (path: string): string => path.split('/').pop() ?? path;
 const isMainProgram = (path: string): boolean => path === './' || /^[^/]+\.exe$/i.test(path) || /(^|\/)Contents\/MacOS\/[^/]+$/.test(path);
 const keyOf = (spec: SignerSpec): string => JSON.stringify([spec.organization ?? null, spec.team_id ?? null]);
 
-/** Every distinct module state in the history (path and record), summarised once. */
-function modulesSeen(store: Store, app: AppRow): { summaries: { path: string; m: ModuleSummary }[]; first: string; last: string; snapshots: number } {
+/** High and critical findings nobody has reviewed as fine, by snapshot and path: `RULE severity`. */
+function openAlarms(store: Store, app: AppRow): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of store.findings({ app: app.name })) {
+    if (f.path === null || f.explained || (f.severity !== 'high' && f.severity !== 'critical') || f.state === 'accepted' || f.state === 'dismissed') continue;
+    out.set(`${f.snapshot_id}\0${f.path}`, `${f.rule} ${f.severity}`);
+  }
+  return out;
+}
+
+/**
+ * Every distinct module state in the history (path and record), summarised once — except one that arrived with a
+ * high or critical finding still open (a swapped or planted module): suggesting its signer would allow the attack.
+ */
+function modulesSeen(store: Store, app: AppRow): { summaries: { path: string; m: ModuleSummary }[]; held: string[]; first: string; last: string; snapshots: number } {
   const seen = new Set<string>();
   const summaries: { path: string; m: ModuleSummary }[] = [];
+  const held: string[] = [];
+  const alarms = openAlarms(store, app);
   const snaps = store.snapshots(app.id);
   for (const s of snaps) {
     for (const f of store.files(s.id)) {
       if (!CODE_FORMATS.has(f.format) || seen.has(`${f.path}\0${f.record_id}`)) continue;
       seen.add(`${f.path}\0${f.record_id}`);
+      const alarm = alarms.get(`${s.id}\0${f.path}`);
+      if (alarm) {
+        held.push(`${f.path} (${alarm}, snapshot ${s.id}${s.version ? `, version ${s.version}` : ''})`);
+        continue;
+      }
       const m = summarise(f.path, store.record(f.record_id, s.root, f.path));
       if (m.isCode && m.state === 'file') summaries.push({ path: f.path, m });
     }
   }
-  return { summaries, first: snaps[0]?.taken_at ?? '?', last: snaps.at(-1)?.taken_at ?? '?', snapshots: snaps.length };
+  return { summaries, held, first: snaps[0]?.taken_at ?? '?', last: snaps.at(-1)?.taken_at ?? '?', snapshots: snaps.length };
 }
 
 export function suggestPolicy(store: Store, app: AppRow): string {
-  const { summaries, first, last, snapshots } = modulesSeen(store, app);
+  const { summaries, held, first, last, snapshots } = modulesSeen(store, app);
   const signers = new Map<string, Seen>();
   const unsigned = new Set<string>();
   const untrusted = new Set<string>();
@@ -78,6 +98,7 @@ export function suggestPolicy(store: Store, app: AppRow): string {
     ` Starting policy for ${app.name} (sealwatch policy suggest): review it, then lint it (sealwatch policy lint FILE).`,
     ' Signers come only from trusted signatures seen in the history; pin issuers or leaf thumbprints where you can.',
     ...(untrusted.size ? [' Not allowed (their signatures were never trusted):', ...[...untrusted].slice(0, 20).map((u) => `   ${escapeTerminal(u)}`)] : []),
+    ...(held.length ? [' Not suggested (they arrived with a high or critical finding still open: review it first, `sealwatch findings`):', ...held.slice(0, 20).map((u) => `   ${escapeTerminal(u)}`)] : []),
   ].join('\n');
   // Long lists stay in block style; short ones too, for diffs that read line by line.
   for (const key of ['signers', 'co_signers', 'unsigned']) {

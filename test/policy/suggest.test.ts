@@ -11,6 +11,8 @@ import { sealwatch } from '../helpers/cli.ts';
 import { realAppPath, realCorpusPath, sharedCorpus } from '../helpers/real-corpus.ts';
 import { namedRoot, policyFile, policyHarness } from './helpers.ts';
 
+const jsonLinesOf = (text: string): Array<{ id: number; rule: string }> => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: number; rule: string });
+
 interface Replay { changes: number; snapshots: Array<{ changes: Array<{ kind: string; rule: string; path: string | null }> }> }
 
 async function suggestAndCheck(t: import('ava').ExecutionContext, db: string, app: string): Promise<Record<string, unknown>> {
@@ -33,6 +35,12 @@ test('suggest on node-win 14.12.0 → 14.21.3: both names of the renamed vendor 
   cpSync(realAppPath('node-win-14.21.3'), root, { recursive: true });
   await h.scan('node14', root);
   await h.close();
+  // The rename raised SIGNER_CHANGED high: until someone reviews it, the new name is not suggested.
+  const before = await sealwatch(['policy', 'suggest', 'node14', '--db', h.dbPath]);
+  t.deepEqual((parse(before.stdout) as { signers: Array<{ organization: string }> }).signers.map((s) => s.organization), ['Node.js Foundation']);
+  t.regex(before.stdout, /# Not suggested \(they arrived with a high or critical finding still open[^\n]*\n#\s+bin\/node\.exe \(SIGNER_CHANGED high, snapshot \d+, version v14\.21\.3\)/);
+  const changed = jsonLinesOf((await sealwatch(['findings', '--app', 'node14', '--json', '--db', h.dbPath])).stdout).find((f) => f.rule === 'SIGNER_CHANGED');
+  t.is((await sealwatch(['review', String(changed?.id), '--state', 'accepted', '--note', 'vendor renamed to OpenJS Foundation', '--db', h.dbPath])).code, 0);
   const p = await suggestAndCheck(t, h.dbPath, 'node14');
   t.like(p, { name: 'node14-suggested', match: { apps: ['node14'] } });
   t.deepEqual((p.signers as Array<{ organization: string }>).map((s) => s.organization).sort(), ['Node.js Foundation', 'OpenJS Foundation']);
@@ -59,6 +67,24 @@ test('suggest on an Electron-shaped app of real files: the vendor signs, Microso
     [['OpenConsole.exe', 'conpty.dll', 'd3dcompiler_47.dll'], [{ organization: 'Microsoft Corporation' }]],
   ]);
   t.deepEqual(p.unsigned, ['Update.exe', 'pty.node', 'winpty.dll']);
+});
+
+test('suggest never turns an attack in the history into an allowance: a DLL swapped for another publisher\'s genuine one (SIGNER_CHANGED critical, open) is held back and named', async (t) => {
+  const h = policyHarness([]);
+  const root = namedRoot('term');
+  put(root, 'conpty.dll', readFileSync(realCorpusPath('conpty')));
+  put(root, 'helper.dll', readFileSync(realCorpusPath('vcruntime140')));
+  await h.scan('term', root, { appVersion: '1.0.0' });
+  put(root, 'conpty.dll', readFileSync(realCorpusPath('squirrel')));
+  const swapped = await h.scan('term', root, { appVersion: '1.0.0' });
+  await h.close();
+  t.true(swapped.findings.some((f) => f.path === 'conpty.dll' && (f.severity === 'high' || f.severity === 'critical') && !f.explained), 'the swap is an open alarm');
+  const r = await sealwatch(['policy', 'suggest', 'term', '--db', h.dbPath]);
+  t.is(r.code, 0, r.stderr);
+  const p = parse(r.stdout) as { signers?: Array<{ organization: string }>; co_signers?: Array<{ signers: Array<{ organization: string }> }> };
+  const allowed = [...(p.signers ?? []), ...(p.co_signers ?? []).flatMap((c) => c.signers)].map((s) => s.organization);
+  t.deepEqual(allowed, ['Microsoft Corporation'], 'only the publisher of the modules nobody alarmed about');
+  t.regex(r.stdout, /#\s+conpty\.dll \([A-Z_]+ (high|critical), snapshot \d+, version 1\.0\.0\)/);
 });
 
 test('suggest names an app that is not in the history as a usage error (exit 2), and never overwrites a file', async (t) => {
