@@ -53,13 +53,19 @@ export function configuredDirs(file: string, nameOnTarget = file): string[] {
     throw new SealwatchError('CONFIG', `${file}: not readable YAML: ${errorMessage(err)}`, { cause: err, file });
   }
   if (typeof doc !== 'object' || doc === null) return [];
-  const d = doc as { database?: unknown; log?: { dir?: unknown } };
+  const d = doc as { database?: unknown; log?: { dir?: unknown }; export?: unknown; bundle?: { dir?: unknown } };
   const base = dirname(nameOnTarget);
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   const out: string[] = [];
   if (typeof d.database === 'string') out.push(dirname(abs(d.database)));
   if (typeof d.log?.dir === 'string') out.push(abs(d.log.dir));
-  return out;
+  // Where the daemon writes too: NDJSON export files, and the accepted policy bundle.
+  for (const e of Array.isArray(d.export) ? (d.export as unknown[]) : []) {
+    const path = (e as { path?: unknown } | null)?.path;
+    if (typeof path === 'string') out.push(dirname(abs(path)));
+  }
+  if (typeof d.bundle?.dir === 'string') out.push(abs(d.bundle.dir));
+  return [...new Set(out)];
 }
 
 export function serviceSpec(o: SpecOptions, version: string): ServiceSpec {

@@ -7,6 +7,8 @@ export const UNIT_NAME = 'sealwatch.service';
 export const UNIT_PATH = `/etc/systemd/system/${UNIT_NAME}`;
 /** Where the daemon's scans remember which databases existed (scan.ts defaultWitness), kept in a state dir of its own. */
 export const WITNESS = '/var/lib/sealwatch-witness/databases.json';
+/** Where the service's environment comes from (url_env / secret_env values). */
+export const ENV_FILE = '/etc/sealwatch/sealwatch.env';
 
 /** systemd's quoting of one ExecStart word: double quotes when it has a space, quote, backslash or specifier. */
 function execWord(w: string): string {
@@ -16,7 +18,10 @@ function execWord(w: string): string {
 
 export function systemdUnit(spec: ServiceSpec): string {
   const exec = [...spec.program, 'run', '--config', spec.config].map(execWord).join(' ');
-  const extra = spec.writable.filter((d) => !d.startsWith('/var/lib/sealwatch') && !d.startsWith('/var/log/sealwatch'));
+  // The state and log directories below are writable already; anything else the config names (a sibling such as
+  // /var/lib/sealwatch-history is not inside /var/lib/sealwatch) needs ReadWritePaths under ProtectSystem=strict.
+  const inside = (d: string, dir: string): boolean => d === dir || d.startsWith(`${dir}/`);
+  const extra = spec.writable.filter((d) => !['/var/lib/sealwatch', '/var/log/sealwatch', '/var/cache/sealwatch'].some((dir) => inside(d, dir)));
   return `# Written by \`sealwatch service install\` (sealwatch ${spec.version}). Settings belong in ${spec.config};
 # reinstall to change this unit (\`sealwatch service install\` replaces it).
 [Unit]
@@ -34,6 +39,9 @@ RestartPreventExitStatus=2
 TimeoutStopSec=30s
 UMask=0077
 Environment=SEALWATCH_WITNESS=${WITNESS}
+# Secrets the config names by url_env / secret_env (webhook URLs, HMAC keys): KEY=value lines, root-only (0600).
+# Optional ("-"), and kept outside this unit so that a reinstall, which rewrites the unit, keeps them.
+EnvironmentFile=-${ENV_FILE}
 # systemd creates these owned by the service's user (root), mode 0700: the database, the witness of databases, the
 # logs and a single executable's unpacked assets. Owning them is why no capability is needed to write there.
 StateDirectory=sealwatch sealwatch-witness

@@ -84,6 +84,17 @@ test('a database and log directory named by the config become the only extra Rea
   t.deepEqual([verify.code, verify.stderr], [0, '']);
 });
 
+test('every directory the config makes the daemon write is in ReadWritePaths: a sibling of the state directory (/var/lib/sealwatch-history), NDJSON exports, the bundle directory', async (t) => {
+  const config = join(tmp, 'siblings.yaml');
+  writeFileSync(config, `database: /var/lib/sealwatch-history/h.db\nlog:\n  dir: /var/log/sealwatchd\nexport:\n  - type: ndjson\n    path: /srv/events/sealwatch.ndjson\nbundle:\n  url: https://bundles.example.invalid/b.json\n  public_keys: [/etc/sealwatch/bundle.pub]\n  dir: /srv/bundle\napps: []\n`);
+  const dry = await sealwatch(['service', 'install', '--dry-run', '--platform', 'linux', '--config', config]);
+  t.is(dry.code, 0, dry.stderr);
+  t.regex(dry.stdout, /^ReadWritePaths=\/var\/lib\/sealwatch-history \/var\/log\/sealwatchd \/srv\/events \/srv\/bundle$/m);
+  const inState = join(tmp, 'in-state.yaml');
+  writeFileSync(inState, 'database: /var/lib/sealwatch/h.db\napps: []\n');
+  t.notRegex((await sealwatch(['service', 'install', '--dry-run', '--platform', 'linux', '--config', inState])).stdout, /^ReadWritePaths=/m, 'inside the state directory: writable already');
+});
+
 test('install → status → uninstall → status round trip (systemd as PID 1: for real; otherwise under --root)', async (t) => {
   const realSystemd = existsSync('/run/systemd/system') && process.getuid?.() === 0;
   if (realSystemd) {
