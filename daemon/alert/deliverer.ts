@@ -17,7 +17,8 @@ export interface DelivererOptions {
   readonly now?: () => Date;
   /** One attempt's time limit (default 10 s). */
   readonly timeoutMs?: number;
-  /** Attempts before an alert is dead (default 20). */
+  /** Attempts before an alert is dead (default 1000: with the backoff's 10-minute cap, more than max_age lasts, so an
+   * outage shorter than max_age loses nothing). */
   readonly maxAttempts?: number;
   /** Age since queued after which a failed alert is dead (default 24 h); every alert gets at least one attempt — unless its destination was removed, then it is held until this age. */
   readonly maxAgeMs?: number;
@@ -30,7 +31,7 @@ export interface DelivererOptions {
   readonly batch?: number;
 }
 
-export const DELIVERY_DEFAULTS = { timeoutMs: 10_000, maxAttempts: 20, maxAgeMs: 24 * 3_600_000, pollMs: 1_000, batch: 100 } as const;
+export const DELIVERY_DEFAULTS = { timeoutMs: 10_000, maxAttempts: 1000, maxAgeMs: 24 * 3_600_000, pollMs: 1_000, batch: 100 } as const;
 
 export class OutboxDeliverer {
   private readonly store: Store;

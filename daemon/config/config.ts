@@ -277,7 +277,7 @@ function manifestOf(a: RawConfig['apps'][number], i: number, abs: (p: string) =>
   return { manifest: /^https:\/\//i.test(a.manifest) ? a.manifest : abs(a.manifest), manifestKeys: keys };
 }
 
-const DEFAULTS = { settle: '30s', maxWait: '15m', poll: '5m', rootCheck: '10s', rescan: '0 3 * * *', maintenance: '30 3 * * *', manifests: '*/30 * * * *', timeout: '10s', maxAttempts: 20, maxAge: '72h' };
+const DEFAULTS = { settle: '30s', maxWait: '15m', poll: '5m', rootCheck: '10s', rescan: '0 3 * * *', maintenance: '30 3 * * *', manifests: '*/30 * * * *', timeout: '10s', maxAttempts: 1000, maxAge: '72h' };
 
 /** The built-in defaults as the lowest layer (what `config show --effective` calls "default"). */
 const DEFAULT_LAYER: Layer = {

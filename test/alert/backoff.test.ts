@@ -37,3 +37,17 @@ test('the next delay honours Retry-After on 429 and 503 only, capped; otherwise 
   t.is(nextDelay(3, 429, undefined, NOW, POLICY, () => 0), 2_000, '429 without Retry-After: backoff');
   t.is(nextDelay(2, undefined, undefined, NOW, POLICY, () => 0), 1_000, 'no response (timeout, refused): backoff');
 });
+
+test('the default attempts outlast the default max_age even at the shortest jitter: a webhook down for less than max_age loses no alert', async (t) => {
+  const { DEFAULT_BACKOFF } = await import('../../daemon/alert/backoff.ts');
+  const { loadConfig } = await import('../../daemon/config/config.ts');
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tempDir } = await import('../helpers/temp.ts');
+  const file = join(tempDir('sealwatch-backoff-'), 'sealwatch.yaml');
+  writeFileSync(file, 'apps:\n  - name: a\n    path: /x\n');
+  const { delivery } = loadConfig(file, {});
+  let waited = 0;
+  for (let attempt = 1; attempt < delivery.maxAttempts; attempt++) waited += backoffDelay(attempt, DEFAULT_BACKOFF, () => 0);
+  t.true(waited > delivery.maxAgeMs, `the last attempt comes ${(waited / 3_600_000).toFixed(1)} h after the first; max_age is ${delivery.maxAgeMs / 3_600_000} h`);
+});

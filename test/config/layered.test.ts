@@ -46,7 +46,7 @@ test('managed settings override the file; the environment overrides managed; --s
   t.is(r.config.log.level, 'debug', 'environment beats managed');
   t.is(r.config.workers, 1);
   t.is(r.config.schedules.rescan, '0 4 * * *', '--set beats the file');
-  t.is(r.config.delivery.maxAttempts, 20);
+  t.is(r.config.delivery.maxAttempts, 1000);
   const src = (...p: string[]): string | undefined => originOf(r.merged, p)?.source;
   t.is(src('watch', 'settle'), `managed ${plist}`);
   t.is(src('apps'), `managed ${plist}`);
