@@ -21,6 +21,9 @@ import { type QueuedScan, type ScanTrigger } from './types.ts';
 
 /** How long a shutdown waits for the scan under way before abandoning it. */
 export const SHUTDOWN_GRACE_MS = 10_000;
+/** A failed scan's first retry, doubling up to the last (scanFailed). */
+export const SCAN_RETRY_FIRST_MS = 5_000;
+export const SCAN_RETRY_MAX_MS = 10 * 60_000;
 
 export class Daemon {
   readonly metrics: DaemonMetrics;
@@ -42,6 +45,8 @@ export class Daemon {
   private stopping = false;
   private closed = false;
   private lastScanAt: string | undefined;
+  /** Apps whose last scan failed (a locked or busy database, a full disk): retried, and shown by /healthz. */
+  private readonly failing = new Map<string, { readonly since: string; readonly attempts: number; readonly error: string; readonly retry: NodeJS.Timeout }>();
 
   constructor(deps: DaemonDeps, apps: readonly AppConfig[] = deps.config.apps) {
     this.d = deps;
@@ -99,6 +104,7 @@ export class Daemon {
     const { logger } = this.d;
     logger.info('sealwatch stopping', { reason, scanning: this.queue.scanning ?? null });
     this.batcher.close();
+    for (const f of this.failing.values()) clearTimeout(f.retry);
     await this.warm?.dispose();
     this.warm = undefined;
     for (const t of this.tasks) await t.destroy();
@@ -160,6 +166,8 @@ export class Daemon {
       if (same(old, wanted.get(name))) continue;
       this.apps.delete(name);
       this.batcher.forget(name);
+      clearTimeout(this.failing.get(name)?.retry);
+      this.failing.delete(name);
       await this.watchers.get(name)?.close();
       this.watchers.delete(name);
       if (!wanted.has(name)) this.d.logger.info('app removed from the watch', { app: name });
@@ -228,11 +236,28 @@ export class Daemon {
     } catch (err) {
       if (this.closed) return;
       this.metrics.scans.inc({ app: name, trigger, result: 'error' });
-      logger.error('scan failed', { app: name, trigger, error: errorMessage(err) });
+      this.scanFailed(name, queued, trigger, err);
     } finally {
       this.running = undefined;
       if (!this.closed) collectGarbage();
     }
+  }
+
+  /**
+   * A scan that failed is tried again, later and later (5 s doubling to 10 min): the events it was to cover were
+   * forgotten when it started, so without a retry a change would wait for the next unrelated event or the nightly
+   * rescan. Until one succeeds the app is listed as failing by /healthz (503).
+   */
+  private scanFailed(name: string, queued: QueuedScan, trigger: ScanTrigger, err: unknown): void {
+    const before = this.failing.get(name);
+    if (before) clearTimeout(before.retry);
+    const attempts = (before?.attempts ?? 0) + 1;
+    const delayMs = Math.min(SCAN_RETRY_MAX_MS, SCAN_RETRY_FIRST_MS * 2 ** Math.min(attempts - 1, 20));
+    const retry = setTimeout(() => {
+      if (!this.stopping && this.apps.has(name)) this.queue.request(name, queued);
+    }, delayMs).unref();
+    this.failing.set(name, { since: before?.since ?? this.d.clock.now().toISOString(), attempts, error: errorMessage(err), retry });
+    this.d.logger.error('scan failed', { app: name, trigger, error: errorMessage(err), failures: attempts, retry_in_s: delayMs / 1000 });
   }
 
   /** One attempt, in the process started ahead (an update settling) or a fresh one. */
@@ -249,6 +274,12 @@ export class Daemon {
   private scanned(name: string, trigger: ScanTrigger, deep: boolean, r: ScanSummary, seconds: number): void {
     const { logger } = this.d;
     this.lastScanAt = this.d.clock.now().toISOString();
+    const failed = this.failing.get(name);
+    if (failed) {
+      clearTimeout(failed.retry);
+      this.failing.delete(name);
+      logger.info('scans work again', { app: name, failed_since: failed.since, failures: failed.attempts });
+    }
     const counts = Object.fromEntries(SEVERITY_ORDER.map((s) => [s, r.findings.filter((f) => f.severity === s && !f.explained).length]));
     for (const f of r.findings) if (!f.explained) this.metrics.findings.inc({ severity: f.severity });
     this.metrics.scans.inc({ app: name, trigger, result: 'ok' });
@@ -284,9 +315,10 @@ export class Daemon {
 
   private health(): { ok: boolean; body: Record<string, unknown> } {
     const states = this.watchStates();
+    const failing = Object.fromEntries([...this.failing].map(([app, f]) => [app, { since: f.since, failures: f.attempts, error: f.error }]));
     return {
-      ok: !this.stopping,
-      body: { status: this.stopping ? 'stopping' : 'ok', apps: this.apps.size, watch: states, scanning: this.queue.scanning ?? null, queued: this.queue.depth, settling: this.batcher.pending, last_scan_at: this.lastScanAt ?? null, memory: memoryMiB() },
+      ok: !this.stopping && this.failing.size === 0,
+      body: { status: this.stopping ? 'stopping' : this.failing.size ? 'failing' : 'ok', apps: this.apps.size, ...(this.failing.size ? { failing } : {}), watch: states, scanning: this.queue.scanning ?? null, queued: this.queue.depth, settling: this.batcher.pending, last_scan_at: this.lastScanAt ?? null, memory: memoryMiB() },
     };
   }
 }

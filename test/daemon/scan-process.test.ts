@@ -124,6 +124,43 @@ test('a scan process killed mid-scan: the daemon reports it, retries once in a n
   }
 });
 
+test('a scan that fails (its process killed twice) is tried again by itself, later: /healthz says the app is failing (503) until a scan works again — no other change needed', async (t) => {
+  const s = setup();
+  const { d, port } = await baselined(s);
+  const release = holdScanLock(s);
+  let released = false;
+  const health = async (): Promise<{ status: number; body: { status: string; failing?: Record<string, { failures: number }> } }> => {
+    const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+    return { status: r.status, body: (await r.json()) as { status: string; failing?: Record<string, { failures: number }> } };
+  };
+  try {
+    writeFileSync(join(s.appRoot, 'plugin.js'), 'module.exports = "new";\n');
+    const first = await waitForLog(s, d.pid, (l) => l.message === 'scan started' && l.trigger === 'watch', 'the watch scan');
+    process.kill(Number(first.scan_pid), 'SIGKILL');
+    const second = await waitForLog(s, d.pid, (l) => l.message === 'scan started' && l.trigger === 'watch' && l.scan_pid !== first.scan_pid, 'the immediate retry');
+    process.kill(Number(second.scan_pid), 'SIGKILL');
+    const failed = await waitForLog(s, d.pid, (l) => l.message === 'scan failed', 'the failure');
+    t.like(failed, { app: 'contoso', failures: 1, retry_in_s: 5 });
+    const down = await health();
+    t.is(down.status, 503);
+    t.like(down.body, { status: 'failing', failing: { contoso: { failures: 1 } } });
+    // The retry comes by itself; this time the lock is free.
+    await waitForLog(s, d.pid, (l) => l.message === 'scan started' && l.scan_pid !== first.scan_pid && l.scan_pid !== second.scan_pid, 'the later retry');
+    release();
+    released = true;
+    await waitForLog(s, d.pid, (l) => l.message === 'scans work again', 'the recovery');
+    await waitIdle(port);
+    t.is(snapshotCount(s.db), 2, 'the update is stored');
+    const up = await health();
+    t.is(up.status, 200);
+    t.is(up.body.status, 'ok');
+    t.is(up.body.failing, undefined);
+  } finally {
+    if (!released) release();
+    t.is((await d.stop()).code, 0, d.stderr);
+  }
+});
+
 test('SIGTERM while a scan waits: the daemon abandons it, ends its scan process, and exits 0; nothing of the scan is stored', async (t) => {
   const s = setup();
   const { d } = await baselined(s);
