@@ -1,6 +1,7 @@
 // `sealwatch run [--config FILE] [--stop-on-stdin-eof]`: the daemon in the foreground until SIGTERM or SIGINT — or,
 // with --stop-on-stdin-eof, until its stdin reaches end of file: how the Windows service host
 // (scripts/package/service-host) asks it to stop, Windows having no SIGTERM.
+import { dirname } from 'node:path';
 import { type AppConfig, loadConfig, platformManagedSources, type SealwatchConfig } from '../config/config.ts';
 import { ConfigReloader, rejectionAlerts } from '../config/reload.ts';
 import { BundleUpdater } from '../bundle/updater.ts';
@@ -95,6 +96,7 @@ function hotReload(first: SealwatchConfig, load: () => SealwatchConfig, deps: Re
       deps.reconfigure(next);
       await daemon.reload(previous, apps);
       bundles.configure(next, () => reloader.request('bundle'));
+      reloader.follow(policySources(next));
     },
     reject: (error) => {
       const now = deps.clock.now();
@@ -108,7 +110,14 @@ function hotReload(first: SealwatchConfig, load: () => SealwatchConfig, deps: Re
     },
   });
   reloader.start();
+  reloader.follow(policySources(first));
   return reloader;
+}
+
+/** The policy files of a config and the directories they are in: editing, adding or removing one reloads. */
+function policySources(config: SealwatchConfig): string[] {
+  const files = (config.policies ?? []).map((p) => p.file);
+  return [...new Set([...files, ...files.map((f) => dirname(f))])];
 }
 
 /** The policy-bundle updater of the config in force: replaced when `bundle:` changes; an accepted bundle reloads the config (its policies). */

@@ -35,15 +35,15 @@ export class ConfigReloader {
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly onHup = (): void => this.request('SIGHUP');
+  /** Further files followed for the config in force: its policy files and their directories (follow). */
+  private followed = new Set<string>();
 
   constructor(o: ReloadOptions) {
     this.o = o;
   }
 
   start(): void {
-    for (const f of this.o.files) watchFile(f, { interval: this.o.pollMs ?? 1_000, persistent: false }, (cur, prev) => {
-      if (cur.mtimeMs !== prev.mtimeMs || cur.ino !== prev.ino || cur.size !== prev.size || cur.mode !== prev.mode) this.request(f);
-    });
+    for (const f of this.o.files) this.watch(f);
     if (this.o.registry) {
       this.registryText = this.safeRegistry();
       this.registryTimer = setInterval(() => {
@@ -54,9 +54,26 @@ export class ConfigReloader {
     process.on('SIGHUP', this.onHup);
   }
 
+  /**
+   * Follows `paths` too (and no longer what it followed before): a policy file edited, or one added to or removed
+   * from a policy directory (the directory's own mtime), reloads like the config itself.
+   */
+  follow(paths: Iterable<string>): void {
+    const next = new Set([...paths].filter((p) => !this.o.files.includes(p)));
+    for (const p of this.followed) if (!next.has(p)) unwatchFile(p);
+    for (const p of next) if (!this.followed.has(p)) this.watch(p);
+    this.followed = next;
+  }
+
+  private watch(file: string): void {
+    watchFile(file, { interval: this.o.pollMs ?? 1_000, persistent: false }, (cur, prev) => {
+      if (cur.mtimeMs !== prev.mtimeMs || cur.ino !== prev.ino || cur.size !== prev.size || cur.mode !== prev.mode) this.request(file);
+    });
+  }
+
   close(): Promise<void> {
     this.closed = true;
-    for (const f of this.o.files) unwatchFile(f);
+    for (const f of [...this.o.files, ...this.followed]) unwatchFile(f);
     clearTimeout(this.timer);
     clearInterval(this.registryTimer);
     process.off('SIGHUP', this.onHup);

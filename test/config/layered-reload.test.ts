@@ -49,3 +49,27 @@ test.serial('hot reload: good → bad → good; the bad config is refused and al
     await receiver.close();
   }
 });
+
+test.serial('hot reload follows the policy files: editing one applies it, a broken one is refused (the last good policies stay), one added to the directory is loaded — no SIGHUP, no config change', async (t) => {
+  const s0 = setup();
+  const policies = join(s0.dir, 'policies');
+  mkdirSync(policies, { mode: 0o755 });
+  const policy = (severity: string): string => `name: contoso-local\nmatch:\n  apps: [contoso]\nseverity:\n  NEW_MODULE: ${severity}\n`;
+  writeFileSync(join(policies, 'contoso.yaml'), policy('low'));
+  writeFileSync(s0.configFile, `${readFileSync(s0.configFile, 'utf8')}policies:\n  - ${policies}\n`);
+  const d = new DaemonProcess(s0);
+  try {
+    await waitForLog(s0, d.pid, (l) => l.message === 'scan finished' && l.app === 'contoso', 'the baseline');
+    writeFileSync(join(policies, 'contoso.yaml'), policy('critical'));
+    await waitForLog(s0, d.pid, (l) => l.message === 'config reloaded', 'the edited policy applied');
+    writeFileSync(join(policies, 'contoso.yaml'), policy('severe'));
+    const rejected = await waitForLog(s0, d.pid, (l) => l.message === 'config rejected: the last good config stays in force', 'the broken policy refused');
+    t.regex(String(rejected.error), /contoso\.yaml:\d+: error: severity\.NEW_MODULE: must be one of/);
+    writeFileSync(join(policies, 'contoso.yaml'), policy('low'));
+    writeFileSync(join(policies, 'extra.yaml'), 'name: extra-local\nmatch:\n  apps: [nobody]\n');
+    await waitForLog(s0, d.pid, (l) => l.message === 'config reloaded' && Array.isArray(l.policies) && (l.policies as string[]).includes('extra-local'), 'the added policy loaded');
+  } finally {
+    const exit = await d.stop();
+    t.is(exit.code, 0, d.stderr);
+  }
+});
