@@ -11,7 +11,9 @@ import { errorMessage, SealwatchError } from '../shared/errors.ts';
  * The backslash is escaped too, so that an escape in the output always means an escape and never a literal name.
  */
 // eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\\]/g;
+// Controls, bidi overrides and isolates, and invisible characters (zero width space, soft hyphen, word joiner, BOM):
+// `OpenConsole\u200b.exe` must not read as OpenConsole.exe.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\\]/g;
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
 
 /** `s` as text that cannot act on a terminal: every unsafe character written as a visible escape (`\x1b`, `\r`, `\u202e`). */

@@ -5,15 +5,21 @@
 const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
 /**
- * Text → HTML text safe in element content and in quoted attribute values. Control characters (except tab and newline)
- * and the bidi overrides/isolates are shown as visible escapes, as on the terminal: a name cannot hide or reorder what
- * the reader sees.
+ * Text → HTML text safe in element content and in quoted attribute values. Control characters (newline and tab too:
+ * `conpty.dll\n` would read as the genuine conpty.dll), the bidi overrides/isolates and invisible characters (zero
+ * width space, soft hyphen, word joiner) are shown as visible escapes, as on the terminal: a name cannot hide or
+ * reorder what the reader sees. Text that is several lines on purpose goes through `lines`.
  */
 export function escapeHtml(value: string): string {
   return value
     .replace(/[&<>"'`]/g, (c) => ENTITIES[c] as string)
     // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    .replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Several lines (in a <pre>): each escaped on its own, so a newline inside one is shown, not taken as a line break. */
+export function lines(texts: readonly string[]): Html {
+  return new Html(texts.map(escapeHtml).join('\n'));
 }
 
 /** Markup this layer produced (or the page's own constants): never escaped again. */

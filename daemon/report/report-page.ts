@@ -1,7 +1,7 @@
 // `sealwatch report`: the review page. Unexplained findings of all apps first (most severe first), then per app its
 // version timeline and every update: findings with evidence and review state, and the module diff.
 import { SEVERITY_ORDER, type Severity } from '../shared/findings.ts';
-import { type Html, html } from './html.ts';
+import { type Html, html, lines } from './html.ts';
 import { type AppView, type ChangeView, type FindingView, type ReportModel, type SeverityCounts, severityCounts, type Side, type UpdateView } from './model.ts';
 import { page } from './page.ts';
 import { versionTimeline } from './svg.ts';
@@ -16,7 +16,7 @@ export function countsLine(c: SeverityCounts, withInfo = false): Html {
 
 export function findingItem(f: FindingView, withApp: boolean): Html {
   return html`<li class="finding sev-${f.severity}" id="f-${f.id}" data-severity="${f.severity}" data-rule="${f.rule}"><span class="sev t-${f.severity}">${f.severity}</span><code class="rule">${f.rule}</code>${withApp ? html` <span class="app">${f.app}</span> <span class="version mono">${f.version ?? '?'}</span>` : ''}${f.path !== null ? html` <code class="path">${f.path}</code>` : ''}
-<p class="message">${f.message}</p><details class="evidence"><summary>evidence · finding ${f.id} · ${f.explained ? 'explained · ' : ''}review: ${f.state}${withApp ? html` · <a href="#u-${f.snapshot}">update</a>` : ''}</summary><pre>${f.evidence}</pre></details></li>`;
+<p class="message">${f.message}</p><details class="evidence"><summary>evidence · finding ${f.id} · ${f.explained ? 'explained · ' : ''}review: ${f.state}${withApp ? html` · <a href="#u-${f.snapshot}">update</a>` : ''}</summary><pre>${lines(f.evidence.split('\n'))}</pre></details></li>`;
 }
 
 const findingList = (fs: readonly FindingView[], withApp: boolean): Html => html`<ol class="findings">${fs.map((f) => findingItem(f, withApp))}</ol>`;
@@ -48,8 +48,8 @@ function changeTable(changes: readonly ChangeView[]): Html {
 
 /** A compact listing (one text block) for updates with nothing above info: same facts, a fraction of the markup. */
 function changeListing(changes: readonly ChangeView[]): Html {
-  const lines = changes.map((c) => `${c.kind.padEnd(8)} ${c.path}${c.module ? '' : ' (file)'}\n         signer ${pair(signerOf(c.before), signerOf(c.after), c.kind)} · version ${pair(c.before?.version, c.after?.version, c.kind)} · ${hashes(c)}`);
-  return html`<pre class="changes">${lines.join('\n')}</pre>`;
+  const text = changes.flatMap((c) => [`${c.kind.padEnd(8)} ${c.path}${c.module ? '' : ' (file)'}`, `         signer ${pair(signerOf(c.before), signerOf(c.after), c.kind)} · version ${pair(c.before?.version, c.after?.version, c.kind)} · ${hashes(c)}`]);
+  return html`<pre class="changes">${lines(text)}</pre>`;
 }
 
 function changes(u: UpdateView, full: boolean): Html {

@@ -18,6 +18,10 @@ test('escapeTerminal: every character that can act on a terminal becomes a visib
   let all = '';
   for (let c = 0; c < 0x3000; c++) all += String.fromCharCode(c);
   t.notRegex(escapeTerminal(all), /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+  // Nor an invisible one: a name padded with a zero width space must not read as the genuine name.
+  t.is(escapeTerminal('OpenConsole\u200b.exe'), 'OpenConsole\\u200b.exe');
+  t.is(escapeTerminal('soft\u00adhyphen\u2060\ufeff'), 'soft\\xadhyphen\\u2060\\ufeff');
+  t.notRegex(escapeTerminal(all + '\ufeff'), /[\u00ad\u034f\u180e\u200b-\u200d\u2060-\u2064\ufeff]/);
 });
 
 test('table: aligned columns measured without colour; severities coloured only when asked', (t) => {

@@ -1,12 +1,15 @@
 // The report's one escaping function and its template tag: every value escaped once, markup built by the tag kept.
 import test from 'ava';
-import { escapeHtml, html, trusted } from '../../daemon/report/html.ts';
+import { escapeHtml, html, lines, trusted } from '../../daemon/report/html.ts';
 
 test('escapeHtml: the five HTML specials and the backtick become entities; control and bidi characters visible escapes', (t) => {
   t.is(escapeHtml(`<img src=x onerror="alert('1')">&\``), '&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;&#96;');
   t.is(escapeHtml('a\u202egnp.exe'), 'a\\u202egnp.exe', 'a right-to-left override cannot reorder a name');
   t.is(escapeHtml('x\u0000y\u001bz'), 'x\\u0000y\\u001bz');
-  t.is(escapeHtml('line\nnext\ttab'), 'line\nnext\ttab', 'newline and tab stay (pre blocks)');
+  t.is(escapeHtml('conpty.dll\n'), 'conpty.dll\\u000a', 'a newline in a name is shown (it would read as the genuine conpty.dll)');
+  t.is(escapeHtml('a\tb'), 'a\\u0009b');
+  t.is(escapeHtml('OpenConsole\u200b.exe soft\u00adhyphen\u2060\ufeff'), 'OpenConsole\\u200b.exe soft\\u00adhyphen\\u2060\\ufeff', 'invisible characters are shown');
+  t.is(lines(['{', '  path: a\nb', '}']).text, '{\n  path: a\\u000ab\n}', 'several lines on purpose: each escaped, joined by real newlines');
 });
 
 test('html: values escaped (arrays joined, absent empty), nested html kept as markup, never escaped twice', (t) => {
