@@ -9,6 +9,7 @@ import { RULES } from '../detect/rule-table.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
 import { assetPath } from '../shared/assets.ts';
 import { severityRank, type RuleId } from '../shared/findings.ts';
+import { breadthWarnings } from './breadth.ts';
 import { FLOOR, FLOOR_RULES } from './floors.ts';
 import { validate as validatePolicy } from './policy-validator.gen.ts';
 import { formatProblem, type Policy, type PolicyProblem } from './types.ts';
@@ -113,6 +114,7 @@ function semanticProblems(file: string, policy: Policy, at: (path: readonly Segm
     if (e.rule !== undefined && FLOOR_RULES.has(e.rule)) problem('warning', ['exceptions', i, 'rule'], `${e.rule} cannot be excepted: the exception never applies to it`);
     if (parseExpiry(e.expires) === undefined) problem('error', ['exceptions', i, 'expires'], `${JSON.stringify(e.expires)} is not a date on the calendar`);
   }
+  for (const w of breadthWarnings(policy)) problem('warning', w.path, w.reason);
   return out;
 }
 

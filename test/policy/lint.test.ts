@@ -93,3 +93,41 @@ test('sealwatch scan --policy with an error refuses to scan (exit 2) and names f
   t.is(r.code, 2);
   t.regex(r.stderr, new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: error: unsigned: must be array\n1 policy error \\(above\\): nothing was scanned or judged`, 'm'));
 });
+
+test('lint: a policy that allows far more than meant is warned about, field by field (it still loads)', (t) => {
+  const { policy, problems } = readPolicyText('/p/broad.yaml', `name: broad
+match:
+  apps: ["*"]
+  paths: ['C:\\Program Files\\Contoso']
+signers:
+  - subject: "*"
+  - organization: "Microsoft*"
+  - organization: Contoso Ltd
+    issuer: "*"
+co_signers:
+  - modules: ["**"]
+    signers: [{issuer: "*"}]
+unsigned: ["**", helper.exe]
+severity:
+  SIGNER_IMPOSTOR: info
+  NEW_MODULE: low
+exceptions:
+  - {path: "**/*", reason: r, owner: o, expires: 2099-01-01}
+  - {rule: SIGNER_IMPOSTOR, reason: r, owner: o, expires: 2099-01-01}
+  - {rule: NEW_MODULE, path: "**", reason: r, owner: o, expires: 2099-01-01}
+`);
+  t.truthy(policy, 'warnings only');
+  t.deepEqual(problems.map((p) => [p.level, p.field]).sort(), [
+    ['warning', 'co_signers[0].modules[0]'],
+    ['warning', 'co_signers[0].signers[0].issuer'],
+    ['warning', 'exceptions[0].path'],
+    ['warning', 'exceptions[1].rule'],
+    ['warning', 'match.apps[0]'],
+    ['warning', 'match.paths[0]'],
+    ['warning', 'severity.SIGNER_IMPOSTOR'],
+    ['warning', 'signers[0].subject'],
+    ['warning', 'signers[1].organization'],
+    ['warning', 'unsigned[0]'],
+  ]);
+  t.regex(problems.find((p) => p.field === 'match.paths[0]')?.reason ?? '', /write \/ separators/);
+});
