@@ -1,8 +1,9 @@
 // `sealwatch inspect [--json] [--trust DIR] [--catalog DIR] PATH...`
 import { buildInspectContext } from '../inventory/verification-context.ts';
 import { checkVerificationDirs, verificationSettings } from './verification-options.ts';
-import { inspectBytes, type BundleContext, type InspectContext } from '../inventory/inspect-file.ts';
-import { DEFAULT_MAX_FILE_BYTES, readModuleFile, walkEntries } from '../inventory/read.ts';
+import { type BundleContext, type InspectContext } from '../inventory/inspect-file.ts';
+import { inspectOpenFile } from '../inventory/inspect-open.ts';
+import { DEFAULT_MAX_FILE_BYTES, openNamedFile, walkEntries } from '../inventory/read.ts';
 import { InspectPool } from '../inventory/pool.ts';
 import { bundleLayout, inspectBundle } from '../inventory/bundle.ts';
 import { UNAUTHENTICATED_DATA_CODES } from '../verify/problems.ts';
@@ -135,9 +136,14 @@ export async function runInspect(paths: readonly string[], options: InspectOptio
   const pending: Array<Promise<({ record: ModuleRecord } | { error: unknown }) & { named: boolean }>> = [];
   const settle = (p: Promise<ModuleRecord>, size: number): Promise<{ record: ModuleRecord } | { error: unknown }> =>
     p.then((record) => ({ record }), (error: unknown) => ({ error })).finally(() => progress.done(1, size));
+  // Over the in-memory bound a file is hashed by streaming and marked NOT_VERIFIED_TOO_LARGE, as a scan records it.
   const local = async (path: string, bundle?: BundleContext): Promise<ModuleRecord> => {
-    const { facts, bytes } = await readModuleFile(path, options.maxFileBytes);
-    return inspectBytes(facts, bytes, ctx, bundle);
+    const { handle, stat: st } = await openNamedFile(path);
+    try {
+      return await inspectOpenFile({ path, size: st.size, mtime: st.mtime }, handle, st.size, ctx, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, bundle);
+    } finally {
+      await handle.close();
+    }
   };
   try {
     for (const [i, entry] of entries.entries()) {

@@ -177,3 +177,17 @@ test.serial('catalog directories: a .cat that is a FIFO or a link out of the dir
   t.true(index.errors.some((e) => /pipe\.cat: is a FIFO, not a regular file/.test(e)), JSON.stringify(index.errors));
   t.true(index.errors.some((e) => /linked\.cat: is a symbolic link/.test(e)), JSON.stringify(index.errors));
 });
+
+test('inspect of a file over the in-memory bound: hashed by streaming and marked NOT_VERIFIED_TOO_LARGE (as a scan records it), not refused as unreadable', async (t) => {
+  const { runInspect } = await import('../../daemon/cli/inspect.ts');
+  const { createHash } = await import('node:crypto');
+  const { readFileSync } = await import('node:fs');
+  const path = realCorpusPath('conpty');
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runInspect([path], { json: true, trust: [], catalog: [], maxFileBytes: 64 * 1024 }, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  t.is(code, 0, err.join('\n'));
+  const r = JSON.parse(out[0] ?? '{}') as { file: { hash: { sha256: string } }; code_signature: { problems: Array<{ code: string }> } };
+  t.is(r.file.hash.sha256, createHash('sha256').update(readFileSync(path)).digest('hex'));
+  t.true(r.code_signature.problems.some((p) => p.code === 'NOT_VERIFIED_TOO_LARGE'));
+});
