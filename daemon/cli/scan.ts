@@ -205,7 +205,8 @@ export async function runDiff(app: string, v1: string | undefined, v2: string | 
     const load = (snapId: number, root: string): Map<string, ModuleSummary> =>
       new Map(store.files(snapId).map((f) => [f.path, summarise(f.path, store.record(f.record_id, root, f.path))]));
     const changes = diffModules(load(from.id, from.root), load(to.id, to.root));
-    const out = { app, from: { snapshot: from.id, version: from.version }, to: { snapshot: to.id, version: to.version }, changes: changes.map((c) => ({ kind: c.kind, path: c.path, module: (c.after ?? c.before)?.isCode ?? false, fields: c.fields, before: c.before?.sha256, after: c.after?.sha256, imports_added: c.importsAdded.slice(0, 50), class: (c.after ?? c.before)?.fileClass ?? null, ...(c.renamedFrom ? { renamed_from: c.renamedFrom } : {}) })) };
+    const between = betweenSnapshots(store, app, snaps, from.id, to.id);
+    const out = { app, from: { snapshot: from.id, version: from.version }, to: { snapshot: to.id, version: to.version }, ...(between ? { between } : {}), changes: changes.map((c) => ({ kind: c.kind, path: c.path, module: (c.after ?? c.before)?.isCode ?? false, fields: c.fields, before: c.before?.sha256, after: c.after?.sha256, imports_added: c.importsAdded.slice(0, 50), class: (c.after ?? c.before)?.fileClass ?? null, ...(c.renamedFrom ? { renamed_from: c.renamedFrom } : {}) })) };
     if (json) {
       io.out(JSON.stringify(out));
       return ExitCode.ok;
@@ -222,8 +223,25 @@ export async function runDiff(app: string, v1: string | undefined, v2: string | 
       `${c.renamed_from ? `renamed from ${safe(c.renamed_from)}; ` : ''}${c.fields.map((f) => safe(f)).join(', ') || '-'}${c.imports_added.length ? `; imports added: ${c.imports_added.slice(0, 5).map((i) => safe(i)).join(', ')}${c.imports_added.length > 5 ? ', …' : ''}` : ''}`,
     ]);
     if (rows.length) for (const l of table(['CHANGE', 'KIND', 'PATH', 'BEFORE', 'AFTER', 'WHAT CHANGED'], rows, false)) io.out(l);
+    if (between) {
+      const raised = [...SEVERITY_ORDER].reverse().filter((sev) => between.findings[sev]).map((sev) => `${between.findings[sev]} ${sev}`).join(', ');
+      io.out(`note: ${between.snapshots} snapshot${between.snapshots === 1 ? '' : 's'} in between (${between.first}–${between.last}) ${between.snapshots === 1 ? 'is' : 'are'} not compared here${raised ? `; ${between.snapshots === 1 ? 'it' : 'they'} raised ${raised} unexplained — see \`sealwatch findings --app ${safe(app)}\`` : ''}`);
+    }
     return ExitCode.ok;
   });
+}
+
+/**
+ * Snapshots strictly between two compared ones, and the unexplained findings above info they raised: a net diff of
+ * 0 changes can hide a compromise that came and went in between.
+ */
+function betweenSnapshots(store: Store, app: string, snaps: ReadonlyArray<{ id: number }>, fromId: number, toId: number): { snapshots: number; first: number; last: number; findings: Partial<Record<string, number>> } | undefined {
+  const [lo, hi] = fromId < toId ? [fromId, toId] : [toId, fromId];
+  const inner = snaps.filter((x) => x.id > lo && x.id < hi).map((x) => x.id);
+  if (inner.length === 0) return undefined;
+  const findings: Partial<Record<string, number>> = {};
+  for (const id of inner) for (const f of store.findings({ app, snapshotId: id })) if (!f.explained && f.severity !== 'info') findings[f.severity] = (findings[f.severity] ?? 0) + 1;
+  return { snapshots: inner.length, first: inner[0] as number, last: inner.at(-1) as number, findings };
 }
 
 function findingJson(f: FindingRow): Record<string, unknown> {

@@ -107,3 +107,24 @@ async function scanWithoutPrivilege(args: readonly string[], env: Readonly<Recor
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
+
+test('diff across snapshots that lie in between says so, with what they raised: a net 0 changes cannot hide a compromise that came and went', async (t) => {
+  const db = join(tempDir('sealwatch-cli-between-'), 'history.db');
+  const app = tempDir('sealwatch-cli-between-app-');
+  const { copyFileSync } = await import('node:fs');
+  copyFileSync(realCorpusPath('conpty'), join(app, 'conpty.dll'));
+  t.is((await sealwatch(['scan', app, '--app', 'term', '--app-version', '1.0', '--db', db])).code, 0);
+  copyFileSync(realCorpusPath('squirrel'), join(app, 'conpty.dll'));
+  t.is((await sealwatch(['scan', app, '--app', 'term', '--app-version', '1.0', '--db', db])).code, 1, 'the swap is a high finding');
+  copyFileSync(realCorpusPath('conpty'), join(app, 'conpty.dll'));
+  await sealwatch(['scan', app, '--app', 'term', '--app-version', '1.0', '--db', db]);
+  const human = await sealwatch(['diff', 'term', '1', '3', '--db', db]);
+  t.is(human.code, 0, human.stderr);
+  t.regex(human.stdout, /snapshot 1\) → 1\.0 \(snapshot 3\): 0 changes/);
+  t.regex(human.stdout, /^note: 1 snapshot in between \(2–2\) is not compared here; it raised \d+ (critical|high)[^\n]* unexplained/m);
+  const json = JSON.parse((await sealwatch(['diff', 'term', '1', '3', '--db', db, '--json'])).stdout) as { between?: { snapshots: number; findings: Record<string, number> } };
+  t.is(json.between?.snapshots, 1);
+  t.true((json.between?.findings.high ?? 0) + (json.between?.findings.critical ?? 0) >= 1);
+  const adjacent = await sealwatch(['diff', 'term', '2', '3', '--db', db]);
+  t.notRegex(adjacent.stdout, /^note:/m);
+});
