@@ -96,3 +96,24 @@ test('REAL node-pty: unsigned pty.node ships beside the Microsoft-signed conpty.
   t.is(inspectFile(realCorpusPath('pty-node')).code_signature.status, 'unsigned');
   t.is(inspectFile(realCorpusPath('conpty')).code_signature.status, 'trusted');
 });
+
+test('a certificate table whose last entry ends exactly at the directory end, only its alignment padding left out, has no room in it: no size mismatch, no hidden data', async (t) => {
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tempDir } = await import('../helpers/temp.ts');
+  const { parsePeHeaders } = await import('../../daemon/formats/pe/headers.ts');
+  const bytes = Buffer.from(readFileSync(realCorpusPath('conpty')));
+  const dd = parsePeHeaders(bytes).certDirectoryOffset as number;
+  const offset = bytes.readUInt32LE(dd);
+  // The PKCS#7 DER: SEQUENCE with a long-form length (30 82 hi lo).
+  const der = 4 + bytes.readUInt16BE(offset + 8 + 2);
+  t.not((8 + der) % 8, 0, 'the fixture needs a DER length that is not a multiple of 8');
+  const out = Buffer.from(bytes.subarray(0, offset + 8 + der));
+  out.writeUInt32LE(8 + der, offset);
+  out.writeUInt32LE(8 + der, dd + 4);
+  const file = join(tempDir('sealwatch-unpadded-'), 'conpty.dll');
+  writeFileSync(file, out);
+  const r = inspectFile(file);
+  t.is(r.code_signature.status, 'trusted');
+  t.false(codes(r).includes('CERT_TABLE_SIZE_MISMATCH'), codes(r).join(', '));
+});
