@@ -362,15 +362,17 @@ export async function runIoc(hashes: readonly string[], file: string | undefined
         if (reported.has(key)) continue;
         reported.add(key);
         hits++;
-        const line = { sha256: hit.sha256, app: hit.app, path: hit.path, first_seen: hit.first_seen, last_seen: hit.last_seen, first_version: hit.first_version, last_version: hit.last_version, still_present: hit.still_present === 1 };
+        // Gone and back (a rollback, a reinstall): first and last seen alone would draw one unbroken stretch.
+        const periods = store.iocPeriods(hit.sha256, hit.app, hit.path);
+        const line = { sha256: hit.sha256, app: hit.app, path: hit.path, first_seen: hit.first_seen, last_seen: hit.last_seen, first_version: hit.first_version, last_version: hit.last_version, still_present: hit.still_present === 1, ...(periods.length > 1 ? { periods } : {}) };
         if (json) io.out(JSON.stringify(h.kind === 'sha256' ? line : { ...line, [h.kind]: h.hash }));
-        rows.push([h.hash, safe(hit.app), safe(hit.path), `${safe(hit.first_seen)} (${safe(hit.first_version ?? '?')})`, `${safe(hit.last_seen)} (${safe(hit.last_version ?? '?')})`, hit.still_present === 1 ? { text: 'yes', severity: 'critical' } : 'no']);
+        rows.push([h.hash, safe(hit.app), safe(hit.path), `${safe(hit.first_seen)} (${safe(hit.first_version ?? '?')})`, `${safe(hit.last_seen)} (${safe(hit.last_version ?? '?')})`, hit.still_present === 1 ? { text: 'yes', severity: 'critical' } : 'no', periods.length > 1 ? `${periods.length}: ${periods.map((p) => `${safe(p.first_seen)}–${safe(p.last_seen)}`).join(', ')}` : '1']);
       }
     }
     if (!json) {
       // A hash counts as found when its file was seen, also when its sightings were listed under another digest of it.
       io.out(`${hits} sighting${hits === 1 ? '' : 's'} of ${matched.size} of ${all.length} hash${all.length === 1 ? '' : 'es'}${searchable.length < all.length ? ` (${all.length - searchable.length} could not be searched)` : ''}`);
-      if (rows.length) for (const l of table(['HASH', 'APP', 'PATH', 'FIRST SEEN (VERSION)', 'LAST SEEN (VERSION)', 'STILL PRESENT'], rows, io.colour === true)) io.out(l);
+      if (rows.length) for (const l of table(['HASH', 'APP', 'PATH', 'FIRST SEEN (VERSION)', 'LAST SEEN (VERSION)', 'STILL PRESENT', 'PERIODS PRESENT'], rows, io.colour === true)) io.out(l);
     }
     // --html: the hunt view of the same hashes (daemon/report/ioc-page.ts), loaded only when asked for.
     if (html !== undefined) {

@@ -127,4 +127,9 @@ test('diff across snapshots that lie in between says so, with what they raised: 
   t.true((json.between?.findings.high ?? 0) + (json.between?.findings.critical ?? 0) >= 1);
   const adjacent = await sealwatch(['diff', 'term', '2', '3', '--db', db]);
   t.notRegex(adjacent.stdout, /^note:/m);
+  // The genuine DLL was gone in snapshot 2 and came back: ioc shows the two stretches, not one unbroken one.
+  const sha = (await import('node:crypto')).createHash('sha256').update(readFileSync(realCorpusPath('conpty'))).digest('hex');
+  const hunt = jsonLines((await sealwatch(['ioc', sha, '--json', '--db', db])).stdout) as Array<{ periods?: Array<{ first_version: string }> }>;
+  t.is(hunt[0]?.periods?.length, 2);
+  t.regex((await sealwatch(['ioc', sha, '--db', db])).stdout, / 2: \S+–\S+, \S+–\S+\n$/);
 });

@@ -247,8 +247,8 @@ test('ioc: SHA-256, and SHA-1 and MD5 from the stored records (scans with --ioc-
   const digest = (alg: string): string => createHash(alg).update(bytes).digest('hex');
   const human = await sealwatch(['ioc', digest('sha256'), '--db', db]);
   t.is(human.code, 1);
-  t.regex(human.stdout, /^1 sighting of 1 of 1 hash\nHASH +APP +PATH +FIRST SEEN \(VERSION\) +LAST SEEN \(VERSION\) +STILL PRESENT\n/);
-  t.regex(human.stdout, /evil +lib\\x1b\[2K\\r {2}\[info\] fine\.dll .* no\n$/);
+  t.regex(human.stdout, /^1 sighting of 1 of 1 hash\nHASH +APP +PATH +FIRST SEEN \(VERSION\) +LAST SEEN \(VERSION\) +STILL PRESENT +PERIODS PRESENT\n/);
+  t.regex(human.stdout, /evil +lib\\x1b\[2K\\r {2}\[info\] fine\.dll .* no +1\n$/);
   const bySha256 = jsonLines((await sealwatch(['ioc', digest('sha256'), '--json', '--db', db])).stdout);
   t.deepEqual(bySha256, [{ sha256: digest('sha256'), app: 'evil', path: EVIL, first_seen: bySha256[0]?.first_seen, last_seen: bySha256[0]?.last_seen, first_version: '1', last_version: '1', still_present: false }]);
   for (const alg of ['sha1', 'md5']) {

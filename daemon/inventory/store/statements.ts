@@ -50,6 +50,11 @@ export function prepareStatements(db: DatabaseSync) {
       FROM hits h JOIN apps a ON a.id = h.app_id JOIN snapshots fs ON fs.id = h.first_snapshot
       JOIN snapshots ls ON ls.id = (SELECT max(id) FROM snapshots WHERE app_id = h.app_id AND (h.end_snapshot IS NULL OR id < h.end_snapshot))
       ORDER BY a.name, h.path`),
+    // Each entries row is one stretch of presence: several rows for one app and path are gaps (removed, then back).
+    iocPeriods: p(`SELECT fs.taken_at AS first_seen, fs.version AS first_version, ls.taken_at AS last_seen, ls.version AS last_version
+      FROM entries e JOIN apps a ON a.id = e.app_id JOIN snapshots fs ON fs.id = e.first_snapshot
+      JOIN snapshots ls ON ls.id = (SELECT max(id) FROM snapshots WHERE app_id = e.app_id AND (e.end_snapshot IS NULL OR id < e.end_snapshot))
+      WHERE e.sha256 = ? AND a.name = ? AND e.path = ? ORDER BY e.first_snapshot`),
     snapshotsBetween: p('SELECT s.*, a.name AS app FROM snapshots s JOIN apps a ON a.id = s.app_id WHERE s.taken_at >= ? AND s.taken_at < ? ORDER BY s.taken_at'),
     previousSnapshot: p('SELECT * FROM snapshots WHERE app_id = ? AND id < ? ORDER BY id DESC LIMIT 1'),
     meta: p('SELECT value FROM meta WHERE key = ?'),

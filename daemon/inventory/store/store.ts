@@ -164,6 +164,13 @@ export interface IocHit {
   readonly still_present: number;
 }
 
+export interface IocPeriod {
+  readonly first_seen: string;
+  readonly last_seen: string;
+  readonly first_version: string | null;
+  readonly last_version: string | null;
+}
+
 export interface OpenOptions {
   /** The witness file that remembers this database (see witness.ts); none: no check (tests, tools). */
   readonly witness?: string;
@@ -595,6 +602,11 @@ export class Store {
 
   ioc(sha256: string): IocHit[] {
     return this.q.ioc.all(sha256.toLowerCase()) as unknown as IocHit[];
+  }
+
+  /** The stretches of time one sighting (hash, app, path) was present, oldest first: more than one means gaps. */
+  iocPeriods(sha256: string, app: string, path: string): IocPeriod[] {
+    return this.q.iocPeriods.all(sha256.toLowerCase(), app, path) as unknown as IocPeriod[];
   }
 
   /** Snapshots taken in [since, until), with the apps they belong to. */
