@@ -68,13 +68,18 @@ function around(store: Store, appId: number, at: string): ScopeRow[] {
 
 export function buildHunt(store: Store, asked: readonly AskedHash[]): IocView[] {
   const apps = new Map(store.apps().map((a) => [a.name, a]));
+  // One file seen at a thousand paths of one app arrived in the same scans: its versions and the window around its
+  // arrival are worked out once per app and arrival, not once per path.
+  const memo = new Map<string, unknown>();
+  const once = <T>(key: string, make: () => T): T => (memo.has(key) ? (memo.get(key) as T) : (memo.set(key, make()), memo.get(key) as T));
   return asked.map((h) => ({
     hash: h.hash,
     sha256: h.sha256,
     sightings: (h.sha256 ? store.ioc(h.sha256) : []).map((hit) => {
       const app = apps.get(hit.app);
-      const versions = app ? store.snapshots(app.id).map((s) => ({ snapshot: s.id, version: s.version, takenAt: s.taken_at })) : [];
-      return { app: hit.app, path: hit.path, firstSeen: hit.first_seen, lastSeen: hit.last_seen, firstVersion: hit.first_version, lastVersion: hit.last_version, stillPresent: hit.still_present === 1, versions, around: app ? around(store, app.id, hit.first_seen) : [] };
+      const versions = app ? once(`v\0${app.id}`, () => store.snapshots(app.id).map((s) => ({ snapshot: s.id, version: s.version, takenAt: s.taken_at }))) : [];
+      const window = app ? once(`a\0${app.id}\0${hit.first_seen}`, () => around(store, app.id, hit.first_seen)) : [];
+      return { app: hit.app, path: hit.path, firstSeen: hit.first_seen, lastSeen: hit.last_seen, firstVersion: hit.first_version, lastVersion: hit.last_version, stillPresent: hit.still_present === 1, versions, around: window };
     }),
   }));
 }
@@ -93,12 +98,24 @@ ${s.around.map((r) => {
 })}</tbody></table>`;
 }
 
-function sightingSection(s: SightingView): Html {
+/** `scope`: the window around the arrival as a table, or a pointer to the sighting above that already shows it. */
+function sightingSection(s: SightingView, scope: 'table' | 'above'): Html {
   return html`<section class="sighting" data-app="${s.app}" data-path="${s.path}" data-present="${s.stillPresent ? 'yes' : 'no'}">
 <h3>${s.app}: <code class="path">${s.path}</code> — ${s.stillPresent ? html`<span class="present">still present</span>` : html`<span class="gone">gone</span>`}</h3>
 <p>first seen <strong>${s.firstSeen}</strong> in version <strong class="mono">${s.firstVersion ?? '?'}</strong> · last seen <strong>${s.lastSeen}</strong> in version <strong class="mono">${s.lastVersion ?? '?'}</strong></p>
 ${presenceTimeline(`${s.path} in ${s.app} over its versions`, s)}
-<h4>What else changed in ${s.app} within 7 days of its arrival</h4>${scopeTable(s)}</section>`;
+<h4>What else changed in ${s.app} within 7 days of its arrival</h4>${scope === 'table' ? scopeTable(s) : html`<p class="muted">the same arrival as the sighting above in ${s.app}: see its table</p>`}</section>`;
+}
+
+/** Each sighting; the window around an arrival drawn once per app and arrival (thousands of paths, one table). */
+function sightings(list: readonly SightingView[]): Html[] {
+  const shown = new Set<string>();
+  return list.map((s) => {
+    const key = `${s.app}\0${s.firstSeen}`;
+    const first = !shown.has(key);
+    shown.add(key);
+    return sightingSection(s, first ? 'table' : 'above');
+  });
 }
 
 export function renderHunt(views: readonly IocView[], generatedAt: string): string {
@@ -107,6 +124,6 @@ export function renderHunt(views: readonly IocView[], generatedAt: string): stri
 <p class="meta">generated ${generatedAt} · ${views.length} indicator${views.length === 1 ? '' : 's'}, ${found} seen · ${views.reduce((n, v) => n + v.sightings.length, 0)} sightings</p></header>
 ${views.map((v) => html`<section class="ioc" data-hash="${v.hash}" data-sightings="${v.sightings.length}"><h2 class="mono">${v.hash}</h2>
 ${v.sha256 && v.sha256 !== v.hash ? html`<p class="meta">SHA-256 <code>${v.sha256}</code></p>` : ''}
-${v.sightings.length ? v.sightings.map(sightingSection) : html`<p class="muted">never seen in this history</p>`}</section>`)}`;
+${v.sightings.length ? sightings(v.sightings) : html`<p class="muted">never seen in this history</p>`}</section>`)}`;
   return page('sealwatch hunt', body);
 }

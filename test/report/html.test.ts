@@ -19,3 +19,32 @@ test('html: values escaped (arrays joined, absent empty), nested html kept as ma
   t.is(html`${'&amp;'}`.text, '&amp;amp;', 'text that looks escaped is still text');
   t.is(html`${trusted('<i>x</i>')}`.text, '<i>x</i>', 'only trusted() passes markup through');
 });
+
+test('hunt view: one file at many paths of one app (one arrival) draws the window around its arrival once, not once per path', async (t) => {
+  const { copyFileSync, mkdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { createHash } = await import('node:crypto');
+  const { readFileSync } = await import('node:fs');
+  const { buildHunt, renderHunt } = await import('../../daemon/report/ioc-page.ts');
+  const { Store } = await import('../../daemon/inventory/store/store.ts');
+  const { realCorpusPath } = await import('../helpers/real-corpus.ts');
+  const { tempDir } = await import('../helpers/temp.ts');
+  const { sealwatch } = await import('../helpers/cli.ts');
+  const app = tempDir('sealwatch-hunt-many-');
+  const db = join(tempDir('sealwatch-hunt-db-'), 'h.db');
+  copyFileSync(realCorpusPath('conpty'), join(app, 'first.dll'));
+  t.is((await sealwatch(['scan', app, '--app', 'many', '--app-version', '1', '--db', db])).code, 0);
+  for (let i = 0; i < 60; i++) (mkdirSync(join(app, `d${i}`)), copyFileSync(realCorpusPath('pty-node'), join(app, `d${i}`, 'x.node')));
+  await sealwatch(['scan', app, '--app', 'many', '--app-version', '2', '--db', db]);
+  const sha = createHash('sha256').update(readFileSync(realCorpusPath('pty-node'))).digest('hex');
+  const store = Store.open(db);
+  try {
+    const views = buildHunt(store, [{ hash: sha, sha256: sha }]);
+    t.is(views[0]?.sightings.length, 60);
+    const page = renderHunt(views, '2026-11-27T00:00:00Z');
+    t.is(page.split('<table class="scope">').length - 1, 1, 'one window table for the one arrival');
+    t.is(page.split('the same arrival as the sighting above').length - 1, 59);
+  } finally {
+    store.close();
+  }
+});
