@@ -26,3 +26,8 @@ export function bundlePolicyErrors(files: readonly BundleFile[]): PolicyProblem[
   }
   return errors;
 }
+
+/** The warnings of the bundle's policy files (they load, but allow more than they read as): shown when signing. */
+export function bundlePolicyWarnings(files: readonly BundleFile[]): PolicyProblem[] {
+  return files.filter((f) => /\.ya?ml$/i.test(f.name)).flatMap((f) => readPolicyText(f.name, f.content).problems.filter((p) => p.level === 'warning'));
+}

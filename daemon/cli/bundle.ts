@@ -6,7 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BundleRejected, type BundleFile, parseBundle, signBundle, verifyBundle } from '../bundle/envelope.ts';
-import { bundlePolicyErrors } from '../bundle/policy-check.ts';
+import { bundlePolicyErrors, bundlePolicyWarnings } from '../bundle/policy-check.ts';
 import { formatProblem } from '../policy/types.ts';
 import { keyId } from '../manifest/envelope.ts';
 import { loadPrivateKey, loadPublicKeys } from '../manifest/keys.ts';
@@ -54,6 +54,8 @@ export function runBundleSign(o: { key: string; bundleVersion: string; expires: 
   const payload = { version: Number(o.bundleVersion), issued_at: now.toISOString(), expires_at: new Date(now.getTime() + parseExpiry(o.expires)).toISOString(), policies: filesOf(o.policies, /\.ya?ml$/), manifests: filesOf(o.manifests) };
   const errors = bundlePolicyErrors(payload.policies);
   if (errors.length) throw SealwatchError.listing('CONFIG', ['bundle sign: not signed: the daemon would refuse these policies:', ...errors.map(formatProblem)]);
+  // Warnings do not stop the signing (the daemon loads such policies), but whoever signs should see them.
+  for (const w of bundlePolicyWarnings(payload.policies)) io.err(escapeTerminal(formatProblem(w)));
   const signed = signBundle(payload, key);
   // The signer checks what the daemon will: names and shape.
   parseBundle(JSON.stringify(signed));

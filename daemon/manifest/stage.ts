@@ -82,12 +82,15 @@ export const sequenceKey = (app: string): string => `manifest_sequence:${app}`;
 export const usedKey = (app: string): string => `manifests_used:${app}`;
 
 /** A manifest file, bounded, never through a FIFO or device. */
-function readManifestFile(file: string): Buffer {
+/** A vendor feed names versions and installers: the bound a fetched one has (manifest/fetch.ts), local or not. */
+const MAX_FEED_FILE = 16 * 1024 * 1024;
+
+function readManifestFile(file: string, maxBytes = MAX_MANIFEST_FILE): Buffer {
   const fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new Error('not a regular file');
-    if (st.size > MAX_MANIFEST_FILE) throw new Error(`larger than ${MAX_MANIFEST_FILE} bytes`);
+    if (st.size > maxBytes) throw new Error(`larger than ${maxBytes} bytes`);
     const buf = Buffer.alloc(st.size);
     let off = 0;
     while (off < buf.length) {
@@ -121,7 +124,9 @@ function wingetDirectory(dir: string): Buffer {
     if (files.length > 5000) throw new Error(`${dir}: more than 5000 manifest files`);
   }
   // Each file may start with a byte-order mark (editors on Windows write one): inside the joined stream it is not one.
-  return Buffer.from(files.sort().map((f) => readManifestFile(f).toString('utf8').replace(/^\uFEFF/, '')).join('\n---\n'));
+  const parts = files.sort().map((f) => readManifestFile(f, MAX_FEED_FILE).toString('utf8').replace(/^\uFEFF/, ''));
+  if (parts.reduce((n, p) => n + p.length, 0) > MAX_FEED_FILE) throw new Error(`${dir}: more than ${MAX_FEED_FILE} bytes of manifests`);
+  return Buffer.from(parts.join('\n---\n'));
 }
 
 export class ManifestStage {
@@ -180,7 +185,7 @@ export class ManifestStage {
   }
 
   private async bytesOf(spec: ManifestSpec, location: string, now: Date, checks: Pick<FetchOptions, 'checkUrl' | 'lookup'> = {}): Promise<{ bytes: Buffer; stale?: string }> {
-    if (!isUrl(location)) return { bytes: spec.kind === 'winget' && isDirectory(location) ? wingetDirectory(location) : readManifestFile(location) };
+    if (!isUrl(location)) return { bytes: spec.kind === 'winget' && isDirectory(location) ? wingetDirectory(location) : readManifestFile(location, spec.kind === 'sealwatch' ? MAX_MANIFEST_FILE : MAX_FEED_FILE) };
     const r = await (await this.source(spec, location, checks)).refresh(now);
     return { bytes: r.copy.bytes, ...(r.state === 'stale' ? { stale: r.error ?? 'fetch failed' } : {}) };
   }

@@ -297,6 +297,14 @@ test('bundle sign refuses policies the daemon would refuse (naming file, line an
   t.regex(verify.stdout, /^BUNDLE_REFUSED \(malformed\): .*its policies do not load:\nbad\.yaml:\d+: error: /);
 });
 
+test('bundle sign shows the warnings of the policies it signs (they load, but allow more than they read as)', (t) => {
+  const { work, pol, run } = bundleCli('sealwatch-bundle-warn-');
+  writeFileSync(join(pol, 'broad.yaml'), 'name: broad\nmatch:\n  apps: [contoso]\nunsigned: ["**"]\n');
+  const signed = run('sign', '--key', join(work, 'k', 'bundle.key'), '--bundle-version', '1', '--policies', pol, '--out', join(work, 'b.json'));
+  t.is(signed.status, 0, signed.stderr);
+  t.regex(signed.stderr, /broad\.yaml:\d+: warning: unsigned\[0\]: "\*\*" matches every module/);
+});
+
 test('bundle verify shows each policy problem on one line of its own: a newline inside one (a YAML key of the bundle) cannot forge a line', (t) => {
   const { work, run } = bundleCli('sealwatch-bundle-newline-');
   const forged = policy('forged').replace(/^match:/m, '"signers\\nvalid: bundle version 9": 1\nmatch:');
