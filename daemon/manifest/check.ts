@@ -25,6 +25,8 @@ export interface CurrentFile {
 
 export interface ManifestCheckContext {
   readonly version: string | undefined;
+  /** The root bundle's CFBundleVersion, for feeds that list bundle versions (Sparkle without short versions). */
+  readonly bundleVersion?: string | undefined;
   readonly baseline: boolean;
   readonly versionMoved: boolean;
   /** Manifests that verified and apply to this version. */
@@ -126,7 +128,7 @@ function checkFileList(m: Manifest, files: readonly ListedFile[], ctx: ManifestC
 }
 
 function checkFeed(m: Manifest, versions: readonly string[], ctx: ManifestCheckContext): Finding[] {
-  const v = ctx.version;
+  const v = m.versionsAre === 'bundle-version' ? ctx.bundleVersion : ctx.version;
   if (!v || versions.length === 0 || !(ctx.baseline || ctx.versionMoved || !ctx.usedBefore.has(m.digest))) return [];
   const ev = { manifest: manifestEvidence(m), installed: v };
   if (m.latestOnly) {

@@ -54,6 +54,8 @@ export interface Manifest {
   /** Feeds: the versions the vendor published. `latestOnly` feeds (latest.yml) name only the newest. */
   readonly versions?: readonly string[];
   readonly latestOnly?: boolean;
+  /** The versions are bundle versions (CFBundleVersion): a Sparkle appcast that gives only `sparkle:version`. */
+  readonly versionsAre?: 'bundle-version';
   /** A digest of the manifest's bytes: a new manifest re-judges every file, an unchanged one only what changed. */
   readonly digest: string;
   /** Extra facts for evidence (installer hashes, publisher name, feed URL, key id, sequence). */

@@ -229,7 +229,7 @@ export class ManifestStage {
     const meta: Record<string, string> = { [usedKey(app)]: JSON.stringify(manifests.filter((m) => !m.vouchOnly).map((m) => m.digest)) };
     if (given.accepted) meta[sequenceKey(app)] = JSON.stringify(given.accepted);
     const { files, records, changed } = all ?? currentFiles(input, new Set(manifests.flatMap((m) => (m.files ?? []).map((f) => f.path))));
-    const judged = checkManifests(findings, { version: input.version, baseline, versionMoved, manifests, rejected, files, changed, usedBefore, digests: digestsOf(input, records) });
+    const judged = checkManifests(findings, { version: input.version, ...(manifests.some((m) => m.versionsAre) ? { bundleVersion: rootBundleVersion(input) } : {}), baseline, versionMoved, manifests, rejected, files, changed, usedBefore, digests: digestsOf(input, records) });
     return { findings: bySeverityDesc(judged), meta, uses };
   }
 
@@ -328,6 +328,15 @@ function rejectionOf(err: unknown): ManifestRejected['reason'] | undefined {
 }
 
 /** The trusted bundles after this scan, as currentFiles() finds them, without reading every file. */
+/** CFBundleVersion of the app's root bundle (its record at `./`, from this scan or the current snapshot). */
+function rootBundleVersion(input: ManifestStageInput): string | undefined {
+  let id: number | undefined;
+  for (const r of input.store.currentBundles(input.appId)) if (r.path === './') id = r.record_id;
+  const fresh = input.row ? input.row('./') : [...input.rows()].find((r) => r.path === './');
+  if (fresh) id = fresh.format === 'bundle' ? fresh.record_id : undefined;
+  return id === undefined ? undefined : input.store.record(id, input.root, './').bundle?.version;
+}
+
 function trustedBundles(input: ManifestStageInput): Array<{ path: string; recordId: number }> {
   const bundles = new Map<string, number>();
   const put = (r: FileRow): void => {

@@ -272,3 +272,17 @@ test('feeds as vendors write them: an unquoted two-part version (1.10) stays "1.
   const staged = readSquirrel('RELEASES', Buffer.from(`${'a'.repeat(40)} Watch-1.9.0-full.nupkg 1231360\n# a comment line\n${'b'.repeat(40)} Watch-1.10.0-full.nupkg 1231361 # 10%\n`));
   t.deepEqual(staged.versions, ['1.9.0', '1.10.0']);
 });
+
+test('a Sparkle appcast that gives only build numbers (sparkle:version) is compared with the app\'s CFBundleVersion, not its short version', async (t) => {
+  const { checkManifests } = await import('../../daemon/manifest/check.ts');
+  const appcast = readSparkle('appcast.xml', Buffer.from(`<?xml version="1.0"?><rss xmlns:sparkle="http://www.andymatuschak.org/xml-namespaces/sparkle" version="2.0"><channel>
+<item><title>4160</title><sparkle:version>4160</sparkle:version><enclosure url="https://example.invalid/a-4160.zip" length="1"/></item>
+<item><title>4150</title><enclosure url="https://example.invalid/a-4150.zip" sparkle:version="4150" length="1"/></item>
+</channel></rss>`));
+  t.is(appcast.versionsAre, 'bundle-version');
+  const judge = (version: string, bundleVersion: string) =>
+    checkManifests([], { version, bundleVersion, baseline: true, versionMoved: false, manifests: [appcast], rejected: [], files: new Map(), changed: new Set(), usedBefore: new Set() }).map((f) => f.rule);
+  t.deepEqual(judge('4.1.6', '4160'), [], 'a published build');
+  t.deepEqual(judge('4.1.55', '4155'), ['VERSION_UNKNOWN_TO_VENDOR'], 'a build the vendor never published, whatever its short version');
+  t.is(readSparkle('appcast.xml', Buffer.from(FEEDS['/appcast.xml'] as string)).versionsAre, undefined, 'an appcast with short versions is compared by them');
+});

@@ -75,6 +75,7 @@ export function readSparkle(location: string, bytes: Uint8Array): Manifest {
   const items = Array.from(doc.getElementsByTagName('item'));
   const versions: string[] = [];
   const releases: Array<Record<string, string | undefined>> = [];
+  let shortGiven = false;
   for (const item of items) {
     const enclosure = item.getElementsByTagName('enclosure')[0] as Element | undefined;
     const text = (local: string): string | undefined => {
@@ -83,11 +84,14 @@ export function readSparkle(location: string, bytes: Uint8Array): Manifest {
     };
     const version = text('version');
     const short = text('shortVersionString');
+    shortGiven ||= short !== undefined;
     for (const v of [short, version]) if (v && !versions.includes(v)) versions.push(v);
     releases.push({ version, short_version: short, url: enclosure?.getAttribute('url') ?? undefined, ed_signature: text('edSignature') });
   }
   if (versions.length === 0) throw fail('sparkle', location, 'no <item> names a sparkle:version');
-  return { name: `${location} (Sparkle appcast, ${items.length} release(s))`, kind: 'sparkle', strength: 'feed', versions, digest: digestOf(bytes), facts: { releases: releases.slice(0, 20) } };
+  // Without any shortVersionString the versions are build numbers: compared with the app's CFBundleVersion, not its
+  // short version (3.9.9 is below every build number 4150, and would pass as pruned).
+  return { name: `${location} (Sparkle appcast, ${items.length} release(s))`, kind: 'sparkle', strength: 'feed', versions, ...(shortGiven ? {} : { versionsAre: 'bundle-version' as const }), digest: digestOf(bytes), facts: { releases: releases.slice(0, 20) } };
 }
 
 /** WinGet manifests (singleton, or version + installer documents, one file or a YAML stream): PackageVersion, InstallerSha256. */
