@@ -1,6 +1,7 @@
 // `sealwatch run [--config FILE] [--stop-on-stdin-eof]`: the daemon in the foreground until SIGTERM or SIGINT — or,
 // with --stop-on-stdin-eof, until its stdin reaches end of file: how the Windows service host
 // (scripts/package/service-host) asks it to stop, Windows having no SIGTERM.
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type AppConfig, loadConfig, platformManagedSources, type SealwatchConfig } from '../config/config.ts';
 import { ConfigReloader, rejectionAlerts } from '../config/reload.ts';
@@ -8,10 +9,15 @@ import { BundleUpdater } from '../bundle/updater.ts';
 import { closeDeps, createDeps } from '../deps.ts';
 import { Daemon } from '../run/daemon.ts';
 import { errorMessage } from '../shared/errors.ts';
+import { requireAdminOnly } from '../shared/permissions.ts';
+import { ENV_FILE } from '../service/systemd.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { Output } from './inspect.ts';
 
 export async function runDaemon(options: { config?: string; set?: string[]; stopOnStdinEof?: boolean }, io: Output): Promise<number> {
+  // The unit's environment file sets SEALWATCH_* overrides and secrets: one a non-admin can write is a config they
+  // control, already in this process's environment. Refused like a writable config (exit 2).
+  if (process.platform === 'linux' && existsSync(ENV_FILE)) requireAdminOnly(ENV_FILE, 'service environment file');
   const load = (): SealwatchConfig => loadConfig(options.config, process.env, { set: options.set ?? [] });
   const config = load();
   const deps = createDeps(config);
@@ -117,7 +123,7 @@ function hotReload(first: SealwatchConfig, load: () => SealwatchConfig, deps: Re
 /** The policy files of a config and the directories they are in: editing, adding or removing one reloads. */
 function policySources(config: SealwatchConfig): string[] {
   const files = (config.policies ?? []).map((p) => p.file);
-  return [...new Set([...files, ...files.map((f) => dirname(f))])];
+  return [...new Set([...(config.policyPaths ?? []), ...files, ...files.map((f) => dirname(f))])];
 }
 
 /** The policy-bundle updater of the config in force: replaced when `bundle:` changes; an accepted bundle reloads the config (its policies). */

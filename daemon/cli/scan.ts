@@ -379,7 +379,8 @@ export async function runIoc(hashes: readonly string[], file: string | undefined
       const { buildHunt, renderHunt } = await import('../report/ioc-page.ts');
       (await import('./report.ts')).writeHtml(html, renderHunt(buildHunt(store, [...new Map(asked.map((a) => [a.hash, a])).values()]), new Date().toISOString()));
     }
-    return hits > 0 ? ExitCode.findings : ExitCode.ok;
+    // A sighting outranks; otherwise hashes that could not be searched are not a clean "never seen" (exit 3).
+    return hits > 0 ? ExitCode.findings : searchable.length < all.length ? ExitCode.unreadable : ExitCode.ok;
   });
 }
 

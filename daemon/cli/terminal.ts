@@ -11,9 +11,10 @@ import { errorMessage, SealwatchError } from '../shared/errors.ts';
  * The backslash is escaped too, so that an escape in the output always means an escape and never a literal name.
  */
 // eslint-disable-next-line no-control-regex
-// Controls, bidi overrides and isolates, and invisible characters (zero width space, soft hyphen, word joiner, BOM):
+// Controls, bidi overrides and isolates, and invisible characters (zero width space, soft hyphen, word joiner, BOM,
+// Hangul fillers, braille blank, variation selectors, tag characters):
 // `OpenConsole\u200b.exe` must not read as OpenConsole.exe.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\\]/g;
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\u{e0000}-\u{e007f}\u{e0100}-\u{e01ef}\\]/gu;
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
 
 /** `s` as text that cannot act on a terminal: every unsafe character written as a visible escape (`\x1b`, `\r`, `\u202e`). */
@@ -21,8 +22,8 @@ export function escapeTerminal(s: string): string {
   return s.replace(UNSAFE, (c) => {
     const named = NAMED[c];
     if (named) return named;
-    const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+    const code = c.codePointAt(0) ?? 0;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
   });
 }
 

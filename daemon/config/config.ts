@@ -67,6 +67,8 @@ export interface SealwatchConfig {
   readonly bundle?: { readonly url: string; readonly keys: readonly KeyObject[]; readonly keyFiles: readonly string[]; readonly schedule: string; readonly dir: string };
   /** The shipped policies and those of `policies:`, loaded and checked (daemon/policy). */
   readonly policies?: readonly Policy[];
+  /** The files and directories `policies:` names (absolute), as given: followed for hot reload even when empty. */
+  readonly policyPaths?: readonly string[];
   /** feedHosts: where a feed URL an app names itself may point (manifest/feed-hosts.ts), lower case. */
   readonly manifest: { readonly feedHosts: readonly string[] };
 }
@@ -337,6 +339,7 @@ function resolveConfig(raw: RawConfig, fault: ConfigFault, env: NodeJS.ProcessEn
     manifest: { feedHosts: feedHosts(raw.manifest?.feed_hosts ?? [], fault) },
     ...bundleOf(raw, abs, fault, env),
     policies: configuredPolicies([...(raw.policies ?? []).map(abs), ...bundlePolicies(raw, abs, env)], fault),
+    policyPaths: (raw.policies ?? []).map(abs),
   };
 }
 

@@ -81,10 +81,10 @@ const MODULE_FORMATS = new Set(['pe', 'macho', 'elf']);
 export const sequenceKey = (app: string): string => `manifest_sequence:${app}`;
 export const usedKey = (app: string): string => `manifests_used:${app}`;
 
-/** A manifest file, bounded, never through a FIFO or device. */
 /** A vendor feed names versions and installers: the bound a fetched one has (manifest/fetch.ts), local or not. */
 const MAX_FEED_FILE = 16 * 1024 * 1024;
 
+/** A manifest file, bounded, never through a FIFO or device. */
 function readManifestFile(file: string, maxBytes = MAX_MANIFEST_FILE): Buffer {
   const fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
@@ -327,7 +327,6 @@ function rejectionOf(err: unknown): ManifestRejected['reason'] | undefined {
   return undefined;
 }
 
-/** The trusted bundles after this scan, as currentFiles() finds them, without reading every file. */
 /** CFBundleVersion of the app's root bundle (its record at `./`, from this scan or the current snapshot). */
 function rootBundleVersion(input: ManifestStageInput): string | undefined {
   let id: number | undefined;
@@ -337,6 +336,7 @@ function rootBundleVersion(input: ManifestStageInput): string | undefined {
   return id === undefined ? undefined : input.store.record(id, input.root, './').bundle?.version;
 }
 
+/** The trusted bundles after this scan, as currentFiles() finds them, without reading every file. */
 function trustedBundles(input: ManifestStageInput): Array<{ path: string; recordId: number }> {
   const bundles = new Map<string, number>();
   const put = (r: FileRow): void => {

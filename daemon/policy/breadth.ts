@@ -34,7 +34,9 @@ function patternWarnings(patterns: readonly string[] | undefined, at: Segment[],
   const out: BreadthWarning[] = [];
   (patterns ?? []).forEach((p, i) => {
     if (matchesAll(p)) out.push({ path: [...at, i], reason: `"${p}" matches every ${what}` });
-    else if (p.includes('\\')) out.push({ path: [...at, i], reason: `"${p}": a backslash escapes the next character in a glob, so this never matches a Windows path — write / separators (C:/Program Files/…)` });
+    // A backslash before a glob character is an escape (policy suggest writes `Foo \(x64\)`); before anything else it
+    // is a Windows separator that makes the pattern match nothing.
+    else if (/\\[^*?[\]{}()!+@\\]/.test(p)) out.push({ path: [...at, i], reason: `"${p}": a backslash escapes the next character in a glob, so this never matches a Windows path — write / separators (C:/Program Files/…)` });
   });
   return out;
 }

@@ -46,7 +46,7 @@ export class Daemon {
   private closed = false;
   private lastScanAt: string | undefined;
   /** Apps whose last scan failed (a locked or busy database, a full disk): retried, and shown by /healthz. */
-  private readonly failing = new Map<string, { readonly since: string; readonly attempts: number; readonly error: string; readonly retry: NodeJS.Timeout }>();
+  private readonly failing = new Map<string, { readonly since: string; readonly attempts: number; readonly error: string; readonly deep: boolean; readonly retry: NodeJS.Timeout }>();
 
   constructor(deps: DaemonDeps, apps: readonly AppConfig[] = deps.config.apps) {
     this.d = deps;
@@ -166,8 +166,7 @@ export class Daemon {
       if (same(old, wanted.get(name))) continue;
       this.apps.delete(name);
       this.batcher.forget(name);
-      clearTimeout(this.failing.get(name)?.retry);
-      this.failing.delete(name);
+      this.stopRetrying(name);
       await this.watchers.get(name)?.close();
       this.watchers.delete(name);
       if (!wanted.has(name)) this.d.logger.info('app removed from the watch', { app: name });
@@ -219,6 +218,8 @@ export class Daemon {
     this.batcher.forget(name);
     const w = this.watchers.get(name);
     if (w?.state === 'missing') {
+      // Nothing to scan, so no failure to retry: the watch state reports the missing root, and its return rescans.
+      this.stopRetrying(name);
       this.d.logger.warn('scan skipped: the app root is missing', { app: name, root: app.path, trigger });
       return;
     }
@@ -256,8 +257,13 @@ export class Daemon {
     const retry = setTimeout(() => {
       if (!this.stopping && this.apps.has(name)) this.queue.request(name, queued);
     }, delayMs).unref();
-    this.failing.set(name, { since: before?.since ?? this.d.clock.now().toISOString(), attempts, error: errorMessage(err), retry });
+    this.failing.set(name, { since: before?.since ?? this.d.clock.now().toISOString(), attempts, error: errorMessage(err), deep: queued === 'deep' || before?.deep === true, retry });
     this.d.logger.error('scan failed', { app: name, trigger, error: errorMessage(err), failures: attempts, retry_in_s: delayMs / 1000 });
+  }
+
+  private stopRetrying(name: string): void {
+    clearTimeout(this.failing.get(name)?.retry);
+    this.failing.delete(name);
   }
 
   /** One attempt, in the process started ahead (an update settling) or a fresh one. */
@@ -276,9 +282,10 @@ export class Daemon {
     this.lastScanAt = this.d.clock.now().toISOString();
     const failed = this.failing.get(name);
     if (failed) {
-      clearTimeout(failed.retry);
-      this.failing.delete(name);
+      this.stopRetrying(name);
       logger.info('scans work again', { app: name, failed_since: failed.since, failures: failed.attempts });
+      // A failed nightly deep rescan is still owed: a quick scan that worked does not re-read every file.
+      if (failed.deep && !deep && !this.stopping) this.queue.request(name, 'deep');
     }
     const counts = Object.fromEntries(SEVERITY_ORDER.map((s) => [s, r.findings.filter((f) => f.severity === s && !f.explained).length]));
     for (const f of r.findings) if (!f.explained) this.metrics.findings.inc({ severity: f.severity });

@@ -71,8 +71,10 @@ export class DirWatcher extends EventEmitter implements HintWatcher {
     try {
       st = await lstat(dir);
     } catch (err) {
-      // Deeper than a path can name (PATH_MAX): it cannot be watched, so the root is rescanned on schedule instead.
-      if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') this.fail(err);
+      // Deeper than a path can name (PATH_MAX): it cannot be watched. Its arrival is a change (a scan now records
+      // what is there); later changes under it are the scheduled rescans' — failing the whole root instead would
+      // let anyone who can write below it put the root in slow polling for good.
+      if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') this.emit('all', 'addDir', dir);
       return false;
     }
     if (!st.isDirectory() || this.closed) return false;

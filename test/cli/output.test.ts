@@ -281,6 +281,9 @@ test('ioc after digests were turned on (an advisory gave SHA-1s): a file first r
   t.is(mixed.code, 1, mixed.stderr);
   t.regex(mixed.stdout, /^1 sighting of 1 of 2 hashes \(1 could not be searched\)\n/);
   t.regex(mixed.stderr, /no MD5 digests are recorded in this database/);
+  writeFileSync(list, `${'3'.repeat(64)}\n${digest('md5')}\n`);
+  const unseen = await sealwatch(['ioc', '--file', list, '--json', '--db', db]);
+  t.is(unseen.code, 3, 'nothing seen, but not everything could be searched: not a clean "never seen"');
   // The same file copied in again (a reinstall) and scanned with --ioc-digests: its new record has the SHA-1.
   rmSync(join(app, 'conpty.dll'));
   copyFileSync(realCorpusPath('conpty'), join(app, 'conpty.dll'));

@@ -21,6 +21,7 @@ test('escapeTerminal: every character that can act on a terminal becomes a visib
   // Nor an invisible one: a name padded with a zero width space must not read as the genuine name.
   t.is(escapeTerminal('OpenConsole\u200b.exe'), 'OpenConsole\\u200b.exe');
   t.is(escapeTerminal('soft\u00adhyphen\u2060\ufeff'), 'soft\\xadhyphen\\u2060\\ufeff');
+  t.is(escapeTerminal('OpenConsole\u3164.exe a\u{e0041}b'), 'OpenConsole\\u3164.exe a\\u{e0041}b', 'a Hangul filler and a tag character (outside the BMP)');
   t.notRegex(escapeTerminal(all + '\ufeff'), /[\u00ad\u034f\u180e\u200b-\u200d\u2060-\u2064\ufeff]/);
 });
 

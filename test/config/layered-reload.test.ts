@@ -56,7 +56,9 @@ test.serial('hot reload follows the policy files: editing one applies it, a brok
   mkdirSync(policies, { mode: 0o755 });
   const policy = (severity: string): string => `name: contoso-local\nmatch:\n  apps: [contoso]\nseverity:\n  NEW_MODULE: ${severity}\n`;
   writeFileSync(join(policies, 'contoso.yaml'), policy('low'));
-  writeFileSync(s0.configFile, `${readFileSync(s0.configFile, 'utf8')}policies:\n  - ${policies}\n`);
+  const later = join(s0.dir, 'later');
+  mkdirSync(later, { mode: 0o755 });
+  writeFileSync(s0.configFile, `${readFileSync(s0.configFile, 'utf8')}policies:\n  - ${policies}\n  - ${later}\n`);
   const d = new DaemonProcess(s0);
   try {
     await waitForLog(s0, d.pid, (l) => l.message === 'scan finished' && l.app === 'contoso', 'the baseline');
@@ -68,6 +70,8 @@ test.serial('hot reload follows the policy files: editing one applies it, a brok
     writeFileSync(join(policies, 'contoso.yaml'), policy('low'));
     writeFileSync(join(policies, 'extra.yaml'), 'name: extra-local\nmatch:\n  apps: [nobody]\n');
     await waitForLog(s0, d.pid, (l) => l.message === 'config reloaded' && Array.isArray(l.policies) && (l.policies as string[]).includes('extra-local'), 'the added policy loaded');
+    writeFileSync(join(later, 'first.yaml'), 'name: first-in-empty-dir\nmatch:\n  apps: [nobody]\n');
+    await waitForLog(s0, d.pid, (l) => l.message === 'config reloaded' && Array.isArray(l.policies) && (l.policies as string[]).includes('first-in-empty-dir'), 'the first policy of a directory that was empty');
   } finally {
     const exit = await d.stop();
     t.is(exit.code, 0, d.stderr);

@@ -8,6 +8,7 @@ test('escapeHtml: the five HTML specials and the backtick become entities; contr
   t.is(escapeHtml('x\u0000y\u001bz'), 'x\\u0000y\\u001bz');
   t.is(escapeHtml('conpty.dll\n'), 'conpty.dll\\u000a', 'a newline in a name is shown (it would read as the genuine conpty.dll)');
   t.is(escapeHtml('a\tb'), 'a\\u0009b');
+  t.is(escapeHtml('x\u3164.exe \u2800 \u{e0041}'), 'x\\u3164.exe \\u2800 \\u{e0041}');
   t.is(escapeHtml('OpenConsole\u200b.exe soft\u00adhyphen\u2060\ufeff'), 'OpenConsole\\u200b.exe soft\\u00adhyphen\\u2060\\ufeff', 'invisible characters are shown');
   t.is(lines(['{', '  path: a\nb', '}']).text, '{\n  path: a\\u000ab\n}', 'several lines on purpose: each escaped, joined by real newlines');
 });

@@ -50,14 +50,19 @@ function vouches(s: AuthenticodeSignature, peer: AuthenticodeSignature): boolean
 const topLevel = (s: AuthenticodeSignature): boolean => !s.label.includes('.');
 const describeSigner = (s: AuthenticodeSignature): string => (s.signer ? `"${s.signer.subjectFields.organization ?? s.signer.subject}"` : 'an unreadable signer');
 
-/** What untrusted signatures beside a trusted one may hold in a UEFI image (shim carries one per CA; ours may lack one). */
-const EFI_UNTRUSTED_ENTRIES = 16 * 1024;
+/** What untrusted signatures beside a trusted one may hold in a UEFI image: shim carries one entry per CA (about
+ * 9.5 KiB each) and our db may lack several of those CAs. */
+const EFI_UNTRUSTED_ENTRIES = 48 * 1024;
+/** What an intact first signature that no trusted chain proves may hold around a trusted nested one: a genuine
+ * legacy dual-signed file's SHA-1 signature with its timestamp (its root no longer trusted) is well under it. */
+const UNPROVEN_WRAPPER = 16 * 1024;
 
 /**
  * File-level: signatures nothing trusted vouches for beside one that is trusted. Windows judges a PE by its first
  * signature, so a trusted signature nested inside an untrusted first one (anyone can wrap a genuine signature in
  * their own: osslsigncode -nest) makes the file look trusted while every byte of the wrapper — certificates with
- * any extension, attributes — is vouched for by no one. UEFI firmware takes an image when any entry is trusted and
+ * any extension, attributes — is vouched for by no one: tolerated up to a bound when the wrapper is intact (a
+ * genuine legacy dual-signed file whose first, SHA-1 chain is no longer trusted), hidden data past it or broken. UEFI firmware takes an image when any entry is trusted and
  * skips the others: those are room for data, tolerated up to a bound (a genuine shim's entry for a CA our db lacks).
  * `entrySizes`: the bytes of each WIN_CERTIFICATE entry, by top-level label.
  */
@@ -68,7 +73,9 @@ export function unvouchedBesideTrusted(signatures: readonly AuthenticodeSignatur
     const first = signatures.find((s) => s.label === '0');
     const inside = trusted.find((s) => s.label.startsWith('0.'));
     if (!first || !inside || vouches(first, inside)) return [];
-    return [problem('SIGNATURE_UNVOUCHED_DATA', `signature 0 (${entrySizes.get('0') ?? 0} bytes) is by ${describeSigner(first)}, whom no trusted chain proves, wrapped around trusted nested signature ${inside.label}: Windows judges the file by signature 0, and nothing trusted vouches for its certificates and attributes`, '0')];
+    const own = (entrySizes.get('0') ?? 0) - (first.nestedBytes ?? 0);
+    if (first.valid && own <= UNPROVEN_WRAPPER) return [];
+    return [problem('SIGNATURE_UNVOUCHED_DATA', `signature 0 (${own} bytes of its own) is by ${describeSigner(first)}, whom no trusted chain proves, wrapped around trusted nested signature ${inside.label}: Windows judges the file by signature 0, and nothing trusted vouches for its certificates and attributes`, '0')];
   }
   const untrusted = signatures.filter((s) => topLevel(s) && !trusted.some((t) => t === s || (topLevel(t) && vouches(s, t))));
   const bytes = untrusted.reduce((sum, s) => sum + (entrySizes.get(s.label) ?? 0), 0);

@@ -57,6 +57,8 @@ export interface AuthenticodeSignature {
   /** Bytes of this signature nothing vouches for though they are tolerated: unsigned attributes outside nested
    * signatures, CRLs, certificates beside its chains. verify/authenticode/pe.ts bounds them per file. */
   readonly unvouchedBytes: number;
+  /** Bytes of the signatures nested in this one (signtool /as): what of its encoding is not its own. */
+  readonly nestedBytes?: number;
 }
 
 export type DigestMethod = 'straight' | 'sections';
@@ -222,6 +224,7 @@ export function verifyAuthenticodeSignedData(sd: SignedData, label: string, ctx:
     trusted,
     problems,
     unvouchedBytes: unvouchedBytesOf(sd, signer, [chainPath, ...timestampChains]),
+    nestedBytes: nested.flatMap((a) => a.values).reduce((n, v) => n + v.raw.length, 0),
   };
   out.push(self);
 
