@@ -7,6 +7,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import cron, { type ScheduledTask } from 'node-cron';
 import { type AppConfig, type SealwatchConfig } from '../config/config.ts';
 import { type DaemonDeps } from '../deps.ts';
+import { redactor } from '../log/logger.ts';
+import { logSecrets } from '../log/secrets.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { SEVERITY_ORDER } from '../shared/findings.ts';
 import { SettleBatcher } from '../watch/settle.ts';
@@ -322,7 +324,9 @@ export class Daemon {
 
   private health(): { ok: boolean; body: Record<string, unknown> } {
     const states = this.watchStates();
-    const failing = Object.fromEntries([...this.failing].map(([app, f]) => [app, { since: f.since, failures: f.attempts, error: f.error }]));
+    // The error as the log would show it: no webhook URL or key, whatever a failure's message carried.
+    const hide = redactor(logSecrets(this.d.config));
+    const failing = Object.fromEntries([...this.failing].map(([app, f]) => [app, { since: f.since, failures: f.attempts, error: hide(f.error) }]));
     return {
       ok: !this.stopping && this.failing.size === 0,
       body: { status: this.stopping ? 'stopping' : this.failing.size ? 'failing' : 'ok', apps: this.apps.size, ...(this.failing.size ? { failing } : {}), watch: states, scanning: this.queue.scanning ?? null, queued: this.queue.depth, settling: this.batcher.pending, last_scan_at: this.lastScanAt ?? null, memory: memoryMiB() },
