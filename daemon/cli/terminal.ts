@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { type Severity, SEVERITY_ORDER } from '../shared/findings.ts';
 import { errorMessage, SealwatchError } from '../shared/errors.ts';
+import { UNSAFE_TEXT_CLASS } from '../shared/unsafe-text.ts';
 
 /**
  * Characters that can move the cursor, erase, recolour or reorder what a terminal shows: C0 controls (ESC, CR, LF,
@@ -10,11 +11,8 @@ import { errorMessage, SealwatchError } from '../shared/errors.ts';
  * U+2066–U+2069), the bidi marks (U+200E, U+200F, U+061C) and the line and paragraph separators (U+2028, U+2029).
  * The backslash is escaped too, so that an escape in the output always means an escape and never a literal name.
  */
-// eslint-disable-next-line no-control-regex
-// Controls, bidi overrides and isolates, and invisible characters (zero width space, soft hyphen, word joiner, BOM,
-// Hangul fillers, braille blank, variation selectors, tag characters):
-// `OpenConsole\u200b.exe` must not read as OpenConsole.exe.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\u{e0000}-\u{e007f}\u{e0100}-\u{e01ef}\\]/gu;
+// Unsafe text (shared/unsafe-text.ts) and the backslash, so that an escape in the output always means an escape.
+const UNSAFE = new RegExp(`[${UNSAFE_TEXT_CLASS}\\\\]`, 'gu');
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
 
 /** `s` as text that cannot act on a terminal: every unsafe character written as a visible escape (`\x1b`, `\r`, `\u202e`). */

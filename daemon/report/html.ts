@@ -1,7 +1,9 @@
 // The report's tiny template layer. Every interpolated value goes through `escapeHtml` unless it is already `Html`
 // (built by this same tag), so a file name, signer, version or Info.plist value can never become markup: the only
 // way to emit raw text is `trusted()`, kept for the page's own constant CSS.
+import { UNSAFE_TEXT_CLASS } from '../shared/unsafe-text.ts';
 
+const UNSAFE = new RegExp(`[${UNSAFE_TEXT_CLASS}]`, 'gu');
 const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
 /**
@@ -13,8 +15,7 @@ const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', 
 export function escapeHtml(value: string): string {
   return value
     .replace(/[&<>"'`]/g, (c) => ENTITIES[c] as string)
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\u{e0000}-\u{e007f}\u{e0100}-\u{e01ef}]/gu, (c) => {
+    .replace(UNSAFE, (c) => {
       const code = c.codePointAt(0) ?? 0;
       return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
     });
